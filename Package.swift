@@ -1,0 +1,26 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "GossipKV",
+    products: [
+        .library(name: "GossipKVCore", targets: ["GossipKVCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-collections", exact: "1.6.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", exact: "2.0.1"),
+    ],
+    targets: [
+        .target(
+            name: "GossipKVCore",
+            dependencies: [.product(name: "DequeModule", package: "swift-collections")]
+        ),
+        .testTarget(
+            name: "GossipKVCoreTests",
+            dependencies: [
+                "GossipKVCore",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+    ]
+)

@@ -1,0 +1,155 @@
+/// The last-writer-wins map CRDT: for each key, the greatest entry under `Entry`'s total order.
+/// Merge is commutative, associative and idempotent, so replicas that have seen the same
+/// entries, in any order and any number of times, hold the same map.
+///
+/// Beside the entries it keeps, incrementally, what anti-entropy needs cheaply:
+/// - a per-origin index ordered by timestamp (`TimestampIndex`): an entry leaves its origin's
+///   index when another entry supersedes it, so the index holds exactly the winners;
+/// - per-bucket state hashes: bucket = top byte of the key's `StableHasher` hash; a bucket's hash
+///   is the wrapping sum of its entries' `Entry.stableHash`, and `stateHash` the wrapping sum of
+///   all buckets. Sums are order-independent and updated in O(1) per merge.
+///
+/// Tombstones and expired entries stay (nothing is garbage-collected yet).
+public struct LWWMap: Sendable {
+    struct StoredEntry: Sendable {
+        var value: [UInt8]?
+        var timestamp: HLCTimestamp
+        /// The expiry deadline's raw value; 0 when the entry does not expire.
+        var expiryRaw: UInt64
+        var originIndex: UInt32
+        var entryHash: UInt64
+
+        var expiry: HLCTimestamp? { expiryRaw == 0 ? nil : HLCTimestamp(rawValue: expiryRaw) }
+    }
+
+    public enum MergeOutcome: Equatable, Sendable {
+        /// The key was absent.
+        case inserted
+        /// The entry replaced an older one.
+        case replaced(previous: Entry)
+        /// The entry lost to (or equals) the one held; nothing changed.
+        case unchanged
+    }
+
+    private var storage: [[UInt8]: StoredEntry] = [:]
+    private var originTable = OriginTable()
+    private var indexes: [TimestampIndex] = []
+    public private(set) var bucketHashes = [UInt64](repeating: 0, count: BucketSet.bucketCount)
+    public private(set) var stateHash: UInt64 = 0
+
+    public init() {}
+
+    /// Entries held, tombstones and expired entries included.
+    public var count: Int { storage.count }
+
+    public mutating func reserveCapacity(_ capacity: Int) { storage.reserveCapacity(capacity) }
+
+    /// The state-hash bucket of a key: the top byte of its stable hash.
+    public static func bucket(ofKey key: [UInt8]) -> UInt8 {
+        UInt8(truncatingIfNeeded: StableHasher.hash(key) >> 56)
+    }
+
+    public func entry(forKey key: [UInt8]) -> Entry? {
+        storage[key].map { entry(key: key, stored: $0) }
+    }
+
+    /// The value a read at `now` sees: nil when absent, deleted or expired.
+    public func value(forKey key: [UInt8], at now: HLCTimestamp) -> [UInt8]? {
+        guard let stored = storage[key] else { return nil }
+        if stored.expiryRaw != 0 && stored.expiryRaw <= now.rawValue { return nil }
+        return stored.value
+    }
+
+    @inline(__always)
+    private func entry(key: [UInt8], stored: StoredEntry) -> Entry {
+        Entry(
+            key: key, value: stored.value, timestamp: stored.timestamp, origin: originTable[stored.originIndex],
+            expiry: stored.expiry)
+    }
+
+    /// Keeps the greater of `incoming` and the entry held for its key.
+    @discardableResult
+    public mutating func merge(_ incoming: Entry) -> MergeOutcome {
+        let bucket = Int(Self.bucket(ofKey: incoming.key))
+        var outcome = MergeOutcome.inserted
+        if let held = storage[incoming.key] {
+            let order = Entry.compare(
+                incoming.timestamp, incoming.origin, incoming.value, incoming.expiry,
+                held.timestamp, originTable[held.originIndex], held.value, held.expiry)
+            if order <= 0 { return .unchanged }
+            indexes[Int(held.originIndex)].remove(timestamp: held.timestamp, key: incoming.key)
+            bucketHashes[bucket] &-= held.entryHash
+            stateHash &-= held.entryHash
+            outcome = .replaced(previous: entry(key: incoming.key, stored: held))
+        }
+        let originIndex = originTable.intern(incoming.origin)
+        if Int(originIndex) == indexes.count { indexes.append(TimestampIndex()) }
+        let entryHash = incoming.stableHash
+        storage[incoming.key] = StoredEntry(
+            value: incoming.value, timestamp: incoming.timestamp, expiryRaw: incoming.expiry?.rawValue ?? 0,
+            originIndex: originIndex, entryHash: entryHash)
+        indexes[Int(originIndex)].insert(timestamp: incoming.timestamp, key: incoming.key)
+        bucketHashes[bucket] &+= entryHash
+        stateHash &+= entryHash
+        return outcome
+    }
+
+    /// Every origin that has written an entry still held, in node-id order.
+    public var writers: [NodeID] {
+        originTable.ids.enumerated().filter { !indexes[$0.offset].isEmpty }.map(\.element).sorted()
+    }
+
+    /// The entries written by `origin` with a timestamp above `watermark`, oldest first.
+    /// Costs O(log n + returned).
+    public func entries(from origin: NodeID, after watermark: HLCTimestamp) -> [Entry] {
+        guard let originIndex = originTable.index(of: origin) else { return [] }
+        var result: [Entry] = []
+        indexes[Int(originIndex)].forEach(after: watermark) { item in
+            if let stored = storage[item.key] { result.append(entry(key: item.key, stored: stored)) }
+        }
+        return result
+    }
+
+    /// Number of entries `delta(for:)` would return, without building them.
+    public func deltaCount(for digest: Digest) -> Int {
+        var total = 0
+        for (originIndex, id) in originTable.ids.enumerated() {
+            total += indexes[originIndex].count(after: digest[id])
+        }
+        return total
+    }
+
+    /// Every entry held whose timestamp is above the digest's watermark for its origin: what a
+    /// replica with that digest may lack. Origins in node-id order, each oldest first. Costs time
+    /// in proportion to the entries returned (plus one binary search per origin).
+    public func delta(for digest: Digest) -> [Entry] {
+        var result: [Entry] = []
+        for (originIndex, id) in originTable.ids.enumerated().sorted(by: { $0.element < $1.element }) {
+            indexes[originIndex].forEach(after: digest[id]) { item in
+                if let stored = storage[item.key] { result.append(entry(key: item.key, stored: stored)) }
+            }
+        }
+        return result
+    }
+
+    /// Every entry whose key falls in one of `buckets`, sorted by key. Scans the whole map: this
+    /// is the rare fallback when digests are equal but state hashes are not.
+    public func entries(inBuckets buckets: BucketSet) -> [Entry] {
+        var result: [Entry] = []
+        for (key, stored) in storage where buckets.contains(Self.bucket(ofKey: key)) {
+            result.append(entry(key: key, stored: stored))
+        }
+        result.sort { $0.key.lexicographicallyPrecedes($1.key) }
+        return result
+    }
+
+    /// Every entry, sorted by key (for checks and snapshots; O(n log n)).
+    public func sortedEntries() -> [Entry] {
+        storage.map { entry(key: $0.key, stored: $0.value) }.sorted { $0.key.lexicographicallyPrecedes($1.key) }
+    }
+
+    /// Calls `body` with every entry in an unspecified order (never let that order reach output).
+    public func forEachEntry(_ body: (Entry) throws -> Void) rethrows {
+        for (key, stored) in storage { try body(entry(key: key, stored: stored)) }
+    }
+}

@@ -1,0 +1,134 @@
+/// Why a local write was refused. Messages say what the client can do about it.
+public enum WriteError: Error, Equatable, Sendable, CustomStringConvertible {
+    case keyTooLarge(bytes: Int, limit: Int)
+    case valueTooLarge(bytes: Int, limit: Int)
+
+    public var description: String {
+        switch self {
+        case let .keyTooLarge(bytes, limit): return "key is \(bytes) bytes; the cluster's limit is \(limit) bytes"
+        case let .valueTooLarge(bytes, limit): return "value is \(bytes) bytes; the cluster's limit is \(limit) bytes"
+        }
+    }
+}
+
+/// Why a remote entry was refused. Each reason is counted by the shell.
+public enum EntryRejection: Error, Equatable, Hashable, Sendable, CustomStringConvertible {
+    case keyTooLarge
+    case valueTooLarge
+    /// The entry's timestamp is beyond the max clock offset: merging it would poison our clock.
+    case clockTooFarAhead
+
+    public var description: String {
+        switch self {
+        case .keyTooLarge: return "key over the cluster limit"
+        case .valueTooLarge: return "value over the cluster limit"
+        case .clockTooFarAhead: return "timestamp beyond the max clock offset"
+        }
+    }
+}
+
+/// One node's replica: its clock, its LWW map and its watermarks. Pure: time comes in as
+/// `physical` milliseconds. This is the state the storage layer persists (map, watermarks, HLC).
+public struct Replica: Sendable {
+    public let id: NodeID
+    public let limits: Limits
+    public private(set) var clock: HybridLogicalClock
+    public private(set) var map = LWWMap()
+    /// What this replica claims to hold; see `Digest`.
+    public private(set) var digest = Digest()
+    /// True when this replica holds every write it ever made as `id`. A replica that lost its
+    /// data (restarted empty under the same id) sets this to false: its own watermark then moves
+    /// only through complete sync answers, never by its own new writes, because it cannot know
+    /// which of its earlier writes are missing (DESIGN: "never claims more than it holds").
+    public private(set) var ownHistoryComplete: Bool
+
+    public init(
+        id: NodeID, limits: Limits = .standard, maxClockOffsetMilliseconds: UInt64 = 500,
+        startingAfter ceiling: HLCTimestamp = .zero, ownHistoryComplete: Bool = true
+    ) {
+        self.id = id
+        self.limits = limits
+        self.clock = HybridLogicalClock(maxOffsetMilliseconds: maxClockOffsetMilliseconds, startingAfter: ceiling)
+        self.ownHistoryComplete = ownHistoryComplete
+    }
+
+    /// The HLC "now" for reads: the clock's last timestamp or the wall clock, whichever is later.
+    /// Reads do not tick the clock.
+    public func readTime(physical: UInt64) -> HLCTimestamp {
+        Swift.max(clock.last, HLCTimestamp(physical: physical, logical: 0))
+    }
+
+    public func get(_ key: [UInt8], physical: UInt64) -> [UInt8]? {
+        map.value(forKey: key, at: readTime(physical: physical))
+    }
+
+    /// A local write: gets its own HLC tick and wins over everything this replica has seen.
+    /// Returns the entry (to push to peers) and the previous own watermark, which proves
+    /// contiguity to receivers when present.
+    public mutating func write(
+        _ key: [UInt8], value: [UInt8]?, expiry: HLCTimestamp? = nil, physical: UInt64
+    ) throws(WriteError) -> (entry: Entry, previousOwnWrite: HLCTimestamp?) {
+        guard key.count <= limits.maxKeyBytes else {
+            throw .keyTooLarge(bytes: key.count, limit: limits.maxKeyBytes)
+        }
+        if let value, value.count > limits.maxValueBytes {
+            throw .valueTooLarge(bytes: value.count, limit: limits.maxValueBytes)
+        }
+        let timestamp = clock.now(physical: physical)
+        let entry = Entry(key: key, value: value, timestamp: timestamp, origin: id, expiry: expiry)
+        map.merge(entry)
+        guard ownHistoryComplete else { return (entry, nil) }
+        let previous = digest[id]
+        digest.raise(id, to: timestamp)
+        return (entry, previous)
+    }
+
+    /// Checks a remote entry against the limits and the clock, merges it, and advances the
+    /// clock past its timestamp (so a later local write of the same key wins over it).
+    public mutating func applyRemote(_ entry: Entry, physical: UInt64) -> Result<LWWMap.MergeOutcome, EntryRejection> {
+        guard entry.key.count <= limits.maxKeyBytes else { return .failure(.keyTooLarge) }
+        if let value = entry.value, value.count > limits.maxValueBytes { return .failure(.valueTooLarge) }
+        do {
+            try clock.receive(entry.timestamp, physical: physical)
+        } catch {
+            return .failure(.clockTooFarAhead)
+        }
+        return .success(map.merge(entry))
+    }
+
+    /// Merges a message's HLC into the clock (a receive event).
+    public mutating func observe(_ remote: HLCTimestamp, physical: UInt64) throws(HLCError) {
+        try clock.receive(remote, physical: physical)
+    }
+
+    /// Adopts a complete, fully accepted sync answer's watermarks: this replica now holds
+    /// everything the answerer held up to them.
+    public mutating func adopt(_ answererDigest: Digest) {
+        digest.formUnion(answererDigest)
+    }
+
+    /// Moves `origin`'s watermark to `timestamp` when a push proves contiguity: it names the
+    /// origin's previous write, and that is exactly our watermark. Returns whether it moved.
+    @discardableResult
+    public mutating func advanceContiguous(
+        origin: NodeID, previous: HLCTimestamp, to timestamp: HLCTimestamp
+    ) -> Bool {
+        guard previous == digest[origin], timestamp > previous else { return false }
+        digest.raise(origin, to: timestamp)
+        return true
+    }
+
+    /// Restores persisted state (map entries, watermarks, the HLC ceiling). Used by storage and by
+    /// the simulator's restarts.
+    public init(
+        id: NodeID, limits: Limits = .standard, maxClockOffsetMilliseconds: UInt64 = 500,
+        restoring entries: [Entry], digest: Digest, clockCeiling: HLCTimestamp
+    ) {
+        self.init(
+            id: id, limits: limits, maxClockOffsetMilliseconds: maxClockOffsetMilliseconds,
+            startingAfter: clockCeiling, ownHistoryComplete: true)
+        map.reserveCapacity(entries.count)
+        for entry in entries { map.merge(entry) }
+        self.digest = digest
+    }
+}

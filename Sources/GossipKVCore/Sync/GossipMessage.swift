@@ -1,0 +1,131 @@
+/// Every message of the anti-entropy protocol (DESIGN, "Anti-entropy"). The wire codec
+/// (`Wire/`) puts each inside the signed envelope; membership and discovery messages join later
+/// under their own kinds.
+public enum GossipMessage: Equatable, Sendable {
+    /// "Here is my digest and state hash; send me what I lack." Opens a round.
+    case syncRequest(SyncRequest)
+    /// The small pair that fits anywhere (a probe, an ack, an idle round, an "in sync" reply);
+    /// a mismatch starts a round.
+    case syncSummary(SyncSummary)
+    /// One chunk of a sync answer.
+    case syncAnswer(SyncAnswer)
+    /// Digests are equal but state hashes are not: the per-bucket hashes, to find which differ.
+    case bucketHashes(BucketHashes)
+    /// Fresh writes pushed eagerly.
+    case push(Push)
+
+    /// The kind byte on the wire. Stable: never renumber.
+    public var kind: MessageKind {
+        switch self {
+        case .syncRequest: return .syncRequest
+        case .syncSummary: return .syncSummary
+        case .syncAnswer: return .syncAnswer
+        case .bucketHashes: return .bucketHashes
+        case .push: return .push
+        }
+    }
+}
+
+/// Message kinds as numbered on the wire.
+public enum MessageKind: UInt8, Sendable, CaseIterable {
+    case syncRequest = 1
+    case syncSummary = 2
+    case syncAnswer = 3
+    case bucketHashes = 4
+    case push = 5
+}
+
+public struct SyncRequest: Equatable, Sendable {
+    public var syncID: UInt64
+    public var digest: Digest
+    public var stateHash: UInt64
+
+    public init(syncID: UInt64, digest: Digest, stateHash: UInt64) {
+        self.syncID = syncID
+        self.digest = digest
+        self.stateHash = stateHash
+    }
+}
+
+public struct SyncSummary: Equatable, Sendable {
+    public var digestHash: UInt64
+    public var stateHash: UInt64
+
+    public init(digestHash: UInt64, stateHash: UInt64) {
+        self.digestHash = digestHash
+        self.stateHash = stateHash
+    }
+}
+
+/// One chunk of an answer. Chunks of one answer share `syncID` and `count`; `index` runs from 0.
+public struct SyncAnswer: Equatable, Sendable {
+    public enum Phase: UInt8, Sendable {
+        /// The answer to a request: the receiver answers back with what the answerer lacks
+        /// (computed from the answerer's digest in chunk 0).
+        case answer = 1
+        /// The answer back: ends the round.
+        case answerBack = 2
+        /// Entries of the buckets whose hashes differ; no watermark moves. When chunk 0 carries
+        /// `requestedBuckets`, the receiver sends back its own entries of those buckets.
+        case buckets = 3
+    }
+
+    public var syncID: UInt64
+    public var index: UInt32
+    public var count: UInt32
+    public var phase: Phase
+    /// The sender's watermarks, in chunk 0 of `.answer` and `.answerBack` only: the receiver
+    /// adopts them once every chunk arrived and none of their entries was rejected.
+    public var digest: Digest?
+    /// In chunk 0 of a `.buckets` answer that expects one back.
+    public var requestedBuckets: BucketSet?
+    public var entries: [Entry]
+
+    public init(
+        syncID: UInt64, index: UInt32, count: UInt32, phase: Phase, digest: Digest? = nil,
+        requestedBuckets: BucketSet? = nil, entries: [Entry]
+    ) {
+        self.syncID = syncID
+        self.index = index
+        self.count = count
+        self.phase = phase
+        self.digest = digest
+        self.requestedBuckets = requestedBuckets
+        self.entries = entries
+    }
+}
+
+public struct BucketHashes: Equatable, Sendable {
+    public var syncID: UInt64
+    /// The low 32 bits of each of the 256 bucket hashes (1 KiB, so it fits one datagram).
+    public var hashes: [UInt32]
+
+    public init(syncID: UInt64, hashes: [UInt32]) {
+        self.syncID = syncID
+        self.hashes = hashes
+    }
+}
+
+/// Fresh writes. `hops` is 0 from the origin's node and 1 once relayed; relayed pushes are not
+/// relayed again.
+public struct Push: Equatable, Sendable {
+    public struct Item: Equatable, Sendable {
+        public var entry: Entry
+        /// The origin's previous write (its own watermark before this write), when the origin
+        /// knows it: a receiver whose watermark equals it may move the watermark to this entry.
+        public var previousTimestamp: HLCTimestamp?
+
+        public init(entry: Entry, previousTimestamp: HLCTimestamp?) {
+            self.entry = entry
+            self.previousTimestamp = previousTimestamp
+        }
+    }
+
+    public var hops: UInt8
+    public var items: [Item]
+
+    public init(hops: UInt8, items: [Item]) {
+        self.hops = hops
+        self.items = items
+    }
+}
