@@ -5,6 +5,7 @@ let package = Package(
     name: "GossipKV",
     products: [
         .library(name: "GossipKVCore", targets: ["GossipKVCore"]),
+        .library(name: "GossipKVSimulation", targets: ["GossipKVSimulation"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections", exact: "1.6.0"),
@@ -15,10 +16,24 @@ let package = Package(
             name: "GossipKVCore",
             dependencies: [.product(name: "DequeModule", package: "swift-collections")]
         ),
+        .target(
+            name: "GossipKVSimulation",
+            dependencies: [
+                "GossipKVCore",
+                .product(name: "HeapModule", package: "swift-collections"),
+            ]
+        ),
         .testTarget(
             name: "GossipKVCoreTests",
             dependencies: [
                 "GossipKVCore",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
+        ),
+        .testTarget(
+            name: "GossipKVSimulationTests",
+            dependencies: [
+                "GossipKVCore", "GossipKVSimulation",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),

@@ -122,11 +122,11 @@ public struct Replica: Sendable {
     /// the simulator's restarts.
     public init(
         id: NodeID, limits: Limits = .standard, maxClockOffsetMilliseconds: UInt64 = 500,
-        restoring entries: [Entry], digest: Digest, clockCeiling: HLCTimestamp
+        restoring entries: [Entry], digest: Digest, clockCeiling: HLCTimestamp, ownHistoryComplete: Bool = true
     ) {
         self.init(
             id: id, limits: limits, maxClockOffsetMilliseconds: maxClockOffsetMilliseconds,
-            startingAfter: clockCeiling, ownHistoryComplete: true)
+            startingAfter: clockCeiling, ownHistoryComplete: ownHistoryComplete)
         map.reserveCapacity(entries.count)
         for entry in entries { map.merge(entry) }
         self.digest = digest

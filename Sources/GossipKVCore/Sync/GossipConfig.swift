@@ -1,0 +1,27 @@
+/// Tunables of the anti-entropy state machine; defaults are DESIGN's constants.
+public struct GossipConfig: Sendable, Equatable {
+    /// Round interval while changes are recent (200 ms).
+    public var gossipIntervalMilliseconds: UInt64 = 200
+    /// Peers per round and per eager push (3).
+    public var fanout = 3
+    /// Fresh writes are gathered this long before one push carries them all (2 ms).
+    public var pushWindowMilliseconds: UInt64 = 2
+    /// A change applied this recently keeps active rounds going (a few seconds).
+    public var recentChangeMilliseconds: UInt64 = 5_000
+    /// While idle, send the digest-hash/state-hash pair to one random peer this often. The node
+    /// sets it to nil once SWIM probes carry the pair; the simulator keeps it (it has no SWIM).
+    public var idleSummaryIntervalMilliseconds: UInt64? = 1_000
+    /// A digest with more origins than this goes out as its hash; the peer asks for it if needed.
+    public var fullDigestMaxOrigins = 40
+    /// Budget for one push message's entries, so that it fits a datagram with its envelope.
+    public var pushBudgetBytes = 1_100
+    /// A partly received answer is forgotten after this long (its watermarks are not adopted).
+    public var syncTimeoutMilliseconds: UInt64 = 5_000
+    /// How many `(origin, timestamp)` pairs of recent pushes are remembered to drop duplicates.
+    public var duplicateMemory = 65_536
+    /// At most this many answers are reassembled at once; beyond, chunks are merged but untracked.
+    public var maxPendingAnswers = 64
+    public var limits = Limits.standard
+
+    public init() {}
+}

@@ -1,0 +1,31 @@
+/// What the anti-entropy state machine asks its shell to do or to count. The shell (the NIO
+/// node, or the simulator) carries these out; the core does no I/O.
+public enum GossipDirective: Equatable, Sendable {
+    /// Send `message` to `peer`. The shell picks the transport: a datagram when the sealed
+    /// envelope fits `Limits.maxDatagramBytes`, the stream otherwise.
+    case send(GossipMessage, to: NodeID)
+    /// A remote entry changed the map (for change feeds; local writes are known to the caller).
+    case applied(Entry)
+    /// Something from `peer` was refused; the shell counts it by reason.
+    case rejected(GossipRejection, from: NodeID)
+    /// An answer from `peer` arrived whole; `adopted` tells whether its watermarks were adopted.
+    case answerCompleted(from: NodeID, adopted: Bool)
+}
+
+/// Why the state machine refused part of a message.
+public enum GossipRejection: Equatable, Hashable, Sendable, CustomStringConvertible {
+    /// The message's HLC was beyond the max clock offset: the whole message was dropped.
+    case messageClockTooFarAhead
+    /// One entry was refused (the rest of the message was applied).
+    case entry(EntryRejection)
+    /// A chunk disagreed with earlier chunks of the same answer about their count.
+    case inconsistentChunk
+
+    public var description: String {
+        switch self {
+        case .messageClockTooFarAhead: return "message clock beyond the max clock offset"
+        case let .entry(reason): return "entry refused: \(reason)"
+        case .inconsistentChunk: return "chunk count differs from earlier chunks of the same answer"
+        }
+    }
+}

@@ -1,0 +1,384 @@
+import DequeModule
+
+/// The anti-entropy state machine of one node: delta-digest rounds, eager pushes and answer
+/// reassembly around a `Replica`. Sans-I/O in the manner of swift-cluster-membership's
+/// `SWIM.Instance`: inputs are a received message, a tick, or a local write; outputs are
+/// `GossipDirective`s, and `nextTickAt` says when the shell must call `tick` again.
+///
+/// A round (DESIGN, "Anti-entropy"): A sends its digest and state hash (`SyncRequest`). If B
+/// holds the same digest and state hash, it answers with a `SyncSummary` and the round ends.
+/// If only the digests match, B sends its bucket hashes; A sends the entries of the buckets that
+/// differ and asks for B's, and B sends them back. Otherwise B answers with every entry above
+/// A's watermarks plus its own digest (`.answer`), and A answers back with every entry above
+/// B's watermarks plus its digest (`.answerBack`). Each side adopts the other's watermarks once
+/// the whole answer arrived with no entry refused.
+public struct GossipEngine: Sendable {
+    /// Names one write: every write gets its own HLC tick at its origin.
+    struct WriteID: Hashable, Sendable {
+        var origin: NodeID
+        var timestamp: HLCTimestamp
+    }
+
+    struct AnswerKey: Hashable, Sendable {
+        var peer: NodeID
+        var syncID: UInt64
+        var phase: SyncAnswer.Phase
+    }
+
+    struct PendingAnswer: Sendable {
+        var count: UInt32
+        var received: Set<UInt32> = []
+        var digest: Digest?
+        var refusedAnEntry = false
+        var deadline: UInt64
+    }
+
+    public let config: GossipConfig
+    public private(set) var replica: Replica
+    /// Known peers in node-id order (so random choices depend only on the seed).
+    public private(set) var peers: [NodeID] = []
+    private var random: SplitMix64
+    private var nextSyncID: UInt64
+
+    private var pendingPush: [Push.Item] = []
+    private var pendingRelay: [Push.Item] = []
+    private var pushFlushAt: UInt64?
+    private var seenWrites: Set<WriteID> = []
+    private var seenWritesOrder: Deque<WriteID> = []
+
+    private var lastChangeAt: UInt64?
+    private var nextRoundAt: UInt64
+    private var nextIdleSummaryAt: UInt64
+    private var pendingAnswers: [AnswerKey: PendingAnswer] = [:]
+    private var finishedAnswers: Deque<AnswerKey> = []
+    /// Peers we opened a round with and have not heard back from, with the round's deadline.
+    private var openRounds: [NodeID: UInt64] = [:]
+
+    public init(replica: Replica, config: GossipConfig = GossipConfig(), seed: UInt64, now: UInt64) {
+        self.replica = replica
+        self.config = config
+        var random = SplitMix64(seed: seed)
+        self.nextSyncID = random.next()
+        self.random = random
+        self.nextRoundAt = now + config.gossipIntervalMilliseconds
+        self.nextIdleSummaryAt = now + (config.idleSummaryIntervalMilliseconds ?? 0)
+    }
+
+    // MARK: Peers
+
+    public mutating func setPeers(_ newPeers: some Sequence<NodeID>) {
+        peers = Set(newPeers).subtracting([replica.id]).sorted()
+        openRounds = openRounds.filter { peers.contains($0.key) }
+    }
+
+    public mutating func addPeer(_ peer: NodeID) {
+        guard peer != replica.id, !peers.contains(peer) else { return }
+        peers.append(peer)
+        peers.sort()
+    }
+
+    public mutating func removePeer(_ peer: NodeID) {
+        peers.removeAll { $0 == peer }
+        openRounds[peer] = nil
+    }
+
+    // MARK: Inputs
+
+    /// The pair that may ride on any other message (SWIM probes and acks).
+    public var summary: SyncSummary {
+        SyncSummary(digestHash: replica.digest.stableHash, stateHash: replica.map.stateHash)
+    }
+
+    /// When the shell must call `tick` next (physical milliseconds).
+    public var nextTickAt: UInt64 {
+        var next = UInt64.max
+        if let pushFlushAt { next = min(next, pushFlushAt) }
+        if isActive(at: nextRoundAt) { next = min(next, nextRoundAt) }
+        if config.idleSummaryIntervalMilliseconds != nil { next = min(next, nextIdleSummaryAt) }
+        return next
+    }
+
+    private func isActive(at now: UInt64) -> Bool {
+        guard let lastChangeAt else { return false }
+        return now < lastChangeAt + config.recentChangeMilliseconds
+    }
+
+    /// A local write: applied at once, pushed to peers within the push window. Never waits for the
+    /// network.
+    public mutating func write(
+        _ key: [UInt8], value: [UInt8]?, expiry: HLCTimestamp? = nil, now: UInt64
+    ) throws(WriteError) -> Entry {
+        let (entry, previous) = try replica.write(key, value: value, expiry: expiry, physical: now)
+        remember(WriteID(origin: entry.origin, timestamp: entry.timestamp))
+        lastChangeAt = now
+        pendingPush.append(Push.Item(entry: entry, previousTimestamp: previous))
+        if pushFlushAt == nil { pushFlushAt = now + config.pushWindowMilliseconds }
+        return entry
+    }
+
+    /// Opens a round with `peer` now (e.g. when it joins, or after a summary mismatch).
+    public mutating func startRound(with peer: NodeID, now: UInt64) -> [GossipDirective] {
+        openRounds[peer] = now + config.syncTimeoutMilliseconds
+        let digest = replica.digest
+        if digest.count > config.fullDigestMaxOrigins {
+            return [.send(.syncSummary(summary), to: peer)]
+        }
+        return [.send(.syncRequest(SyncRequest(syncID: makeSyncID(), digest: digest, stateHash: replica.map.stateHash)), to: peer)]
+    }
+
+    /// Handles a message from `sender` whose envelope carried `senderClock`.
+    public mutating func receive(
+        _ message: GossipMessage, from sender: NodeID, senderClock: HLCTimestamp, now: UInt64
+    ) -> [GossipDirective] {
+        do {
+            try replica.observe(senderClock, physical: now)
+        } catch {
+            return [.rejected(.messageClockTooFarAhead, from: sender)]
+        }
+        switch message {
+        case let .push(push): return receivePush(push, from: sender, now: now)
+        case let .syncRequest(request): return receiveRequest(request, from: sender)
+        case let .syncSummary(summary): return receiveSummary(summary, from: sender, now: now)
+        case let .bucketHashes(hashes): return receiveBucketHashes(hashes, from: sender)
+        case let .syncAnswer(answer): return receiveAnswer(answer, from: sender, now: now)
+        }
+    }
+
+    /// Flushes pushes, runs active and idle rounds, and forgets stale state.
+    public mutating func tick(now: UInt64) -> [GossipDirective] {
+        var directives: [GossipDirective] = []
+        if let flushAt = pushFlushAt, now >= flushAt { directives += flushPushes() }
+        pendingAnswers = pendingAnswers.filter { $0.value.deadline > now }
+        openRounds = openRounds.filter { $0.value > now }
+        if now >= nextRoundAt {
+            nextRoundAt = now + config.gossipIntervalMilliseconds
+            if isActive(at: now) {
+                for peer in choosePeers(config.fanout, excluding: Set(openRounds.keys)) {
+                    directives += startRound(with: peer, now: now)
+                }
+            }
+        }
+        if let idleInterval = config.idleSummaryIntervalMilliseconds, now >= nextIdleSummaryAt {
+            nextIdleSummaryAt = now + idleInterval
+            if !isActive(at: now), let peer = choosePeers(1, excluding: []).first {
+                directives.append(.send(.syncSummary(summary), to: peer))
+            }
+        }
+        return directives
+    }
+
+    // MARK: Pushes
+
+    private mutating func receivePush(_ push: Push, from sender: NodeID, now: UInt64) -> [GossipDirective] {
+        var directives: [GossipDirective] = []
+        for item in push.items {
+            let id = WriteID(origin: item.entry.origin, timestamp: item.entry.timestamp)
+            guard !seenWrites.contains(id) else { continue }
+            switch replica.applyRemote(item.entry, physical: now) {
+            case let .failure(reason):
+                directives.append(.rejected(.entry(reason), from: sender))
+            case let .success(outcome):
+                remember(id)
+                if let previous = item.previousTimestamp {
+                    replica.advanceContiguous(origin: id.origin, previous: previous, to: id.timestamp)
+                }
+                guard outcome != .unchanged else { continue }
+                lastChangeAt = now
+                directives.append(.applied(item.entry))
+                if push.hops == 0 {
+                    pendingRelay.append(item)
+                    if pushFlushAt == nil { pushFlushAt = now + config.pushWindowMilliseconds }
+                }
+            }
+        }
+        return directives
+    }
+
+    private mutating func remember(_ id: WriteID) {
+        guard seenWrites.insert(id).inserted else { return }
+        seenWritesOrder.append(id)
+        while seenWritesOrder.count > config.duplicateMemory, let oldest = seenWritesOrder.popFirst() {
+            seenWrites.remove(oldest)
+        }
+    }
+
+    private mutating func flushPushes() -> [GossipDirective] {
+        pushFlushAt = nil
+        var directives: [GossipDirective] = []
+        for (hops, items) in [(UInt8(0), pendingPush), (UInt8(1), pendingRelay)] where !items.isEmpty {
+            let targets = choosePeers(config.fanout, excluding: [])
+            for batch in Self.batches(of: items, budget: config.pushBudgetBytes, size: { Self.estimatedSize(of: $0.entry) + 9 }) {
+                for peer in targets {
+                    directives.append(.send(.push(Push(hops: hops, items: batch)), to: peer))
+                }
+            }
+        }
+        pendingPush.removeAll()
+        pendingRelay.removeAll()
+        return directives
+    }
+
+    // MARK: Rounds
+
+    private mutating func receiveSummary(_ summary: SyncSummary, from sender: NodeID, now: UInt64) -> [GossipDirective] {
+        if summary == self.summary {
+            openRounds[sender] = nil
+            return []
+        }
+        // The reply that closes a round we opened, or a peer's idle pair while a round is open:
+        // the open round (or the next active one) settles the difference.
+        if openRounds.removeValue(forKey: sender) != nil { return [] }
+        // A mismatch starts a round; send the full digest, since the peer could not answer a hash.
+        openRounds[sender] = now + config.syncTimeoutMilliseconds
+        let request = SyncRequest(syncID: makeSyncID(), digest: replica.digest, stateHash: replica.map.stateHash)
+        return [.send(.syncRequest(request), to: sender)]
+    }
+
+    private mutating func receiveRequest(_ request: SyncRequest, from sender: NodeID) -> [GossipDirective] {
+        let digest = replica.digest
+        if request.digest == digest {
+            if request.stateHash == replica.map.stateHash {
+                return [.send(.syncSummary(summary), to: sender)]
+            }
+            let hashes = replica.map.bucketHashes.map { UInt32(truncatingIfNeeded: $0) }
+            return [.send(.bucketHashes(BucketHashes(syncID: request.syncID, hashes: hashes)), to: sender)]
+        }
+        let entries = replica.map.delta(for: request.digest)
+        return chunks(entries, syncID: request.syncID, phase: .answer, digest: digest, requestedBuckets: nil)
+            .map { .send(.syncAnswer($0), to: sender) }
+    }
+
+    private mutating func receiveBucketHashes(_ message: BucketHashes, from sender: NodeID) -> [GossipDirective] {
+        openRounds[sender] = nil
+        var differing = BucketSet()
+        for (bucket, hash) in replica.map.bucketHashes.enumerated()
+        where bucket < message.hashes.count && UInt32(truncatingIfNeeded: hash) != message.hashes[bucket] {
+            differing.insert(UInt8(bucket))
+        }
+        guard !differing.isEmpty else { return [] }
+        let entries = replica.map.entries(inBuckets: differing)
+        return chunks(entries, syncID: message.syncID, phase: .buckets, digest: nil, requestedBuckets: differing)
+            .map { .send(.syncAnswer($0), to: sender) }
+    }
+
+    private mutating func receiveAnswer(_ chunk: SyncAnswer, from sender: NodeID, now: UInt64) -> [GossipDirective] {
+        let key = AnswerKey(peer: sender, syncID: chunk.syncID, phase: chunk.phase)
+        if finishedAnswers.contains(key) { return [] }
+        var pending = pendingAnswers[key]
+            ?? PendingAnswer(count: chunk.count, deadline: now + config.syncTimeoutMilliseconds)
+        guard pending.count == chunk.count, chunk.index < chunk.count else {
+            return [.rejected(.inconsistentChunk, from: sender)]
+        }
+        guard pending.received.insert(chunk.index).inserted else { return [] }
+        var directives: [GossipDirective] = []
+        if chunk.index == 0 {
+            // Answer back from the state before this answer is merged: the peer has none of it
+            // to learn, and our digest then still describes exactly what we send.
+            if chunk.phase == .answer, let peerDigest = chunk.digest {
+                directives += answerBack(to: sender, syncID: chunk.syncID, peerDigest: peerDigest)
+            }
+            if chunk.phase == .buckets, let requested = chunk.requestedBuckets {
+                let entries = replica.map.entries(inBuckets: requested)
+                directives += chunks(entries, syncID: chunk.syncID, phase: .buckets, digest: nil, requestedBuckets: nil)
+                    .map { .send(.syncAnswer($0), to: sender) }
+            }
+            pending.digest = chunk.digest
+        }
+        for entry in chunk.entries {
+            switch replica.applyRemote(entry, physical: now) {
+            case let .failure(reason):
+                pending.refusedAnEntry = true
+                directives.append(.rejected(.entry(reason), from: sender))
+            case let .success(outcome):
+                if outcome != .unchanged {
+                    lastChangeAt = now
+                    directives.append(.applied(entry))
+                }
+            }
+        }
+        if pending.received.count == Int(pending.count) {
+            pendingAnswers[key] = nil
+            finishedAnswers.append(key)
+            if finishedAnswers.count > config.maxPendingAnswers * 4 { finishedAnswers.removeFirst() }
+            openRounds[sender] = nil
+            let adopt = !pending.refusedAnEntry && pending.digest != nil
+            if adopt, let digest = pending.digest { replica.adopt(digest) }
+            directives.append(.answerCompleted(from: sender, adopted: adopt))
+        } else if pendingAnswers[key] != nil || pendingAnswers.count < config.maxPendingAnswers {
+            pendingAnswers[key] = pending
+        }
+        return directives
+    }
+
+    private mutating func answerBack(to peer: NodeID, syncID: UInt64, peerDigest: Digest) -> [GossipDirective] {
+        let digest = replica.digest
+        let entries = replica.map.delta(for: peerDigest)
+        let peerKnowsAll = digest.watermarks.allSatisfy { peerDigest[$0.key] >= $0.value }
+        if entries.isEmpty && peerKnowsAll { return [] }
+        return chunks(entries, syncID: syncID, phase: .answerBack, digest: digest, requestedBuckets: nil)
+            .map { .send(.syncAnswer($0), to: peer) }
+    }
+
+    // MARK: Helpers
+
+    private mutating func makeSyncID() -> UInt64 {
+        nextSyncID &+= 1
+        return nextSyncID
+    }
+
+    /// Up to `count` distinct random peers, chosen with the engine's own generator.
+    private mutating func choosePeers(_ count: Int, excluding excluded: Set<NodeID>) -> [NodeID] {
+        var candidates = peers.filter { !excluded.contains($0) }
+        guard candidates.count > count else { return candidates }
+        for index in 0..<count {
+            let pick = index + Int(random.next() % UInt64(candidates.count - index))
+            candidates.swapAt(index, pick)
+        }
+        return Array(candidates.prefix(count))
+    }
+
+    /// Cuts an answer into chunks of at most `maxChunkBytes` (or one entry alone), at most
+    /// `maxEntriesPerMessage` entries each. An empty answer is one empty chunk: it still carries
+    /// the digest.
+    private func chunks(
+        _ entries: [Entry], syncID: UInt64, phase: SyncAnswer.Phase, digest: Digest?, requestedBuckets: BucketSet?
+    ) -> [SyncAnswer] {
+        let limits = config.limits
+        var groups = Self.batches(of: entries, budget: limits.maxChunkBytes, maxCount: limits.maxEntriesPerMessage) {
+            Self.estimatedSize(of: $0)
+        }
+        if groups.isEmpty { groups = [[]] }
+        let count = UInt32(groups.count)
+        return groups.enumerated().map { index, group in
+            SyncAnswer(
+                syncID: syncID, index: UInt32(index), count: count, phase: phase,
+                digest: index == 0 ? digest : nil, requestedBuckets: index == 0 ? requestedBuckets : nil,
+                entries: group)
+        }
+    }
+
+    static func batches<Item>(
+        of items: [Item], budget: Int, maxCount: Int = .max, size: (Item) -> Int
+    ) -> [[Item]] {
+        var result: [[Item]] = []
+        var current: [Item] = []
+        var used = 0
+        for item in items {
+            let itemSize = size(item)
+            if !current.isEmpty && (used + itemSize > budget || current.count >= maxCount) {
+                result.append(current)
+                current = []
+                used = 0
+            }
+            current.append(item)
+            used += itemSize
+        }
+        if !current.isEmpty { result.append(current) }
+        return result
+    }
+
+    /// Upper bound of an entry's encoded size (see the wire codec).
+    static func estimatedSize(of entry: Entry) -> Int {
+        48 + entry.key.count + (entry.value?.count ?? 0)
+    }
+}

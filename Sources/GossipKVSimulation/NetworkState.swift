@@ -1,0 +1,51 @@
+import GossipKVCore
+
+/// The simulated network between nodes: partitions, one-way blocks, loss, duplication and
+/// random delays (which reorder messages).
+struct NetworkState: Sendable {
+    struct Link: Hashable, Sendable {
+        var from: Int
+        var to: Int
+    }
+
+    private var random: SplitMix64
+    /// The partition group of each node, while a partition lasts.
+    private var groups: [Int]?
+    private var blocked: Set<Link> = []
+
+    init(random: SplitMix64, nodeCount: Int) {
+        self.random = random
+    }
+
+    func allows(from: Int, to: Int) -> Bool {
+        if let groups, groups[from] != groups[to] { return false }
+        return !blocked.contains(Link(from: from, to: to))
+    }
+
+    mutating func partition(_ newGroups: [Int]) { groups = newGroups }
+
+    mutating func block(from: Int, to: Int) {
+        if from != to { blocked.insert(Link(from: from, to: to)) }
+    }
+
+    mutating func heal() {
+        groups = nil
+        blocked.removeAll()
+    }
+
+    /// How many copies of a message arrive: 0 (blocked or lost), 1, or 2 (duplicated).
+    mutating func copies(from: Int, to: Int, faultsActive: Bool, loss: Double, duplication: Double) -> Int {
+        guard allows(from: from, to: to) else { return 0 }
+        guard faultsActive else { return 1 }
+        if chance(loss) { return 0 }
+        return chance(duplication) ? 2 : 1
+    }
+
+    mutating func delay(min: UInt64, max: UInt64) -> UInt64 {
+        min + random.next() % (max - min + 1)
+    }
+
+    private mutating func chance(_ probability: Double) -> Bool {
+        Double(random.next() >> 11) / Double(1 << 53) < probability
+    }
+}

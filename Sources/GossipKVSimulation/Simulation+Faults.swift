@@ -1,0 +1,123 @@
+import GossipKVCore
+
+extension Simulation {
+    mutating func apply(_ fault: Fault) -> String? {
+        switch fault {
+        case let .partition(groups) where faultsActive:
+            network.partition(groups)
+        case let .blockLink(from, to) where faultsActive:
+            network.block(from: from, to: to)
+        case .heal:
+            network.heal()
+        case let .crash(node) where faultsActive && nodes[node].isUp:
+            nodes[node].isUp = false
+            nodes[node].generation += 1
+            nodes[node].queuedTickAt = .max
+        case let .restart(node, loseDisk) where !nodes[node].isUp:
+            return restart(node, loseDisk: loseDisk && !nodes[node].hadClockExcursion)
+        case let .clockExcursion(node, offset) where faultsActive && nodes[node].isUp:
+            nodes[node].clock.excursion = offset
+            nodes[node].hadClockExcursion = true
+        case let .clockReturn(node):
+            nodes[node].clock.excursion = nil
+        default:
+            break
+        }
+        return nil
+    }
+
+    /// Brings a crashed node back with what storage keeps, or, after a disk loss, empty: then it
+    /// waits out the max offset (starts its clock above now + max offset) as DESIGN requires.
+    mutating func restart(_ node: Int, loseDisk: Bool) -> String? {
+        let old = nodes[node].engine.replica
+        let physical = nodes[node].physical(at: now, start: start)
+        let replica: Replica
+        if loseDisk {
+            history.recordDiskLoss(of: old, survivors: nodes.indices.filter { $0 != node }.map { nodes[$0].engine.replica })
+            replica = Replica(
+                id: old.id, maxClockOffsetMilliseconds: options.maxClockOffsetMilliseconds,
+                startingAfter: HLCTimestamp(physical: physical + options.maxClockOffsetMilliseconds),
+                ownHistoryComplete: false)
+        } else {
+            replica = Replica(
+                id: old.id, maxClockOffsetMilliseconds: options.maxClockOffsetMilliseconds,
+                restoring: old.map.sortedEntries(), digest: old.digest, clockCeiling: old.clock.last,
+                ownHistoryComplete: old.ownHistoryComplete)
+        }
+        nodes[node].engine = GossipEngine(replica: replica, config: options.gossip, seed: random.next(), now: physical)
+        nodes[node].isUp = true
+        nodes[node].queuedTickAt = .max
+        trace(4, node, loseDisk ? 1 : 0, 0)
+        schedule(.rediscover(node: node, generation: nodes[node].generation), at: now + 10 + random.next() % 300)
+        return noteClock(node)
+    }
+
+    /// Heals every fault: the network, clocks, crashed nodes. Loss and duplication stop too.
+    mutating func endFaultPhase() -> String? {
+        faultsActive = false
+        network.heal()
+        for node in nodes.indices {
+            nodes[node].clock.excursion = nil
+            if !nodes[node].isUp, let problem = restart(node, loseDisk: false) { return problem }
+        }
+        return checkInvariants()
+    }
+
+    func checkInvariants() -> String? {
+        for node in nodes {
+            if let violation = history.watermarkViolation(in: node.engine.replica) { return violation }
+        }
+        return nil
+    }
+
+    func isConverged() -> Bool {
+        guard nodes.allSatisfy(\.isUp), let first = nodes.first?.engine.replica.map.stateHash else { return false }
+        guard nodes.allSatisfy({ $0.engine.replica.map.stateHash == first }) else { return false }
+        return first == history.expectedEntries.reduce(0) { $0 &+ $1.stableHash }
+    }
+
+    func makeReport(failure: String?, convergedAt: UInt64?) -> SimulationReport {
+        var failure = failure
+        let expected = history.expectedEntries
+        if failure == nil {
+            for node in nodes where node.engine.replica.map.sortedEntries() != expected {
+                failure = "replica \(node.id) differs from the expected map"
+                break
+            }
+        }
+        if failure == nil { failure = checkInvariants() }
+        var trace = traceHash
+        trace.combine(nodes.first?.engine.replica.map.stateHash ?? 0)
+        return SimulationReport(
+            seed: seed, nodeCount: options.nodeCount, failure: failure,
+            settleMilliseconds: convergedAt.map { $0 - start - options.faultPhaseMilliseconds },
+            steps: steps, messagesSent: messagesSent, bytesSent: bytesSent,
+            acceptedWrites: history.accepted.count, writesLostWithDisk: history.lostWithDisk.count,
+            expectedKeys: expected.count, traceHash: trace.finalize())
+    }
+}
+
+/// What one schedule did and whether the replicas converged to the checker's expected map.
+public struct SimulationReport: Sendable, Equatable, CustomStringConvertible {
+    public var seed: UInt64
+    public var nodeCount: Int
+    /// Nil when every check passed.
+    public var failure: String?
+    /// Time from the end of the fault phase until every replica equalled the expected map.
+    public var settleMilliseconds: UInt64?
+    public var steps: Int
+    public var messagesSent: Int
+    public var bytesSent: Int
+    public var acceptedWrites: Int
+    /// Writes destroyed with a disk before reaching any other replica (forgiven, reported).
+    public var writesLostWithDisk: Int
+    public var expectedKeys: Int
+    /// Fingerprint of the whole run: equal for equal seeds.
+    public var traceHash: UInt64
+
+    public var description: String {
+        let outcome = failure.map { "FAILED: \($0)" } ?? "converged \(settleMilliseconds ?? 0) ms after heal"
+        return "seed \(seed): \(nodeCount) nodes, \(acceptedWrites) writes (\(writesLostWithDisk) lost with a disk), "
+            + "\(steps) events, \(messagesSent) messages; \(outcome)"
+    }
+}

@@ -1,0 +1,60 @@
+import GossipKVCore
+
+/// What a simulated schedule may do, as a plain options struct (after TigerBeetle's VOPR): the
+/// seed picks concrete faults within these bounds.
+public struct SimulationOptions: Sendable {
+    public var nodeCount = 3
+    /// Client operations spread over the fault phase.
+    public var operationCount = 60
+    /// Keys are drawn from this many, so that concurrent writes to one key are common.
+    public var keySpace = 12
+    /// Length of the phase in which faults and client operations happen.
+    public var faultPhaseMilliseconds: UInt64 = 12_000
+    /// After the fault phase everything heals; the replicas must converge within this long.
+    public var settleBudgetMilliseconds: UInt64 = 60_000
+    /// A schedule processing more events than this fails (it would not fit CI).
+    public var stepBudget = 400_000
+
+    /// Per-message probabilities during the fault phase.
+    public var lossProbability = 0.05
+    public var duplicationProbability = 0.03
+    /// One-way delay bounds; a random delay per message also reorders messages.
+    public var minimumDelayMilliseconds: UInt64 = 1
+    public var maximumDelayMilliseconds: UInt64 = 40
+
+    /// Number of network faults (symmetric partitions, one-way blocks, heals).
+    public var networkFaults = 3
+    /// Number of crash/restart cycles (storage kept: map, watermarks, HLC).
+    public var restarts = 1
+    /// Number of restarts that lose the disk (the replica comes back empty).
+    public var diskLosses = 0
+    /// Number of episodes in which one node's clock is beyond the max offset.
+    public var clockExcursions = 1
+    public var maxClockOffsetMilliseconds: UInt64 = 500
+
+    public var gossip = GossipConfig()
+
+    public init() {}
+
+    /// A random schedule shape for property runs: 3-9 nodes and every kind of fault.
+    public static func random(using random: inout SplitMix64) -> SimulationOptions {
+        var options = SimulationOptions()
+        options.nodeCount = 3 + Int(random.next() % 7)
+        options.operationCount = 20 + Int(random.next() % 80)
+        options.keySpace = 4 + Int(random.next() % 24)
+        options.lossProbability = Double(random.next() % 20) / 100
+        options.duplicationProbability = Double(random.next() % 10) / 100
+        options.maximumDelayMilliseconds = 2 + random.next() % 100
+        options.networkFaults = Int(random.next() % 6)
+        options.restarts = Int(random.next() % 3)
+        options.diskLosses = random.next() % 5 == 0 ? 1 : 0
+        options.clockExcursions = Int(random.next() % 3)
+        // Small chunks and pushes half the time, so that multi-chunk answers (and losing one
+        // chunk of them) are exercised with few entries.
+        if random.next() % 2 == 0 {
+            options.gossip.limits.maxChunkBytes = 100 + Int(random.next() % 400)
+            options.gossip.pushBudgetBytes = 60 + Int(random.next() % 200)
+        }
+        return options
+    }
+}
