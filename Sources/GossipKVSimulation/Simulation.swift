@@ -17,10 +17,11 @@ public struct Simulation: Sendable {
     public private(set) var steps = 0
     public private(set) var messagesSent = 0
     public private(set) var bytesSent = 0
-    public private(set) var now: UInt64
+    public internal(set) var now: UInt64
     let start: UInt64
 
     var nodes: [SimulatedNode] = []
+    private var indexByID: [NodeID: Int] = [:]
     private var events = Heap<ScheduledEvent>()
     private var sequence: UInt64 = 0
     var network: NetworkState
@@ -49,6 +50,7 @@ public struct Simulation: Sendable {
             nodes.append(node)
         }
         let ids = nodes.map(\.id)
+        for (index, id) in ids.enumerated() { indexByID[id] = index }
         for index in nodes.indices { nodes[index].engine.setPeers(ids) }
         self.random = random
         planSchedule()
@@ -182,6 +184,16 @@ public struct Simulation: Sendable {
         return makeReport(failure: failure, convergedAt: convergedAt)
     }
 
+    func peekTime() -> UInt64? { events.min?.time }
+
+    /// Processes the next event (for experiments, which ignore failures).
+    mutating func step() {
+        guard let next = events.popMin() else { return }
+        steps += 1
+        now = max(now, next.time)
+        _ = handle(next.event)
+    }
+
     private mutating func handle(_ event: Event) -> String? {
         switch event {
         case let .deliver(from, to, generation, message, senderClock):
@@ -237,7 +249,7 @@ public struct Simulation: Sendable {
     private mutating func carryOut(_ directives: [GossipDirective], node: Int) -> String? {
         for directive in directives {
             guard case let .send(message, to: peer) = directive else { continue }
-            guard let target = nodes.firstIndex(where: { $0.id == peer }) else { continue }
+            guard let target = indexByID[peer] else { continue }
             send(message, from: node, to: target)
         }
         return noteClock(node) ?? rescheduleTick(node)
@@ -261,7 +273,7 @@ public struct Simulation: Sendable {
     }
 
     /// Queues a tick at the engine's next deadline, unless an earlier one is already queued.
-    private mutating func rescheduleTick(_ node: Int) -> String? {
+    mutating func rescheduleTick(_ node: Int) -> String? {
         guard nodes[node].isUp else { return nil }
         let physicalNow = physical(of: node)
         let wanted = nodes[node].engine.nextTickAt

@@ -1,0 +1,16 @@
+import GossipKVSimulation
+import Testing
+
+@Suite("spread of one write on a healthy cluster")
+struct SpreadTests {
+    @Test("a single write reaches all of 30 nodes, and an idle cluster sends only summaries")
+    func writeReachesEveryNode() {
+        let result = SpreadExperiment.run(nodeCount: 30)
+        #expect(result.millisecondsToReachAll < 120_000)
+        #expect(result.rounds > 0)
+        // Idle: one summary (envelope + 16 bytes) per node per idle interval, plus the replies
+        // to mismatches; nothing near a full sync.
+        #expect(result.idleBytesPerNodePerRound > 0)
+        #expect(result.idleBytesPerNodePerRound < 1_000)
+    }
+}
