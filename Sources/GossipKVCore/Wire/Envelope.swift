@@ -45,6 +45,11 @@ public enum Envelope {
 public struct AuthenticatedFrame: Hashable, Sendable {
     public var header: EnvelopeHeader
     public var body: ArraySlice<UInt8>
+
+    public init(header: EnvelopeHeader, body: ArraySlice<UInt8>) {
+        self.header = header
+        self.body = body
+    }
 }
 
 /// An envelope that passed every check, with its decoded message. The HLC check (`header.hlc`
@@ -52,4 +57,9 @@ public struct AuthenticatedFrame: Hashable, Sendable {
 public struct OpenedEnvelope: Equatable, Sendable {
     public var header: EnvelopeHeader
     public var message: GossipMessage
+
+    public init(header: EnvelopeHeader, message: GossipMessage) {
+        self.header = header
+        self.message = message
+    }
 }
