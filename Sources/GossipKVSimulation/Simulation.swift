@@ -206,7 +206,7 @@ public struct Simulation: Sendable {
             let maxBytes = channel == .gossipDatagram ? options.gossip.limits.maxDatagramBytes : options.gossip.limits.maxFrameBytes
             switch nodes[to].opener.open(envelope, maxBytes: maxBytes, verifier: verifier) {
             case let .failure(rejection):
-                nodes[to].rejections["\(rejection)".prefix(while: { $0 != "(" }).description, default: 0] += 1
+                nodes[to].rejections[rejection.label, default: 0] += 1
                 return nil
             case let .success(opened):
                 let directives = nodes[to].engine.receive(
