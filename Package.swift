@@ -55,6 +55,10 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["GossipKVNode", "GossipKVCore"]
+        ),
+        .testTarget(
             name: "GossipKVNodeTests",
             dependencies: [
                 "GossipKVNode", "GossipKVCore",
