@@ -6,6 +6,7 @@ let package = Package(
     products: [
         .library(name: "GossipKVCore", targets: ["GossipKVCore"]),
         .library(name: "GossipKVSimulation", targets: ["GossipKVSimulation"]),
+        .library(name: "GossipKVCrypto", targets: ["GossipKVCrypto"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections", exact: "1.6.0"),
@@ -23,6 +24,8 @@ let package = Package(
                 .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),
+        .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+        .target(name: "GossipKVCrypto", dependencies: ["CSodium", "GossipKVCore"]),
         .testTarget(
             name: "GossipKVCoreTests",
             dependencies: [
@@ -37,5 +40,6 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
+        .testTarget(name: "GossipKVCryptoTests", dependencies: ["GossipKVCrypto", "GossipKVCore"]),
     ]
 )
