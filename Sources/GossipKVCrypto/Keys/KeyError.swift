@@ -11,6 +11,8 @@ public enum KeyError: Error, Hashable, Sendable, CustomStringConvertible {
     /// A public key that is not a usable curve point (small order or not on the curve), so no
     /// pair key can be agreed with it.
     case unusablePublicKey
+    /// A node tried to agree a pair key with itself.
+    case pairWithSelf
 
     public var description: String {
         switch self {
@@ -24,6 +26,8 @@ public enum KeyError: Error, Hashable, Sendable, CustomStringConvertible {
             return "deriving the cluster key from the passphrase failed (Argon2id needs 64 MiB of free memory)"
         case .unusablePublicKey:
             return "the peer's public key is not a usable Ed25519 point; its certificate is bad"
+        case .pairWithSelf:
+            return "a node cannot agree a pair key with itself (two nodes share one key file?)"
         }
     }
 }

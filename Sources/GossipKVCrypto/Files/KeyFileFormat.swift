@@ -1,0 +1,59 @@
+import Foundation
+
+/// The text format of every key file: the kind's header line, then the payload in standard
+/// base64 on one line, then a newline:
+///
+/// ```
+/// gossipkv node secret key v1
+/// q2Vd...=
+/// ```
+///
+/// Text so that an operator can tell the files apart with `head -1` and copy them through a
+/// terminal. Blank lines and trailing spaces or `\r` are tolerated; anything else is not.
+/// Buffers that held a secret are wiped (best effort: Foundation's base64 works on copies).
+enum KeyFileFormat {
+    /// Largest file read: a certificate is 213 bytes, 288 in base64, so 4 KiB is generous.
+    static let maxFileBytes = 4096
+
+    static func encode(_ payload: UnsafeRawBufferPointer, kind: KeyFileKind) -> [UInt8] {
+        var base64 = Data(payload).base64EncodedData()
+        defer { base64.resetBytes(in: 0..<base64.count) }
+        return Array((kind.header + "\n").utf8) + Array(base64) + [UInt8(ascii: "\n")]
+    }
+
+    /// The payload of `contents`, a file of kind `kind`, in a wiped secret. Throws the reason
+    /// (as a `KeyFileError` for `path`) when it is not exactly one well-formed file of that kind.
+    static func decode(_ contents: [UInt8], kind: KeyFileKind, path: String) throws(KeyFileError) -> SecretBytes {
+        func malformed(_ reason: String) -> KeyFileError { .malformed(path: path, kind: kind, reason: reason) }
+        let lines = contents.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+            .map(trimmed)
+            .filter { !$0.isEmpty }
+        guard let headerLine = lines.first else { throw malformed("the file is empty") }
+        let header = String(decoding: headerLine, as: UTF8.self)
+        guard header == kind.header else {
+            if let found = KeyFileKind(rawValue: header) { throw .wrongKind(path: path, expected: kind, found: found) }
+            throw malformed("the first line must be \"\(kind.header)\"")
+        }
+        guard lines.count == 2 else {
+            throw malformed(lines.count < 2 ? "the base64 line after the header is missing" : "unexpected lines after the base64 line")
+        }
+        guard var payload = Data(base64Encoded: Data(lines[1])) else {
+            throw malformed("the second line is not valid base64")
+        }
+        defer { payload.resetBytes(in: 0..<payload.count) }
+        if let expected = kind.payloadLength, payload.count != expected {
+            throw malformed("it holds \(payload.count) bytes; a \(kind) has \(expected)")
+        }
+        return SecretBytes(count: payload.count) { (buffer: UnsafeMutableRawBufferPointer) in
+            payload.copyBytes(to: buffer)
+        }
+    }
+
+    private static func trimmed(_ line: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+        var line = line
+        while let last = line.last, last == UInt8(ascii: " ") || last == UInt8(ascii: "\r") || last == UInt8(ascii: "\t") {
+            line = line.dropLast()
+        }
+        return line
+    }
+}
