@@ -28,12 +28,15 @@ struct SigningTests {
 
     @Test("a signature made for one context is rejected in every other")
     func contextSeparation() {
-        let contexts: [SigningContext] = [.message, .certificate, .handshake, SigningContext("gossipkv-msg-v2")]
+        let contexts: [SigningContext] = [
+            .message, .certificate, .handshake, SigningContext("gossipkv-msg-v2"),
+        ]
         for signing in contexts {
             let signature = node.sign(message[...], context: signing)
             for checking in contexts {
                 #expect(
-                    node.publicKey.isValidSignature(signature[...], over: message[...], context: checking) == (signing == checking))
+                    node.publicKey.isValidSignature(signature[...], over: message[...], context: checking)
+                        == (signing == checking))
             }
         }
     }
@@ -41,9 +44,12 @@ struct SigningTests {
     @Test("another node's key, a truncated or an empty signature is rejected")
     func wrongKeyAndLengths() {
         let signature = node.sign(message[...], context: .message)
-        #expect(!Fixture.node(8).publicKey.isValidSignature(signature[...], over: message[...], context: .message))
+        #expect(
+            !Fixture.node(8).publicKey.isValidSignature(signature[...], over: message[...], context: .message)
+        )
         #expect(!node.publicKey.isValidSignature(signature.dropLast(), over: message[...], context: .message))
-        #expect(!node.publicKey.isValidSignature((signature + [0])[...], over: message[...], context: .message))
+        #expect(
+            !node.publicKey.isValidSignature((signature + [0])[...], over: message[...], context: .message))
         #expect(!node.publicKey.isValidSignature([], over: message[...], context: .message))
     }
 

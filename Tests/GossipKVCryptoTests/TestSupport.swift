@@ -1,5 +1,6 @@
 import Foundation
 import GossipKVCore
+
 @testable import GossipKVCrypto
 
 /// Helpers shared by the crypto tests: fixed keys (so failures reproduce), hex, temp dirs.

@@ -53,7 +53,9 @@ public struct CertificateVerifier: MessageVerifier {
 
     /// `crypto_sign_verify_detached` over the same digest `Ed25519Signer` signs; its running
     /// time does not depend on where a forged signature differs.
-    public func verify(_ authenticator: ArraySlice<UInt8>, over bytes: ArraySlice<UInt8>, sender: NodeID) -> Bool {
+    public func verify(_ authenticator: ArraySlice<UInt8>, over bytes: ArraySlice<UInt8>, sender: NodeID)
+        -> Bool
+    {
         guard let known = senders[sender] else { return false }
         return known.publicKey.isValidSignature(authenticator, over: bytes, context: .message)
     }

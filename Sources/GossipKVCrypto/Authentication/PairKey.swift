@@ -38,7 +38,9 @@ public struct PairKey: Sendable {
             crypto_sign_ed25519_pk_to_curve25519(&remoteX25519Public, remote.bytes) == 0
         else { throw .unusablePublicKey }
         let localX25519Secret = SecretBytes(count: Int(crypto_kx_SECRETKEYBYTES)) { secret in
-            local.keys.secretKey.withPointer { ed25519Secret in crypto_sign_ed25519_sk_to_curve25519(secret, ed25519Secret) }
+            local.keys.secretKey.withPointer { ed25519Secret in
+                crypto_sign_ed25519_sk_to_curve25519(secret, ed25519Secret)
+            }
         }
         guard let localX25519Secret else { throw .unusablePublicKey }
 
@@ -48,8 +50,10 @@ public struct PairKey: Sendable {
         let sessionKeys = SecretBytes(count: 2 * keyCount) { rx in
             localX25519Secret.withPointer { secret in
                 isClient
-                    ? crypto_kx_client_session_keys(rx, rx + keyCount, localX25519Public, secret, remoteX25519Public)
-                    : crypto_kx_server_session_keys(rx, rx + keyCount, localX25519Public, secret, remoteX25519Public)
+                    ? crypto_kx_client_session_keys(
+                        rx, rx + keyCount, localX25519Public, secret, remoteX25519Public)
+                    : crypto_kx_server_session_keys(
+                        rx, rx + keyCount, localX25519Public, secret, remoteX25519Public)
             }
         }
         guard let sessionKeys else { throw .unusablePublicKey }
@@ -61,17 +65,24 @@ public struct PairKey: Sendable {
 
     /// `session` bytes for two boot epochs (the HLC values each node started at), in node-id
     /// order so both sides compute the same bytes.
-    public static func session(local: NodeID, localBootEpoch: UInt64, remote: NodeID, remoteBootEpoch: UInt64) -> [UInt8] {
+    public static func session(local: NodeID, localBootEpoch: UInt64, remote: NodeID, remoteBootEpoch: UInt64)
+        -> [UInt8]
+    {
         let ordered = local < remote ? [localBootEpoch, remoteBootEpoch] : [remoteBootEpoch, localBootEpoch]
         var bytes = [UInt8]()
         for epoch in ordered {
-            for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: epoch >> UInt64(shift))) }
+            for shift in stride(from: 56, through: 0, by: -8) {
+                bytes.append(UInt8(truncatingIfNeeded: epoch >> UInt64(shift)))
+            }
         }
         return bytes
     }
 
-    private static func macKey(from sessionKeys: SecretBytes, range: Range<Int>, session: [UInt8]) -> SecretBytes {
-        var key = Blake2b.hash([purpose[...], session[...]], key: sessionKeys, range: range, outputLength: keyByteCount)
+    private static func macKey(from sessionKeys: SecretBytes, range: Range<Int>, session: [UInt8])
+        -> SecretBytes
+    {
+        var key = Blake2b.hash(
+            [purpose[...], session[...]], key: sessionKeys, range: range, outputLength: keyByteCount)
         return SecretBytes(consuming: &key)
     }
 }

@@ -58,7 +58,9 @@ public struct PairMACVerifier: MessageVerifier {
     }
 
     /// Recomputes the tag and compares in constant time (`sodium_memcmp`).
-    public func verify(_ authenticator: ArraySlice<UInt8>, over bytes: ArraySlice<UInt8>, sender: NodeID) -> Bool {
+    public func verify(_ authenticator: ArraySlice<UInt8>, over bytes: ArraySlice<UInt8>, sender: NodeID)
+        -> Bool
+    {
         guard let key = keys[sender], authenticator.count == PairMAC.tagByteCount else { return false }
         return Sodium.constantTimeEquals(PairMAC.tag(bytes, key: key.receiveKey)[...], authenticator)
     }

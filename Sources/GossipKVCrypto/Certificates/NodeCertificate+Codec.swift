@@ -76,7 +76,8 @@ extension ByteReader {
     public mutating func readNodeCertificate() throws(WireError) -> NodeCertificate {
         let version = try readUInt8()
         guard version == NodeCertificate.currentVersion else {
-            throw .invalidField("certificate.version (\(version); this node reads version \(NodeCertificate.currentVersion))")
+            throw .invalidField(
+                "certificate.version (\(version); this node reads version \(NodeCertificate.currentVersion))")
         }
         let cluster = ClusterID(rawValue: try readNodeID())
         let nodeID = try readNodeID()
@@ -86,7 +87,9 @@ extension ByteReader {
         guard let name = String(validating: nameBytes, as: UTF8.self) else {
             throw .invalidField("certificate.name (not UTF-8)")
         }
-        if let problem = NodeCertificate.nameProblem(name) { throw .invalidField("certificate.name (\(problem))") }
+        if let problem = NodeCertificate.nameProblem(name) {
+            throw .invalidField("certificate.name (\(problem))")
+        }
         let publicKeyBytes = try readSlice(count: SigningPublicKey.byteCount)
         let notBefore = try readUInt64()
         let notAfter = try readUInt64()

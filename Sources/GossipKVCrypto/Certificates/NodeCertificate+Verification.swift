@@ -49,11 +49,13 @@ public enum CertificateVerification: Hashable, Sendable, CustomStringConvertible
         case .valid:
             return "certificate valid"
         case let .expired(notAfter, now):
-            return "certificate expired at \(notAfter) ms (now \(now) ms); issue a new one with `gossipkv cert issue`"
+            return
+                "certificate expired at \(notAfter) ms (now \(now) ms); issue a new one with `gossipkv cert issue`"
         case let .notYetValid(notBefore, now):
             return "certificate not valid before \(notBefore) ms (now \(now) ms); check this machine's clock"
         case let .wrongCluster(certificate, expected):
-            return "certificate is for cluster \(certificate), not \(expected); use the cluster key or secret of this cluster"
+            return
+                "certificate is for cluster \(certificate), not \(expected); use the cluster key or secret of this cluster"
         case .badSignature:
             return "certificate signature does not verify: it was altered or not made by this cluster's key"
         case .nodeIDMismatch:
@@ -85,7 +87,8 @@ extension NodeCertificate {
         case let .closed(clusterPublicKey): signerKey = clusterPublicKey
         case .open: signerKey = nodePublicKey
         }
-        guard signerKey.isValidSignature(signature[...], over: [signedBytes[...]], context: .certificate) else {
+        guard signerKey.isValidSignature(signature[...], over: [signedBytes[...]], context: .certificate)
+        else {
             return .badSignature
         }
         guard now >= notBefore else { return .notYetValid(notBefore: notBefore, now: now) }

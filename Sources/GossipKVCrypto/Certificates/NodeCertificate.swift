@@ -57,7 +57,8 @@ public struct NodeCertificate: Hashable, Sendable {
     /// Certifies `nodePublicKey` as a member of `cluster`'s cluster, valid from `notBefore` to
     /// `notAfter` (Unix ms, inclusive).
     public static func issue(
-        nodePublicKey: SigningPublicKey, name: String, by cluster: ClusterKeyPair, notBefore: UInt64, notAfter: UInt64
+        nodePublicKey: SigningPublicKey, name: String, by cluster: ClusterKeyPair, notBefore: UInt64,
+        notAfter: UInt64
     ) throws(CertificateError) -> NodeCertificate {
         try make(
             cluster: cluster.clusterID, nodePublicKey: nodePublicKey, name: name, notBefore: notBefore,
@@ -70,7 +71,8 @@ public struct NodeCertificate: Hashable, Sendable {
         nodePublicKey: SigningPublicKey, name: String, by cluster: ClusterKeyPair, now: UInt64
     ) throws(CertificateError) -> NodeCertificate {
         let (notBefore, notAfter) = defaultWindow(now: now)
-        return try issue(nodePublicKey: nodePublicKey, name: name, by: cluster, notBefore: notBefore, notAfter: notAfter)
+        return try issue(
+            nodePublicKey: nodePublicKey, name: name, by: cluster, notBefore: notBefore, notAfter: notAfter)
     }
 
     /// The open cluster's certificate: `node` vouches for itself.
@@ -78,12 +80,15 @@ public struct NodeCertificate: Hashable, Sendable {
         by node: NodeKeyPair, name: String, notBefore: UInt64, notAfter: UInt64
     ) throws(CertificateError) -> NodeCertificate {
         try make(
-            cluster: .open, nodePublicKey: node.publicKey, name: name, notBefore: notBefore, notAfter: notAfter,
+            cluster: .open, nodePublicKey: node.publicKey, name: name, notBefore: notBefore,
+            notAfter: notAfter,
             signer: node.keys)
     }
 
     /// A self-signed certificate valid for one year from `now`, backdated like `issue(now:)`.
-    public static func selfSigned(by node: NodeKeyPair, name: String, now: UInt64) throws(CertificateError) -> NodeCertificate {
+    public static func selfSigned(by node: NodeKeyPair, name: String, now: UInt64) throws(CertificateError)
+        -> NodeCertificate
+    {
         let (notBefore, notAfter) = defaultWindow(now: now)
         return try selfSigned(by: node, name: name, notBefore: notBefore, notAfter: notAfter)
     }
@@ -95,13 +100,17 @@ public struct NodeCertificate: Hashable, Sendable {
     }
 
     private static func make(
-        cluster: ClusterID, nodePublicKey: SigningPublicKey, name: String, notBefore: UInt64, notAfter: UInt64,
+        cluster: ClusterID, nodePublicKey: SigningPublicKey, name: String, notBefore: UInt64,
+        notAfter: UInt64,
         signer: Ed25519KeyPair
     ) throws(CertificateError) -> NodeCertificate {
         try validate(name: name)
-        guard notBefore <= notAfter else { throw .invalidValidityWindow(notBefore: notBefore, notAfter: notAfter) }
+        guard notBefore <= notAfter else {
+            throw .invalidValidityWindow(notBefore: notBefore, notAfter: notAfter)
+        }
         let unsigned = NodeCertificate(
-            cluster: cluster, nodePublicKey: nodePublicKey, nodeID: NodeID(publicKey: nodePublicKey), name: name,
+            cluster: cluster, nodePublicKey: nodePublicKey, nodeID: NodeID(publicKey: nodePublicKey),
+            name: name,
             notBefore: notBefore, notAfter: notAfter, signature: [])
         let signature = signer.sign([unsigned.signedBytes[...]], context: .certificate)
         return NodeCertificate(
@@ -118,7 +127,9 @@ public struct NodeCertificate: Hashable, Sendable {
     static func nameProblem(_ name: String) -> String? {
         let length = name.utf8.count
         guard length > 0 else { return "a node name must not be empty" }
-        guard length <= maxNameBytes else { return "a node name is at most \(maxNameBytes) UTF-8 bytes; this one has \(length)" }
+        guard length <= maxNameBytes else {
+            return "a node name is at most \(maxNameBytes) UTF-8 bytes; this one has \(length)"
+        }
         guard !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             return "a node name must not contain control characters (newlines, tabs, escapes)"
         }

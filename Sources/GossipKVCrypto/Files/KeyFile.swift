@@ -25,7 +25,9 @@ public enum KeyFile {
             throw .io(path: path, operation: "creating", errno: code)
         }
         do throws(KeyFileError) {
-            guard fchmod(descriptor, mode_t(0o600)) == 0 else { throw .io(path: path, operation: "chmod", errno: errno) }
+            guard fchmod(descriptor, mode_t(0o600)) == 0 else {
+                throw .io(path: path, operation: "chmod", errno: errno)
+            }
             try writeAll(contents, to: descriptor, path: path)
             guard fsync(descriptor) == 0 else { throw .io(path: path, operation: "fsync", errno: errno) }
             close(descriptor)
@@ -38,14 +40,16 @@ public enum KeyFile {
 
     /// Reads the secret payload of a `kind` file at `path`, refusing a file that group or others
     /// may access.
-    public static func readSecret(_ kind: KeyFileKind, from path: String) throws(KeyFileError) -> SecretBytes {
+    public static func readSecret(_ kind: KeyFileKind, from path: String) throws(KeyFileError) -> SecretBytes
+    {
         var contents = try readContents(of: path, kind: kind, requirePrivate: true)
         defer { Sodium.wipe(&contents) }
         return try KeyFileFormat.decode(contents, kind: kind, path: path)
     }
 
     /// Writes public bytes (`kind` not secret) to `path`, mode 0644, replacing any old file.
-    public static func write(public payload: [UInt8], kind: KeyFileKind, to path: String) throws(KeyFileError) {
+    public static func write(public payload: [UInt8], kind: KeyFileKind, to path: String) throws(KeyFileError)
+    {
         let contents = payload.withUnsafeBytes { KeyFileFormat.encode($0, kind: kind) }
         let temporary = path + ".tmp-\(getpid())"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode_t(0o644))
@@ -58,7 +62,9 @@ public enum KeyFile {
             try writeAll(contents, to: descriptor, path: temporary)
             guard fsync(descriptor) == 0 else { throw .io(path: temporary, operation: "fsync", errno: errno) }
             close(descriptor)
-            guard rename(temporary, path) == 0 else { throw .io(path: path, operation: "renaming onto", errno: errno) }
+            guard rename(temporary, path) == 0 else {
+                throw .io(path: path, operation: "renaming onto", errno: errno)
+            }
         } catch {
             close(descriptor)
             unlink(temporary)
@@ -89,7 +95,9 @@ public enum KeyFile {
 
     /// The whole file, at most `KeyFileFormat.maxFileBytes`, after checking it is a regular file
     /// and, when `requirePrivate`, that only its owner can access it.
-    private static func readContents(of path: String, kind: KeyFileKind, requirePrivate: Bool) throws(KeyFileError) -> [UInt8] {
+    private static func readContents(of path: String, kind: KeyFileKind, requirePrivate: Bool)
+        throws(KeyFileError) -> [UInt8]
+    {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
             switch errno {
@@ -121,7 +129,8 @@ public enum KeyFile {
         }
         guard filled <= KeyFileFormat.maxFileBytes else {
             Sodium.wipe(&contents)
-            throw .malformed(path: path, kind: kind, reason: "larger than \(KeyFileFormat.maxFileBytes) bytes")
+            throw .malformed(
+                path: path, kind: kind, reason: "larger than \(KeyFileFormat.maxFileBytes) bytes")
         }
         let result = Array(contents[..<filled])
         Sodium.wipe(&contents)

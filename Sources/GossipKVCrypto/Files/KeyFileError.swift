@@ -28,7 +28,8 @@ public enum KeyFileError: Error, Hashable, Sendable, CustomStringConvertible {
         case let .permissionDenied(path):
             return "permission denied reading \(path); run gossipkv as the user that owns it"
         case let .tooPermissive(path, mode):
-            return "\(path) holds a secret key but is accessible by group or others (mode \(Self.octal(mode))); "
+            return
+                "\(path) holds a secret key but is accessible by group or others (mode \(Self.octal(mode))); "
                 + "run `chmod 600 \(path)`"
         case let .notARegularFile(path):
             return "\(path) is not a regular file"

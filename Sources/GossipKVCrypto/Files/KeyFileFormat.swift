@@ -23,19 +23,28 @@ enum KeyFileFormat {
 
     /// The payload of `contents`, a file of kind `kind`, in a wiped secret. Throws the reason
     /// (as a `KeyFileError` for `path`) when it is not exactly one well-formed file of that kind.
-    static func decode(_ contents: [UInt8], kind: KeyFileKind, path: String) throws(KeyFileError) -> SecretBytes {
-        func malformed(_ reason: String) -> KeyFileError { .malformed(path: path, kind: kind, reason: reason) }
+    static func decode(_ contents: [UInt8], kind: KeyFileKind, path: String) throws(KeyFileError)
+        -> SecretBytes
+    {
+        func malformed(_ reason: String) -> KeyFileError {
+            .malformed(path: path, kind: kind, reason: reason)
+        }
         let lines = contents.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
             .map(trimmed)
             .filter { !$0.isEmpty }
         guard let headerLine = lines.first else { throw malformed("the file is empty") }
         let header = String(decoding: headerLine, as: UTF8.self)
         guard header == kind.header else {
-            if let found = KeyFileKind(rawValue: header) { throw .wrongKind(path: path, expected: kind, found: found) }
+            if let found = KeyFileKind(rawValue: header) {
+                throw .wrongKind(path: path, expected: kind, found: found)
+            }
             throw malformed("the first line must be \"\(kind.header)\"")
         }
         guard lines.count == 2 else {
-            throw malformed(lines.count < 2 ? "the base64 line after the header is missing" : "unexpected lines after the base64 line")
+            throw malformed(
+                lines.count < 2
+                    ? "the base64 line after the header is missing" : "unexpected lines after the base64 line"
+            )
         }
         guard var payload = Data(base64Encoded: Data(lines[1])) else {
             throw malformed("the second line is not valid base64")
@@ -51,7 +60,9 @@ enum KeyFileFormat {
 
     private static func trimmed(_ line: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
         var line = line
-        while let last = line.last, last == UInt8(ascii: " ") || last == UInt8(ascii: "\r") || last == UInt8(ascii: "\t") {
+        while let last = line.last,
+            last == UInt8(ascii: " ") || last == UInt8(ascii: "\r") || last == UInt8(ascii: "\t")
+        {
             line = line.dropLast()
         }
         return line

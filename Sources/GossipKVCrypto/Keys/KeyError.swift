@@ -21,9 +21,11 @@ public enum KeyError: Error, Hashable, Sendable, CustomStringConvertible {
         case let .wrongPublicKeyLength(length):
             return "an Ed25519 public key must be \(SigningPublicKey.byteCount) bytes, not \(length)"
         case .emptyPassphrase:
-            return "the cluster secret is empty; pass the same non-empty words to every node with --cluster-secret"
+            return
+                "the cluster secret is empty; pass the same non-empty words to every node with --cluster-secret"
         case .passphraseDerivationFailed:
-            return "deriving the cluster key from the passphrase failed (Argon2id needs 64 MiB of free memory)"
+            return
+                "deriving the cluster key from the passphrase failed (Argon2id needs 64 MiB of free memory)"
         case .unusablePublicKey:
             return "the peer's public key is not a usable Ed25519 point; its certificate is bad"
         case .pairWithSelf:

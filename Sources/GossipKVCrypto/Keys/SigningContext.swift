@@ -33,7 +33,9 @@ public struct SigningContext: Hashable, Sendable, CustomStringConvertible {
         var prefix = [UInt8]()
         prefix.reserveCapacity(8 + labelBytes.count)
         let length = UInt64(labelBytes.count)
-        for shift in stride(from: 56, through: 0, by: -8) { prefix.append(UInt8(truncatingIfNeeded: length >> UInt64(shift))) }
+        for shift in stride(from: 56, through: 0, by: -8) {
+            prefix.append(UInt8(truncatingIfNeeded: length >> UInt64(shift)))
+        }
         prefix.append(contentsOf: labelBytes)
         return Blake2b.hash([prefix[...]] + parts, outputLength: 64)
     }

@@ -22,7 +22,9 @@ public struct SigningPublicKey: Hashable, Sendable, CustomStringConvertible {
         isValidSignature(signature, over: [bytes], context: context)
     }
 
-    func isValidSignature(_ signature: ArraySlice<UInt8>, over parts: [ArraySlice<UInt8>], context: SigningContext) -> Bool {
+    func isValidSignature(
+        _ signature: ArraySlice<UInt8>, over parts: [ArraySlice<UInt8>], context: SigningContext
+    ) -> Bool {
         guard signature.count == Ed25519.signatureByteCount else { return false }
         Sodium.ensureInitialized()
         let digest = context.digest(of: parts)

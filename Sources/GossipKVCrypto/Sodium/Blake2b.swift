@@ -20,13 +20,20 @@ enum Blake2b {
     }
 
     /// The keyed hash under part of a secret: `key[range]`.
-    static func hash(_ parts: [ArraySlice<UInt8>], key: SecretBytes, range: Range<Int>, outputLength: Int) -> [UInt8] {
+    static func hash(_ parts: [ArraySlice<UInt8>], key: SecretBytes, range: Range<Int>, outputLength: Int)
+        -> [UInt8]
+    {
         key.withUnsafeBytes { keyBytes in
-            hash(parts, keyBytes: UnsafeRawBufferPointer(rebasing: keyBytes[range.clamped(to: 0..<keyBytes.count)]), outputLength: outputLength)
+            hash(
+                parts,
+                keyBytes: UnsafeRawBufferPointer(rebasing: keyBytes[range.clamped(to: 0..<keyBytes.count)]),
+                outputLength: outputLength)
         }
     }
 
-    private static func hash(_ parts: [ArraySlice<UInt8>], keyBytes: UnsafeRawBufferPointer?, outputLength: Int) -> [UInt8] {
+    private static func hash(
+        _ parts: [ArraySlice<UInt8>], keyBytes: UnsafeRawBufferPointer?, outputLength: Int
+    ) -> [UInt8] {
         Sodium.ensureInitialized()
         // The state type is 64-byte aligned in C, which Swift cannot import: allocate it by size.
         let stateSize = crypto_generichash_statebytes()
@@ -38,7 +45,8 @@ enum Blake2b {
         let state = OpaquePointer(stateMemory)
         var output = [UInt8](repeating: 0, count: outputLength)
         _ = crypto_generichash_init(
-            state, keyBytes?.baseAddress?.assumingMemoryBound(to: UInt8.self), keyBytes?.count ?? 0, outputLength)
+            state, keyBytes?.baseAddress?.assumingMemoryBound(to: UInt8.self), keyBytes?.count ?? 0,
+            outputLength)
         for part in parts {
             part.withUnsafeBufferPointer { buffer in
                 _ = crypto_generichash_update(state, buffer.baseAddress, UInt64(buffer.count))

@@ -18,7 +18,8 @@ public final class SecretBytes: @unchecked Sendable {
 
     /// Allocates `count` bytes and lets `initialize` fill them in place, so the secret never
     /// exists outside this buffer. If `initialize` throws, the buffer is wiped and freed.
-    public init<E: Error>(count: Int, initialize: (UnsafeMutableRawBufferPointer) throws(E) -> Void) throws(E) {
+    public init<E: Error>(count: Int, initialize: (UnsafeMutableRawBufferPointer) throws(E) -> Void) throws(E)
+    {
         Sodium.ensureInitialized()
         let count = max(count, 0)
         let base = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1), alignment: 16)
@@ -54,8 +55,10 @@ public final class SecretBytes: @unchecked Sendable {
     /// non-zero status wipes the buffer and returns nil.
     convenience init?(count: Int, producedBy initialize: (UnsafeMutablePointer<UInt8>) -> Int32) {
         do {
-            try self.init(count: count) { (buffer: UnsafeMutableRawBufferPointer) throws(SecretProductionFailed) in
-                guard let base = buffer.baseAddress, initialize(base.assumingMemoryBound(to: UInt8.self)) == 0 else {
+            try self.init(count: count) {
+                (buffer: UnsafeMutableRawBufferPointer) throws(SecretProductionFailed) in
+                guard let base = buffer.baseAddress, initialize(base.assumingMemoryBound(to: UInt8.self)) == 0
+                else {
                     throw SecretProductionFailed()
                 }
             }

@@ -16,7 +16,9 @@ public enum Sodium {
     /// input, so it stops the process with a message saying what to fix.
     public static func ensureInitialized() {
         guard initialized else {
-            fatalError("libsodium could not initialise: the system random source (getrandom, /dev/urandom) is unavailable")
+            fatalError(
+                "libsodium could not initialise: the system random source (getrandom, /dev/urandom) is unavailable"
+            )
         }
     }
 
