@@ -160,6 +160,21 @@ struct KeyFileTests {
             ])
     }
 
+    @Test("key material given other than as a file parses the same way and names its origin")
+    func fromMemory() throws {
+        let node = Fixture.node(5)
+        let contents = KeyFileFormat.encode(secret: node.seed, kind: .nodeSecretKey)
+        let seed = try KeyFileFormat.decode(contents, kind: .nodeSecretKey, origin: "GOSSIPKV_NODE_KEY")
+        #expect(try NodeKeyPair(seed: seed).publicKey == node.publicKey)
+        let tooLong = contents + [UInt8](repeating: 0x20, count: KeyFileFormat.maxFileBytes)
+        #expect(
+            throws: KeyFileError.malformed(
+                path: "GOSSIPKV_NODE_KEY", kind: .nodeSecretKey, reason: "larger than 4096 bytes")
+        ) {
+            try KeyFileFormat.decode(tooLong, kind: .nodeSecretKey, origin: "GOSSIPKV_NODE_KEY")
+        }
+    }
+
     private func permissions(of path: String) throws -> Int {
         let attributes = try FileManager.default.attributesOfItem(atPath: path)
         return (attributes[.posixPermissions] as? NSNumber)?.intValue ?? -1

@@ -15,7 +15,7 @@
 public enum KeyFile {
     /// Writes a secret payload (`kind.isSecret`) to a new file `path`, mode 0600.
     public static func write(secret: SecretBytes, kind: KeyFileKind, to path: String) throws(KeyFileError) {
-        var contents = secret.withUnsafeBytes { KeyFileFormat.encode($0, kind: kind) }
+        var contents = KeyFileFormat.encode(secret: secret, kind: kind)
         defer { Sodium.wipe(&contents) }
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode_t(0o600))
         guard descriptor >= 0 else {
@@ -44,13 +44,13 @@ public enum KeyFile {
     {
         var contents = try readContents(of: path, kind: kind, requirePrivate: true)
         defer { Sodium.wipe(&contents) }
-        return try KeyFileFormat.decode(contents, kind: kind, path: path)
+        return try KeyFileFormat.decode(contents, kind: kind, origin: path)
     }
 
     /// Writes public bytes (`kind` not secret) to `path`, mode 0644, replacing any old file.
     public static func write(public payload: [UInt8], kind: KeyFileKind, to path: String) throws(KeyFileError)
     {
-        let contents = payload.withUnsafeBytes { KeyFileFormat.encode($0, kind: kind) }
+        let contents = KeyFileFormat.encode(public: payload, kind: kind)
         let temporary = path + ".tmp-\(getpid())"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode_t(0o644))
         guard descriptor >= 0 else {
@@ -75,7 +75,7 @@ public enum KeyFile {
     /// Reads the payload of a public `kind` file at `path` (no permission check).
     public static func readPublic(_ kind: KeyFileKind, from path: String) throws(KeyFileError) -> [UInt8] {
         let contents = try readContents(of: path, kind: kind, requirePrivate: false)
-        let payload = try KeyFileFormat.decode(contents, kind: kind, path: path)
+        let payload = try KeyFileFormat.decode(contents, kind: kind, origin: path)
         return payload.withUnsafeBytes { Array($0) }
     }
 

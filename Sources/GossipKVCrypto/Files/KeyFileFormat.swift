@@ -11,9 +11,22 @@ import Foundation
 /// Text so that an operator can tell the files apart with `head -1` and copy them through a
 /// terminal. Blank lines and trailing spaces or `\r` are tolerated; anything else is not.
 /// Buffers that held a secret are wiped (best effort: Foundation's base64 works on copies).
-enum KeyFileFormat {
+///
+/// Public so that key material arriving other than as a file (an environment variable, stdin)
+/// is parsed the same way, and so the fuzzer can reach the parser.
+public enum KeyFileFormat {
     /// Largest file read: a certificate is 213 bytes, 288 in base64, so 4 KiB is generous.
-    static let maxFileBytes = 4096
+    public static let maxFileBytes = 4096
+
+    /// The file contents for a secret payload. The caller SHOULD wipe them after use.
+    public static func encode(secret: SecretBytes, kind: KeyFileKind) -> [UInt8] {
+        secret.withUnsafeBytes { encode($0, kind: kind) }
+    }
+
+    /// The file contents for a public payload.
+    public static func encode(public payload: [UInt8], kind: KeyFileKind) -> [UInt8] {
+        payload.withUnsafeBytes { encode($0, kind: kind) }
+    }
 
     static func encode(_ payload: UnsafeRawBufferPointer, kind: KeyFileKind) -> [UInt8] {
         var base64 = Data(payload).base64EncodedData()
@@ -22,13 +35,15 @@ enum KeyFileFormat {
     }
 
     /// The payload of `contents`, a file of kind `kind`, in a wiped secret. Throws the reason
-    /// (as a `KeyFileError` for `path`) when it is not exactly one well-formed file of that kind.
-    static func decode(_ contents: [UInt8], kind: KeyFileKind, path: String) throws(KeyFileError)
+    /// (as a `KeyFileError` naming `origin`, the path or "GOSSIPKV_NODE_KEY") when it is not
+    /// exactly one well-formed file of that kind. Never traps, whatever the bytes.
+    public static func decode(_ contents: [UInt8], kind: KeyFileKind, origin: String) throws(KeyFileError)
         -> SecretBytes
     {
         func malformed(_ reason: String) -> KeyFileError {
-            .malformed(path: path, kind: kind, reason: reason)
+            .malformed(path: origin, kind: kind, reason: reason)
         }
+        guard contents.count <= maxFileBytes else { throw malformed("larger than \(maxFileBytes) bytes") }
         let lines = contents.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
             .map(trimmed)
             .filter { !$0.isEmpty }
@@ -36,7 +51,7 @@ enum KeyFileFormat {
         let header = String(decoding: headerLine, as: UTF8.self)
         guard header == kind.header else {
             if let found = KeyFileKind(rawValue: header) {
-                throw .wrongKind(path: path, expected: kind, found: found)
+                throw .wrongKind(path: origin, expected: kind, found: found)
             }
             throw malformed("the first line must be \"\(kind.header)\"")
         }
