@@ -101,6 +101,14 @@ struct SigningTests {
         #expect("\(node)".contains("redacted"))
     }
 
+    @Test("a secret made from an array wipes the array")
+    func consumingWipes() {
+        var bytes = [UInt8](repeating: 0x5A, count: 32)
+        let secret = SecretBytes(consuming: &bytes)
+        #expect(bytes == [UInt8](repeating: 0, count: 32))
+        #expect(secret.withUnsafeBytes { Array($0) } == [UInt8](repeating: 0x5A, count: 32))
+    }
+
     @Test("constant-time comparison agrees with ==")
     func constantTime() {
         #expect(Sodium.constantTimeEquals([1, 2, 3], [1, 2, 3]))

@@ -30,11 +30,15 @@ public enum KeyFile {
             }
             try writeAll(contents, to: descriptor, path: path)
             guard fsync(descriptor) == 0 else { throw .io(path: path, operation: "fsync", errno: errno) }
-            close(descriptor)
         } catch {
             close(descriptor)
             unlink(path)
             throw error
+        }
+        guard close(descriptor) == 0 else {
+            let code = errno
+            unlink(path)
+            throw .io(path: path, operation: "closing", errno: code)
         }
     }
 
@@ -61,14 +65,17 @@ public enum KeyFile {
         do throws(KeyFileError) {
             try writeAll(contents, to: descriptor, path: temporary)
             guard fsync(descriptor) == 0 else { throw .io(path: temporary, operation: "fsync", errno: errno) }
-            close(descriptor)
-            guard rename(temporary, path) == 0 else {
-                throw .io(path: path, operation: "renaming onto", errno: errno)
-            }
         } catch {
             close(descriptor)
             unlink(temporary)
             throw error
+        }
+        // Closed exactly once, before the rename, whatever happens next.
+        let closed = close(descriptor) == 0
+        guard closed, rename(temporary, path) == 0 else {
+            let code = errno
+            unlink(temporary)
+            throw .io(path: path, operation: closed ? "renaming onto" : "closing", errno: code)
         }
     }
 

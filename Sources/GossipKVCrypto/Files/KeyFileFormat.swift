@@ -29,9 +29,17 @@ public enum KeyFileFormat {
     }
 
     static func encode(_ payload: UnsafeRawBufferPointer, kind: KeyFileKind) -> [UInt8] {
-        var base64 = Data(payload).base64EncodedData()
-        defer { base64.resetBytes(in: 0..<base64.count) }
-        return Array((kind.header + "\n").utf8) + Array(base64) + [UInt8(ascii: "\n")]
+        var raw = Data(payload)
+        var base64 = raw.base64EncodedData()
+        defer {
+            raw.resetBytes(in: 0..<raw.count)
+            base64.resetBytes(in: 0..<base64.count)
+        }
+        var contents = Array((kind.header + "\n").utf8)
+        contents.reserveCapacity(contents.count + base64.count + 1)
+        contents.append(contentsOf: base64)
+        contents.append(UInt8(ascii: "\n"))
+        return contents
     }
 
     /// The payload of `contents`, a file of kind `kind`, in a wiped secret. Throws the reason
@@ -61,7 +69,9 @@ public enum KeyFileFormat {
                     ? "the base64 line after the header is missing" : "unexpected lines after the base64 line"
             )
         }
-        guard var payload = Data(base64Encoded: Data(lines[1])) else {
+        var text = Data(lines[1])
+        defer { text.resetBytes(in: 0..<text.count) }
+        guard var payload = Data(base64Encoded: text) else {
             throw malformed("the second line is not valid base64")
         }
         defer { payload.resetBytes(in: 0..<payload.count) }

@@ -35,10 +35,11 @@ public final class SecretBytes: @unchecked Sendable {
     }
 
     /// Moves `bytes` into a new secret and wipes the array it came from.
+    /// (No local copy of `bytes` is taken: it would share the array's storage, so wiping
+    /// `bytes` would copy it first and leave the original storage unwiped.)
     public convenience init(consuming bytes: inout [UInt8]) {
-        let source = bytes
-        self.init(count: source.count) { (buffer: UnsafeMutableRawBufferPointer) in
-            buffer.copyBytes(from: source)
+        self.init(count: bytes.count) { (buffer: UnsafeMutableRawBufferPointer) in
+            buffer.copyBytes(from: bytes)
         }
         Sodium.wipe(&bytes)
     }
