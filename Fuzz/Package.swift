@@ -4,14 +4,16 @@
 import PackageDescription
 
 let core = Target.Dependency.product(name: "GossipKVCore", package: "GossipKV")
+let crypto = Target.Dependency.product(name: "GossipKVCrypto", package: "GossipKV")
 
 let package = Package(
     name: "GossipKVFuzz",
     dependencies: [.package(name: "GossipKV", path: "..")],
     targets: [
-        .target(name: "FuzzSupport", dependencies: [core]),
+        .target(name: "FuzzSupport", dependencies: [core, crypto]),
         .executableTarget(name: "FuzzEnvelope", dependencies: ["FuzzSupport", core]),
         .executableTarget(name: "FuzzMessageBody", dependencies: ["FuzzSupport", core]),
-        .executableTarget(name: "MakeCorpus", dependencies: ["FuzzSupport", core]),
+        .executableTarget(name: "FuzzCertificate", dependencies: ["FuzzSupport", core, crypto]),
+        .executableTarget(name: "MakeCorpus", dependencies: ["FuzzSupport", core, crypto]),
     ]
 )

@@ -4,6 +4,7 @@
 import Foundation
 import FuzzSupport
 import GossipKVCore
+import GossipKVCrypto
 
 let root = CommandLine.arguments.dropFirst().first ?? "corpus"
 
@@ -27,7 +28,7 @@ func seal(_ message: GossipMessage, _ header: EnvelopeHeader) throws -> [UInt8] 
     try Envelope.seal(header: header, message: message, signer: FuzzIdentity.signer)
 }
 
-for target in ["FuzzEnvelope", "FuzzMessageBody"] {
+for target in ["FuzzEnvelope", "FuzzMessageBody", "FuzzCertificate"] {
     let directory = URL(fileURLWithPath: root).appendingPathComponent(target)
     if FileManager.default.fileExists(atPath: directory.path) { try FileManager.default.removeItem(at: directory) }
 }
@@ -63,4 +64,41 @@ try write(newerVersion, target: "FuzzEnvelope", name: "newer-version")
 try write(Array(newerVersion.prefix(40)), target: "FuzzEnvelope", name: "cut-header")
 let broken = try Envelope.seal(header: header(kind: .push, sequence: 3), body: [0, 0, 0, 0, 9], signer: FuzzIdentity.signer)
 try write(broken, target: "FuzzEnvelope", name: "authentic-broken-body")
+
+// Certificates: issued by the fuzz cluster, self-signed, with the longest and a non-ASCII name,
+// expired and not yet valid at the fuzzer's "now", and one cut short. Key files of every kind,
+// one with CRLF line ends and blank lines, and one of the wrong kind.
+func writeCertificateSeed(_ mode: CertificateInput.Mode, _ payload: [UInt8], name: String) throws {
+    try write([CertificateInput.selector(mode)] + payload, target: "FuzzCertificate", name: name)
+}
+let fuzzNow = CertificateInput.now
+let certificates: [(String, NodeCertificate)] = [
+    ("cert-issued", try NodeCertificate.issue(nodePublicKey: CertificateInput.node.publicKey, name: "node-a", by: CertificateInput.cluster, now: fuzzNow)),
+    ("cert-self-signed", try NodeCertificate.selfSigned(by: CertificateInput.node, name: "laptop", now: fuzzNow)),
+    ("cert-long-name", try NodeCertificate.issue(
+        nodePublicKey: CertificateInput.node.publicKey, name: String(repeating: "n", count: NodeCertificate.maxNameBytes),
+        by: CertificateInput.cluster, now: fuzzNow)),
+    ("cert-unicode-name", try NodeCertificate.issue(nodePublicKey: CertificateInput.node.publicKey, name: "nœud-été", by: CertificateInput.cluster, now: fuzzNow)),
+    ("cert-expired", try NodeCertificate.issue(
+        nodePublicKey: CertificateInput.node.publicKey, name: "old", by: CertificateInput.cluster, notBefore: 1, notAfter: fuzzNow - 1)),
+    ("cert-not-yet-valid", try NodeCertificate.issue(
+        nodePublicKey: CertificateInput.node.publicKey, name: "new", by: CertificateInput.cluster, notBefore: fuzzNow + 1, notAfter: .max)),
+]
+for (name, certificate) in certificates {
+    try writeCertificateSeed(.certificate, certificate.encoded, name: name)
+}
+try writeCertificateSeed(.certificate, Array(certificates[0].1.encoded.dropLast(10)), name: "cert-cut")
+try writeCertificateSeed(
+    .keyFile(.nodeSecretKey), KeyFileFormat.encode(secret: CertificateInput.node.seed, kind: .nodeSecretKey), name: "file-node-key")
+try writeCertificateSeed(
+    .keyFile(.clusterSecretKey), KeyFileFormat.encode(secret: CertificateInput.cluster.seed, kind: .clusterSecretKey),
+    name: "file-cluster-key")
+try writeCertificateSeed(
+    .keyFile(.clusterPublicKey), KeyFileFormat.encode(public: CertificateInput.cluster.publicKey.bytes, kind: .clusterPublicKey),
+    name: "file-cluster-public-key")
+let certificateFile = KeyFileFormat.encode(public: certificates[0].1.encoded, kind: .nodeCertificate)
+try writeCertificateSeed(.keyFile(.nodeCertificate), certificateFile, name: "file-certificate")
+let crlf = Array(String(decoding: certificateFile, as: UTF8.self).replacingOccurrences(of: "\n", with: "\r\n\r\n").utf8)
+try writeCertificateSeed(.keyFile(.nodeCertificate), crlf, name: "file-certificate-crlf")
+try writeCertificateSeed(.keyFile(.nodeSecretKey), certificateFile, name: "file-wrong-kind")
 print("wrote seed corpora under \(root)/")
