@@ -4,9 +4,10 @@ import GossipKVCore
 /// Benchmarks of the GossipKV core. `bash Benchmarks/run.sh` builds this in release mode, runs it
 /// and compares with pycrdt.
 ///
-///     CoreBench [--quick] [--only merge|delta] [--results FILE]
+///     CoreBench [--quick] [--runs N] [--only merge|delta] [--results FILE]
 ///
 /// `--quick` runs smaller maps and fewer repetitions (a smoke test, not figures to quote).
+/// `--runs N` takes the best of N runs instead of 5 (more runs filter out a busy machine).
 /// `--only` runs one figure (for profiling: `perf record .build/release/CoreBench --only merge`).
 /// `--results FILE` also writes the figures as `name value` lines for `pycrdt_bench.py`.
 @main
@@ -25,9 +26,15 @@ struct CoreBench {
         var quick = false
         var resultsPath: String?
         var only: String?
+        var runsOverride: Int?
         while let argument = arguments.popFirst() {
             switch argument {
             case "--quick": quick = true
+            case "--runs":
+                guard let text = arguments.popFirst(), let count = Int(text), count > 0 else {
+                    throw UsageError(message: "--runs needs a positive number")
+                }
+                runsOverride = count
             case "--only":
                 guard let figure = arguments.popFirst(), ["merge", "delta"].contains(figure) else {
                     throw UsageError(message: "--only needs merge or delta")
@@ -36,11 +43,11 @@ struct CoreBench {
             case "--results":
                 guard let path = arguments.popFirst() else { throw UsageError(message: "--results needs a file name") }
                 resultsPath = path
-            default: throw UsageError(message: "unknown argument \(argument); usage: CoreBench [--quick] [--only merge|delta] [--results FILE]")
+            default: throw UsageError(message: "unknown argument \(argument); usage: CoreBench [--quick] [--runs N] [--only merge|delta] [--results FILE]")
             }
         }
 
-        let runs = quick ? 2 : 5
+        let runs = runsOverride ?? (quick ? 2 : 5)
         let mergeKeys = quick ? 10_000 : 100_000
         let sizes = quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000]
         let changes = [1, 100, 1000, 10_000]
