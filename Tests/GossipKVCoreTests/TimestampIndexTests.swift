@@ -115,6 +115,7 @@ struct TimestampIndexTests {
                 if index.count != model.items.count { countsAgree = false }
             }
             #expect(countsAgree, "count diverged from the model")
+            #expect(index.isConsistent)
             Self.expectEqual(index, model)
             for probe in [1, 57, 399, clock] {
                 Self.expectEqual(index, model, after: Self.timestamp(probe))
@@ -192,6 +193,7 @@ struct TimestampIndexTests {
         }
         Self.expectEqual(index, model)
         Self.expectEqual(index, model, after: Self.timestamp(49))
+        #expect(index.isConsistent)
     }
 
     @Test("removing an absent item returns false and changes nothing; removing everything empties the index")
