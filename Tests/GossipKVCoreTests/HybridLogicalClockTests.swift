@@ -33,9 +33,12 @@ struct HybridLogicalClockTests {
 
     @Test("now() is strictly monotonic for any sequence of physical times, going backwards included")
     func nowIsStrictlyMonotonic() async {
-        await propertyCheck(count: 300, input: zip(Self.physicalSteps, Gen.int(in: 0...2))) { steps, ceilingCode in
-            let ceiling = [HLCTimestamp.zero, HLCTimestamp(physical: Self.base + 5, logical: 65_535),
-                           HLCTimestamp(physical: Self.base - 1)][ceilingCode]
+        await propertyCheck(count: 300, input: zip(Self.physicalSteps, Gen.int(in: 0...2))) {
+            steps, ceilingCode in
+            let ceiling = [
+                HLCTimestamp.zero, HLCTimestamp(physical: Self.base + 5, logical: 65_535),
+                HLCTimestamp(physical: Self.base - 1),
+            ][ceilingCode]
             var clock = HybridLogicalClock(startingAfter: ceiling)
             var physical = Self.base
             var previous = ceiling
@@ -52,12 +55,15 @@ struct HybridLogicalClockTests {
         }
     }
 
-    @Test("a clock started after a ceiling never issues a timestamp at or below it, even when wall time is behind")
+    @Test(
+        "a clock started after a ceiling never issues a timestamp at or below it, even when wall time is behind"
+    )
     func startsAboveCeiling() {
         let ceiling = HLCTimestamp(physical: Self.base + 60_000, logical: 12)
         var clock = HybridLogicalClock(startingAfter: ceiling)
         #expect(clock.now(physical: Self.base) == HLCTimestamp(physical: Self.base + 60_000, logical: 13))
-        #expect(clock.now(physical: Self.base + 60_001) == HLCTimestamp(physical: Self.base + 60_001, logical: 0))
+        #expect(
+            clock.now(physical: Self.base + 60_001) == HLCTimestamp(physical: Self.base + 60_001, logical: 0))
     }
 
     /// One event on a clock: a local event, or the receipt of a remote timestamp that is at most
@@ -70,7 +76,9 @@ struct HybridLogicalClockTests {
         Gen.uint16()
     ).array(of: 1...200)
 
-    @Test("receive() yields a timestamp above the remote and above the previous local one: the least such, not below wall time")
+    @Test(
+        "receive() yields a timestamp above the remote and above the previous local one: the least such, not below wall time"
+    )
     func receiveExceedsRemoteAndLocal() async {
         await propertyCheck(count: 300, input: Self.events) { events in
             var clock = HybridLogicalClock(maxOffsetMilliseconds: 500)
@@ -79,13 +87,16 @@ struct HybridLogicalClockTests {
                 physical = step == 9 ? physical + 2 : Self.advance(physical, by: step)
                 let previous = clock.last
                 if isReceive {
-                    let logical: UInt16 = logicalChoice == 0 ? .max : (logicalChoice == 1 ? .max - 1 : randomLogical)
-                    let remote = HLCTimestamp(physical: UInt64(Int(physical) + remoteOffset), logical: logical)
+                    let logical: UInt16 =
+                        logicalChoice == 0 ? .max : (logicalChoice == 1 ? .max - 1 : randomLogical)
+                    let remote = HLCTimestamp(
+                        physical: UInt64(Int(physical) + remoteOffset), logical: logical)
                     do {
                         let merged = try clock.receive(remote, physical: physical)
                         #expect(merged > remote)
                         #expect(merged > previous)
-                        #expect(merged == Self.least(above: Swift.max(previous, remote), notBelowWall: physical))
+                        #expect(
+                            merged == Self.least(above: Swift.max(previous, remote), notBelowWall: physical))
                         #expect(clock.last == merged)
                     } catch {
                         Issue.record("a remote \(remoteOffset) ms ahead was rejected: \(error)")
@@ -101,15 +112,21 @@ struct HybridLogicalClockTests {
     /// An event of the two-clock causality test.
     enum TwoClockEvent: Int, CaseIterable { case localA, localB, sendAB, sendBA, deliverToB, deliverToA }
 
-    @Test("causality: across sends and receives between two clocks skewed within the max offset, happened-before implies a smaller timestamp")
+    @Test(
+        "causality: across sends and receives between two clocks skewed within the max offset, happened-before implies a smaller timestamp"
+    )
     func causalityAcrossTwoClocks() async {
         let input = zip(
             Gen.int(in: -500...500),  // B's wall clock minus A's
-            zip(Gen.int(in: 0...5), Gen.int(in: 0...3)).array(of: 1...80)  // (event, ms of real time before it)
+            // (event, ms of real time before it)
+            zip(Gen.int(in: 0...5), Gen.int(in: 0...3)).array(of: 1...80)
         )
         await propertyCheck(count: 300, input: input) { skew, steps in
             let maxOffset: UInt64 = 500
-            var clocks = [HybridLogicalClock(maxOffsetMilliseconds: maxOffset), HybridLogicalClock(maxOffsetMilliseconds: maxOffset)]
+            var clocks = [
+                HybridLogicalClock(maxOffsetMilliseconds: maxOffset),
+                HybridLogicalClock(maxOffsetMilliseconds: maxOffset),
+            ]
             var vectors = [[0, 0], [0, 0]]  // vector clocks, the ground truth of happened-before
             var inFlight: [[(timestamp: HLCTimestamp, vector: [Int])]] = [[], []]  // to A, to B
             var log: [(timestamp: HLCTimestamp, vector: [Int])] = []
@@ -139,7 +156,9 @@ struct HybridLogicalClockTests {
                         continue
                     }
                     let message = inFlight[node].removeFirst()
-                    for index in 0..<2 { vectors[node][index] = Swift.max(vectors[node][index], message.vector[index]) }
+                    for index in 0..<2 {
+                        vectors[node][index] = Swift.max(vectors[node][index], message.vector[index])
+                    }
                     do {
                         timestamp = try clocks[node].receive(message.timestamp, physical: wall[node])
                     } catch {
@@ -154,7 +173,8 @@ struct HybridLogicalClockTests {
                 log.append((timestamp, vectors[node]))
             }
             for earlier in log {
-                for later in log where earlier.vector != later.vector
+                for later in log
+                where earlier.vector != later.vector
                     && zip(earlier.vector, later.vector).allSatisfy({ $0 <= $1 })
                 {
                     #expect(earlier.timestamp < later.timestamp)
@@ -165,7 +185,9 @@ struct HybridLogicalClockTests {
 
     @Test("a remote more than the max offset ahead throws remoteTooFarAhead and leaves the clock unchanged")
     func remoteTooFarAheadIsRejected() async {
-        let input = zip(Gen.uint64(in: 0...2000), Gen.int(in: 0...9).array(of: 0...20), Gen.uint64(in: 1...1_000_000), Gen.uint16())
+        let input = zip(
+            Gen.uint64(in: 0...2000), Gen.int(in: 0...9).array(of: 0...20), Gen.uint64(in: 1...1_000_000),
+            Gen.uint16())
         await propertyCheck(count: 300, input: input) { maxOffset, warmUp, beyond, logical in
             var clock = HybridLogicalClock(maxOffsetMilliseconds: maxOffset)
             var physical = Self.base
@@ -179,7 +201,10 @@ struct HybridLogicalClockTests {
                 let merged = try clock.receive(remote, physical: physical)
                 Issue.record("accepted \(remote) at \(physical) with max offset \(maxOffset): \(merged)")
             } catch {
-                #expect(error == .remoteTooFarAhead(remote: remote, localPhysical: physical, maxOffsetMilliseconds: maxOffset))
+                #expect(
+                    error
+                        == .remoteTooFarAhead(
+                            remote: remote, localPhysical: physical, maxOffsetMilliseconds: maxOffset))
                 #expect(error.description.contains("max clock offset \(maxOffset) ms"))
             }
             #expect(clock.last == before)
@@ -193,7 +218,9 @@ struct HybridLogicalClockTests {
         }
     }
 
-    @Test("65,536 events in one millisecond: the logical counter overflows by borrowing the next millisecond, never repeating")
+    @Test(
+        "65,536 events in one millisecond: the logical counter overflows by borrowing the next millisecond, never repeating"
+    )
     func logicalOverflowBorrowsFromPhysical() {
         let millisecond = Self.base
         var clock = HybridLogicalClock()
@@ -219,7 +246,11 @@ struct HybridLogicalClockTests {
         var clock = HybridLogicalClock()
         _ = clock.now(physical: millisecond)
         let remote = HLCTimestamp(physical: millisecond, logical: .max)
-        #expect(try clock.receive(remote, physical: millisecond) == HLCTimestamp(physical: millisecond + 1, logical: 0))
-        #expect(try clock.receive(remote, physical: millisecond) == HLCTimestamp(physical: millisecond + 1, logical: 1))
+        #expect(
+            try clock.receive(remote, physical: millisecond)
+                == HLCTimestamp(physical: millisecond + 1, logical: 0))
+        #expect(
+            try clock.receive(remote, physical: millisecond)
+                == HLCTimestamp(physical: millisecond + 1, logical: 1))
     }
 }

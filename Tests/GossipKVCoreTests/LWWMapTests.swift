@@ -42,7 +42,8 @@ struct LWWMapTests {
 
     @Test("any order and any repetition of arrivals gives the per-key greatest entry under wins(over:)")
     func arrivalOrderDoesNotMatter() async {
-        await propertyCheck(count: 300, input: zip(TestData.entries, Gen.int(in: 0...Int.max))) { entries, seed in
+        await propertyCheck(count: 300, input: zip(TestData.entries, Gen.int(in: 0...Int.max))) {
+            entries, seed in
             var generator = SplitMix64(seed: UInt64(seed))
             var shuffled = entries + entries.prefix(5)
             shuffled.shuffle(using: &generator)
@@ -70,7 +71,9 @@ struct LWWMapTests {
         #expect(map.count == 1)
     }
 
-    @Test("equal timestamps: the greater origin wins, then the greater value, and a tombstone loses to any value")
+    @Test(
+        "equal timestamps: the greater origin wins, then the greater value, and a tombstone loses to any value"
+    )
     func tieBreaks() {
         let timestamp = TestData.timestamp(4)
         let (low, high) = (NodeID(high: 1, low: 0), NodeID(high: 2, low: 0))
@@ -115,7 +118,9 @@ struct LWWMapTests {
         #expect(map.count == 0)
     }
 
-    @Test("delta(for:) equals a brute-force filter of the entries above the digest's watermarks, after supersessions too")
+    @Test(
+        "delta(for:) equals a brute-force filter of the entries above the digest's watermarks, after supersessions too"
+    )
     func deltaEqualsBruteForce() async {
         await propertyCheck(count: 500, input: zip(TestData.entries, TestData.digest)) { entries, digest in
             let map = LWWMap.merging(entries)
@@ -134,7 +139,9 @@ struct LWWMapTests {
             }
             for origin in TestData.origins + [TestData.stranger] {
                 let fromOrigin = map.entries(from: origin, after: digest[origin])
-                #expect(fromOrigin.sorted(by: byOriginThenTime) == expected.filter { $0.origin == origin }.sorted(by: byOriginThenTime))
+                #expect(
+                    fromOrigin.sorted(by: byOriginThenTime)
+                        == expected.filter { $0.origin == origin }.sorted(by: byOriginThenTime))
             }
             #expect(map.writers == Set(map.sortedEntries().map(\.origin)).sorted())
         }
@@ -157,7 +164,9 @@ struct LWWMapTests {
         #expect(map.writers == [b])
     }
 
-    @Test("delta(for:) and deltaCount(for:) on a map with more than one index block, out-of-order arrivals and supersessions")
+    @Test(
+        "delta(for:) and deltaCount(for:) on a map with more than one index block, out-of-order arrivals and supersessions"
+    )
     func deltaOnLargeMaps() async {
         // Many keys per origin so indexes split blocks; random arrival order and overwrites.
         let input = zip(Gen.int(in: 0...Int.max), Gen.int(in: 300...900), TestData.digest)
@@ -167,8 +176,13 @@ struct LWWMapTests {
             for _ in 0..<count {
                 let origin = TestData.origins[Int(generator.next() % 3)]
                 let key = [UInt8(generator.next() % 200), UInt8(generator.next() % 2)]
-                let timestamp = HLCTimestamp(physical: TestData.basePhysical + generator.next() % 400, logical: UInt16(generator.next() % 3))
-                entries.append(Entry(key: key, value: generator.next() % 5 == 0 ? nil : [1], timestamp: timestamp, origin: origin))
+                let timestamp = HLCTimestamp(
+                    physical: TestData.basePhysical + generator.next() % 400,
+                    logical: UInt16(generator.next() % 3))
+                entries.append(
+                    Entry(
+                        key: key, value: generator.next() % 5 == 0 ? nil : [1], timestamp: timestamp,
+                        origin: origin))
             }
             let map = LWWMap.merging(entries)
             // Watermarks in the middle of the range, taken from the generated shape.
@@ -201,14 +215,20 @@ struct LWWMapTests {
         #expect(map.entry(forKey: key)?.visibleValue(at: deadline) == nil)
 
         // An older write from another node arrives after the deadline: it still loses.
-        let older = Entry(key: key, value: [2], timestamp: HLCTimestamp(physical: 9_000), origin: TestData.origins[1])
+        let older = Entry(
+            key: key, value: [2], timestamp: HLCTimestamp(physical: 9_000), origin: TestData.origins[1])
         #expect(map.merge(older) == .unchanged)
         #expect(map.value(forKey: key, at: HLCTimestamp(physical: 50_000)) == nil)
         #expect(map.count == 1)
 
         // A newer write replaces it and is visible again.
-        let newer = Entry(key: key, value: [3], timestamp: HLCTimestamp(physical: 12_000), origin: TestData.origins[1])
-        #expect(map.merge(newer) == .replaced(previous: Entry(key: key, value: [1], timestamp: written, origin: origin, expiry: deadline)))
+        let newer = Entry(
+            key: key, value: [3], timestamp: HLCTimestamp(physical: 12_000), origin: TestData.origins[1])
+        #expect(
+            map.merge(newer)
+                == .replaced(
+                    previous: Entry(
+                        key: key, value: [1], timestamp: written, origin: origin, expiry: deadline)))
         #expect(map.value(forKey: key, at: HLCTimestamp(physical: 50_000)) == [3])
     }
 
@@ -226,7 +246,8 @@ struct LWWMapTests {
 
     @Test("entries(inBuckets:) returns exactly the entries of those buckets, sorted by key")
     func entriesInBuckets() async {
-        await propertyCheck(count: 200, input: zip(TestData.entries, Gen.uint8().array(of: 0...40))) { entries, buckets in
+        await propertyCheck(count: 200, input: zip(TestData.entries, Gen.uint8().array(of: 0...40))) {
+            entries, buckets in
             let map = LWWMap.merging(entries)
             let set = BucketSet(buckets)
             let expected = map.sortedEntries().filter { set.contains(LWWMap.bucket(ofKey: $0.key)) }

@@ -42,7 +42,8 @@ struct ReplicaTests {
         var replicaA = Replica(id: Self.a)
         var replicaB = Replica(id: Self.b)
         var replicaC = Replica(id: Self.c)
-        guard let (writeA, _) = try? replicaA.write(Self.key, value: Array("from A".utf8), physical: Self.t0) else {
+        guard let (writeA, _) = try? replicaA.write(Self.key, value: Array("from A".utf8), physical: Self.t0)
+        else {
             Issue.record("write refused")
             return
         }
@@ -51,7 +52,10 @@ struct ReplicaTests {
             sync(&replicaB, from: replicaA, physical: Self.t0 + 1)
             #expect(replicaB.digest[Self.a] == writeA.timestamp)
         }
-        guard let (writeB, _) = try? replicaB.write(Self.key, value: Array("from B".utf8), physical: Self.t0 + 2) else {
+        guard
+            let (writeB, _) = try? replicaB.write(
+                Self.key, value: Array("from B".utf8), physical: Self.t0 + 2)
+        else {
             Issue.record("write refused")
             return
         }
@@ -96,11 +100,13 @@ struct ReplicaTests {
         }
     }
 
-    @Test("a replica that lost its own history never raises its own watermark by writing; a complete sync does")
+    @Test(
+        "a replica that lost its own history never raises its own watermark by writing; a complete sync does")
     func incompleteHistoryKeepsOwnWatermark() throws {
         var lost = Replica(id: Self.a, ownHistoryComplete: false)
         for index in 0..<5 {
-            let (entry, previousOwnWrite) = try lost.write([UInt8(index)], value: [1], physical: Self.t0 + UInt64(index))
+            let (entry, previousOwnWrite) = try lost.write(
+                [UInt8(index)], value: [1], physical: Self.t0 + UInt64(index))
             #expect(previousOwnWrite == nil)
             #expect(lost.digest[Self.a] == .zero)
             #expect(lost.map.entry(forKey: [UInt8(index)]) == entry)
@@ -119,7 +125,9 @@ struct ReplicaTests {
     @Test("advanceContiguous moves a watermark only when the push's previous timestamp equals it")
     func advanceContiguousRules() {
         var replica = Replica(id: Self.c)
-        let (first, second, third) = (HLCTimestamp(physical: 10), HLCTimestamp(physical: 20), HLCTimestamp(physical: 30))
+        let (first, second, third) = (
+            HLCTimestamp(physical: 10), HLCTimestamp(physical: 20), HLCTimestamp(physical: 30)
+        )
         func advance(previous: HLCTimestamp, to timestamp: HLCTimestamp) -> Bool {
             replica.advanceContiguous(origin: Self.a, previous: previous, to: timestamp)
         }
@@ -150,15 +158,23 @@ struct ReplicaTests {
         _ = try replica.write([1, 2, 3, 4], value: Array(repeating: 0, count: 8), physical: Self.t0)
         let before = (replica.clock.last, replica.digest, replica.map.stateHash)
 
-        #expect(writeError(&replica, [1, 2, 3, 4, 5], value: [1], physical: Self.t0 + 1) == WriteError.keyTooLarge(bytes: 5, limit: 4))
-        #expect(writeError(&replica, [1], value: Array(repeating: 0, count: 9), physical: Self.t0 + 1) == WriteError.valueTooLarge(bytes: 9, limit: 8))
-        #expect(writeError(&replica, [1, 2, 3, 4, 5], value: nil, physical: Self.t0 + 1) == WriteError.keyTooLarge(bytes: 5, limit: 4))
+        #expect(
+            writeError(&replica, [1, 2, 3, 4, 5], value: [1], physical: Self.t0 + 1)
+                == WriteError.keyTooLarge(bytes: 5, limit: 4))
+        #expect(
+            writeError(&replica, [1], value: Array(repeating: 0, count: 9), physical: Self.t0 + 1)
+                == WriteError.valueTooLarge(bytes: 9, limit: 8))
+        #expect(
+            writeError(&replica, [1, 2, 3, 4, 5], value: nil, physical: Self.t0 + 1)
+                == WriteError.keyTooLarge(bytes: 5, limit: 4))
         #expect(replica.clock.last == before.0)
         #expect(replica.digest == before.1)
         #expect(replica.map.stateHash == before.2)
         #expect(replica.map.count == 1)
 
-        #expect(WriteError.keyTooLarge(bytes: 70_000, limit: 65_536).description == "key is 70000 bytes; the cluster's limit is 65536 bytes")
+        #expect(
+            WriteError.keyTooLarge(bytes: 70_000, limit: 65_536).description
+                == "key is 70000 bytes; the cluster's limit is 65536 bytes")
         #expect(
             WriteError.valueTooLarge(bytes: 9_000_000, limit: 8_388_608).description
                 == "value is 9000000 bytes; the cluster's limit is 8388608 bytes")
@@ -170,11 +186,17 @@ struct ReplicaTests {
         let key = [UInt8](repeating: 7, count: 64 * 1024)
         let value = [UInt8](repeating: 1, count: 8 * 1024 * 1024)
         _ = try replica.write(key, value: value, physical: Self.t0)
-        #expect(writeError(&replica, key + [0], value: [1], physical: Self.t0) == WriteError.keyTooLarge(bytes: 64 * 1024 + 1, limit: 64 * 1024))
-        #expect(writeError(&replica, [1], value: value + [0], physical: Self.t0) == WriteError.valueTooLarge(bytes: 8 * 1024 * 1024 + 1, limit: 8 * 1024 * 1024))
+        #expect(
+            writeError(&replica, key + [0], value: [1], physical: Self.t0)
+                == WriteError.keyTooLarge(bytes: 64 * 1024 + 1, limit: 64 * 1024))
+        #expect(
+            writeError(&replica, [1], value: value + [0], physical: Self.t0)
+                == WriteError.valueTooLarge(bytes: 8 * 1024 * 1024 + 1, limit: 8 * 1024 * 1024))
     }
 
-    @Test("remote entries past the limits or the max clock offset are rejected with a reason and change nothing")
+    @Test(
+        "remote entries past the limits or the max clock offset are rejected with a reason and change nothing"
+    )
     func remoteRejections() {
         var limits = Limits()
         limits.maxKeyBytes = 4
@@ -188,7 +210,8 @@ struct ReplicaTests {
             Entry(key: key, value: value, timestamp: HLCTimestamp(physical: physical), origin: Self.b)
         }
         #expect(apply(remote(key: [1, 2, 3, 4, 5], physical: now)) == .failure(.keyTooLarge))
-        #expect(apply(remote(value: Array(repeating: 0, count: 9), physical: now)) == .failure(.valueTooLarge))
+        #expect(
+            apply(remote(value: Array(repeating: 0, count: 9), physical: now)) == .failure(.valueTooLarge))
         #expect(apply(remote(physical: now + 501)) == .failure(.clockTooFarAhead))
         #expect(replica.map.count == 0)
         #expect(replica.clock.last == .zero)
@@ -199,7 +222,9 @@ struct ReplicaTests {
     @Test("after merging a remote entry from a clock ahead of ours, a local write of the same key still wins")
     func localWriteWinsAfterRemote() throws {
         var replica = Replica(id: Self.a)
-        let ahead = Entry(key: Self.key, value: [1], timestamp: HLCTimestamp(physical: Self.t0 + 400, logical: 9), origin: Self.b)
+        let ahead = Entry(
+            key: Self.key, value: [1], timestamp: HLCTimestamp(physical: Self.t0 + 400, logical: 9),
+            origin: Self.b)
         let outcome = replica.applyRemote(ahead, physical: Self.t0)
         #expect(outcome == .success(.inserted))
         let (entry, _) = try replica.write(Self.key, value: [2], physical: Self.t0 + 1)
@@ -223,9 +248,12 @@ struct ReplicaTests {
     @Test("restoring a replica keeps its entries and watermarks and starts its clock above the ceiling")
     func restoring() throws {
         var original = Replica(id: Self.a)
-        for index in 0..<10 { _ = try original.write([UInt8(index)], value: [UInt8(index)], physical: Self.t0 + UInt64(index)) }
+        for index in 0..<10 {
+            _ = try original.write([UInt8(index)], value: [UInt8(index)], physical: Self.t0 + UInt64(index))
+        }
         let restored = Replica(
-            id: Self.a, restoring: original.map.sortedEntries(), digest: original.digest, clockCeiling: original.clock.last)
+            id: Self.a, restoring: original.map.sortedEntries(), digest: original.digest,
+            clockCeiling: original.clock.last)
         expectSameState(restored.map, original.map)
         #expect(restored.digest == original.digest)
         var next = restored
@@ -241,17 +269,22 @@ struct ReplicaTests {
         case sync(asker: Int, answerer: Int)
     }
 
-    static let steps = zip(Gen.int(in: 0...9), Gen.int(in: 0...2), Gen.int(in: 0...2), Gen.int(in: 0...4), Gen.int(in: 0...3).optional)
-        .map { kind, first, second, key, value -> Step in
-            switch kind {
-            case 0...4: return .write(node: first, key: key, value: value)
-            case 5...7: return .push(to: first)
-            default: return .sync(asker: first, answerer: second)
-            }
+    static let steps = zip(
+        Gen.int(in: 0...9), Gen.int(in: 0...2), Gen.int(in: 0...2), Gen.int(in: 0...4),
+        Gen.int(in: 0...3).optional
+    )
+    .map { kind, first, second, key, value -> Step in
+        switch kind {
+        case 0...4: return .write(node: first, key: key, value: value)
+        case 5...7: return .push(to: first)
+        default: return .sync(asker: first, answerer: second)
         }
-        .array(of: 1...60)
+    }
+    .array(of: 1...60)
 
-    @Test("watermarks never claim a write a replica lacks, under out-of-order pushes and syncs; full syncs converge")
+    @Test(
+        "watermarks never claim a write a replica lacks, under out-of-order pushes and syncs; full syncs converge"
+    )
     func watermarksAreHonestAndSyncsConverge() async {
         await propertyCheck(count: 200, input: zip(Self.steps, Gen.int(in: 0...Int.max))) { steps, seed in
             var generator = SplitMix64(seed: UInt64(seed))
@@ -263,7 +296,10 @@ struct ReplicaTests {
                 physical += generator.next() % 2
                 switch step {
                 case let .write(node, key, value):
-                    guard let (entry, previous) = try? replicas[node].write(TestData.key(key), value: value.map(TestData.value), physical: physical) else {
+                    guard
+                        let (entry, previous) = try? replicas[node].write(
+                            TestData.key(key), value: value.map(TestData.value), physical: physical)
+                    else {
                         Issue.record("write refused")
                         return
                     }
@@ -271,11 +307,15 @@ struct ReplicaTests {
                     for peer in 0..<3 where peer != node { pending[peer].append((entry, previous)) }
                 case let .push(peer):
                     guard !pending[peer].isEmpty else { continue }
-                    let (entry, previous) = pending[peer].remove(at: Int(generator.next() % UInt64(pending[peer].count)))
+                    let (entry, previous) = pending[peer].remove(
+                        at: Int(generator.next() % UInt64(pending[peer].count)))
                     if case .failure(let reason) = replicas[peer].applyRemote(entry, physical: physical) {
                         Issue.record("push rejected: \(reason)")
                     }
-                    if let previous { replicas[peer].advanceContiguous(origin: entry.origin, previous: previous, to: entry.timestamp) }
+                    if let previous {
+                        replicas[peer].advanceContiguous(
+                            origin: entry.origin, previous: previous, to: entry.timestamp)
+                    }
                 case let .sync(asker, answerer):
                     guard asker != answerer else { continue }
                     let answer = replicas[answerer]
@@ -288,7 +328,9 @@ struct ReplicaTests {
                             Issue.record("\(replica.id) claims \(write) but holds nothing for its key")
                             continue
                         }
-                        #expect(held == write || held.wins(over: write), "\(replica.id) claims \(write) but holds \(held)")
+                        #expect(
+                            held == write || held.wins(over: write),
+                            "\(replica.id) claims \(write) but holds \(held)")
                     }
                 }
             }

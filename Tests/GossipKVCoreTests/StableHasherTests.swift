@@ -33,7 +33,9 @@ struct StableHasherTests {
         return hasher.finalize()
     }
 
-    @Test("matches the SipHash-2-4 reference vectors for messages of 0 to 63 bytes", arguments: referenceVectors)
+    @Test(
+        "matches the SipHash-2-4 reference vectors for messages of 0 to 63 bytes", arguments: referenceVectors
+    )
     func referenceVector(length: Int, hash: UInt64) {
         let message = (0..<length).map { UInt8($0) }
         #expect(Self.referenceHash(of: message) == hash)
@@ -105,7 +107,10 @@ struct StableHasherTests {
 
     @Test("different messages of one length hash differently (no trivially ignored bytes)")
     func everyByteMatters() async {
-        await propertyCheck(count: 300, input: zip(Gen.uint8().array(of: 1...40), Gen.int(in: 0...1000), Gen.uint8(in: 1...255))) {
+        await propertyCheck(
+            count: 300,
+            input: zip(Gen.uint8().array(of: 1...40), Gen.int(in: 0...1000), Gen.uint8(in: 1...255))
+        ) {
             message, position, flip in
             var changed = message
             changed[position % message.count] ^= flip

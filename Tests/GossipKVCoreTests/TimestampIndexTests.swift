@@ -66,16 +66,18 @@ struct TimestampIndexTests {
     /// or even the same key twice) and runs of equal timestamps cross block boundaries.
     static func timestamp(_ code: Int) -> HLCTimestamp { HLCTimestamp(rawValue: UInt64(code)) }
 
-    static let operations = zip(Gen.int(in: 0...9), Gen.int(in: 1...400), Gen.int(in: 0...40), Gen.int(in: 0...10_000))
-        .map { kind, timestamp, key, pick -> Operation in
-            switch kind {
-            case 0...4: return .append(key: key)
-            case 5, 6: return .insert(timestamp: timestamp, key: key)
-            case 7: return .removePresent(pick: pick)
-            default: return .removeAny(timestamp: timestamp, key: key)
-            }
+    static let operations = zip(
+        Gen.int(in: 0...9), Gen.int(in: 1...400), Gen.int(in: 0...40), Gen.int(in: 0...10_000)
+    )
+    .map { kind, timestamp, key, pick -> Operation in
+        switch kind {
+        case 0...4: return .append(key: key)
+        case 5, 6: return .insert(timestamp: timestamp, key: key)
+        case 7: return .removePresent(pick: pick)
+        default: return .removeAny(timestamp: timestamp, key: key)
         }
-        .array(of: 0...1000)
+    }
+    .array(of: 0...1000)
 
     // Shrinking is off: its candidates are 1,000-operation runs and it takes minutes; the seed it
     // prints reproduces the failure.
@@ -83,7 +85,8 @@ struct TimestampIndexTests {
         "random inserts (in and out of order, duplicate timestamps) and removals match a sorted-array model, across block splits",
         .shrinking(false))
     func matchesSortedArrayModel() async {
-        await propertyCheck(count: 200, input: zip(Self.operations, Gen.int(in: 0...3))) { operations, appendStep in
+        await propertyCheck(count: 200, input: zip(Self.operations, Gen.int(in: 0...3))) {
+            operations, appendStep in
             var index = TimestampIndex()
             var model = SortedArrayModel()
             var clock = 1
@@ -110,7 +113,9 @@ struct TimestampIndexTests {
                     }
                 case let .removeAny(timestamp, key):
                     let removed = index.remove(timestamp: Self.timestamp(timestamp), key: [UInt8(key)])
-                    #expect(removed == model.remove(timestamp: Self.timestamp(timestamp), key: [UInt8(key)]), "\(operation)")
+                    #expect(
+                        removed == model.remove(timestamp: Self.timestamp(timestamp), key: [UInt8(key)]),
+                        "\(operation)")
                 }
                 if index.count != model.items.count { countsAgree = false }
             }
@@ -134,7 +139,10 @@ struct TimestampIndexTests {
         #expect(walked.map(\.timestamp) == expected.map(\.timestamp), sourceLocation: sourceLocation)
         // …and the same items: within one timestamp the index may order keys differently.
         func sortedPairs(_ items: [(timestamp: HLCTimestamp, key: [UInt8])]) -> [(HLCTimestamp, [UInt8])] {
-            items.sorted { $0.timestamp != $1.timestamp ? $0.timestamp < $1.timestamp : $0.key.lexicographicallyPrecedes($1.key) }
+            items.sorted {
+                $0.timestamp != $1.timestamp
+                    ? $0.timestamp < $1.timestamp : $0.key.lexicographicallyPrecedes($1.key)
+            }
         }
         let (lhs, rhs) = (sortedPairs(walked), sortedPairs(expected))
         #expect(lhs.elementsEqual(rhs, by: { $0 == $1 }), sourceLocation: sourceLocation)
@@ -149,7 +157,9 @@ struct TimestampIndexTests {
     func appendsInOrder() {
         var index = TimestampIndex()
         let total = 3 * TimestampIndex.blockCapacity + 17
-        for number in 1...total { index.insert(timestamp: Self.timestamp(number), key: [UInt8(number % 256)]) }
+        for number in 1...total {
+            index.insert(timestamp: Self.timestamp(number), key: [UInt8(number % 256)])
+        }
         #expect(index.count == total)
         for probe in [0, 1, 255, 256, 257, 512, 700, total - 1, total, total + 5] {
             #expect(index.count(after: Self.timestamp(probe)) == Swift.max(0, total - probe))

@@ -21,10 +21,14 @@ enum BenchData {
     }
 
     /// `count` entries from one origin with consecutive HLC ticks, as a sync answer carries them.
-    static func delta(count: Int, origin: NodeID = writer, physical: UInt64 = basePhysical, generation: Int = 0) -> [Entry] {
+    static func delta(
+        count: Int, origin: NodeID = writer, physical: UInt64 = basePhysical, generation: Int = 0
+    ) -> [Entry] {
         var clock = HybridLogicalClock(startingAfter: HLCTimestamp(physical: physical))
         return (0..<count).map { index in
-            Entry(key: key(index), value: value(index, generation: generation), timestamp: clock.now(physical: physical), origin: origin)
+            Entry(
+                key: key(index), value: value(index, generation: generation),
+                timestamp: clock.now(physical: physical), origin: origin)
         }
     }
 }

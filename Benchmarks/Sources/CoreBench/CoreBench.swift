@@ -41,9 +41,15 @@ struct CoreBench {
                 }
                 only = figure
             case "--results":
-                guard let path = arguments.popFirst() else { throw UsageError(message: "--results needs a file name") }
+                guard let path = arguments.popFirst() else {
+                    throw UsageError(message: "--results needs a file name")
+                }
                 resultsPath = path
-            default: throw UsageError(message: "unknown argument \(argument); usage: CoreBench [--quick] [--runs N] [--only merge|delta] [--results FILE]")
+            default:
+                throw UsageError(
+                    message:
+                        "unknown argument \(argument); usage: CoreBench [--quick] [--runs N] [--only merge|delta] [--results FILE]"
+                )
             }
         }
 
@@ -84,7 +90,8 @@ struct CoreBench {
         print("checksum \(Sink.checksum)")
 
         if let resultsPath {
-            try (lines.joined(separator: "\n") + "\n").write(toFile: resultsPath, atomically: true, encoding: .utf8)
+            try (lines.joined(separator: "\n") + "\n").write(
+                toFile: resultsPath, atomically: true, encoding: .utf8)
         }
     }
 }

@@ -22,7 +22,10 @@ func benchmarkDelta(sizes: [Int], changes: [Int], runs: Int) -> DeltaFigures {
         var writerClock = HybridLogicalClock()
         for index in 0..<size {
             let timestamp = writerClock.now(physical: BenchData.basePhysical)
-            map.merge(Entry(key: BenchData.key(index), value: BenchData.value(index), timestamp: timestamp, origin: BenchData.writer))
+            map.merge(
+                Entry(
+                    key: BenchData.key(index), value: BenchData.value(index), timestamp: timestamp,
+                    origin: BenchData.writer))
         }
         let oldDigest = Digest([BenchData.writer: writerClock.last])
         var otherClock = HybridLogicalClock(startingAfter: writerClock.last)
@@ -33,7 +36,10 @@ func benchmarkDelta(sizes: [Int], changes: [Int], runs: Int) -> DeltaFigures {
             while written < d {
                 let index = (written &* 7919) % size  // 7919 is prime: distinct keys, spread out
                 let timestamp = otherClock.now(physical: BenchData.basePhysical + 1000)
-                map.merge(Entry(key: BenchData.key(index), value: BenchData.value(index, generation: 2), timestamp: timestamp, origin: BenchData.otherWriter))
+                map.merge(
+                    Entry(
+                        key: BenchData.key(index), value: BenchData.value(index, generation: 2),
+                        timestamp: timestamp, origin: BenchData.otherWriter))
                 written += 1
             }
             let answerSize = map.delta(for: oldDigest).count
@@ -47,7 +53,8 @@ func benchmarkDelta(sizes: [Int], changes: [Int], runs: Int) -> DeltaFigures {
         // The same answer by scanning every entry (what the per-origin index avoids).
         let scan = bestOf(min(runs, 3), prepare: { () }) { _ in
             var answer: [Entry] = []
-            map.forEachEntry { entry in if entry.timestamp > oldDigest[entry.origin] { answer.append(entry) } }
+            map.forEachEntry { entry in if entry.timestamp > oldDigest[entry.origin] { answer.append(entry) }
+            }
             return UInt64(answer.count)
         }
         scans.append(scan.milliseconds)
@@ -63,10 +70,15 @@ func printDelta(_ figures: DeltaFigures) {
     print(header)
     for (changeIndex, d) in figures.changes.enumerated() {
         var line = "    " + pad(format(Double(d)), 10, right: false)
-        for sizeIndex in figures.sizes.indices { line += pad(format(figures.milliseconds[sizeIndex][changeIndex], decimals: 3), 16) }
+        for sizeIndex in figures.sizes.indices {
+            line += pad(format(figures.milliseconds[sizeIndex][changeIndex], decimals: 3), 16)
+        }
         print(line)
     }
     var scanLine = "    " + pad("full scan", 10, right: false)
     for scan in figures.scanMilliseconds { scanLine += pad(format(scan, decimals: 3), 16) }
-    print(scanLine + "   (same answer by scanning the map, d = \(format(Double(figures.changes.last ?? 0))); for reference)")
+    print(
+        scanLine
+            + "   (same answer by scanning the map, d = \(format(Double(figures.changes.last ?? 0))); for reference)"
+    )
 }

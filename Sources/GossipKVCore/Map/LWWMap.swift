@@ -96,8 +96,8 @@ public struct LWWMap: Sendable {
             entryHash = incoming.stableHash
             let displaced = storage.values[position]
             storage.values[position] = StoredEntry(
-                value: incoming.value, timestamp: incoming.timestamp, expiryRaw: incoming.expiry?.rawValue ?? 0,
-                originIndex: originIndex, entryHash: entryHash)
+                value: incoming.value, timestamp: incoming.timestamp,
+                expiryRaw: incoming.expiry?.rawValue ?? 0, originIndex: originIndex, entryHash: entryHash)
             indexes[Int(displaced.originIndex)].remove(timestamp: displaced.timestamp, key: incoming.key)
             bucketHashes[bucket] &-= displaced.entryHash
             stateHash &-= displaced.entryHash
@@ -106,8 +106,8 @@ public struct LWWMap: Sendable {
             originIndex = originTable.intern(incoming.origin)
             entryHash = incoming.stableHash
             storage[key] = StoredEntry(
-                value: incoming.value, timestamp: incoming.timestamp, expiryRaw: incoming.expiry?.rawValue ?? 0,
-                originIndex: originIndex, entryHash: entryHash)
+                value: incoming.value, timestamp: incoming.timestamp,
+                expiryRaw: incoming.expiry?.rawValue ?? 0, originIndex: originIndex, entryHash: entryHash)
         }
         if Int(originIndex) == indexes.count { indexes.append(TimestampIndex()) }
         indexes[Int(originIndex)].insert(timestamp: incoming.timestamp, key: incoming.key)
@@ -127,7 +127,9 @@ public struct LWWMap: Sendable {
         guard let originIndex = originTable.index(of: origin) else { return [] }
         var result: [Entry] = []
         indexes[Int(originIndex)].forEach(after: watermark) { item in
-            if let stored = storage[StorageKey(item.key)] { result.append(entry(key: item.key, stored: stored)) }
+            if let stored = storage[StorageKey(item.key)] {
+                result.append(entry(key: item.key, stored: stored))
+            }
         }
         return result
     }
@@ -148,7 +150,9 @@ public struct LWWMap: Sendable {
         var result: [Entry] = []
         for (originIndex, id) in originTable.ids.enumerated().sorted(by: { $0.element < $1.element }) {
             indexes[originIndex].forEach(after: digest[id]) { item in
-                if let stored = storage[StorageKey(item.key)] { result.append(entry(key: item.key, stored: stored)) }
+                if let stored = storage[StorageKey(item.key)] {
+                result.append(entry(key: item.key, stored: stored))
+            }
             }
         }
         return result
@@ -167,7 +171,8 @@ public struct LWWMap: Sendable {
 
     /// Every entry, sorted by key (for checks and snapshots; O(n log n)).
     public func sortedEntries() -> [Entry] {
-        storage.map { entry(key: $0.key.bytes, stored: $0.value) }.sorted { $0.key.lexicographicallyPrecedes($1.key) }
+        storage.map { entry(key: $0.key.bytes, stored: $0.value) }
+            .sorted { $0.key.lexicographicallyPrecedes($1.key) }
     }
 
     /// Calls `body` with every entry in an unspecified order (never let that order reach output).

@@ -54,7 +54,8 @@ enum TestData {
         Gen.int(in: 0...4).optional(valueRate: 0.3)
     ).map { key, value, timestamp, origin, expiry in
         Entry(
-            key: TestData.key(key), value: value.map(TestData.value), timestamp: TestData.timestamp(timestamp),
+            key: TestData.key(key), value: value.map(TestData.value),
+            timestamp: TestData.timestamp(timestamp),
             origin: TestData.origins[origin], expiry: expiry.map(TestData.expiry))
     }
 
@@ -67,7 +68,8 @@ enum TestData {
         Gen.int(in: -1...9), Gen.int(in: -1...9), Gen.int(in: -1...9), Gen.int(in: -1...9)
     ).map { a, b, c, d in
         var watermarks: [NodeID: HLCTimestamp] = [:]
-        for (origin, code) in Swift.zip(TestData.origins + [TestData.stranger], [a, b, c, d]) where code >= 0 {
+        for (origin, code) in Swift.zip(TestData.origins + [TestData.stranger], [a, b, c, d]) where code >= 0
+        {
             watermarks[origin] = code == 9 ? HLCTimestamp.max : TestData.timestamp(code)
         }
         return Digest(watermarks)
