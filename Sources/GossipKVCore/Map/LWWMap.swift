@@ -151,8 +151,8 @@ public struct LWWMap: Sendable {
         for (originIndex, id) in originTable.ids.enumerated().sorted(by: { $0.element < $1.element }) {
             indexes[originIndex].forEach(after: digest[id]) { item in
                 if let stored = storage[StorageKey(item.key)] {
-                result.append(entry(key: item.key, stored: stored))
-            }
+                    result.append(entry(key: item.key, stored: stored))
+                }
             }
         }
         return result
