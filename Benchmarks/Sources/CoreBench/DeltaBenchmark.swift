@@ -71,12 +71,12 @@ func printDelta(_ figures: DeltaFigures) {
     for (changeIndex, d) in figures.changes.enumerated() {
         var line = "    " + pad(format(Double(d)), 10, right: false)
         for sizeIndex in figures.sizes.indices {
-            line += pad(format(figures.milliseconds[sizeIndex][changeIndex], decimals: 3), 16)
+            line += pad(format(figures.milliseconds[sizeIndex][changeIndex], decimals: 4), 16)
         }
         print(line)
     }
     var scanLine = "    " + pad("full scan", 10, right: false)
-    for scan in figures.scanMilliseconds { scanLine += pad(format(scan, decimals: 3), 16) }
+    for scan in figures.scanMilliseconds { scanLine += pad(format(scan, decimals: 1), 16) }
     print(
         scanLine
             + "   (same answer by scanning the map, d = \(format(Double(figures.changes.last ?? 0))); for reference)"
