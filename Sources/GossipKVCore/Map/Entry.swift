@@ -12,14 +12,20 @@ public struct Entry: Hashable, Sendable, CustomStringConvertible {
     public var origin: NodeID
     /// An HLC deadline: at or after it the entry reads as absent, but it stays in the map as a
     /// tombstone does, so that an older write arriving later still loses to it.
-    public var expiry: HLCTimestamp?
+    ///
+    /// A deadline of `HLCTimestamp.zero` means "no expiry" and is stored as nil: `stableHash` and
+    /// the map's compact storage already treat 0 as none, so keeping both forms would let one
+    /// write compare, read and report differently before and after it is stored.
+    public var expiry: HLCTimestamp? {
+        didSet { if expiry == .zero { expiry = nil } }
+    }
 
     public init(key: [UInt8], value: [UInt8]?, timestamp: HLCTimestamp, origin: NodeID, expiry: HLCTimestamp? = nil) {
         self.key = key
         self.value = value
         self.timestamp = timestamp
         self.origin = origin
-        self.expiry = expiry
+        self.expiry = expiry == .zero ? nil : expiry
     }
 
     public var isTombstone: Bool { value == nil }

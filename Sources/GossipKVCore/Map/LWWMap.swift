@@ -31,7 +31,7 @@ public struct LWWMap: Sendable {
         case unchanged
     }
 
-    private var storage: [[UInt8]: StoredEntry] = [:]
+    private var storage: [StorageKey: StoredEntry] = [:]
     private var originTable = OriginTable()
     private var indexes: [TimestampIndex] = []
     public private(set) var bucketHashes = [UInt64](repeating: 0, count: BucketSet.bucketCount)
@@ -50,12 +50,12 @@ public struct LWWMap: Sendable {
     }
 
     public func entry(forKey key: [UInt8]) -> Entry? {
-        storage[key].map { entry(key: key, stored: $0) }
+        storage[StorageKey(key)].map { entry(key: key, stored: $0) }
     }
 
     /// The value a read at `now` sees: nil when absent, deleted or expired.
     public func value(forKey key: [UInt8], at now: HLCTimestamp) -> [UInt8]? {
-        guard let stored = storage[key] else { return nil }
+        guard let stored = storage[StorageKey(key)] else { return nil }
         if stored.expiryRaw != 0 && stored.expiryRaw <= now.rawValue { return nil }
         return stored.value
     }
@@ -68,26 +68,48 @@ public struct LWWMap: Sendable {
     }
 
     /// Keeps the greater of `incoming` and the entry held for its key.
+    ///
+    /// Costs one stable hash of the key (kept with it, see `StorageKey`, so the dictionary never
+    /// rehashes the bytes), one dictionary probe to find the key (a second, in cache, to insert a
+    /// new one) and, when the entry goes in, one stable hash of the entry.
     @discardableResult
     public mutating func merge(_ incoming: Entry) -> MergeOutcome {
-        let bucket = Int(Self.bucket(ofKey: incoming.key))
+        let key = StorageKey(incoming.key)
+        let bucket = Int(key.bucket)
         var outcome = MergeOutcome.inserted
-        if let held = storage[incoming.key] {
-            let order = Entry.compare(
-                incoming.timestamp, incoming.origin, incoming.value, incoming.expiry,
-                held.timestamp, originTable[held.originIndex], held.value, held.expiry)
-            if order <= 0 { return .unchanged }
-            indexes[Int(held.originIndex)].remove(timestamp: held.timestamp, key: incoming.key)
-            bucketHashes[bucket] &-= held.entryHash
-            stateHash &-= held.entryHash
-            outcome = .replaced(previous: entry(key: incoming.key, stored: held))
+        let originIndex: UInt32
+        let entryHash: UInt64
+        if let position = storage.index(forKey: key) {
+            // Read the held entry's fields in place: copying it whole would touch its value's
+            // storage (a cache miss in a large map) only to find, almost always, that the
+            // timestamps decide.
+            let heldTimestamp = storage.values[position].timestamp
+            if incoming.timestamp < heldTimestamp { return .unchanged }
+            if incoming.timestamp == heldTimestamp {
+                let held = storage.values[position]
+                let order = Entry.compare(
+                    incoming.timestamp, incoming.origin, incoming.value, incoming.expiry,
+                    held.timestamp, originTable[held.originIndex], held.value, held.expiry)
+                if order <= 0 { return .unchanged }
+            }
+            originIndex = originTable.intern(incoming.origin)
+            entryHash = incoming.stableHash
+            let displaced = storage.values[position]
+            storage.values[position] = StoredEntry(
+                value: incoming.value, timestamp: incoming.timestamp,
+                expiryRaw: incoming.expiry?.rawValue ?? 0, originIndex: originIndex, entryHash: entryHash)
+            indexes[Int(displaced.originIndex)].remove(timestamp: displaced.timestamp, key: incoming.key)
+            bucketHashes[bucket] &-= displaced.entryHash
+            stateHash &-= displaced.entryHash
+            outcome = .replaced(previous: entry(key: incoming.key, stored: displaced))
+        } else {
+            originIndex = originTable.intern(incoming.origin)
+            entryHash = incoming.stableHash
+            storage[key] = StoredEntry(
+                value: incoming.value, timestamp: incoming.timestamp,
+                expiryRaw: incoming.expiry?.rawValue ?? 0, originIndex: originIndex, entryHash: entryHash)
         }
-        let originIndex = originTable.intern(incoming.origin)
         if Int(originIndex) == indexes.count { indexes.append(TimestampIndex()) }
-        let entryHash = incoming.stableHash
-        storage[incoming.key] = StoredEntry(
-            value: incoming.value, timestamp: incoming.timestamp, expiryRaw: incoming.expiry?.rawValue ?? 0,
-            originIndex: originIndex, entryHash: entryHash)
         indexes[Int(originIndex)].insert(timestamp: incoming.timestamp, key: incoming.key)
         bucketHashes[bucket] &+= entryHash
         stateHash &+= entryHash
@@ -105,7 +127,9 @@ public struct LWWMap: Sendable {
         guard let originIndex = originTable.index(of: origin) else { return [] }
         var result: [Entry] = []
         indexes[Int(originIndex)].forEach(after: watermark) { item in
-            if let stored = storage[item.key] { result.append(entry(key: item.key, stored: stored)) }
+            if let stored = storage[StorageKey(item.key)] {
+                result.append(entry(key: item.key, stored: stored))
+            }
         }
         return result
     }
@@ -126,7 +150,9 @@ public struct LWWMap: Sendable {
         var result: [Entry] = []
         for (originIndex, id) in originTable.ids.enumerated().sorted(by: { $0.element < $1.element }) {
             indexes[originIndex].forEach(after: digest[id]) { item in
-                if let stored = storage[item.key] { result.append(entry(key: item.key, stored: stored)) }
+                if let stored = storage[StorageKey(item.key)] {
+                    result.append(entry(key: item.key, stored: stored))
+                }
             }
         }
         return result
@@ -136,8 +162,8 @@ public struct LWWMap: Sendable {
     /// is the rare fallback when digests are equal but state hashes are not.
     public func entries(inBuckets buckets: BucketSet) -> [Entry] {
         var result: [Entry] = []
-        for (key, stored) in storage where buckets.contains(Self.bucket(ofKey: key)) {
-            result.append(entry(key: key, stored: stored))
+        for (key, stored) in storage where buckets.contains(key.bucket) {
+            result.append(entry(key: key.bytes, stored: stored))
         }
         result.sort { $0.key.lexicographicallyPrecedes($1.key) }
         return result
@@ -145,11 +171,12 @@ public struct LWWMap: Sendable {
 
     /// Every entry, sorted by key (for checks and snapshots; O(n log n)).
     public func sortedEntries() -> [Entry] {
-        storage.map { entry(key: $0.key, stored: $0.value) }.sorted { $0.key.lexicographicallyPrecedes($1.key) }
+        storage.map { entry(key: $0.key.bytes, stored: $0.value) }
+            .sorted { $0.key.lexicographicallyPrecedes($1.key) }
     }
 
     /// Calls `body` with every entry in an unspecified order (never let that order reach output).
     public func forEachEntry(_ body: (Entry) throws -> Void) rethrows {
-        for (key, stored) in storage { try body(entry(key: key, stored: stored)) }
+        for (key, stored) in storage { try body(entry(key: key.bytes, stored: stored)) }
     }
 }

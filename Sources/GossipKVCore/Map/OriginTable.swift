@@ -3,16 +3,25 @@
 struct OriginTable: Sendable {
     private(set) var ids: [NodeID] = []
     private var indexByID: [NodeID: UInt32] = [:]
+    /// The last id interned: entries arrive grouped by origin (a sync answer, a push batch), so
+    /// this saves a dictionary lookup per entry.
+    private var lastInterned: (id: NodeID, index: UInt32)?
 
     var count: Int { ids.count }
 
     func index(of id: NodeID) -> UInt32? { indexByID[id] }
 
     mutating func intern(_ id: NodeID) -> UInt32 {
-        if let index = indexByID[id] { return index }
-        let index = UInt32(ids.count)
-        ids.append(id)
-        indexByID[id] = index
+        if let lastInterned, lastInterned.id == id { return lastInterned.index }
+        let index: UInt32
+        if let known = indexByID[id] {
+            index = known
+        } else {
+            index = UInt32(ids.count)
+            ids.append(id)
+            indexByID[id] = index
+        }
+        lastInterned = (id, index)
         return index
     }
 

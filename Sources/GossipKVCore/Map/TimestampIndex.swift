@@ -12,19 +12,24 @@ struct TimestampIndex: Sendable {
     }
 
     static let blockCapacity = 256
+    /// Never holds an empty block.
     private var blocks: [[Item]] = []
+    /// The timestamp of each block's last item, so that finding a block is a binary search in
+    /// one contiguous array rather than a walk through a block's storage per step (a cache
+    /// miss each in a large map).
+    private var lastTimestamps: [HLCTimestamp] = []
     private(set) var count = 0
 
     var isEmpty: Bool { count == 0 }
-    var lastTimestamp: HLCTimestamp? { blocks.last?.last?.timestamp }
+    var lastTimestamp: HLCTimestamp? { lastTimestamps.last }
 
     /// Index of the first block whose last item has a timestamp >= `timestamp`, or `blocks.count`.
     private func blockIndex(notBefore timestamp: HLCTimestamp) -> Int {
         var low = 0
-        var high = blocks.count
+        var high = lastTimestamps.count
         while low < high {
             let mid = (low + high) / 2
-            if let last = blocks[mid].last, last.timestamp < timestamp { low = mid + 1 } else { high = mid }
+            if lastTimestamps[mid] < timestamp { low = mid + 1 } else { high = mid }
         }
         return low
     }
@@ -32,10 +37,10 @@ struct TimestampIndex: Sendable {
     /// Index of the first block whose last item has a timestamp > `timestamp`, or `blocks.count`.
     private func blockIndex(after timestamp: HLCTimestamp) -> Int {
         var low = 0
-        var high = blocks.count
+        var high = lastTimestamps.count
         while low < high {
             let mid = (low + high) / 2
-            if let last = blocks[mid].last, last.timestamp <= timestamp { low = mid + 1 } else { high = mid }
+            if lastTimestamps[mid] <= timestamp { low = mid + 1 } else { high = mid }
         }
         return low
     }
@@ -53,20 +58,23 @@ struct TimestampIndex: Sendable {
     mutating func insert(timestamp: HLCTimestamp, key: [UInt8]) {
         count += 1
         let item = Item(timestamp: timestamp, key: key)
-        if let lastBlock = blocks.last, let last = lastBlock.last {
-            if last.timestamp <= timestamp {
-                if lastBlock.count < Self.blockCapacity {
-                    blocks[blocks.count - 1].append(item)
-                } else {
-                    blocks.append([item])
-                }
-                return
-            }
-        } else {
+        guard let last = lastTimestamps.last else {
             blocks = [[item]]
+            lastTimestamps = [timestamp]
             return
         }
-        // Out of order: after all items with an equal timestamp, inside the first block that ends later.
+        if last <= timestamp {
+            if blocks[blocks.count - 1].count < Self.blockCapacity {
+                blocks[blocks.count - 1].append(item)
+                lastTimestamps[lastTimestamps.count - 1] = timestamp
+            } else {
+                blocks.append([item])
+                lastTimestamps.append(timestamp)
+            }
+            return
+        }
+        // Out of order: after all items with an equal timestamp, inside the first block that ends
+        // later (one exists, since the last block does); that block's last item stays last.
         let blockIndex = Swift.min(blockIndex(after: timestamp), blocks.count - 1)
         let position = Self.firstIndex(in: blocks[blockIndex], after: timestamp)
         blocks[blockIndex].insert(item, at: position)
@@ -74,6 +82,7 @@ struct TimestampIndex: Sendable {
             let upper = Array(blocks[blockIndex][(Self.blockCapacity / 2)...])
             blocks[blockIndex].removeSubrange((Self.blockCapacity / 2)...)
             blocks.insert(upper, at: blockIndex + 1)
+            lastTimestamps.insert(blocks[blockIndex][blocks[blockIndex].count - 1].timestamp, at: blockIndex)
         }
     }
 
@@ -82,22 +91,51 @@ struct TimestampIndex: Sendable {
     mutating func remove(timestamp: HLCTimestamp, key: [UInt8]) -> Bool {
         var blockIndex = blockIndex(notBefore: timestamp)
         while blockIndex < blocks.count {
-            let block = blocks[blockIndex]
-            guard let first = block.first, first.timestamp <= timestamp else { return false }
-            var position = Self.firstIndex(in: block, after: timestamp) - 1
-            while position >= 0 && block[position].timestamp == timestamp {
-                if block[position].key == key {
-                    blocks[blockIndex].remove(at: position)
-                    if blocks[blockIndex].isEmpty { blocks.remove(at: blockIndex) }
-                    count -= 1
-                    return true
-                }
-                position -= 1
+            guard let position = Self.position(of: key, at: timestamp, in: blocks[blockIndex]) else {
+                // Equal timestamps may continue into the next block, if this one ends with them.
+                if lastTimestamps[blockIndex] != timestamp { return false }
+                blockIndex += 1
+                continue
             }
-            // Equal timestamps may continue into the next block.
-            blockIndex += 1
+            // No copy of the block is alive here, so the removal happens in place.
+            blocks[blockIndex].remove(at: position)
+            if let newLast = blocks[blockIndex].last {
+                lastTimestamps[blockIndex] = newLast.timestamp
+            } else {
+                blocks.remove(at: blockIndex)
+                lastTimestamps.remove(at: blockIndex)
+            }
+            count -= 1
+            return true
         }
         return false
+    }
+
+    /// The position of the item `(timestamp, key)` in `block`, if there.
+    private static func position(of key: [UInt8], at timestamp: HLCTimestamp, in block: [Item]) -> Int? {
+        var position = firstIndex(in: block, after: timestamp) - 1
+        while position >= 0 && block[position].timestamp == timestamp {
+            if block[position].key == key { return position }
+            position -= 1
+        }
+        return nil
+    }
+
+    /// True when the structure's invariants hold (for tests): no empty block, items in
+    /// timestamp order across blocks, each block's last timestamp recorded, the count right.
+    var isConsistent: Bool {
+        guard blocks.count == lastTimestamps.count, !blocks.contains(where: \.isEmpty) else { return false }
+        var previous = HLCTimestamp.zero
+        var total = 0
+        for (block, last) in zip(blocks, lastTimestamps) {
+            guard block.count <= Self.blockCapacity, block.last?.timestamp == last else { return false }
+            for item in block {
+                if item.timestamp < previous { return false }
+                previous = item.timestamp
+            }
+            total += block.count
+        }
+        return total == count
     }
 
     /// Calls `body` with every item whose timestamp is greater than `timestamp`, in order.

@@ -50,6 +50,7 @@ public struct StableHasher: Sendable {
         }
     }
 
+    @inline(__always)
     public mutating func combine(_ word: UInt64) {
         if tailByteCount == 0 {
             compress(word)
@@ -59,10 +60,12 @@ public struct StableHasher: Sendable {
         }
     }
 
+    @inline(__always)
     public mutating func combine(_ bytes: [UInt8]) {
         bytes.withUnsafeBytes { combine(bytes: $0) }
     }
 
+    @inline(__always)
     public mutating func combine(bytes: UnsafeRawBufferPointer) {
         var index = 0
         let count = bytes.count
@@ -81,6 +84,7 @@ public struct StableHasher: Sendable {
         }
     }
 
+    @inline(__always)
     public consuming func finalize() -> UInt64 {
         let last = tail | (length << 56)
         compress(last)

@@ -1,0 +1,17 @@
+// swift-tools-version: 6.1
+// Benchmarks of GossipKVCore, kept out of the main package so that `swift build` and CI never
+// build them. Run everything with `bash Benchmarks/run.sh` (see the README there).
+import PackageDescription
+
+let package = Package(
+    name: "GossipKVBenchmarks",
+    dependencies: [
+        .package(name: "GossipKV", path: "..")
+    ],
+    targets: [
+        .executableTarget(
+            name: "CoreBench",
+            dependencies: [.product(name: "GossipKVCore", package: "GossipKV")]
+        )
+    ]
+)
