@@ -11,7 +11,10 @@ let package = Package(
     targets: [
         .executableTarget(
             name: "CoreBench",
-            dependencies: [.product(name: "GossipKVCore", package: "GossipKV")]
+            dependencies: [
+                .product(name: "GossipKVCore", package: "GossipKV"),
+                .product(name: "GossipKVSimulation", package: "GossipKV"),
+            ]
         )
     ]
 )

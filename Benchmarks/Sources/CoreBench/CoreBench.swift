@@ -4,7 +4,7 @@ import GossipKVCore
 /// Benchmarks of the GossipKV core. `bash Benchmarks/run.sh` builds this in release mode, runs it
 /// and compares with pycrdt.
 ///
-///     CoreBench [--quick] [--runs N] [--only merge|delta] [--results FILE]
+///     CoreBench [--quick] [--runs N] [--only merge|delta|codec|simulator] [--results FILE]
 ///
 /// `--quick` runs smaller maps and fewer repetitions (a smoke test, not figures to quote).
 /// `--runs N` takes the best of N runs instead of 5 (more runs filter out a busy machine).
@@ -36,8 +36,8 @@ struct CoreBench {
                 }
                 runsOverride = count
             case "--only":
-                guard let figure = arguments.popFirst(), ["merge", "delta"].contains(figure) else {
-                    throw UsageError(message: "--only needs merge or delta")
+                guard let figure = arguments.popFirst(), ["merge", "delta", "codec", "simulator"].contains(figure) else {
+                    throw UsageError(message: "--only needs merge, delta, codec or simulator")
                 }
                 only = figure
             case "--results":
@@ -48,7 +48,7 @@ struct CoreBench {
             default:
                 throw UsageError(
                     message:
-                        "unknown argument \(argument); usage: CoreBench [--quick] [--runs N] [--only merge|delta] [--results FILE]"
+                        "unknown argument \(argument); usage: CoreBench [--quick] [--runs N] [--only merge|delta|codec|simulator] [--results FILE]"
                 )
             }
         }
@@ -82,9 +82,17 @@ struct CoreBench {
                 }
             }
         }
-        if only == nil {
-            benchmarkWireCodec(runs: runs)
-            benchmarkSimulatorGossipRounds(runs: runs)
+        if only == nil || only == "codec" {
+            let codec = benchmarkWireCodec(runs: runs, keys: mergeKeys)
+            print("")
+            lines += [
+                "codec_encode_mb_per_s \(codec.encodeMBps)",
+                "codec_decode_mb_per_s \(codec.decodeMBps)",
+                "decode_merge_keys_per_s \(codec.decodeAndMergeKeysPerSecond)",
+            ]
+        }
+        if only == nil || only == "simulator" {
+            _ = benchmarkSimulatorGossipRounds(sizes: quick ? [10, 100] : [10, 100, 1_000])
             print("")
         }
         print("checksum \(Sink.checksum)")
