@@ -12,6 +12,8 @@ struct NetworkState: Sendable {
     /// The partition group of each node, while a partition lasts.
     private var groups: [Int]?
     private var blocked: Set<Link> = []
+    /// Last scheduled delivery per stream (TCP keeps order).
+    private var lastStreamDelivery: [Link: UInt64] = [:]
 
     init(random: SplitMix64, nodeCount: Int) {
         self.random = random
@@ -39,6 +41,14 @@ struct NetworkState: Sendable {
         guard faultsActive else { return 1 }
         if chance(loss) { return 0 }
         return chance(duplication) ? 2 : 1
+    }
+
+    /// A delivery time for a stream frame: never before the previous frame on the same link.
+    mutating func streamDeliveryTime(from: Int, to: Int, notBefore time: UInt64) -> UInt64 {
+        let link = Link(from: from, to: to)
+        let delivery = Swift.max(time, lastStreamDelivery[link] ?? 0)
+        lastStreamDelivery[link] = delivery
+        return delivery
     }
 
     mutating func delay(min: UInt64, max: UInt64) -> UInt64 {

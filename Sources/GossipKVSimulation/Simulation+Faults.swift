@@ -47,6 +47,7 @@ extension Simulation {
         nodes[node].engine = GossipEngine(replica: replica, config: options.gossip, seed: random.next(), now: physical)
         nodes[node].isUp = true
         nodes[node].queuedTickAt = .max
+        nodes[node].boot(epoch: nodes[node].engine.replica.readTime(physical: physical))
         trace(4, node, loseDisk ? 1 : 0, 0)
         schedule(.rediscover(node: node, generation: nodes[node].generation), at: now + 10 + random.next() % 300)
         return noteClock(node)

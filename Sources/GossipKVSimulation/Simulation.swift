@@ -22,6 +22,7 @@ public struct Simulation: Sendable {
 
     var nodes: [SimulatedNode] = []
     private var indexByID: [NodeID: Int] = [:]
+    private var knownIDs: Set<NodeID> = []
     private var events = Heap<ScheduledEvent>()
     private var sequence: UInt64 = 0
     var network: NetworkState
@@ -51,6 +52,8 @@ public struct Simulation: Sendable {
         }
         let ids = nodes.map(\.id)
         for (index, id) in ids.enumerated() { indexByID[id] = index }
+        knownIDs = Set(ids)
+        for index in nodes.indices { nodes[index].boot(epoch: HLCTimestamp(physical: start)) }
         for index in nodes.indices { nodes[index].engine.setPeers(ids) }
         self.random = random
         planSchedule()
@@ -59,7 +62,7 @@ public struct Simulation: Sendable {
     // MARK: Events
 
     enum Event: Sendable {
-        case deliver(from: Int, to: Int, generation: Int, message: GossipMessage, senderClock: HLCTimestamp)
+        case deliver(from: Int, to: Int, generation: Int, envelope: [UInt8], channel: WireChannel)
         case tick(node: Int, generation: Int)
         case write(node: Int, key: Int, kind: WriteKind)
         case fault(Fault)
@@ -196,12 +199,20 @@ public struct Simulation: Sendable {
 
     private mutating func handle(_ event: Event) -> String? {
         switch event {
-        case let .deliver(from, to, generation, message, senderClock):
-            trace(1, from, to, UInt64(message.kind.rawValue))
+        case let .deliver(from, to, generation, envelope, channel):
+            trace(1, from, to, UInt64(envelope.count))
             guard nodes[to].isUp, nodes[to].generation == generation, network.allows(from: from, to: to) else { return nil }
-            let directives = nodes[to].engine.receive(
-                message, from: nodes[from].id, senderClock: senderClock, now: physical(of: to))
-            return carryOut(directives, node: to)
+            let verifier = SimulatedAuthenticator(sender: nodes[to].id, knownSenders: knownIDs)
+            let maxBytes = channel == .gossipDatagram ? options.gossip.limits.maxDatagramBytes : options.gossip.limits.maxFrameBytes
+            switch nodes[to].opener.open(envelope, maxBytes: maxBytes, verifier: verifier) {
+            case let .failure(rejection):
+                nodes[to].rejections[rejection.label, default: 0] += 1
+                return nil
+            case let .success(opened):
+                let directives = nodes[to].engine.receive(
+                    opened.message, from: opened.header.sender, senderClock: opened.header.hlc, now: physical(of: to))
+                return carryOut(directives, node: to)
+            }
         case let .tick(node, generation):
             guard nodes[node].isUp, nodes[node].generation == generation, nodes[node].queuedTickAt == now else {
                 return nil
@@ -250,22 +261,48 @@ public struct Simulation: Sendable {
         for directive in directives {
             guard case let .send(message, to: peer) = directive else { continue }
             guard let target = indexByID[peer] else { continue }
-            send(message, from: node, to: target)
+            if let problem = send(message, from: node, to: target) { return problem }
         }
         return noteClock(node) ?? rescheduleTick(node)
     }
 
-    private mutating func send(_ message: GossipMessage, from: Int, to: Int) {
+    /// Seals `message` as the node would: a datagram when it fits, the stream otherwise. Stream
+    /// frames are neither lost nor duplicated and keep their order (TCP); datagrams may be lost,
+    /// duplicated and reordered.
+    private mutating func send(_ message: GossipMessage, from: Int, to: Int) -> String? {
+        let limits = options.gossip.limits
+        let channel: WireChannel =
+            message.encodedBodySize + WireSize.envelopeOverhead(authenticatorLength: 8) <= limits.maxDatagramBytes
+            ? .gossipDatagram : .stream
+        let header = EnvelopeHeader(
+            kind: message.kind, cluster: SimulatedNode.cluster, sender: nodes[from].id, recipient: nodes[to].id,
+            bootEpoch: nodes[from].bootEpoch, channel: channel, sequence: nodes[from].sequence(for: channel),
+            hlc: nodes[from].engine.replica.readTime(physical: physical(of: from)))
+        let envelope: [UInt8]
+        do {
+            envelope = try Envelope.seal(
+                header: header, message: message, signer: SimulatedAuthenticator(sender: nodes[from].id, knownSenders: []),
+                limits: limits)
+        } catch {
+            return "the engine produced a message the codec refused: \(error)"
+        }
         messagesSent += 1
-        bytesSent += Self.estimatedBytes(of: message)
-        let senderClock = nodes[from].engine.replica.readTime(physical: physical(of: from))
+        bytesSent += envelope.count
+        if channel == .stream {
+            guard network.allows(from: from, to: to) else { return nil }
+            let delay = network.delay(min: options.minimumDelayMilliseconds, max: options.maximumDelayMilliseconds)
+            let time = network.streamDeliveryTime(from: from, to: to, notBefore: now + delay)
+            schedule(.deliver(from: from, to: to, generation: nodes[to].generation, envelope: envelope, channel: channel), at: time)
+            return nil
+        }
         let copies = network.copies(from: from, to: to, faultsActive: faultsActive,
                                     loss: options.lossProbability, duplication: options.duplicationProbability)
         for _ in 0..<copies {
             let delay = network.delay(min: options.minimumDelayMilliseconds, max: options.maximumDelayMilliseconds)
-            schedule(.deliver(from: from, to: to, generation: nodes[to].generation, message: message,
-                              senderClock: senderClock), at: now + delay)
+            schedule(.deliver(from: from, to: to, generation: nodes[to].generation, envelope: envelope, channel: channel),
+                     at: now + delay)
         }
+        return nil
     }
 
     private mutating func scheduleTick(_ node: Int) {
@@ -310,18 +347,5 @@ public struct Simulation: Sendable {
         traceHash.combine(UInt64(a))
         traceHash.combine(UInt64(b))
         traceHash.combine(c)
-    }
-
-    static func estimatedBytes(of message: GossipMessage) -> Int {
-        let envelope = 150
-        switch message {
-        case let .push(push): return envelope + push.items.reduce(0) { $0 + 57 + $1.entry.key.count + ($1.entry.value?.count ?? 0) }
-        case let .syncRequest(request): return envelope + 20 + 24 * request.digest.count
-        case .syncSummary: return envelope + 16
-        case .bucketHashes: return envelope + 8 + 1_024
-        case let .syncAnswer(answer):
-            return envelope + 60 + 24 * (answer.digest?.count ?? 0)
-                + answer.entries.reduce(0) { $0 + 48 + $1.key.count + ($1.value?.count ?? 0) }
-        }
     }
 }

@@ -13,8 +13,9 @@ public struct GossipConfig: Sendable, Equatable {
     public var idleSummaryIntervalMilliseconds: UInt64? = 1_000
     /// A digest with more origins than this goes out as its hash; the peer asks for it if needed.
     public var fullDigestMaxOrigins = 40
-    /// Budget for one push message's entries, so that it fits a datagram with its envelope.
-    public var pushBudgetBytes = 1_100
+    /// Budget for one push message's body, so that it fits a datagram with its envelope
+    /// (1,400 bytes less the 79-byte header and a 64-byte signature).
+    public var pushBudgetBytes = 1_400 - 79 - 64
     /// A partly received answer is forgotten after this long (its watermarks are not adopted).
     public var syncTimeoutMilliseconds: UInt64 = 5_000
     /// How many `(origin, timestamp)` pairs of recent pushes are remembered to drop duplicates.

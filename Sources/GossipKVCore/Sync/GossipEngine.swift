@@ -207,7 +207,8 @@ public struct GossipEngine: Sendable {
         var directives: [GossipDirective] = []
         for (hops, items) in [(UInt8(0), pendingPush), (UInt8(1), pendingRelay)] where !items.isEmpty {
             let targets = choosePeers(config.fanout, excluding: [])
-            for batch in Self.batches(of: items, budget: config.pushBudgetBytes, size: { Self.estimatedSize(of: $0.entry) + 9 }) {
+            let budget = config.pushBudgetBytes - WireSize.pushOverhead
+            for batch in Self.batches(of: items, budget: budget, size: WireSize.encodedSize(of:)) {
                 for peer in targets {
                     directives.append(.send(.push(Push(hops: hops, items: batch)), to: peer))
                 }
@@ -344,9 +345,10 @@ public struct GossipEngine: Sendable {
         _ entries: [Entry], syncID: UInt64, phase: SyncAnswer.Phase, digest: Digest?, requestedBuckets: BucketSet?
     ) -> [SyncAnswer] {
         let limits = config.limits
-        var groups = Self.batches(of: entries, budget: limits.maxChunkBytes, maxCount: limits.maxEntriesPerMessage) {
-            Self.estimatedSize(of: $0)
-        }
+        let overhead = WireSize.syncAnswerOverhead(digest: digest, requestedBuckets: requestedBuckets)
+        var groups = Self.batches(
+            of: entries, budget: limits.maxChunkBytes - overhead, maxCount: limits.maxEntriesPerMessage,
+            size: WireSize.encodedSize(of:))
         if groups.isEmpty { groups = [[]] }
         let count = UInt32(groups.count)
         return groups.enumerated().map { index, group in
@@ -375,10 +377,5 @@ public struct GossipEngine: Sendable {
         }
         if !current.isEmpty { result.append(current) }
         return result
-    }
-
-    /// Upper bound of an entry's encoded size (see the wire codec).
-    static func estimatedSize(of entry: Entry) -> Int {
-        48 + entry.key.count + (entry.value?.count ?? 0)
     }
 }

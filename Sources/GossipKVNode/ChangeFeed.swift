@@ -1,0 +1,53 @@
+import GossipKVCore
+import NIOConcurrencyHelpers
+
+/// One applied change, local or replicated: what `Node.changes` yields.
+public struct Change: Sendable, Equatable {
+    public enum Source: Sendable, Equatable {
+        case local
+        case remote
+    }
+
+    public var entry: Entry
+    public var source: Source
+
+    public var key: [UInt8] { entry.key }
+    /// Nil for a delete.
+    public var value: [UInt8]? { entry.value }
+}
+
+/// Fans changes out to any number of subscribers. A slow subscriber loses its oldest changes
+/// (bounded buffer) rather than slowing writes: writes never wait.
+final class ChangeFeed: Sendable {
+    private let subscribers = NIOLockedValueBox<[Int: AsyncStream<Change>.Continuation]>([:])
+    private let nextID = NIOLockedValueBox(0)
+    let bufferSize: Int
+
+    init(bufferSize: Int = 4_096) { self.bufferSize = bufferSize }
+
+    func subscribe() -> AsyncStream<Change> {
+        let (stream, continuation) = AsyncStream<Change>.makeStream(bufferingPolicy: .bufferingNewest(bufferSize))
+        let id = nextID.withLockedValue { value in
+            value += 1
+            return value
+        }
+        subscribers.withLockedValue { $0[id] = continuation }
+        continuation.onTermination = { [weak self] _ in
+            self?.subscribers.withLockedValue { _ = $0.removeValue(forKey: id) }
+        }
+        return stream
+    }
+
+    func publish(_ change: Change) {
+        let targets = subscribers.withLockedValue { Array($0.values) }
+        for continuation in targets { continuation.yield(change) }
+    }
+
+    func finish() {
+        let targets = subscribers.withLockedValue { table -> [AsyncStream<Change>.Continuation] in
+            defer { table.removeAll() }
+            return Array(table.values)
+        }
+        for continuation in targets { continuation.finish() }
+    }
+}

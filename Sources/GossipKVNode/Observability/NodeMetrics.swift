@@ -1,0 +1,59 @@
+import Metrics
+import NIOConcurrencyHelpers
+
+/// The node's metrics, created once with their dimensions (after swift-cluster-membership's
+/// `SWIM.Metrics`). Names follow Prometheus conventions; the exposition endpoint comes with the
+/// client issue. Handles per label are made on first use and cached.
+public final class NodeMetrics: Sendable {
+    public let keys: Gauge
+    public let hlcPhysicalMilliseconds: Gauge
+    public let syncDuration: Timer
+    public let pushFanout: Recorder
+    private let labels: [(String, String)]
+    private let counters = NIOLockedValueBox<[String: Counter]>([:])
+    private let gauges = NIOLockedValueBox<[String: Gauge]>([:])
+
+    public init(nodeName: String) {
+        labels = [("node", nodeName)]
+        keys = Gauge(label: "gossipkv_keys", dimensions: labels)
+        hlcPhysicalMilliseconds = Gauge(label: "gossipkv_hlc_physical_ms", dimensions: labels)
+        syncDuration = Timer(label: "gossipkv_sync_duration_seconds", dimensions: labels)
+        pushFanout = Recorder(label: "gossipkv_push_fanout", dimensions: labels)
+    }
+
+    private func counter(_ name: String, _ dimension: (String, String)) -> Counter {
+        let key = "\(name)|\(dimension.0)=\(dimension.1)"
+        return counters.withLockedValue { cache in
+            if let counter = cache[key] { return counter }
+            let counter = Counter(label: name, dimensions: labels + [dimension])
+            cache[key] = counter
+            return counter
+        }
+    }
+
+    public func messageIn(kind: String, bytes: Int) {
+        counter("gossipkv_messages_in_total", ("kind", kind)).increment()
+        counter("gossipkv_bytes_in_total", ("kind", kind)).increment(by: bytes)
+    }
+
+    public func messageOut(kind: String, bytes: Int) {
+        counter("gossipkv_messages_out_total", ("kind", kind)).increment()
+        counter("gossipkv_bytes_out_total", ("kind", kind)).increment(by: bytes)
+    }
+
+    /// Every dropped message or refused entry, by reason (unknown sender, bad signature, wrong
+    /// cluster, clock poisoning, replay, oversize, malformed, ...).
+    public func rejected(reason: String) {
+        counter("gossipkv_rejects_total", ("reason", reason)).increment()
+    }
+
+    public func members(state: String, count: Int) {
+        let gauge = gauges.withLockedValue { cache in
+            if let gauge = cache[state] { return gauge }
+            let gauge = Gauge(label: "gossipkv_members", dimensions: labels + [("state", state)])
+            cache[state] = gauge
+            return gauge
+        }
+        gauge.record(count)
+    }
+}
