@@ -145,7 +145,7 @@ struct GossipEngineTests {
 
     @Test("a message whose clock is beyond the max offset is dropped whole")
     func clockPoisoningRejected() {
-        var harness = EngineHarness(count: 2)
+        let harness = EngineHarness(count: 2)
         let far = HLCTimestamp(physical: harness.now + 10_000)
         let entry = Entry(key: Array("k".utf8), value: [1], timestamp: far, origin: EngineHarness.id(2))
         var engine = harness.engines[EngineHarness.id(1)]!

@@ -28,8 +28,11 @@ extension Membership {
 
     /// Ends the protocol period. An unacked probe raises local health (by the nacks that did not
     /// come, or by one when nobody was asked: Lifeguard section 4.3) and makes an alive target
-    /// suspect (SWIM section 4.2).
-    mutating func finishProbe(now: UInt64) -> [MembershipDirective] {
+    /// suspect (SWIM section 4.2), and we tell the accused at once (Lifeguard section 4.5, the
+    /// buddy system): the suspicion timeout (1.5 s for N ≤ 10) is about the time gossip takes to
+    /// reach a given member, so waiting for our next round-robin visit or for the gossip to get
+    /// there would often declare a merely slow member dead before it could refute.
+    mutating func finishProbe(now: UInt64, summary: SyncSummary?) -> [MembershipDirective] {
         guard let finished = probe else { return [] }
         probe = nil
         guard !finished.acked else { return [] }
@@ -38,7 +41,7 @@ extension Membership {
         guard let target = records[finished.target]?.member, target.state == .alive else { return [] }
         let accusation = MemberUpdate(
             id: target.id, address: target.address, incarnation: target.incarnation, state: .suspect)
-        return applyUpdate(accusation, now: now)
+        return applyUpdate(accusation, now: now) + [courtesyPing(to: target.id, summary: summary)]
     }
 
     mutating func receiveAck(
@@ -62,8 +65,8 @@ extension Membership {
             }
             return []
         }
-        if reconnectSequence == sequence {
-            reconnectSequence = nil
+        if let index = courtesyPings.firstIndex(of: sequence) {
+            courtesyPings.remove(at: index)
             return []
         }
         // The answers to the pings that carried our leave.
@@ -121,9 +124,7 @@ extension Membership {
         let dead = records.values.filter { $0.member.state == .dead }.map(\.member.id).sorted()
         guard !dead.isEmpty else { return [] }
         let target = dead[Int(random.next() % UInt64(dead.count))]
-        let sequence = makeSequence()
-        reconnectSequence = sequence
-        return [.send(.ping(sequence: sequence, updates: piggyback(for: target), summary: summary), to: target)]
+        return [courtesyPing(to: target, summary: summary)]
     }
 
     // MARK: Local health

@@ -5,12 +5,30 @@
 extension Membership {
     // MARK: Receiving updates
 
-    /// Merges updates gossiped by another node (on a SWIM message or an anti-entropy message).
-    /// Returns a `memberChanged` directive for each member whose state or address changed.
-    public mutating func apply(_ updates: [MemberUpdate], now: UInt64) -> [MembershipDirective] {
+    /// Merges updates gossiped by another node (on a SWIM message or an anti-entropy message
+    /// from `sender`, when the caller knows it). Returns a `memberChanged` directive for each
+    /// member whose state or address changed, and a ping to some of them (other than `sender`):
+    ///
+    /// - to a member that appeared or came back, a greeting carrying our own record, so that a
+    ///   newcomer learns of us as fast as the news of its arrival spreads, instead of waiting
+    ///   for every member's round-robin to reach it;
+    /// - to a member we now suspect, its accusation (Lifeguard section 4.5, the buddy system,
+    ///   applied by every node that starts a suspicion timer, not only the accuser). A live
+    ///   suspect's ack brings its refutation straight back: measured in simulation, a node
+    ///   paused for a probe period was otherwise declared dead, then revived, in a quarter of
+    ///   runs at N = 10, because gossip needs about as long as DESIGN's 1.5 s suspicion timeout
+    ///   to carry the refutation to everyone. The cost is one ping per node per suspicion.
+    public mutating func apply(_ updates: [MemberUpdate], from sender: NodeID? = nil, now: UInt64) -> [MembershipDirective] {
         var directives: [MembershipDirective] = []
         for update in updates.prefix(MemberUpdate.maxPerMessage) {
-            directives += applyUpdate(update, now: now)
+            let changes = applyUpdate(update, now: now)
+            directives += changes
+            guard !hasLeft else { continue }
+            for case let .memberChanged(member, previous) in changes where member.id != sender {
+                let appeared = member.state.isActive && !(previous?.isActive ?? false)
+                let suspected = member.state == .suspect && previous != .suspect
+                if appeared || suspected { directives.append(courtesyPing(to: member.id, summary: nil)) }
+            }
         }
         return directives
     }
@@ -114,8 +132,27 @@ extension Membership {
             updates.append(theirs.update)
         }
         updates = Array(updates.prefix(capacity))
+        // Never spend a transmission telling a member about itself: the buddy rule above already
+        // covers what it must hear.
         updates += broadcasts.take(
-            max: capacity - updates.count, limit: transmitLimit, excluding: updates.map(\.id))
+            max: capacity - updates.count, limit: transmitLimit, excluding: updates.map(\.id) + [recipient])
+        let room = min(capacity - updates.count, max(0, config.backgroundUpdatesPerMessage))
+        if room > 0 { updates += backgroundRecords(room, excluding: updates.map(\.id) + [recipient]) }
         return updates
+    }
+
+    /// Current records of up to `count` random active members (possibly this node), the
+    /// background push-pull of `MembershipConfig.backgroundUpdatesPerMessage`. Resending a
+    /// record the recipient holds changes nothing there, so this costs bytes, never churn.
+    mutating func backgroundRecords(_ count: Int, excluding excluded: [NodeID]) -> [MemberUpdate] {
+        var candidates = records.values.map(\.member).filter { $0.state.isActive && !excluded.contains($0.id) }
+        if localMember.state.isActive && !excluded.contains(localID) { candidates.append(localMember) }
+        candidates.sort { $0.id < $1.id }
+        let wanted = min(count, candidates.count)
+        for index in 0..<wanted {
+            let pick = index + Int(random.next() % UInt64(candidates.count - index))
+            candidates.swapAt(index, pick)
+        }
+        return candidates.prefix(wanted).map(\.update)
     }
 }

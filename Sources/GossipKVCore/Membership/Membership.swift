@@ -59,7 +59,9 @@ public struct Membership: Sendable {
     var probe: Probe?
     var nextProbeAt: UInt64
     var relays: [UInt64: Relay] = [:]
-    var reconnectSequence: UInt64?
+    /// Sequence numbers of pings that are not probes (greetings, reconnects): their acks are
+    /// expected, not counted as drops. Bounded; the oldest are forgotten.
+    var courtesyPings: [UInt64] = []
     /// Members that may not know us yet (we just learned of them, or of their return): our own
     /// record rides on what we send them until they ping us, which proves they can address us.
     /// Without it a node that joins late would never hear of a stable member whose news has
@@ -156,7 +158,7 @@ public struct Membership: Sendable {
         }
         // Updates first: a refutation riding on an ack must land before the ack is judged, and
         // news about ourselves must be refuted before our answer is built.
-        var directives = apply(message.updates, now: now)
+        var directives = apply(message.updates, from: sender, now: now)
         if let theirs = message.summary { directives.append(.summary(theirs, from: sender)) }
         switch message {
         case let .ping(sequence, _, _):
@@ -178,7 +180,7 @@ public struct Membership: Sendable {
         directives += sendIndirectProbesIfDue(now: now)
         directives += expireSuspicions(now: now)
         if !hasLeft && now >= nextProbeAt {
-            directives += finishProbe(now: now)
+            directives += finishProbe(now: now, summary: summary)
             directives += startProbe(now: now, summary: summary)
         }
         if !hasLeft, let reconnectAt = nextReconnectAt, now >= reconnectAt {
@@ -210,6 +212,14 @@ public struct Membership: Sendable {
     mutating func makeSequence() -> UInt64 {
         lastSequence &+= 1
         return lastSequence
+    }
+
+    /// A ping that is not a probe: no timeout, no suspicion; only its ack is expected.
+    mutating func courtesyPing(to peer: NodeID, summary: SyncSummary?) -> MembershipDirective {
+        let sequence = makeSequence()
+        courtesyPings.append(sequence)
+        if courtesyPings.count > 64 { courtesyPings.removeFirst(courtesyPings.count - 64) }
+        return .send(.ping(sequence: sequence, updates: piggyback(for: peer), summary: summary), to: peer)
     }
 
     /// Up to `count` distinct alive members other than us and `excluded`, chosen at random from

@@ -13,7 +13,7 @@ public struct MembershipConfig: Sendable, Equatable {
     /// HashiCorp memberlist's `SuspicionMult` scaled to our 1 s interval), stretched by local
     /// health (Lifeguard section 4.1).
     public var suspicionMultiplier = 1.5
-    /// `λ`: each update is piggybacked about λ × ⌈log10(N + 1)⌉ times (3, SWIM section 4.1).
+    /// `λ`: each update is piggybacked about λ × ⌈ln(N + 1)⌉ times (3, SWIM section 4.1).
     public var retransmitMultiplier = 3
     /// The local health counter saturates here (8, Lifeguard section 4.1's `S`); timeouts are
     /// multiplied by the counter + 1.
@@ -21,6 +21,12 @@ public struct MembershipConfig: Sendable, Equatable {
     /// Updates piggybacked on one SWIM message (at most `MemberUpdate.maxPerMessage`). 16
     /// updates of at most 46 bytes each keep a ping with its envelope well under 1,400 bytes.
     public var maxUpdatesPerMessage = 16
+    /// Room left in a message after the news is filled with this many records of random
+    /// active members, news or not. SWIM's dissemination sends each update a bounded number of
+    /// times, so a member can miss one for good (two members that both missed each other's
+    /// arrival would never meet); these records are a slow, continuous push-pull that repairs it,
+    /// as memberlist's periodic full-state sync does. 46 bytes each at most.
+    public var backgroundUpdatesPerMessage = 2
     /// A relay gives up on its target and sends a nack after this long (300 ms, the probe
     /// timeout, so the nack reaches the prober well before its probe interval ends).
     public var relayTimeoutMilliseconds: UInt64 = 300
