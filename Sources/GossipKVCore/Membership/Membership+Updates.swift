@@ -122,15 +122,15 @@ extension Membership {
 
     /// The updates for a SWIM message to `recipient`. When we believe the recipient suspect or
     /// dead, its own record goes first, so that it learns of the accusation and can refute
-    /// (Lifeguard section 4.5, the "buddy system"); once we left, or while the recipient may not
-    /// know us (`introductions`), our own record goes first.
+    /// (Lifeguard section 4.5, the "buddy system"); then, once we left or while the recipient
+    /// may not know us (`introductions`), our own record.
     mutating func piggyback(for recipient: NodeID) -> [MemberUpdate] {
         let capacity = min(max(0, config.maxUpdatesPerMessage), MemberUpdate.maxPerMessage)
         var updates: [MemberUpdate] = []
-        if hasLeft || introductions.contains(recipient) { updates.append(localMember.update) }
         if let theirs = records[recipient]?.member, theirs.state != .alive {
             updates.append(theirs.update)
         }
+        if hasLeft || introductions.contains(recipient) { updates.append(localMember.update) }
         updates = Array(updates.prefix(capacity))
         // Never spend a transmission telling a member about itself: the buddy rule above already
         // covers what it must hear.
