@@ -7,6 +7,7 @@ let package = Package(
         .library(name: "GossipKVCore", targets: ["GossipKVCore"]),
         .library(name: "GossipKVSimulation", targets: ["GossipKVSimulation"]),
         .library(name: "GossipKVNode", targets: ["GossipKVNode"]),
+        .library(name: "GossipKVCrypto", targets: ["GossipKVCrypto"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections", exact: "1.6.0"),
@@ -28,6 +29,8 @@ let package = Package(
                 .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),
+        .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+        .target(name: "GossipKVCrypto", dependencies: ["CSodium", "GossipKVCore"]),
         .target(
             name: "GossipKVNode",
             dependencies: [
@@ -55,6 +58,10 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["GossipKVNode", "GossipKVCore"]
+        ),
+        .testTarget(
             name: "GossipKVNodeTests",
             dependencies: [
                 "GossipKVNode", "GossipKVCore",
@@ -63,5 +70,6 @@ let package = Package(
                 .product(name: "NIOTestUtils", package: "swift-nio"),
             ]
         ),
+        .testTarget(name: "GossipKVCryptoTests", dependencies: ["GossipKVCrypto", "GossipKVCore"]),
     ]
 )

@@ -144,11 +144,11 @@ struct GossipEngineTests {
     }
 
     @Test("a message whose clock is beyond the max offset is dropped whole")
-    func clockPoisoningRejected() {
+    func clockPoisoningRejected() throws {
         let harness = EngineHarness(count: 2)
         let far = HLCTimestamp(physical: harness.now + 10_000)
         let entry = Entry(key: Array("k".utf8), value: [1], timestamp: far, origin: EngineHarness.id(2))
-        var engine = harness.engines[EngineHarness.id(1)]!
+        var engine = try #require(harness.engines[EngineHarness.id(1)])
         let output = engine.receive(
             .push(Push(hops: 0, items: [Push.Item(entry: entry, previousTimestamp: nil)])),
             from: EngineHarness.id(2), senderClock: far, now: harness.now)

@@ -115,6 +115,30 @@ struct WireEnvelopeTests {
         #expect(opener.open([], maxBytes: .max, verifier: Fixture.verifier).failure == .malformed(.truncated(needed: 1, remaining: 0)))
     }
 
+    @Test("unknown kind and channel bytes make the header malformed")
+    func unknownKindAndChannel() throws {
+        let frame = try Fixture.sealed()
+        var badKind = frame
+        badKind[1] = 0xEE
+        var opener = Fixture.opener()
+        #expect(opener.open(badKind, maxBytes: .max, verifier: Fixture.verifier).failure == .malformed(.unknownKind(0xEE)))
+        var badChannel = frame
+        badChannel[1 + 1 + 3 * NodeID.byteCount + 8] = 9
+        #expect(opener.open(badChannel, maxBytes: .max, verifier: Fixture.verifier).failure == .malformed(.unknownChannel(9)))
+    }
+
+    @Test("the header decoder reads what seal wrote and checks the version first")
+    func headerDecoder() throws {
+        let frame = try Fixture.sealed()
+        var reader = ByteReader(frame)
+        let (header, bodyLength) = try EnvelopeHeader.decode(from: &reader)
+        #expect(header == Fixture.header())
+        #expect(bodyLength == Fixture.summary.encodedBodySize)
+        #expect(reader.consumed == EnvelopeHeader.encodedLength)
+        var versionOnly = ByteReader([Envelope.currentVersion + 1])
+        #expect(throws: WireError.unsupportedVersion(Envelope.currentVersion + 1)) { try EnvelopeHeader.decode(from: &versionOnly) }
+    }
+
     @Test("an envelope for another cluster is rejected")
     func wrongCluster() throws {
         var header = Fixture.header()

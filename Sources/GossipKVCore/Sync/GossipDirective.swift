@@ -21,6 +21,17 @@ public enum GossipRejection: Equatable, Hashable, Sendable, CustomStringConverti
     /// A chunk disagreed with earlier chunks of the same answer about their count.
     case inconsistentChunk
 
+    /// A short, stable name for metrics labels.
+    public var label: String {
+        switch self {
+        case .messageClockTooFarAhead: return "clock_poisoning"
+        case .entry(.clockTooFarAhead): return "entry_clock_poisoning"
+        case .entry(.keyTooLarge): return "key_too_large"
+        case .entry(.valueTooLarge): return "value_too_large"
+        case .inconsistentChunk: return "inconsistent_chunk"
+        }
+    }
+
     public var description: String {
         switch self {
         case .messageClockTooFarAhead: return "message clock beyond the max clock offset"

@@ -53,6 +53,8 @@ public struct GossipEngine: Sendable {
     private var finishedAnswers: Deque<AnswerKey> = []
     /// Peers we opened a round with and have not heard back from, with the round's deadline.
     private var openRounds: [NodeID: UInt64] = [:]
+    /// The last digest each peer sent us (in a request or an answer), for lag reports.
+    public private(set) var peerDigests: [NodeID: Digest] = [:]
 
     public init(replica: Replica, config: GossipConfig = GossipConfig(), seed: UInt64, now: UInt64) {
         self.replica = replica
@@ -80,6 +82,20 @@ public struct GossipEngine: Sendable {
     public mutating func removePeer(_ peer: NodeID) {
         peers.removeAll { $0 == peer }
         openRounds[peer] = nil
+        peerDigests[peer] = nil
+    }
+
+    /// How far `peer` was behind this replica when it last sent its digest: the entries we hold
+    /// above its watermarks (cost proportional to that count), and the largest gap in milliseconds
+    /// between our watermark and its nonzero watermark for one origin. Nil before any digest.
+    public func lag(of peer: NodeID) -> (entries: Int, milliseconds: UInt64)? {
+        guard let theirs = peerDigests[peer] else { return nil }
+        var milliseconds: UInt64 = 0
+        for (origin, ours) in replica.digest.watermarks {
+            let their = theirs[origin]
+            if their != .zero && ours > their { milliseconds = max(milliseconds, ours.physical - their.physical) }
+        }
+        return (replica.map.deltaCount(for: theirs), milliseconds)
     }
 
     // MARK: Inputs
@@ -236,6 +252,7 @@ public struct GossipEngine: Sendable {
     }
 
     private mutating func receiveRequest(_ request: SyncRequest, from sender: NodeID) -> [GossipDirective] {
+        peerDigests[sender] = request.digest
         let digest = replica.digest
         if request.digest == digest {
             if request.stateHash == replica.map.stateHash {
@@ -284,6 +301,7 @@ public struct GossipEngine: Sendable {
                     .map { .send(.syncAnswer($0), to: sender) }
             }
             pending.digest = chunk.digest
+            if let digest = chunk.digest { peerDigests[sender] = digest }
         }
         for entry in chunk.entries {
             switch replica.applyRemote(entry, physical: now) {

@@ -30,10 +30,10 @@ extension ByteWriter {
     }
 
     public mutating func write(_ digest: Digest, limits: Limits) throws(WireError) {
-        guard digest.count <= limits.maxDigestOrigins else {
+        guard digest.count <= limits.maxDigestOrigins, let count = UInt32(exactly: digest.count) else {
             throw .tooManyOrigins(count: digest.count, limit: limits.maxDigestOrigins)
         }
-        write(UInt32(digest.count))
+        write(count)
         for (origin, watermark) in digest.sorted {
             write(origin)
             write(watermark)

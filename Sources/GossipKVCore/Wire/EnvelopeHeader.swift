@@ -64,9 +64,13 @@ public struct EnvelopeHeader: Hashable, Sendable {
         writer.write(bodyLength)
     }
 
-    /// Reads a header after its version byte (which the opener checks first, alone, since a
-    /// later version may lay the rest out differently). Returns the header and the body length.
-    static func decode(afterVersionFrom reader: inout ByteReader) throws(WireError) -> (EnvelopeHeader, bodyLength: Int) {
+    /// Reads a header. The version byte is checked first, alone (`unsupportedVersion`), since a
+    /// later version may lay out the rest differently; then kind and channel must be known.
+    /// Returns the header and the body length the header declares (not yet checked against
+    /// the input).
+    public static func decode(from reader: inout ByteReader) throws(WireError) -> (header: EnvelopeHeader, bodyLength: Int) {
+        let version = try reader.readUInt8()
+        guard version == Envelope.currentVersion else { throw .unsupportedVersion(version) }
         try reader.require(encodedLength - 1)
         let kindByte = try reader.readUInt8()
         let cluster = try reader.readNodeID()

@@ -55,9 +55,9 @@ public struct EnvelopeOpener: Sendable {
         let header: EnvelopeHeader
         let bodyLength: Int
         do {
-            let version = try reader.readUInt8()
-            guard version == Envelope.currentVersion else { return .failure(.unsupportedVersion(version)) }
-            (header, bodyLength) = try EnvelopeHeader.decode(afterVersionFrom: &reader)
+            (header, bodyLength) = try EnvelopeHeader.decode(from: &reader)
+        } catch .unsupportedVersion(let version) {
+            return .failure(.unsupportedVersion(version))
         } catch {
             return .failure(.malformed(error))
         }
@@ -67,9 +67,12 @@ public struct EnvelopeOpener: Sendable {
         guard let authenticatorLength = verifier.authenticatorLength(sender: header.sender), authenticatorLength >= 0 else {
             return .failure(.unknownSender(header.sender))
         }
-        let expected = EnvelopeHeader.encodedLength + bodyLength + authenticatorLength
-        guard expected <= frame.count else {
-            return .failure(.malformed(.truncated(needed: expected, remaining: frame.count)))
+        // Header, body and authenticator must fill the frame exactly (overflow-safe: both
+        // lengths come from outside this function).
+        let (withBody, overflow1) = EnvelopeHeader.encodedLength.addingReportingOverflow(bodyLength)
+        let (expected, overflow2) = withBody.addingReportingOverflow(authenticatorLength)
+        guard !overflow1, !overflow2, expected <= frame.count else {
+            return .failure(.malformed(.truncated(needed: overflow1 || overflow2 ? .max : expected, remaining: frame.count)))
         }
         guard expected == frame.count else { return .failure(.malformed(.trailingBytes(count: frame.count - expected))) }
         if case let .failure(reason) = replayGuard.check(header.replayStamp) { return .failure(.replay(reason)) }

@@ -1,0 +1,19 @@
+// swift-tools-version: 6.1
+// libFuzzer targets for every decoder that reads bytes from outside. A separate package, so that
+// `swift build` and `swift test` at the top never build it; run it with `Fuzz/run.sh [seconds]`.
+import PackageDescription
+
+let core = Target.Dependency.product(name: "GossipKVCore", package: "GossipKV")
+let crypto = Target.Dependency.product(name: "GossipKVCrypto", package: "GossipKV")
+
+let package = Package(
+    name: "GossipKVFuzz",
+    dependencies: [.package(name: "GossipKV", path: "..")],
+    targets: [
+        .target(name: "FuzzSupport", dependencies: [core, crypto]),
+        .executableTarget(name: "FuzzEnvelope", dependencies: ["FuzzSupport", core]),
+        .executableTarget(name: "FuzzMessageBody", dependencies: ["FuzzSupport", core]),
+        .executableTarget(name: "FuzzCertificate", dependencies: ["FuzzSupport", core, crypto]),
+        .executableTarget(name: "MakeCorpus", dependencies: ["FuzzSupport", core, crypto]),
+    ]
+)

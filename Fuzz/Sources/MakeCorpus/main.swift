@@ -1,0 +1,104 @@
+// Writes the seed corpora under corpus/<target>/ (or under the directory given as the first
+// argument), from the encoders themselves, so seeds follow the format. Deterministic: running it
+// again rewrites the same files. Usage, from Fuzz/: `swift run --scratch-path .build-corpus MakeCorpus`.
+import Foundation
+import FuzzSupport
+import GossipKVCore
+import GossipKVCrypto
+
+let root = CommandLine.arguments.dropFirst().first ?? "corpus"
+
+func write(_ bytes: [UInt8], target: String, name: String) throws {
+    let directory = URL(fileURLWithPath: root).appendingPathComponent(target)
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    try Data(bytes).write(to: directory.appendingPathComponent(name + ".bin"))
+}
+
+func header(
+    kind: MessageKind, sequence: UInt64, channel: WireChannel = .gossipDatagram,
+    recipient: NodeID = FuzzIdentity.receiver, sender: NodeID = FuzzIdentity.sender, cluster: NodeID = FuzzIdentity.cluster
+) -> EnvelopeHeader {
+    EnvelopeHeader(
+        kind: kind, cluster: cluster, sender: sender, recipient: recipient,
+        bootEpoch: HLCTimestamp(physical: 1_700_000_000_000), channel: channel, sequence: sequence,
+        hlc: HLCTimestamp(physical: 1_700_000_000_100, logical: sequence > 0xFFFF ? 0 : UInt16(sequence)))
+}
+
+func seal(_ message: GossipMessage, _ header: EnvelopeHeader) throws -> [UInt8] {
+    try Envelope.seal(header: header, message: message, signer: FuzzIdentity.signer)
+}
+
+for target in ["FuzzEnvelope", "FuzzMessageBody", "FuzzCertificate"] {
+    let directory = URL(fileURLWithPath: root).appendingPathComponent(target)
+    if FileManager.default.fileExists(atPath: directory.path) { try FileManager.default.removeItem(at: directory) }
+}
+
+for (offset, seed) in SeedMessages.all.enumerated() {
+    let body = try seed.message.encodedBody()
+    try write([BodyInput.selector(kind: seed.message.kind, tight: false)] + body, target: "FuzzMessageBody", name: seed.name)
+    if (try? seed.message.encodedBody(limits: BodyInput.tightLimits)) != nil {
+        try write([BodyInput.selector(kind: seed.message.kind, tight: true)] + body, target: "FuzzMessageBody", name: seed.name + "-tight")
+    }
+    let channel: WireChannel = offset % 2 == 0 ? .gossipDatagram : .stream
+    try write(
+        seal(seed.message, header(kind: seed.message.kind, sequence: UInt64(offset + 1), channel: channel)),
+        target: "FuzzEnvelope", name: seed.name)
+}
+
+// Envelopes that pass the early checks differently or fail them: multicast, a large sequence,
+// another cluster, a stranger, another version, a cut frame, a broken body under a good checksum.
+let summary = SeedMessages.all[2].message
+try write(
+    seal(summary, header(kind: .syncSummary, sequence: 7, channel: .multicast, recipient: .zero)),
+    target: "FuzzEnvelope", name: "multicast-summary")
+try write(seal(summary, header(kind: .syncSummary, sequence: .max)), target: "FuzzEnvelope", name: "max-sequence")
+try write(
+    seal(summary, header(kind: .syncSummary, sequence: 1, cluster: NodeID(high: 9, low: 9))),
+    target: "FuzzEnvelope", name: "wrong-cluster")
+try write(
+    seal(summary, header(kind: .syncSummary, sequence: 1, sender: NodeID(high: 8, low: 8))),
+    target: "FuzzEnvelope", name: "unknown-sender")
+var newerVersion = try seal(summary, header(kind: .syncSummary, sequence: 1))
+newerVersion[0] = Envelope.currentVersion + 1
+try write(newerVersion, target: "FuzzEnvelope", name: "newer-version")
+try write(Array(newerVersion.prefix(40)), target: "FuzzEnvelope", name: "cut-header")
+let broken = try Envelope.seal(header: header(kind: .push, sequence: 3), body: [0, 0, 0, 0, 9], signer: FuzzIdentity.signer)
+try write(broken, target: "FuzzEnvelope", name: "authentic-broken-body")
+
+// Certificates: issued by the fuzz cluster, self-signed, with the longest and a non-ASCII name,
+// expired and not yet valid at the fuzzer's "now", and one cut short. Key files of every kind,
+// one with CRLF line ends and blank lines, and one of the wrong kind.
+func writeCertificateSeed(_ mode: CertificateInput.Mode, _ payload: [UInt8], name: String) throws {
+    try write([CertificateInput.selector(mode)] + payload, target: "FuzzCertificate", name: name)
+}
+let fuzzNow = CertificateInput.now
+let certificates: [(String, NodeCertificate)] = [
+    ("cert-issued", try NodeCertificate.issue(nodePublicKey: CertificateInput.node.publicKey, name: "node-a", by: CertificateInput.cluster, now: fuzzNow)),
+    ("cert-self-signed", try NodeCertificate.selfSigned(by: CertificateInput.node, name: "laptop", now: fuzzNow)),
+    ("cert-long-name", try NodeCertificate.issue(
+        nodePublicKey: CertificateInput.node.publicKey, name: String(repeating: "n", count: NodeCertificate.maxNameBytes),
+        by: CertificateInput.cluster, now: fuzzNow)),
+    ("cert-unicode-name", try NodeCertificate.issue(nodePublicKey: CertificateInput.node.publicKey, name: "nœud-été", by: CertificateInput.cluster, now: fuzzNow)),
+    ("cert-expired", try NodeCertificate.issue(
+        nodePublicKey: CertificateInput.node.publicKey, name: "old", by: CertificateInput.cluster, notBefore: 1, notAfter: fuzzNow - 1)),
+    ("cert-not-yet-valid", try NodeCertificate.issue(
+        nodePublicKey: CertificateInput.node.publicKey, name: "new", by: CertificateInput.cluster, notBefore: fuzzNow + 1, notAfter: .max)),
+]
+for (name, certificate) in certificates {
+    try writeCertificateSeed(.certificate, certificate.encoded, name: name)
+}
+try writeCertificateSeed(.certificate, Array(certificates[0].1.encoded.dropLast(10)), name: "cert-cut")
+try writeCertificateSeed(
+    .keyFile(.nodeSecretKey), KeyFileFormat.encode(secret: CertificateInput.node.seed, kind: .nodeSecretKey), name: "file-node-key")
+try writeCertificateSeed(
+    .keyFile(.clusterSecretKey), KeyFileFormat.encode(secret: CertificateInput.cluster.seed, kind: .clusterSecretKey),
+    name: "file-cluster-key")
+try writeCertificateSeed(
+    .keyFile(.clusterPublicKey), KeyFileFormat.encode(public: CertificateInput.cluster.publicKey.bytes, kind: .clusterPublicKey),
+    name: "file-cluster-public-key")
+let certificateFile = KeyFileFormat.encode(public: certificates[0].1.encoded, kind: .nodeCertificate)
+try writeCertificateSeed(.keyFile(.nodeCertificate), certificateFile, name: "file-certificate")
+let crlf = Array(String(decoding: certificateFile, as: UTF8.self).replacingOccurrences(of: "\n", with: "\r\n\r\n").utf8)
+try writeCertificateSeed(.keyFile(.nodeCertificate), crlf, name: "file-certificate-crlf")
+try writeCertificateSeed(.keyFile(.nodeSecretKey), certificateFile, name: "file-wrong-kind")
+print("wrote seed corpora under \(root)/")

@@ -1,0 +1,6 @@
+#ifndef GOSSIPKV_CSODIUM_SHIM_H
+#define GOSSIPKV_CSODIUM_SHIM_H
+
+#include <sodium.h>
+
+#endif

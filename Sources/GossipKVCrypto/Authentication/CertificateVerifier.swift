@@ -1,0 +1,62 @@
+import GossipKVCore
+
+/// Verifies envelope signatures from the senders this node has admitted: a table from node id
+/// to public key, filled only from certificates that verified under the cluster's authority.
+///
+/// A sender with no entry is unknown (`authenticatorLength(sender:)` returns nil), and the
+/// envelope opener drops its message before spending a signature check on it. A value type: the
+/// node keeps one, mutates it as announcements arrive, and hands a copy to each `open`.
+public struct CertificateVerifier: MessageVerifier {
+    /// An admitted sender: its key and when its certificate runs out.
+    public struct Sender: Hashable, Sendable {
+        public let publicKey: SigningPublicKey
+        public let notAfter: UInt64
+        public let name: String
+    }
+
+    public let authority: CertificateAuthority
+    public private(set) var senders: [NodeID: Sender] = [:]
+
+    public init(authority: CertificateAuthority) {
+        self.authority = authority
+    }
+
+    /// Verifies `certificate` at `now` (Unix ms) and, when valid, admits (or renews) its node.
+    /// A rejected certificate leaves the table as it was.
+    @discardableResult
+    public mutating func admit(_ certificate: NodeCertificate, now: UInt64) -> CertificateVerification {
+        let verdict = certificate.verify(authority: authority, now: now)
+        if verdict.isValid {
+            senders[certificate.nodeID] = Sender(
+                publicKey: certificate.nodePublicKey, notAfter: certificate.notAfter, name: certificate.name)
+        }
+        return verdict
+    }
+
+    /// Forgets `node` (it left, or was declared dead and its certificate should be re-checked).
+    public mutating func remove(_ node: NodeID) {
+        senders[node] = nil
+    }
+
+    /// Forgets every sender whose certificate has expired at `now`; returns them, sorted, for the
+    /// log. `MessageVerifier` has no clock, so the node MUST call this periodically (each tick).
+    @discardableResult
+    public mutating func removeExpired(now: UInt64) -> [NodeID] {
+        let expired = senders.filter { $0.value.notAfter < now }.keys.sorted()
+        for node in expired { senders[node] = nil }
+        return expired
+    }
+
+    public func authenticatorLength(sender: NodeID) -> Int? {
+        senders[sender] == nil ? nil : Ed25519.signatureByteCount
+    }
+
+    /// `crypto_sign_verify_detached` over the same digest `Ed25519Signer` signs; its running
+    /// time does not depend on where a forged signature differs.
+    public func verify(_ authenticator: ArraySlice<UInt8>, over bytes: ArraySlice<UInt8>, sender: NodeID)
+        -> Bool
+    {
+        guard let known = senders[sender] else { return false }
+        return known.publicKey.isValidSignature(authenticator, over: bytes, context: .message)
+    }
+}
