@@ -11,6 +11,13 @@
 /// suspicion not refuted within the suspicion timeout becomes a death. A member that hears it is
 /// suspected or dead refutes by raising its incarnation. Every change is gossiped by
 /// piggybacking on the probes themselves (`Membership+Updates.swift`).
+///
+/// The shell's duties: it MUST call `tick` at `nextTickAt` and pass each received SWIM message
+/// to `receive`, both with the node's current anti-entropy summary; it MUST hand `.summary`
+/// directives to the `GossipEngine` and keep the engine's peers in step with `.memberChanged`.
+/// Discovery calls `addMember` for a stranger it admits, and `apply` for a member list a seed
+/// sends back. Anti-entropy messages MAY carry `piggyback(max:)`'s updates; their receiver
+/// passes them to `apply(_:from:now:)`.
 public struct Membership: Sendable {
     struct Record: Sendable {
         var member: Member
@@ -151,7 +158,6 @@ public struct Membership: Sendable {
         _ message: SWIMMessage, from sender: NodeID, now: UInt64, summary: SyncSummary?
     ) -> [MembershipDirective] {
         guard sender != localID else { return [.dropped(.fromSelf, from: sender)] }
-        records[sender]?.member.lastHeardAt = now
         switch message {
         case .ping, .pingRequest: introductions.remove(sender)
         case .ack, .nack: break
@@ -159,6 +165,7 @@ public struct Membership: Sendable {
         // Updates first: a refutation riding on an ack must land before the ack is judged, and
         // news about ourselves must be refuted before our answer is built.
         var directives = apply(message.updates, from: sender, now: now)
+        records[sender]?.member.lastHeardAt = now
         if let theirs = message.summary { directives.append(.summary(theirs, from: sender)) }
         switch message {
         case let .ping(sequence, _, _):
