@@ -62,7 +62,7 @@ final class NetworkLab: @unchecked Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
         process.arguments = ["netns", "exec", hosts[index]] + arguments
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         process.standardOutput = handle
         process.standardError = handle
@@ -75,8 +75,8 @@ final class NetworkLab: @unchecked Sendable {
     }
 
     func tearDown() {
-        for host in hosts { try? run(["ip", "netns", "del", host]) }
-        try? run(["ip", "netns", "del", switchNamespace])
+        for host in hosts { _ = try? run(["ip", "netns", "del", host]) }
+        _ = try? run(["ip", "netns", "del", switchNamespace])
         hosts.removeAll()
     }
 

@@ -36,4 +36,25 @@ public enum SeedMessages {
         ("push-relayed", .push(Push(hops: 1, items: [Push.Item(entry: entries[2], previousTimestamp: nil)]))),
         ("push-empty", .push(Push(hops: 0, items: []))),
     ]
+
+    static let addresses = [
+        MemberAddress(host: .ipv4(0x7F00_0001), gossipPort: 7101, clientPort: 7001),
+        MemberAddress(host: .ipv6(high: 0xFE80_0000_0000_0000, low: 0x1), gossipPort: 7377, clientPort: 7379),
+    ]
+
+    static let updates = [
+        MemberUpdate(id: origins[0], address: addresses[0], incarnation: 1_700_000_000_000 << 16, state: .alive),
+        MemberUpdate(id: origins[1], address: addresses[1], incarnation: 7, state: .suspect),
+        MemberUpdate(id: origins[2], address: addresses[0], incarnation: .max, state: .dead),
+        MemberUpdate(id: .zero, address: addresses[1], incarnation: 0, state: .left),
+    ]
+
+    /// Named membership messages: every kind, both address families, every state.
+    public static let membership: [(name: String, message: SWIMMessage)] = [
+        ("swim-ping", .ping(sequence: 1, updates: updates, summary: SyncSummary(digestHash: digest.stableHash, stateHash: 77))),
+        ("swim-ping-bare", .ping(sequence: 2, updates: [], summary: nil)),
+        ("swim-ack", .ack(sequence: 1, updates: [updates[1]], summary: SyncSummary(digestHash: 1, stateHash: 2))),
+        ("swim-ping-request", .pingRequest(sequence: .max, target: origins[2], updates: Array(updates.prefix(2)))),
+        ("swim-nack", .nack(sequence: 3)),
+    ]
 }

@@ -45,6 +45,13 @@ for (offset, seed) in SeedMessages.all.enumerated() {
         target: "FuzzEnvelope", name: seed.name)
 }
 
+for (offset, seed) in SeedMessages.membership.enumerated() {
+    try write([BodyInput.selector(kind: seed.message.kind, tight: false)] + seed.message.encodedBody(), target: "FuzzMessageBody", name: seed.name)
+    let sealed = try Envelope.seal(
+        header: header(kind: seed.message.kind, sequence: UInt64(100 + offset)), message: seed.message, signer: FuzzIdentity.signer)
+    try write(sealed, target: "FuzzEnvelope", name: seed.name)
+}
+
 // Envelopes that pass the early checks differently or fail them: multicast, a large sequence,
 // another cluster, a stranger, another version, a cut frame, a broken body under a good checksum.
 let summary = SeedMessages.all[2].message

@@ -1,6 +1,6 @@
 /// Every message of the anti-entropy protocol (DESIGN, "Anti-entropy"). The wire codec
-/// (`Wire/`) puts each inside the signed envelope; membership and discovery messages join later
-/// under their own kinds.
+/// (`Wire/`) puts each inside the signed envelope; membership messages (`SWIMMessage`) have
+/// their own kinds, and discovery messages will too.
 public enum GossipMessage: Equatable, Sendable {
     /// "Here is my digest and state hash; send me what I lack." Opens a round.
     case syncRequest(SyncRequest)
@@ -26,13 +26,28 @@ public enum GossipMessage: Equatable, Sendable {
     }
 }
 
-/// Message kinds as numbered on the wire.
+/// Message kinds as numbered on the wire. Anti-entropy kinds (`GossipMessage`) are 1-5 and
+/// membership kinds (`SWIMMessage`) 10-13; each family has its own body codec, and the receiver
+/// picks it by `isMembership`.
 public enum MessageKind: UInt8, Sendable, CaseIterable {
     case syncRequest = 1
     case syncSummary = 2
     case syncAnswer = 3
     case bucketHashes = 4
     case push = 5
+    case ping = 10
+    case ack = 11
+    case pingRequest = 12
+    case nack = 13
+
+    /// Whether the body is a `SWIMMessage` (decode with `SWIMMessage.decodeBody`) rather than a
+    /// `GossipMessage`.
+    public var isMembership: Bool {
+        switch self {
+        case .syncRequest, .syncSummary, .syncAnswer, .bucketHashes, .push: return false
+        case .ping, .ack, .pingRequest, .nack: return true
+        }
+    }
 }
 
 public struct SyncRequest: Equatable, Sendable {

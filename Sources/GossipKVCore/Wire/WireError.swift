@@ -24,6 +24,11 @@ public enum WireError: Error, Hashable, Sendable, CustomStringConvertible {
     case tooManyOrigins(count: Int, limit: Int)
     /// A sync answer claims more chunks than `Limits.maxChunksPerSync`.
     case tooManyChunks(count: Int, limit: Int)
+    /// More membership updates than `MemberUpdate.maxPerMessage`.
+    case tooManyUpdates(count: Int, limit: Int)
+    /// A body codec was asked for a kind of the other family (a membership kind given to the
+    /// anti-entropy codec, or the reverse): the caller must dispatch on `MessageKind.isMembership`.
+    case foreignKind(UInt8)
     /// Bytes were left over after the last field: the encoding is canonical, so this is an error.
     case trailingBytes(count: Int)
     /// A field holds a value the format forbids (a flag that is not 0 or 1, an unsorted digest,
@@ -43,6 +48,8 @@ public enum WireError: Error, Hashable, Sendable, CustomStringConvertible {
         case .tooManyEntries: return "too_many_entries"
         case .tooManyOrigins: return "too_many_origins"
         case .tooManyChunks: return "too_many_chunks"
+        case .tooManyUpdates: return "too_many_updates"
+        case .foreignKind: return "foreign_kind"
         case .trailingBytes: return "trailing_bytes"
         case .invalidField: return "invalid_field"
         }
@@ -70,6 +77,10 @@ public enum WireError: Error, Hashable, Sendable, CustomStringConvertible {
             return "\(count) digest origins exceed the limit of \(limit)"
         case let .tooManyChunks(count, limit):
             return "\(count) chunks exceed the limit of \(limit) per sync answer"
+        case let .tooManyUpdates(count, limit):
+            return "\(count) membership updates exceed the limit of \(limit) per message"
+        case let .foreignKind(kind):
+            return "message kind \(kind) belongs to the other body codec (dispatch on MessageKind.isMembership)"
         case let .trailingBytes(count):
             return "\(count) unexpected bytes after the end of the message"
         case let .invalidField(name):

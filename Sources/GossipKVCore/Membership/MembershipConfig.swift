@@ -1,0 +1,43 @@
+/// Tunables of the membership state machine; defaults are DESIGN's constants. Every node of a
+/// cluster SHOULD use the same values: the suspicion timeout is only meaningful if the accused
+/// node gets to hear of its suspicion and refute it in time.
+public struct MembershipConfig: Sendable, Equatable {
+    /// One probe per interval (1 s, SWIM section 3: the protocol period `T'`).
+    public var probeIntervalMilliseconds: UInt64 = 1_000
+    /// Wait this long for a direct ack before asking others to probe (300 ms).
+    public var probeTimeoutMilliseconds: UInt64 = 300
+    /// `k`: members asked to probe indirectly (3, SWIM section 3.1); also the members a leave
+    /// is sent to at once.
+    public var indirectChecks = 3
+    /// The suspicion timeout is this × max(1, log10 N) × the probe interval (1.5, as in
+    /// HashiCorp memberlist's `SuspicionMult` scaled to our 1 s interval), stretched by local
+    /// health (Lifeguard section 4.1).
+    public var suspicionMultiplier = 1.5
+    /// `λ`: each update is piggybacked about λ × ⌈ln(N + 1)⌉ times (3, SWIM section 4.1).
+    public var retransmitMultiplier = 3
+    /// The local health counter saturates here (8, Lifeguard section 4.1's `S`); timeouts are
+    /// multiplied by the counter + 1.
+    public var maxLocalHealth = 8
+    /// Updates piggybacked on one SWIM message (at most `MemberUpdate.maxPerMessage`). 16
+    /// updates of at most 46 bytes each keep a ping with its envelope well under 1,400 bytes.
+    public var maxUpdatesPerMessage = 16
+    /// Room left in a message after the news is filled with this many records of random
+    /// active members, news or not. SWIM's dissemination sends each update a bounded number of
+    /// times, so a member can miss one for good (two members that both missed each other's
+    /// arrival would never meet); these records are a slow, continuous push-pull that repairs it,
+    /// as memberlist's periodic full-state sync does. 46 bytes each at most.
+    public var backgroundUpdatesPerMessage = 2
+    /// A relay gives up on its target and sends a nack after this long (300 ms, the probe
+    /// timeout, so the nack reaches the prober well before its probe interval ends).
+    public var relayTimeoutMilliseconds: UInt64 = 300
+    /// At most this many indirect probes are relayed at once; more are refused, so a burst of
+    /// ping-requests cannot grow memory.
+    public var maxPendingRelays = 256
+    /// Every this often, ping one dead member (not a left one) picked at random, carrying its
+    /// death notice so that it can refute: after a partition heals, each side has declared the
+    /// other dead and no longer probes it, and without this they would never meet again (Serf's
+    /// `ReconnectInterval` does the same). nil disables it.
+    public var reconnectIntervalMilliseconds: UInt64? = 30_000
+
+    public init() {}
+}
