@@ -7,6 +7,7 @@ let package = Package(
         .library(name: "GossipKVCore", targets: ["GossipKVCore"]),
         .library(name: "GossipKVSimulation", targets: ["GossipKVSimulation"]),
         .library(name: "GossipKVNode", targets: ["GossipKVNode"]),
+        .executable(name: "gossipkv", targets: ["gossipkv"]),
         .library(name: "GossipKVCrypto", targets: ["GossipKVCrypto"]),
     ],
     dependencies: [
@@ -16,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
     ],
     targets: [
         .target(
@@ -34,12 +36,21 @@ let package = Package(
         .target(
             name: "GossipKVNode",
             dependencies: [
-                "GossipKVCore",
+                "GossipKVCore", "GossipKVCrypto",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "gossipkv",
+            dependencies: [
+                "GossipKVNode", "GossipKVCore", "GossipKVCrypto",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),

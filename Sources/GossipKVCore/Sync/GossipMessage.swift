@@ -26,9 +26,9 @@ public enum GossipMessage: Equatable, Sendable {
     }
 }
 
-/// Message kinds as numbered on the wire. Anti-entropy kinds (`GossipMessage`) are 1-5 and
-/// membership kinds (`SWIMMessage`) 10-13; each family has its own body codec, and the receiver
-/// picks it by `isMembership`.
+/// Message kinds as numbered on the wire. Anti-entropy kinds (`GossipMessage`) are 1-5,
+/// membership kinds (`SWIMMessage`) 10-13 and discovery (`Announcement`) 20; each family has its
+/// own body codec, and the receiver picks it by `isMembership` / `isDiscovery`.
 public enum MessageKind: UInt8, Sendable, CaseIterable {
     case syncRequest = 1
     case syncSummary = 2
@@ -39,15 +39,19 @@ public enum MessageKind: UInt8, Sendable, CaseIterable {
     case ack = 11
     case pingRequest = 12
     case nack = 13
+    case announcement = 20
 
     /// Whether the body is a `SWIMMessage` (decode with `SWIMMessage.decodeBody`) rather than a
     /// `GossipMessage`.
     public var isMembership: Bool {
         switch self {
-        case .syncRequest, .syncSummary, .syncAnswer, .bucketHashes, .push: return false
+        case .syncRequest, .syncSummary, .syncAnswer, .bucketHashes, .push, .announcement: return false
         case .ping, .ack, .pingRequest, .nack: return true
         }
     }
+
+    /// Whether the body is an `Announcement` (first contact; its sender may still be unknown).
+    public var isDiscovery: Bool { self == .announcement }
 }
 
 public struct SyncRequest: Equatable, Sendable {

@@ -80,7 +80,7 @@ extension GossipMessage {
             items.reserveCapacity(count)
             for _ in 0..<count { items.append(try reader.readPushItem(limits: limits)) }
             return .push(Push(hops: hops, items: items))
-        case .ping, .ack, .pingRequest, .nack:
+        case .ping, .ack, .pingRequest, .nack, .announcement:
             throw .foreignKind(kind.rawValue)
         }
     }

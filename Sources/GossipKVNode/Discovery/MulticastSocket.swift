@@ -29,6 +29,8 @@ public enum MulticastError: Error, CustomStringConvertible {
 /// on one host (or one namespace) hear each other; TTL defaults to 1 so nothing leaves the LAN.
 public final class MulticastSocket: Sendable {
     public let interfaces: [String]
+    /// The IPv4 address of each joined interface, in the same order.
+    public let interfaceAddresses: [String]
     private let receiver: any Channel
     private let senders: [any Channel]
     private let group: SocketAddress
@@ -59,6 +61,7 @@ public final class MulticastSocket: Sendable {
             }
             .bind(host: "0.0.0.0", port: port).get()
         var joined: [String] = []
+        var addresses: [String] = []
         var senders: [any Channel] = []
         for device in try candidateDevices(named: requested) {
             guard let multicast = receiver as? MulticastChannel,
@@ -74,6 +77,7 @@ public final class MulticastSocket: Sendable {
                 }
                 senders.append(sender)
                 joined.append(device.name)
+                addresses.append(device.address?.ipAddress ?? "")
             } catch {
                 continue
             }
@@ -83,11 +87,16 @@ public final class MulticastSocket: Sendable {
             for sender in senders { try? await sender.close() }
             throw MulticastError.noUsableInterface(requested: requested)
         }
-        return MulticastSocket(interfaces: joined, receiver: receiver, senders: senders, group: group)
+        return MulticastSocket(
+            interfaces: joined, interfaceAddresses: addresses, receiver: receiver, senders: senders, group: group)
     }
 
-    private init(interfaces: [String], receiver: any Channel, senders: [any Channel], group: SocketAddress) {
+    private init(
+        interfaces: [String], interfaceAddresses: [String], receiver: any Channel, senders: [any Channel],
+        group: SocketAddress
+    ) {
         self.interfaces = interfaces
+        self.interfaceAddresses = interfaceAddresses
         self.receiver = receiver
         self.senders = senders
         self.group = group

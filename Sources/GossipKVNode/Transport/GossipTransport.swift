@@ -7,7 +7,8 @@ import NIOPosix
 /// "Anti-entropy"). Both use the same port number. Everything received comes out of `inbound`.
 public final class GossipTransport: Sendable {
     public let inbound: AsyncStream<InboundPacket>
-    private let continuation: AsyncStream<InboundPacket>.Continuation
+    /// Where every socket of the node delivers (multicast discovery too).
+    let continuation: AsyncStream<InboundPacket>.Continuation
     private let group: any EventLoopGroup
     private let datagramChannel: any Channel
     private let streamListener: any Channel

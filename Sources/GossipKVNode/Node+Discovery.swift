@@ -1,0 +1,157 @@
+import GossipKVCore
+import GossipKVCrypto
+import NIOCore
+
+extension Node {
+    func startDiscovery() {
+        nextAnnounceAt = WallClock.nowMilliseconds()
+    }
+
+    /// Announces this node to the multicast group and to every static seed, then schedules the
+    /// next announcement: `burstCount` in the first `burstMilliseconds`, then every interval ±
+    /// jitter (DESIGN's constants). Answers are immediate, so discovery does not wait for these.
+    func announce(now: UInt64) {
+        let schedule = configuration.multicast ?? MulticastConfiguration()
+        if let sealed = announcement(wantsReply: true, members: [], recipient: .zero, channel: .multicast) {
+            multicast?.announce(sealed)
+            for seed in seeds { transport.sendDatagram(sealed, to: seed) }
+            metrics.messageOut(kind: "announcement", bytes: sealed.count * ((multicast == nil ? 0 : 1) + seeds.count))
+        }
+        announcementsSent += 1
+        if announcementsSent < schedule.burstCount {
+            nextAnnounceAt = now + schedule.burstMilliseconds / UInt64(max(1, schedule.burstCount - 1))
+        } else {
+            let spread = UInt64(Double(schedule.intervalMilliseconds) * schedule.jitter)
+            let offset = spread == 0 ? 0 : random.next() % (2 * spread + 1)
+            nextAnnounceAt = now + schedule.intervalMilliseconds - spread + offset
+        }
+    }
+
+    /// Sends our announcement to one address, asking for its owner's (at most once a second per
+    /// address).
+    func introduce(to address: SocketAddress, now: UInt64) {
+        if let last = introducedAt[address], now < last + 1_000 { return }
+        if introducedAt.count > 4_096 { introducedAt.removeAll() }
+        introducedAt[address] = now
+        if let sealed = announcement(wantsReply: true, members: [], recipient: .zero, channel: .multicast) {
+            transport.sendDatagram(sealed, to: address)
+            metrics.messageOut(kind: "announcement", bytes: sealed.count)
+        }
+    }
+
+    func announcement(wantsReply: Bool, members: [MemberUpdate], recipient: NodeID, channel: WireChannel) -> [UInt8]? {
+        let body = Announcement(
+            certificate: certificateBytes, address: advertisedAddress, wantsReply: wantsReply, members: members)
+        do {
+            return seal(kind: .announcement, body: try body.encoded(), recipient: recipient, channel: channel)
+        } catch {
+            logger.error("could not encode our announcement: \(error)")
+            return nil
+        }
+    }
+
+    /// First contact (DESIGN, "The envelope and authentication"): a stranger's announcement
+    /// carries its certificate. We check, in order: rate, cluster, the certificate (valid for our
+    /// cluster and for the sender id), then the envelope's signature under the certified key.
+    /// A new member is admitted at once and answered by unicast with our announcement and member
+    /// list, so nodes on one LAN list each other within milliseconds.
+    func handleAnnouncement(_ packet: InboundPacket, header: EnvelopeHeader, now: UInt64) {
+        guard header.sender != id else { return }  // our own multicast, looped back
+        guard header.cluster == opener.cluster else {
+            metrics.rejected(reason: "wrong_cluster")
+            return
+        }
+        guard announcementBudget.allow(packet.source, now: now) else {
+            metrics.rejected(reason: "announcement_rate")
+            return
+        }
+        let announcement: Announcement
+        let certificate: NodeCertificate
+        do {
+            let bodyStart = EnvelopeHeader.encodedLength
+            var reader = ByteReader(packet.bytes)
+            let (_, bodyLength) = try EnvelopeHeader.decode(from: &reader)
+            guard packet.bytes.count >= bodyStart + bodyLength else { throw WireError.truncated(needed: bodyLength, remaining: packet.bytes.count - bodyStart) }
+            announcement = try Announcement(decoding: packet.bytes[bodyStart..<(bodyStart + bodyLength)])
+            certificate = try NodeCertificate(encoded: announcement.certificate[...])
+        } catch {
+            metrics.rejected(reason: "malformed")
+            return
+        }
+        guard certificate.nodeID == header.sender else {
+            metrics.rejected(reason: "certificate_mismatch")
+            return
+        }
+        var candidate = verifier
+        let verdict = candidate.admit(certificate, now: now)
+        guard verdict.isValid else {
+            metrics.rejected(reason: "certificate_\(verdict.label)")
+            logger.debug("refused \(header.sender)'s certificate: \(verdict)")
+            return
+        }
+        let maxBytes = packet.channel == .stream ? configuration.gossip.limits.maxFrameBytes : configuration.gossip.limits.maxDatagramBytes
+        switch opener.authenticate(packet.bytes[...], maxBytes: maxBytes, verifier: candidate) {
+        case let .failure(rejection):
+            metrics.rejected(reason: rejection.label)
+            return
+        case .success:
+            verifier = candidate
+        }
+        metrics.messageIn(kind: "announcement", bytes: packet.bytes.count)
+        var address = announcement.address
+        if address.isUnspecified, let source = packet.source,
+            let fromSource = MemberAddress(socketAddress: source, gossipPort: address.gossipPort, clientPort: address.clientPort)
+        {
+            address = fromSource
+        }
+        let result = membership.addMember(header.sender, address: address, incarnation: header.bootEpoch.rawValue, now: now)
+        let admitted: Bool
+        switch result {
+        case .added, .renewed:
+            admitted = true
+            engine.addPeer(header.sender)
+            logger.info("admitted \(certificate.name) (\(header.sender)) at \(address)")
+            carryOut(engine.startRound(with: header.sender, now: now))
+        default:
+            admitted = false
+        }
+        if admitted || announcement.wantsReply, let target = address.gossipSocketAddress() {
+            let list = membership.members
+                .filter { $0.id != id && $0.id != header.sender && $0.state.isActive }
+                .prefix(Announcement.maxMembersInReply)
+                .map(\.update)
+            if let sealed = self.announcement(wantsReply: false, members: Array(list), recipient: header.sender, channel: .gossipDatagram) {
+                transport.sendDatagram(sealed, to: target)
+                metrics.messageOut(kind: "announcement", bytes: sealed.count)
+            }
+        }
+        for member in announcement.members where member.id != id && verifier.senders[member.id] == nil {
+            if member.state.isActive, let target = member.address.gossipSocketAddress() { introduce(to: target, now: now) }
+        }
+    }
+}
+
+/// A per-source token bucket for announcements: checking one costs a certificate and a signature
+/// verification (about 100 µs), so a flood from one address must not take the node's CPU.
+struct AnnouncementBudget {
+    static let perSecond = 20.0
+    static let burst = 40.0
+    static let maxSources = 1_024
+    private var buckets: [SocketAddress: (tokens: Double, at: UInt64)] = [:]
+
+    mutating func allow(_ source: SocketAddress?, now: UInt64) -> Bool {
+        guard var source else { return true }
+        try? source.setPort(0)
+        var bucket = buckets[source] ?? (Self.burst, now)
+        bucket.tokens = min(Self.burst, bucket.tokens + Double(now &- bucket.at) / 1_000 * Self.perSecond)
+        bucket.at = now
+        guard bucket.tokens >= 1 else {
+            buckets[source] = bucket
+            return false
+        }
+        bucket.tokens -= 1
+        if buckets.count >= Self.maxSources && buckets[source] == nil { buckets.removeAll() }
+        buckets[source] = bucket
+        return true
+    }
+}

@@ -1,0 +1,120 @@
+import GossipKVCore
+import NIOCore
+
+extension Node {
+    /// Carries out the anti-entropy engine's directives.
+    func carryOut(_ directives: [GossipDirective]) {
+        for directive in directives {
+            switch directive {
+            case let .send(message, to: peer):
+                send(message, to: peer)
+            case let .applied(entry):
+                feed.publish(Change(entry: entry, source: .remote))
+            case let .rejected(reason, from: peer):
+                metrics.rejected(reason: reason.label)
+                logger.debug("refused data from \(peer): \(reason)")
+            case .answerCompleted:
+                break
+            }
+        }
+        metrics.keys.record(engine.replica.map.count)
+    }
+
+    /// Carries out the membership state machine's directives; `hlc` is the clock of the message
+    /// that caused them (for summaries handed to the engine).
+    func carryOut(_ directives: [MembershipDirective], hlc: HLCTimestamp) {
+        let now = WallClock.nowMilliseconds()
+        for directive in directives {
+            switch directive {
+            case let .send(message, to: peer):
+                sendMembership(message, to: peer)
+            case let .memberChanged(member, previous):
+                memberChanged(member, previous: previous, now: now)
+            case let .summary(summary, from: peer):
+                carryOut(engine.receive(.syncSummary(summary), from: peer, senderClock: hlc, now: now))
+            case .dropped:
+                metrics.rejected(reason: "membership_unexpected")
+            }
+        }
+    }
+
+    private func memberChanged(_ member: Member, previous: Member.State?, now: UInt64) {
+        if member.state.isActive {
+            engine.addPeer(member.id)
+            if verifier.senders[member.id] == nil, let address = member.address.gossipSocketAddress() {
+                introduce(to: address, now: now)
+            }
+        } else {
+            engine.removePeer(member.id)
+        }
+        let previousText = previous.map { "\($0)" } ?? "new"
+        logger.info(
+            "member \(member.id) \(previousText) -> \(member.state)",
+            metadata: ["member.address": "\(member.address)", "member.incarnation": "\(member.incarnation)"])
+        for state in Member.State.allCases {
+            metrics.members(state: "\(state)", count: membership.members.filter { $0.state == state }.count)
+        }
+    }
+
+    func send(_ message: GossipMessage, to peer: NodeID) {
+        let body: [UInt8]
+        do {
+            body = try message.encodedBody(limits: configuration.gossip.limits)
+        } catch {
+            logger.error("could not encode \(message.kind): \(error)")
+            return
+        }
+        if case let .push(push) = message { metrics.pushFanout.record(push.items.count) }
+        sendSealed(kind: message.kind, body: body, to: peer)
+    }
+
+    func sendMembership(_ message: SWIMMessage, to peer: NodeID) {
+        do {
+            let body = try message.encodedBody()
+            sendSealed(kind: message.kind, body: body, to: peer)
+        } catch {
+            logger.error("could not encode a membership message: \(error)")
+        }
+    }
+
+    /// Seals `body` for `peer` and sends it: a datagram when the envelope fits, else a TCP frame.
+    func sendSealed(kind: MessageKind, body: [UInt8], to peer: NodeID) {
+        guard let address = membership.member(peer)?.address.gossipSocketAddress() else {
+            metrics.rejected(reason: "no_address")
+            return
+        }
+        let limits = configuration.gossip.limits
+        let fits = EnvelopeHeader.encodedLength + body.count + signer.authenticatorLength <= limits.maxDatagramBytes
+        let channel: WireChannel = fits ? .gossipDatagram : .stream
+        guard let sealed = seal(kind: kind, body: body, recipient: peer, channel: channel) else { return }
+        metrics.messageOut(kind: "\(kind)", bytes: sealed.count)
+        if fits {
+            transport.sendDatagram(sealed, to: address)
+        } else {
+            let transport = self.transport
+            let logger = self.logger
+            Task {
+                do {
+                    try await transport.sendFrame(sealed, to: address)
+                } catch {
+                    logger.debug("stream to \(address) failed: \(error)")
+                }
+            }
+        }
+    }
+
+    func seal(kind: MessageKind, body: [UInt8], recipient: NodeID, channel: WireChannel) -> [UInt8]? {
+        let sequence = sequences[channel, default: 0]
+        sequences[channel] = sequence + 1
+        let header = EnvelopeHeader(
+            kind: kind, cluster: opener.cluster, sender: id, recipient: recipient, bootEpoch: bootEpoch,
+            channel: channel, sequence: sequence,
+            hlc: engine.replica.readTime(physical: WallClock.nowMilliseconds()))
+        do {
+            return try Envelope.seal(header: header, body: body, signer: signer, maxBytes: configuration.gossip.limits.maxFrameBytes)
+        } catch {
+            logger.error("could not seal \(kind): \(error)")
+            return nil
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import GossipKVCore
+
+/// One row of `Node.members()`.
+public struct MemberInfo: Sendable, Equatable {
+    public var id: NodeID
+    /// From the member's certificate; empty when we have not seen it yet.
+    public var name: String
+    public var state: Member.State
+    public var address: MemberAddress
+    public var incarnation: UInt64
+    /// Milliseconds since we last heard from it; nil for never (or for this node).
+    public var lastHeardMillisecondsAgo: UInt64?
+    public var isSelf: Bool
+}
+
+/// What `Node.status()` reports.
+public struct NodeStatus: Sendable {
+    public struct PeerLag: Sendable, Equatable {
+        public var id: NodeID
+        /// Entries we hold above the peer's last digest.
+        public var entriesBehind: Int
+        /// Largest watermark gap, in milliseconds.
+        public var millisecondsBehind: UInt64
+    }
+
+    public var id: NodeID
+    public var name: String
+    /// Entries held, tombstones and expired entries included.
+    public var entries: Int
+    public var stateHash: UInt64
+    public var hlc: HLCTimestamp
+    public var digest: Digest
+    public var peers: [PeerLag]
+}
+
+extension Node {
+    public func members() -> [MemberInfo] {
+        let now = WallClock.nowMilliseconds()
+        return membership.members.map { member in
+            MemberInfo(
+                id: member.id, name: verifier.senders[member.id]?.name ?? "", state: member.state,
+                address: member.address, incarnation: member.incarnation,
+                lastHeardMillisecondsAgo: member.id == id ? nil : member.lastHeardAt.map { now > $0 ? now - $0 : 0 },
+                isSelf: member.id == id)
+        }
+    }
+
+    public func status() -> NodeStatus {
+        let peers = engine.peers.compactMap { peer -> NodeStatus.PeerLag? in
+            guard let lag = engine.lag(of: peer) else { return nil }
+            return NodeStatus.PeerLag(id: peer, entriesBehind: lag.entries, millisecondsBehind: lag.milliseconds)
+        }
+        return NodeStatus(
+            id: id, name: name, entries: engine.replica.map.count, stateHash: engine.replica.map.stateHash,
+            hlc: engine.replica.clock.last, digest: engine.replica.digest, peers: peers)
+    }
+
+    /// Chooses the advertised address: the configured one, the bind address when specific, the
+    /// first multicast interface's address, or 127.0.0.1.
+    static func advertisedHost(configuration: NodeConfiguration, multicast: MulticastSocket?) throws -> MemberAddress.Host {
+        let text = configuration.advertisedHost
+            ?? (configuration.bindHost != "0.0.0.0" ? configuration.bindHost : multicast?.interfaceAddresses.first)
+            ?? "127.0.0.1"
+        let socket = try HostPort(host: text, port: 1).socketAddress()
+        guard let address = MemberAddress(socketAddress: socket, gossipPort: 0, clientPort: 0) else {
+            throw HostPort.ParseError.invalid(text)
+        }
+        return address.host
+    }
+}

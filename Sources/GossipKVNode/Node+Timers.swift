@@ -1,0 +1,37 @@
+import GossipKVCore
+
+extension Node {
+    /// Makes sure a tick runs at the earliest deadline of the engine, the membership and the
+    /// announcement schedule. Called after every input, since any input may move a deadline
+    /// earlier (a write arms the 2 ms push window).
+    func refreshTimer() {
+        guard !isShuttingDown else { return }
+        let next = min(engine.nextTickAt, membership.nextTickAt, nextAnnounceAt)
+        guard next < scheduledTickAt else { return }
+        scheduledTickAt = next
+        tickTask?.cancel()
+        let now = WallClock.nowMilliseconds()
+        let delay = next > now ? next - now : 0
+        tickTask = Task { [weak self] in
+            if delay > 0 {
+                try? await Task.sleep(for: .milliseconds(Int(min(delay, 60_000))))
+            }
+            guard !Task.isCancelled else { return }
+            await self?.tick()
+        }
+    }
+
+    func tick() {
+        guard !isShuttingDown else { return }
+        scheduledTickAt = .max
+        let now = WallClock.nowMilliseconds()
+        carryOut(engine.tick(now: now))
+        carryOut(membership.tick(now: now, summary: engine.summary), hlc: engine.replica.readTime(physical: now))
+        if now >= nextAnnounceAt { announce(now: now) }
+        for expired in verifier.removeExpired(now: now) {
+            logger.warning("certificate of \(expired) expired; its messages are now refused")
+        }
+        metrics.hlcPhysicalMilliseconds.record(Int64(engine.replica.clock.last.physical))
+        refreshTimer()
+    }
+}

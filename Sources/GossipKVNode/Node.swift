@@ -1,0 +1,229 @@
+import GossipKVCore
+import GossipKVCrypto
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+/// A running GossipKV node: the pure core (`GossipEngine`, `Membership`) on real sockets.
+///
+/// Embed it the way the lecture embeds its `MapServer`:
+/// ```swift
+/// let node = try await Node(configuration)
+/// try await node.put("a", "5")          // returns after the local apply; never waits for the network
+/// await node.get("a")                    // "5"
+/// for await change in node.changes { … } // local and replicated changes
+/// ```
+/// and run it in a `ServiceGroup` (`run()` serves until graceful shutdown, then announces its
+/// leave and closes its sockets).
+public actor Node: Service {
+    public nonisolated let id: NodeID
+    public nonisolated let name: String
+    public nonisolated let configuration: NodeConfiguration
+    public nonisolated let logger: Logger
+    public nonisolated let metrics: NodeMetrics
+    /// The gossip address other nodes reach this one at.
+    public nonisolated let advertisedAddress: MemberAddress
+    /// The port the gossip sockets are bound to (differs from the configuration when it was 0).
+    public nonisolated let gossipPort: Int
+
+    var engine: GossipEngine
+    var membership: Membership
+    var opener: EnvelopeOpener
+    var verifier: CertificateVerifier
+    let signer: Ed25519Signer
+    let certificateBytes: [UInt8]
+    let bootEpoch: HLCTimestamp
+    var sequences: [WireChannel: UInt64] = [:]
+    let transport: GossipTransport
+    let multicast: MulticastSocket?
+    let seeds: [SocketAddress]
+    let eventLoopGroup: any EventLoopGroup
+    let feed = ChangeFeed()
+
+    var scheduledTickAt = UInt64.max
+    var tickTask: Task<Void, Never>?
+    var nextAnnounceAt: UInt64
+    var announcementsSent = 0
+    var random: SplitMix64
+    /// When we last sent our announcement to an address (to ask a stranger for its certificate),
+    /// so one unknown sender cannot make us answer every packet.
+    var introducedAt: [SocketAddress: UInt64] = [:]
+    var announcementBudget = AnnouncementBudget()
+    var isShuttingDown = false
+
+    /// Binds the sockets and starts discovery; serving starts with `run()`. A node whose key was
+    /// loaded from disk first waits out the max clock offset, so it never reuses a timestamp of
+    /// its previous run (DESIGN, "Data model and ordering").
+    public init(_ configuration: NodeConfiguration, logger: Logger? = nil, eventLoopGroup: (any EventLoopGroup)? = nil)
+        async throws
+    {
+        Sodium.ensureInitialized()
+        var logger = logger ?? Logger(label: "gossipkv.node")
+        logger[metadataKey: "node"] = "\(configuration.name)"
+        self.logger = logger
+        self.configuration = configuration
+        self.name = configuration.name
+        self.id = configuration.identity.nodeID
+        self.metrics = NodeMetrics(nodeName: configuration.name)
+        let group = eventLoopGroup ?? MultiThreadedEventLoopGroup.singleton
+        self.eventLoopGroup = group
+        let limits = configuration.gossip.limits
+
+        if configuration.identity.isPersistent {
+            try await Task.sleep(for: .milliseconds(Int(configuration.maxClockOffsetMilliseconds)))
+        }
+        let transport = try await GossipTransport.bind(
+            host: configuration.bindHost, port: configuration.gossipPort, maxFrameBytes: limits.maxFrameBytes,
+            group: group)
+        self.transport = transport
+        let boundPort = transport.localAddress?.port ?? configuration.gossipPort
+        self.gossipPort = boundPort
+
+        var multicastSocket: MulticastSocket?
+        if let multicast = configuration.multicast {
+            do {
+                multicastSocket = try await MulticastSocket.start(
+                    groupAddress: multicast.group, port: multicast.port, interface: multicast.interface,
+                    ttl: multicast.ttl, eventLoopGroup: group, continuation: transport.continuation)
+                logger.info(
+                    "multicast discovery on \(multicast.group):\(multicast.port)",
+                    metadata: ["discovery.interfaces": "\(multicastSocket?.interfaces ?? [])"])
+            } catch {
+                logger.warning("multicast discovery is off: \(error)")
+            }
+        }
+        self.multicast = multicastSocket
+
+        let host = try Self.advertisedHost(configuration: configuration, multicast: multicastSocket)
+        self.advertisedAddress = MemberAddress(
+            host: host, gossipPort: UInt16(clamping: boundPort), clientPort: UInt16(clamping: configuration.clientPort))
+        self.seeds = configuration.seeds.compactMap { seed in
+            let parsed = try? HostPort(parsing: seed, defaultPort: 7377).socketAddress()
+            if parsed == nil { logger.warning("ignoring seed '\(seed)': expected HOST:PORT with an IP address") }
+            return parsed
+        }
+
+        let now = WallClock.nowMilliseconds()
+        var systemRandom = SystemRandomNumberGenerator()
+        var random = SplitMix64(seed: systemRandom.next())
+        let replica = Replica(
+            id: configuration.identity.nodeID, limits: limits,
+            maxClockOffsetMilliseconds: configuration.maxClockOffsetMilliseconds)
+        var engine = GossipEngine(replica: replica, config: configuration.gossip, seed: random.next(), now: now)
+        let bootEpoch = engine.replica.readTime(physical: now)
+        self.bootEpoch = bootEpoch
+        self.membership = Membership(
+            localID: configuration.identity.nodeID, localAddress: advertisedAddress, bootEpoch: bootEpoch,
+            config: configuration.membership, seed: random.next(), now: now)
+        engine.setPeers([])
+        self.engine = engine
+        self.opener = EnvelopeOpener(
+            cluster: configuration.identity.clusterID.rawValue, localNode: configuration.identity.nodeID,
+            limits: limits)
+        var verifier = CertificateVerifier(authority: configuration.identity.authority)
+        verifier.admit(configuration.identity.certificate, now: now)
+        self.verifier = verifier
+        self.signer = Ed25519Signer(keyPair: configuration.identity.keyPair)
+        self.certificateBytes = configuration.identity.certificate.encoded
+        self.nextAnnounceAt = now
+        self.random = random
+
+        if configuration.identity.isOpen {
+            logger.warning(
+                Logger.Message(stringLiteral: "cluster 'default' is OPEN: any node on this network may join and write. Close it with "
+                    + "--cluster-secret WORDS on every node, or key files from `gossipkv init`"))
+        }
+        logger.info(
+            "node \(configuration.identity.nodeID) listening for gossip on \(configuration.bindHost):\(boundPort)",
+            metadata: ["gossip.advertised": "\(advertisedAddress)"])
+    }
+
+    // MARK: The client API
+
+    /// Writes `value` under `key`; returns after the local apply (the entry is pushed to peers
+    /// within the push window). `expiry` is an HLC deadline.
+    @discardableResult
+    public func put(_ key: [UInt8], _ value: [UInt8], expiry: HLCTimestamp? = nil) throws(WriteError) -> Entry {
+        try write(key, value: value, expiry: expiry)
+    }
+
+    @discardableResult
+    public func put(_ key: String, _ value: String) throws(WriteError) -> Entry {
+        try write(Array(key.utf8), value: Array(value.utf8), expiry: nil)
+    }
+
+    /// Deletes `key` (writes a tombstone).
+    @discardableResult
+    public func delete(_ key: [UInt8]) throws(WriteError) -> Entry {
+        try write(key, value: nil, expiry: nil)
+    }
+
+    @discardableResult
+    public func delete(_ key: String) throws(WriteError) -> Entry { try delete(Array(key.utf8)) }
+
+    public func get(_ key: [UInt8]) -> [UInt8]? {
+        engine.replica.get(key, physical: WallClock.nowMilliseconds())
+    }
+
+    public func get(_ key: String) -> String? {
+        get(Array(key.utf8)).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The entry held for `key`, tombstones and expired entries included.
+    public func entry(_ key: [UInt8]) -> Entry? { engine.replica.map.entry(forKey: key) }
+
+    /// The HLC "now" for reads (expiry checks): the clock's last value or the wall clock.
+    public func readTime() -> HLCTimestamp { engine.replica.readTime(physical: WallClock.nowMilliseconds()) }
+
+    /// Every applied change, local and replicated, from the moment of the call. A consumer that
+    /// falls more than 4,096 changes behind loses the oldest.
+    public nonisolated var changes: AsyncStream<Change> { feed.subscribe() }
+
+    func write(_ key: [UInt8], value: [UInt8]?, expiry: HLCTimestamp?) throws(WriteError) -> Entry {
+        let now = WallClock.nowMilliseconds()
+        let entry = try engine.write(key, value: value, expiry: expiry, now: now)
+        feed.publish(Change(entry: entry, source: .local))
+        metrics.keys.record(engine.replica.map.count)
+        refreshTimer()
+        return entry
+    }
+
+    // MARK: Service
+
+    /// Serves until the task is cancelled or a graceful shutdown is requested (SIGINT/SIGTERM in
+    /// a `ServiceGroup`): then announces the leave, lets it go out, and closes the sockets.
+    public func run() async throws {
+        startDiscovery()
+        refreshTimer()
+        let inbound = transport.inbound
+        await withGracefulShutdownHandler {
+            for await packet in inbound {
+                self.handle(packet)
+            }
+        } onGracefulShutdown: {
+            Task { await self.shutdown() }
+        }
+        await closeSockets()
+    }
+
+    /// Leaves the cluster and stops serving.
+    public func shutdown() async {
+        guard !isShuttingDown else { return }
+        isShuttingDown = true
+        let now = WallClock.nowMilliseconds()
+        carryOut(membership.leave(now: now), hlc: engine.replica.readTime(physical: now))
+        logger.info("leaving the cluster")
+        // Give the leave announcements a moment on the wire before the sockets close.
+        try? await Task.sleep(for: .milliseconds(100))
+        await closeSockets()
+    }
+
+    func closeSockets() async {
+        tickTask?.cancel()
+        tickTask = nil
+        feed.finish()
+        await multicast?.close()
+        await transport.close()
+    }
+}

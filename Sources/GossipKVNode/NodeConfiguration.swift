@@ -1,0 +1,51 @@
+import GossipKVCore
+
+/// Everything a node needs to start. Defaults are DESIGN's constants; the CLI fills this from
+/// flags, environment variables and a config file.
+public struct NodeConfiguration: Sendable {
+    /// A human name for logs and `members` (also in the node's certificate).
+    public var name: String
+    public var identity: NodeIdentity
+    /// Address the gossip sockets listen on; `0.0.0.0` listens on all.
+    public var bindHost = "0.0.0.0"
+    /// The address other nodes reach this one at. Default: the bind address when it is specific,
+    /// else the address of the first interface multicast joined on, else 127.0.0.1.
+    public var advertisedHost: String?
+    /// Gossip port (UDP and TCP). 0 picks a free port (tests).
+    public var gossipPort = 7377
+    /// The client (RESP) port this node advertises to members.
+    public var clientPort = 7379
+    /// `host:port` gossip addresses contacted at start, where multicast cannot reach.
+    public var seeds: [String] = []
+    /// Multicast discovery; nil turns it off (`--no-multicast`).
+    public var multicast: MulticastConfiguration? = MulticastConfiguration()
+    public var maxClockOffsetMilliseconds: UInt64 = 500
+    public var gossip = GossipConfig()
+    public var membership = MembershipConfig()
+
+    public init(name: String, identity: NodeIdentity) {
+        self.name = name
+        self.identity = identity
+        // SWIM probes and acks carry the anti-entropy summary, so the engine's own idle round
+        // is not needed (DESIGN, "Rounds").
+        gossip.idleSummaryIntervalMilliseconds = nil
+    }
+}
+
+/// Where and how a node announces itself (DESIGN's constants).
+public struct MulticastConfiguration: Sendable {
+    public var group = "239.255.77.77"
+    public var port = 7378
+    /// One interface name, or nil for every up, multicast-capable IPv4 interface.
+    public var interface: String?
+    /// 1 keeps announcements on the local link.
+    public var ttl: UInt8 = 1
+    /// Announcements right after start, spread over `burstMilliseconds`.
+    public var burstCount = 3
+    public var burstMilliseconds: UInt64 = 2_000
+    /// Then one every `intervalMilliseconds` ± `jitter` (a fraction).
+    public var intervalMilliseconds: UInt64 = 30_000
+    public var jitter = 0.2
+
+    public init() {}
+}

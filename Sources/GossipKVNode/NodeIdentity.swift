@@ -1,0 +1,91 @@
+import GossipKVCore
+import GossipKVCrypto
+
+/// Who a node is and which nodes it admits: its key pair, its certificate, and the cluster's
+/// certificate authority.
+///
+/// Three ways to make one (DESIGN, "What a user does"):
+/// - `open`: a self-signed certificate for cluster `default`; any node is admitted, but every
+///   message is still signed, so tampering and replay are caught.
+/// - `passphrase`: the cluster key is derived from words (Argon2id); every holder of the words
+///   can certify nodes, as with Serf's shared key.
+/// - `files`: a node key, a certificate issued by `gossipkv cert issue`, and the cluster public
+///   key; the cluster secret key stays with the operator.
+public struct NodeIdentity: Sendable {
+    public var keyPair: NodeKeyPair
+    public var certificate: NodeCertificate
+    public var authority: CertificateAuthority
+    /// True when the key was loaded from disk: the id may have been used by an earlier run, so
+    /// the node waits out the max clock offset before its first write.
+    public var isPersistent: Bool
+
+    public init(keyPair: NodeKeyPair, certificate: NodeCertificate, authority: CertificateAuthority, isPersistent: Bool) {
+        self.keyPair = keyPair
+        self.certificate = certificate
+        self.authority = authority
+        self.isPersistent = isPersistent
+    }
+
+    public var nodeID: NodeID { keyPair.nodeID }
+    public var clusterID: ClusterID { authority.clusterID }
+    public var isOpen: Bool { authority == .open }
+
+    public static func open(name: String, keyPair: NodeKeyPair = .generate(), isPersistent: Bool = false, now: UInt64)
+        throws -> NodeIdentity
+    {
+        let certificate = try NodeCertificate.selfSigned(by: keyPair, name: name, now: now)
+        return NodeIdentity(keyPair: keyPair, certificate: certificate, authority: .open, isPersistent: isPersistent)
+    }
+
+    /// Derives the cluster key from `words` (about a second of Argon2id, once at start) and
+    /// certifies this node with it.
+    public static func passphrase(
+        _ words: String, clusterName: String = "default", name: String, keyPair: NodeKeyPair = .generate(),
+        isPersistent: Bool = false, now: UInt64
+    ) throws -> NodeIdentity {
+        let cluster = try ClusterKeyPair(passphrase: words, clusterName: clusterName)
+        let certificate = try NodeCertificate.issue(
+            nodePublicKey: keyPair.publicKey, name: name, by: cluster, now: now)
+        return NodeIdentity(
+            keyPair: keyPair, certificate: certificate,
+            authority: .closed(clusterPublicKey: cluster.publicKey), isPersistent: isPersistent)
+    }
+
+    /// Reads `node.key`, `node.cert` and `cluster.pub` from `directory` (as `gossipkv init` and
+    /// `gossipkv cert issue` write them) and checks that they belong together.
+    public static func files(in directory: String, now: UInt64) throws -> NodeIdentity {
+        let keyPair = try KeyFile.readNodeKeyPair(from: directory + "/" + IdentityFiles.nodeKey)
+        let certificate = try KeyFile.readCertificate(from: directory + "/" + IdentityFiles.nodeCertificate)
+        let clusterKey = try KeyFile.readClusterPublicKey(from: directory + "/" + IdentityFiles.clusterPublicKey)
+        let authority = CertificateAuthority.closed(clusterPublicKey: clusterKey)
+        guard certificate.nodePublicKey == keyPair.publicKey else {
+            throw IdentityError.certificateForAnotherKey(directory: directory)
+        }
+        let verdict = certificate.verify(authority: authority, now: now)
+        guard verdict.isValid else { throw IdentityError.invalidCertificate(verdict) }
+        return NodeIdentity(keyPair: keyPair, certificate: certificate, authority: authority, isPersistent: true)
+    }
+}
+
+/// File names inside a node's key directory.
+public enum IdentityFiles {
+    public static let nodeKey = "node.key"
+    public static let nodeCertificate = "node.cert"
+    public static let clusterPublicKey = "cluster.pub"
+    public static let clusterSecretKey = "cluster.key"
+}
+
+public enum IdentityError: Error, CustomStringConvertible {
+    case certificateForAnotherKey(directory: String)
+    case invalidCertificate(CertificateVerification)
+
+    public var description: String {
+        switch self {
+        case let .certificateForAnotherKey(directory):
+            return "\(directory)/\(IdentityFiles.nodeCertificate) certifies a different key than "
+                + "\(directory)/\(IdentityFiles.nodeKey); issue a new one with `gossipkv cert issue`"
+        case let .invalidCertificate(verdict):
+            return "this node's certificate is not valid: \(verdict); issue a new one with `gossipkv cert issue`"
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import GossipKVCrypto
+import GossipKVNode
+
+/// `gossipkv cert`: node certificates.
+struct CertCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cert", abstract: "Issue and inspect node certificates.", subcommands: [Issue.self, Show.self])
+
+    struct Issue: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make a node key and a certificate signed by the cluster key.",
+            discussion: "Writes OUT/node.key, OUT/node.cert and OUT/cluster.pub: copy OUT to the machine and run "
+                + "`gossipkv node --cluster-dir OUT` there.")
+
+        @Option(name: .customLong("cluster-dir"), help: "Directory holding cluster.key (from `gossipkv init`).")
+        var clusterDir: String
+
+        @Option(help: "The node's name (1-64 bytes).")
+        var name: String
+
+        @Option(help: "Directory to write the node's files to.")
+        var out: String
+
+        func run() throws {
+            let cluster = try KeyFile.readClusterKeyPair(from: clusterDir + "/" + IdentityFiles.clusterSecretKey)
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            try KeyFile.write(clusterPublicKey: cluster.publicKey, to: out + "/" + IdentityFiles.clusterPublicKey)
+            try Self.issue(name: name, cluster: cluster, into: out)
+            print("node '\(name)' certified in \(out); run: gossipkv node --cluster-dir \(out)")
+        }
+
+        static func issue(name: String, cluster: ClusterKeyPair, into directory: String) throws {
+            let keyPair = NodeKeyPair.generate()
+            let now = UInt64(Date().timeIntervalSince1970 * 1_000)
+            let certificate = try NodeCertificate.issue(nodePublicKey: keyPair.publicKey, name: name, by: cluster, now: now)
+            try KeyFile.write(secret: keyPair, to: directory + "/" + IdentityFiles.nodeKey)
+            try KeyFile.write(certificate: certificate, to: directory + "/" + IdentityFiles.nodeCertificate)
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print a certificate's contents.")
+
+        @Argument(help: "A node.cert file.")
+        var path: String
+
+        func run() throws {
+            let certificate = try KeyFile.readCertificate(from: path)
+            let format = ISO8601DateFormatter()
+            func date(_ milliseconds: UInt64) -> String {
+                format.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1_000))
+            }
+            print("""
+                name:        \(certificate.name)
+                node id:     \(certificate.nodeID)
+                cluster:     \(certificate.cluster)\(certificate.isSelfSigned ? " (open, self-signed)" : "")
+                valid:       \(date(certificate.notBefore)) .. \(date(certificate.notAfter))
+                """)
+        }
+    }
+}
