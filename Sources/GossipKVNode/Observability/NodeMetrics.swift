@@ -12,6 +12,7 @@ public final class NodeMetrics: Sendable {
     private let labels: [(String, String)]
     private let counters = NIOLockedValueBox<[String: Counter]>([:])
     private let gauges = NIOLockedValueBox<[String: Gauge]>([:])
+    private let rejections = NIOLockedValueBox<[String: Int]>([:])
 
     public init(nodeName: String) {
         labels = [("node", nodeName)]
@@ -45,7 +46,11 @@ public final class NodeMetrics: Sendable {
     /// cluster, clock poisoning, replay, oversize, malformed, ...).
     public func rejected(reason: String) {
         counter("gossipkv_rejects_total", ("reason", reason)).increment()
+        rejections.withLockedValue { $0[reason, default: 0] += 1 }
     }
+
+    /// Rejections so far, by reason (also exported as `gossipkv_rejects_total`): for INFO and tests.
+    public var rejectionCounts: [String: Int] { rejections.withLockedValue { $0 } }
 
     public func members(state: String, count: Int) {
         let gauge = gauges.withLockedValue { cache in
