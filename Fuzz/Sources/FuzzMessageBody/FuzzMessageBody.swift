@@ -11,6 +11,7 @@ public func fuzzMessageBody(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let input = Array(UnsafeBufferPointer(start: data, count: size))
     guard let (kind, limits, body) = BodyInput.parse(input) else { return 0 }
     if kind.isMembership { return fuzzMembershipBody(kind: kind, body) }
+    if kind.isDiscovery { return fuzzAnnouncementBody(body) }
     guard let message = try? GossipMessage.decodeBody(kind: kind, body, limits: limits) else { return 0 }
     precondition(message.kind == kind, "decoded a \(message.kind) from a \(kind) body")
     do {
@@ -34,6 +35,19 @@ func fuzzMembershipBody(kind: MessageKind, _ body: ArraySlice<UInt8>) -> CInt {
         precondition(encoded.count == message.encodedBodySize, "encodedBodySize disagrees with the encoder")
     } catch {
         preconditionFailure("a decoded message failed to encode: \(error)")
+    }
+    return 0
+}
+
+/// The same properties for discovery announcements (first contact: the only body read before
+/// its sender is known, so the likeliest target of a stranger's bytes).
+func fuzzAnnouncementBody(_ body: ArraySlice<UInt8>) -> CInt {
+    guard let announcement = try? Announcement(decoding: body) else { return 0 }
+    do {
+        let encoded = try announcement.encoded()
+        precondition(encoded[...] == body, "re-encoding is not canonical for \(announcement)")
+    } catch {
+        preconditionFailure("a decoded announcement failed to encode: \(error)")
     }
     return 0
 }

@@ -52,6 +52,18 @@ for (offset, seed) in SeedMessages.membership.enumerated() {
     try write(sealed, target: "FuzzEnvelope", name: seed.name)
 }
 
+// Announcements: a bare one (as multicast sends it) and an answer listing members.
+let announcedAddress = MemberAddress(host: .ipv4(0x0A4D_0001), gossipPort: 7377, clientPort: 7379)
+let listed = MemberUpdate(
+    id: NodeID(high: 3, low: 4), address: MemberAddress(host: .ipv6(high: 0xFE80, low: 1), gossipPort: 7377, clientPort: 7379),
+    incarnation: 42, state: .alive)
+for (name, announcement) in [
+    ("announcement", Announcement(certificate: Array(repeating: 0xC5, count: 180), address: announcedAddress, wantsReply: true, members: [])),
+    ("announcement-members", Announcement(certificate: [1, 2, 3], address: announcedAddress, wantsReply: false, members: [listed, listed])),
+] {
+    try write([BodyInput.selector(kind: .announcement, tight: false)] + announcement.encoded(), target: "FuzzMessageBody", name: name)
+}
+
 // Envelopes that pass the early checks differently or fail them: multicast, a large sequence,
 // another cluster, a stranger, another version, a cut frame, a broken body under a good checksum.
 let summary = SeedMessages.all[2].message
