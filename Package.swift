@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "GossipKVSimulation", targets: ["GossipKVSimulation"]),
         .library(name: "GossipKVNode", targets: ["GossipKVNode"]),
         .library(name: "GossipKVCrypto", targets: ["GossipKVCrypto"]),
+        .library(name: "GossipKVRESP", targets: ["GossipKVRESP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections", exact: "1.6.0"),
@@ -43,6 +44,16 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        .target(
+            name: "GossipKVRESP",
+            dependencies: [
+                "GossipKVCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "GossipKVCoreTests",
             dependencies: [
@@ -68,6 +79,18 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "GossipKVRESPTests",
+            dependencies: [
+                "GossipKVRESP", "GossipKVCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
         .testTarget(name: "GossipKVCryptoTests", dependencies: ["GossipKVCrypto", "GossipKVCore"]),
