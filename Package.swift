@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "GossipKVNode", targets: ["GossipKVNode"]),
         .executable(name: "gossipkv", targets: ["gossipkv"]),
         .library(name: "GossipKVCrypto", targets: ["GossipKVCrypto"]),
+        .library(name: "GossipKVRESP", targets: ["GossipKVRESP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections", exact: "1.6.0"),
@@ -36,7 +37,7 @@ let package = Package(
         .target(
             name: "GossipKVNode",
             dependencies: [
-                "GossipKVCore", "GossipKVCrypto",
+                "GossipKVCore", "GossipKVCrypto", "GossipKVRESP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -48,10 +49,20 @@ let package = Package(
         .executableTarget(
             name: "gossipkv",
             dependencies: [
-                "GossipKVNode", "GossipKVCore", "GossipKVCrypto",
+                "GossipKVNode", "GossipKVCore", "GossipKVCrypto", "GossipKVRESP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "GossipKVRESP",
+            dependencies: [
+                "GossipKVCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
@@ -75,10 +86,22 @@ let package = Package(
         .testTarget(
             name: "GossipKVNodeTests",
             dependencies: [
-                "GossipKVNode", "GossipKVCore",
+                "GossipKVNode", "GossipKVCore", "GossipKVCrypto", "GossipKVRESP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "GossipKVRESPTests",
+            dependencies: [
+                "GossipKVRESP", "GossipKVCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
         .testTarget(name: "GossipKVCryptoTests", dependencies: ["GossipKVCrypto", "GossipKVCore"]),

@@ -1,5 +1,6 @@
 import GossipKVCore
 import GossipKVCrypto
+import GossipKVRESP
 import Logging
 import NIOCore
 import NIOPosix
@@ -26,6 +27,9 @@ public actor Node: Service {
     public nonisolated let advertisedAddress: MemberAddress
     /// The port the gossip sockets are bound to (differs from the configuration when it was 0).
     public nonisolated let gossipPort: Int
+    /// The Redis-protocol port (bound), or nil when the node serves no RESP clients.
+    public nonisolated let respPort: Int?
+    let respServer: RESPServer?
 
     var engine: GossipEngine
     var membership: Membership
@@ -95,9 +99,26 @@ public actor Node: Service {
         }
         self.multicast = multicastSocket
 
+        let respBackend = NodeRESPBackend()
+        if let respConfiguration = configuration.resp {
+            let server = RESPServer(configuration: respConfiguration, backend: respBackend, group: group, logger: logger)
+            do {
+                let address = try await server.start()
+                self.respPort = address.port
+            } catch {
+                await multicastSocket?.close()
+                await transport.close()
+                throw error
+            }
+            self.respServer = server
+        } else {
+            self.respServer = nil
+            self.respPort = nil
+        }
         let host = try Self.advertisedHost(configuration: configuration, multicast: multicastSocket)
         self.advertisedAddress = MemberAddress(
-            host: host, gossipPort: UInt16(clamping: boundPort), clientPort: UInt16(clamping: configuration.clientPort))
+            host: host, gossipPort: UInt16(clamping: boundPort),
+            clientPort: UInt16(clamping: respPort ?? configuration.clientPort))
         self.seeds = configuration.seeds.compactMap { seed in
             let parsed = try? HostPort(parsing: seed, defaultPort: 7377).socketAddress()
             if parsed == nil { logger.warning("ignoring seed '\(seed)': expected HOST:PORT with an IP address") }
@@ -137,6 +158,7 @@ public actor Node: Service {
         logger.info(
             "node \(configuration.identity.nodeID) listening for gossip on \(configuration.bindHost):\(boundPort)",
             metadata: ["gossip.advertised": "\(advertisedAddress)"])
+        respBackend.attach(self)
     }
 
     // MARK: The client API
@@ -168,6 +190,16 @@ public actor Node: Service {
 
     public func get(_ key: String) -> String? {
         get(Array(key.utf8)).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Every key a read would see now (not deleted, not expired), sorted bytewise.
+    public func liveKeys() -> [[UInt8]] {
+        let now = engine.replica.readTime(physical: WallClock.nowMilliseconds())
+        var keys: [[UInt8]] = []
+        engine.replica.map.forEachEntry { entry in
+            if entry.visibleValue(at: now) != nil { keys.append(entry.key) }
+        }
+        return keys.sorted { $0.lexicographicallyPrecedes($1) }
     }
 
     /// The entry held for `key`, tombstones and expired entries included.
@@ -220,6 +252,7 @@ public actor Node: Service {
     }
 
     func closeSockets() async {
+        await respServer?.stop()
         tickTask?.cancel()
         tickTask = nil
         feed.finish()

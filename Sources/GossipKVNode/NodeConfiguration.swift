@@ -1,4 +1,5 @@
 import GossipKVCore
+import GossipKVRESP
 
 /// Everything a node needs to start. Defaults are DESIGN's constants; the CLI fills this from
 /// flags, environment variables and a config file.
@@ -13,7 +14,10 @@ public struct NodeConfiguration: Sendable {
     public var advertisedHost: String?
     /// Gossip port (UDP and TCP). 0 picks a free port (tests).
     public var gossipPort = 7377
-    /// The client (RESP) port this node advertises to members.
+    /// The Redis-protocol server (binds 127.0.0.1:7379 unless told otherwise); nil serves no
+    /// clients (an embedded node that only uses the Swift API).
+    public var resp: RESPServerConfiguration? = RESPServerConfiguration()
+    /// The client port advertised to members when `resp` is nil.
     public var clientPort = 7379
     /// `host:port` gossip addresses contacted at start, where multicast cannot reach.
     public var seeds: [String] = []

@@ -3,6 +3,7 @@ import Foundation
 import GossipKVCore
 import GossipKVCrypto
 import GossipKVNode
+import GossipKVRESP
 import Logging
 import ServiceLifecycle
 
@@ -26,8 +27,11 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(name: .customLong("gossip-port"), help: "Gossip port, UDP and TCP (default 7377).")
     var gossipPort: Int?
 
-    @Option(name: .customLong("resp-port"), help: "Redis-protocol client port advertised to members (default 7379).")
+    @Option(name: .customLong("resp-port"), help: "Redis-protocol client port (default 7379).")
     var respPort: Int?
+
+    @Option(name: .customLong("resp-bind"), help: "Address the Redis-protocol server binds (default 127.0.0.1).")
+    var respBind: String?
 
     @Option(name: .customLong("data-dir"), help: "Directory for this node's key (and, later, its data).")
     var dataDir: String?
@@ -87,7 +91,10 @@ struct NodeCommand: AsyncParsableCommand {
         if let bind = bind ?? environment["BIND"] { configuration.bindHost = bind }
         configuration.advertisedHost = advertise ?? environment["ADVERTISE"]
         if let port = gossipPort ?? environment["GOSSIP_PORT"].flatMap(Int.init) { configuration.gossipPort = port }
-        if let port = respPort ?? environment["RESP_PORT"].flatMap(Int.init) { configuration.clientPort = port }
+        var resp = RESPServerConfiguration()
+        if let port = respPort ?? environment["RESP_PORT"].flatMap(Int.init) { resp.port = port }
+        if let host = respBind ?? environment["RESP_BIND"] { resp.host = host }
+        configuration.resp = resp
         configuration.seeds = join.isEmpty ? (environment["JOIN"]?.split(separator: ",").map(String.init) ?? []) : join
         if noMulticast || environment["NO_MULTICAST"] != nil {
             configuration.multicast = nil

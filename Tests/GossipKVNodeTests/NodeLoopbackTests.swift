@@ -2,6 +2,7 @@ import Foundation
 import GossipKVCore
 import GossipKVCrypto
 import GossipKVNode
+import GossipKVRESP
 import Logging
 import Testing
 
@@ -16,6 +17,7 @@ struct NodeLoopbackTests {
         configuration.bindHost = "127.0.0.1"
         configuration.gossipPort = 0
         configuration.multicast = nil
+        configuration.resp = RESPServerConfiguration(host: "127.0.0.1", port: 0)
         configuration.seeds = seeds.map { "127.0.0.1:\($0)" }
         return configuration
     }

@@ -1,0 +1,70 @@
+import GossipKVCore
+import GossipKVRESP
+import NIOConcurrencyHelpers
+
+/// Serves a `Node` to the Redis-protocol server. The server binds before the node's init
+/// finishes (its port goes into the node's advertised address), so the node is attached after;
+/// in that instant a command sees an empty store and a write gets an error.
+final class NodeRESPBackend: RESPBackend {
+    private let node = NIOLockedValueBox<Node?>(nil)
+
+    enum NotReady: Error, CustomStringConvertible {
+        case starting
+        var description: String { "the node is still starting; retry in a moment" }
+    }
+
+    func attach(_ node: Node) { self.node.withLockedValue { $0 = node } }
+
+    private var current: Node? { node.withLockedValue { $0 } }
+
+    func get(_ key: [UInt8]) async -> [UInt8]? { await current?.get(key) }
+
+    func entry(_ key: [UInt8]) async -> Entry? { await current?.entry(key) }
+
+    func readTime() async -> HLCTimestamp { await current?.readTime() ?? .zero }
+
+    func put(_ key: [UInt8], _ value: [UInt8], expiry: HLCTimestamp?) async throws -> Entry {
+        guard let node = current else { throw NotReady.starting }
+        return try await node.put(key, value, expiry: expiry)
+    }
+
+    func delete(_ key: [UInt8]) async throws -> Entry {
+        guard let node = current else { throw NotReady.starting }
+        return try await node.delete(key)
+    }
+
+    func keys() async -> [[UInt8]] { await current?.liveKeys() ?? [] }
+
+    func clusterInfo() async -> RESPClusterInfo {
+        guard let node = current else {
+            return RESPClusterInfo(nodeID: "", nodeName: "", hlc: .zero, stateHash: 0, members: [])
+        }
+        let status = await node.status()
+        let lags = Dictionary(uniqueKeysWithValues: status.peers.map { ($0.id, $0) })
+        let members = await node.members().map { member in
+            RESPMember(
+                nodeID: "\(member.id)", name: member.name, address: "\(member.address)", state: "\(member.state)",
+                isSelf: member.isSelf, lagEntries: lags[member.id]?.entriesBehind,
+                lagMilliseconds: lags[member.id]?.millisecondsBehind)
+        }
+        let rejections = node.metrics.rejectionCounts.sorted { $0.key < $1.key }
+            .map { RESPInfoField("rejected_\($0.key)", "\($0.value)") }
+        return RESPClusterInfo(
+            nodeID: "\(status.id)", nodeName: status.name, hlc: status.hlc, stateHash: status.stateHash,
+            members: members,
+            extraFields: [RESPInfoField("entries", "\(status.entries)"), RESPInfoField("origins", "\(status.digest.count)")]
+                + rejections)
+    }
+
+    func changes() -> AsyncStream<Entry> {
+        guard let node = current else { return AsyncStream { $0.finish() } }
+        let source = node.changes
+        return AsyncStream(bufferingPolicy: .bufferingNewest(4_096)) { continuation in
+            let task = Task {
+                for await change in source { continuation.yield(change.entry) }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+}

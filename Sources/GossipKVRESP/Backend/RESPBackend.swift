@@ -1,0 +1,63 @@
+import GossipKVCore
+
+/// The store a `RESPServer` serves: one node's replica, seen through the few operations the
+/// Redis commands need. The node implements it over its replica and gossip engine; tests
+/// implement it over a bare `Replica`. Keeping the server behind this protocol lets it be built
+/// and tested without the node.
+///
+/// Read-modify-write commands (INCR, SET NX/XX/GET, GETDEL, EXPIRE, PERSIST) are built from
+/// `entry`/`get` then `put`/`delete`: each writes a whole new entry with its own HLC tick, and
+/// concurrent ones on different nodes resolve by last-writer-wins, not as counters.
+public protocol RESPBackend: Sendable {
+    /// The value a read sees now: nil when absent, deleted or expired.
+    func get(_ key: [UInt8]) async -> [UInt8]?
+    /// The entry held for `key`, tombstones and expired entries included (for TTL, EXPIRE and
+    /// PERSIST, which need the deadline and must tell "expired" from "never set").
+    func entry(_ key: [UInt8]) async -> Entry?
+    /// The HLC "now" that reads use: expiry deadlines are compared with it.
+    func readTime() async -> HLCTimestamp
+    /// A local write. Throws when the node refuses it (a key or value past the cluster limits,
+    /// a clock behind the cluster); the error's description goes to the client.
+    func put(_ key: [UInt8], _ value: [UInt8], expiry: HLCTimestamp?) async throws -> Entry
+    /// A local delete: writes a tombstone.
+    func delete(_ key: [UInt8]) async throws -> Entry
+    /// Every live key (not deleted, not expired), sorted bytewise.
+    func keys() async -> [[UInt8]]
+    /// Node, membership and anti-entropy state for INFO's `cluster` section and MEMBERS.
+    func clusterInfo() async -> RESPClusterInfo
+    /// Every change applied from now on, local and replicated, for keyspace notifications. Each
+    /// call returns a new stream; ending its iteration unsubscribes. A slow reader SHOULD lose
+    /// old changes rather than hold up writes (`.bufferingNewest`).
+    func changes() -> AsyncStream<Entry>
+
+    /// Live and expiring key counts (DBSIZE, INFO keyspace). The default walks `keys()`.
+    func keyspaceStats() async -> RESPKeyspaceStats
+    /// One page of SCAN (see `RESPScanPage`). The default sorts `keys()` by cursor order; a
+    /// backend with an index in that order can answer in time proportional to the page.
+    func scan(cursor: UInt64, count: Int) async -> RESPScanPage
+}
+
+/// Counts for DBSIZE and INFO's keyspace line.
+public struct RESPKeyspaceStats: Sendable, Equatable {
+    public var keys: Int
+    /// Live keys with an expiry deadline.
+    public var expiring: Int
+
+    public init(keys: Int, expiring: Int) {
+        self.keys = keys
+        self.expiring = expiring
+    }
+}
+
+extension RESPBackend {
+    public func keyspaceStats() async -> RESPKeyspaceStats {
+        let live = await keys()
+        var expiring = 0
+        for key in live where await entry(key)?.expiry != nil { expiring += 1 }
+        return RESPKeyspaceStats(keys: live.count, expiring: expiring)
+    }
+
+    public func scan(cursor: UInt64, count: Int) async -> RESPScanPage {
+        RESPScanPage.page(of: await keys(), cursor: cursor, count: count)
+    }
+}

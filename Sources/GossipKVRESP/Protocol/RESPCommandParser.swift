@@ -1,0 +1,164 @@
+import NIOCore
+
+/// Cuts client bytes into commands: RESP multibulk arrays of bulk strings (what every client
+/// library sends) and inline lines (what a person types into telnet), told apart by the first
+/// byte as Redis does (`*` starts an array; anything else an inline line).
+///
+/// The parser is incremental: it consumes each complete element as soon as it has arrived and
+/// keeps the arguments read so far, so a large or slowly arriving command is read once, never
+/// re-scanned. Every length is checked against `RESPLimits` as soon as its header line is
+/// complete, before any of the data it announces is waited for. It never traps: every input
+/// either yields commands, asks for more bytes, or throws a `RESPError`.
+///
+/// Empty requests are skipped without a reply, as Redis does: a blank inline line, `*0`, and
+/// `*-1`.
+public struct RESPCommandParser: Sendable {
+    public let limits: RESPLimits
+    private var state = State.idle
+    /// How many bytes after the reader index an unfinished inline line has already been searched
+    /// for its LF, so a line that trickles in byte by byte costs linear, not quadratic, time.
+    private var inlineScanned = 0
+
+    private enum State: Sendable {
+        case idle
+        case array(Progress)
+    }
+
+    private struct Progress: Sendable {
+        var remaining: Int
+        var arguments: [[UInt8]]
+        /// Wire bytes of this command consumed so far.
+        var bytes: Int64
+        /// The announced length of the bulk string being waited for, once its header is read.
+        var bulkLength: Int?
+    }
+
+    /// A `*` or `$` line holds a sign and at most 19 digits; one longer than this is not a length.
+    static let maxLengthLineBytes = 32
+
+    public init(limits: RESPLimits = .standard) { self.limits = limits }
+
+    /// True when no command is half read.
+    public var isIdle: Bool {
+        if case .idle = state { return inlineScanned == 0 }
+        return false
+    }
+
+    /// The next complete command in `buffer`, consuming its bytes; nil when more bytes are needed
+    /// (what was read so far is kept, in `buffer` or in the parser).
+    public mutating func next(from buffer: inout ByteBuffer) throws(RESPError) -> RESPCommand? {
+        while true {
+            switch state {
+            case .idle:
+                guard let first = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) else { return nil }
+                if first == UInt8(ascii: "*") {
+                    guard let (count, lineBytes) = try readLengthLine(&buffer, invalid: .invalidArrayLength) else {
+                        return nil
+                    }
+                    if count <= 0 { continue }
+                    guard count <= Int64(limits.maxArrayCount) else {
+                        throw .arrayTooLong(count: count, limit: limits.maxArrayCount)
+                    }
+                    var arguments: [[UInt8]] = []
+                    arguments.reserveCapacity(Swift.min(Int(count), 1024))
+                    state = .array(Progress(remaining: Int(count), arguments: arguments, bytes: Int64(lineBytes)))
+                } else {
+                    guard let line = try readInlineLine(&buffer) else { return nil }
+                    let arguments = try InlineSplitter.split(line)
+                    if arguments.isEmpty { continue }
+                    return RESPCommand(arguments: arguments)
+                }
+            case var .array(progress):
+                // Move the arguments out of `state` so appending does not copy them.
+                state = .idle
+                let done = try readArgument(&buffer, &progress)
+                if done {
+                    return RESPCommand(arguments: progress.arguments)
+                }
+                state = .array(progress)
+                return nil
+            }
+        }
+    }
+
+    /// Reads bulk strings into `progress` until the command is complete (true) or the buffer runs
+    /// dry (false).
+    private func readArgument(_ buffer: inout ByteBuffer, _ progress: inout Progress) throws(RESPError) -> Bool {
+        while progress.remaining > 0 {
+            if progress.bulkLength == nil {
+                guard let first = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) else { return false }
+                guard first == UInt8(ascii: "$") else { throw .expectedBulk(got: first) }
+                guard let (length, lineBytes) = try readLengthLine(&buffer, invalid: .invalidBulkLength) else {
+                    return false
+                }
+                guard length >= 0 else { throw .invalidBulkLength }
+                guard length <= Int64(limits.maxBulkBytes) else {
+                    throw .bulkTooLong(length: length, limit: limits.maxBulkBytes)
+                }
+                progress.bytes += Int64(lineBytes)
+                let total = progress.bytes + length + 2
+                guard total <= Int64(limits.maxCommandBytes) else {
+                    throw .commandTooLarge(bytes: total, limit: limits.maxCommandBytes)
+                }
+                progress.bulkLength = Int(length)
+            }
+            guard let length = progress.bulkLength, buffer.readableBytes >= length + 2 else { return false }
+            guard let bytes = buffer.readBytes(length: length) else { return false }
+            guard buffer.readInteger(as: UInt16.self) == 0x0D0A else { throw .missingCRLF }
+            progress.arguments.append(bytes)
+            progress.bytes += Int64(length + 2)
+            progress.bulkLength = nil
+            progress.remaining -= 1
+        }
+        return true
+    }
+
+    /// Reads a `*<n>\r\n` or `$<n>\r\n` line: the number and the line's length in bytes, or nil
+    /// when the line has not fully arrived.
+    private func readLengthLine(
+        _ buffer: inout ByteBuffer, invalid: RESPError
+    ) throws(RESPError) -> (Int64, Int)? {
+        let window = Swift.min(buffer.readableBytes, Self.maxLengthLineBytes)
+        let newline = buffer.withUnsafeReadableBytes { bytes in
+            bytes[0..<window].firstIndex(of: UInt8(ascii: "\n"))
+        }
+        guard let newline else {
+            if buffer.readableBytes >= Self.maxLengthLineBytes { throw .lengthLineTooLong }
+            return nil
+        }
+        // The line is prefix, digits, CR, LF.
+        guard newline >= 2, buffer.getInteger(at: buffer.readerIndex + newline - 1, as: UInt8.self) == 0x0D else {
+            throw .missingCRLF
+        }
+        guard let digits = buffer.getBytes(at: buffer.readerIndex + 1, length: newline - 2),
+            let number = RESPInteger.parse(digits)
+        else { throw invalid }
+        buffer.moveReaderIndex(forwardBy: newline + 1)
+        return (number, newline + 1)
+    }
+
+    /// Reads one inline line without its CR LF (or bare LF), or nil when it has not arrived.
+    private mutating func readInlineLine(_ buffer: inout ByteBuffer) throws(RESPError) -> [UInt8]? {
+        let limit = limits.maxInlineBytes
+        // A line may hold `limit` bytes, a CR and the LF.
+        let window = Swift.min(buffer.readableBytes, limit + 2)
+        let from = Swift.min(inlineScanned, window)
+        let newline = buffer.withUnsafeReadableBytes { bytes in
+            bytes[from..<window].firstIndex(of: UInt8(ascii: "\n"))
+        }
+        guard let newline else {
+            inlineScanned = window
+            if buffer.readableBytes > limit + 1 { throw .inlineTooLong(limit: limit) }
+            return nil
+        }
+        inlineScanned = 0
+        var length = newline
+        if length > 0, buffer.getInteger(at: buffer.readerIndex + length - 1, as: UInt8.self) == 0x0D {
+            length -= 1
+        }
+        guard length <= limit else { throw .inlineTooLong(limit: limit) }
+        let line = buffer.getBytes(at: buffer.readerIndex, length: length) ?? []
+        buffer.moveReaderIndex(forwardBy: newline + 1)
+        return line
+    }
+}

@@ -1,0 +1,87 @@
+import Logging
+import NIOCore
+
+/// Runs one connection's commands in order, off the event loop: the bridge from the NIO
+/// handler to the async backend. Pipelined commands keep their order because one task runs
+/// them one after the other; the replies of a batch go out in one flush.
+struct ClientConnection: Sendable {
+    let channel: any Channel
+    let executor: CommandExecutor
+    let handler: NIOLoopBound<RESPConnectionHandler>
+    let logger: Logger
+
+    /// Replies are written in chunks of about this size, so a pipeline of large values does
+    /// not collect in one buffer.
+    static let flushThreshold = 64 * 1024
+
+    func run(_ events: AsyncStream<ConnectionEvent>, session initial: ClientSession) async {
+        var session = initial
+        let notifier = KeyspaceNotifier(backend: executor.backend, channel: channel)
+        defer { notifier.stop() }
+        for await event in events {
+            switch event {
+            case let .commands(batch):
+                let keepOpen = await answer(batch, &session, notifier)
+                let subscribed = session.isSubscribed
+                channel.eventLoop.execute { [handler] in
+                    handler.value.commandsAnswered(batch.count, subscribed: subscribed)
+                }
+                if !keepOpen {
+                    try? await channel.close()
+                    return
+                }
+            case let .protocolError(error):
+                var buffer = channel.allocator.buffer(capacity: 128)
+                buffer.writeRESPValue(.err(error.description))
+                try? await channel.writeAndFlush(buffer)
+                try? await channel.close()
+                return
+            }
+        }
+        // The stream ended: the client went away, or the server is stopping (then the commands
+        // already read have been answered above).
+        try? await channel.close()
+    }
+
+    /// Runs a batch and writes its replies; false when the connection must close (QUIT).
+    private func answer(
+        _ batch: [RESPCommand], _ session: inout ClientSession, _ notifier: KeyspaceNotifier
+    ) async -> Bool {
+        var buffer = channel.allocator.buffer(capacity: 256)
+        for (index, command) in batch.enumerated() {
+            let changesSubscriptions = CommandExecutor.subscriptionCommands.contains(command.name)
+            let outcome = await executor.execute(command, session: &session)
+            var subscriptions: KeyspaceSubscriptions? = nil
+            if changesSubscriptions {
+                // Open the change stream and drop old routes before the confirmation is written;
+                // add the new routes only after (see `KeyspaceNotifier`).
+                let updated = session.subscriptions
+                notifier.prepare(for: updated)
+                notifier.narrow(to: updated)
+                subscriptions = updated
+            }
+            for reply in outcome.replies { buffer.writeRESPValue(reply) }
+            if outcome.closeAfterReply {
+                try? await channel.writeAndFlush(buffer)
+                return false
+            }
+            if changesSubscriptions || buffer.readableBytes >= Self.flushThreshold || index == batch.count - 1 {
+                await write(buffer)
+                buffer = channel.allocator.buffer(capacity: 256)
+            }
+            if let subscriptions { notifier.update(subscriptions) }
+        }
+        return true
+    }
+
+    /// Writes without waiting while the channel is writable; once the client stops reading and
+    /// the channel's buffer passes its high-water mark, waits for the write to go out.
+    private func write(_ buffer: ByteBuffer) async {
+        guard buffer.readableBytes > 0 else { return }
+        if channel.isWritable {
+            channel.writeAndFlush(buffer, promise: nil)
+        } else {
+            try? await channel.writeAndFlush(buffer)
+        }
+    }
+}

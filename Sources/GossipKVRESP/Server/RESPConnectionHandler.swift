@@ -1,0 +1,157 @@
+import Logging
+import NIOCore
+
+/// What the event loop hands to a connection's task, in arrival order.
+enum ConnectionEvent: Sendable {
+    /// The commands decoded from one read, to run and answer in order.
+    case commands([RESPCommand])
+    /// The client broke the protocol: answer with the error after the earlier replies, then close.
+    case protocolError(RESPError)
+}
+
+/// Asks every connection to finish what it has read and close (graceful stop).
+struct RESPStopEvent: Sendable {}
+
+/// The per-connection handler on the event loop. It only frames and dispatches: decoded
+/// commands go, one batch per read, to the connection's task (`ClientConnection`), which runs
+/// them against the backend and writes the replies; this handler never waits.
+///
+/// Backpressure: while `maxPendingCommands` or more commands are waiting for replies, it holds
+/// back `read()`, so the socket buffer fills and the client slows down. After a protocol error
+/// it reads nothing more.
+final class RESPConnectionHandler: ChannelDuplexHandler {
+    typealias InboundIn = RESPCommand
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let executor: CommandExecutor
+    private let maxPendingCommands: Int
+    private let logger: Logger
+    private var context: ChannelHandlerContext?
+    private var continuation: AsyncStream<ConnectionEvent>.Continuation?
+    private var batch: [RESPCommand] = []
+    private var pendingCommands = 0
+    private var readHeldBack = false
+    /// After a protocol error or a stop request: read and dispatch nothing more.
+    private var finished = false
+    private var subscribed = false
+
+    init(executor: CommandExecutor, maxPendingCommands: Int, logger: Logger) {
+        self.executor = executor
+        self.maxPendingCommands = max(1, maxPendingCommands)
+        self.logger = logger
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        if context.channel.isActive { start(context: context) }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        continuation?.finish()
+        continuation = nil
+        self.context = nil
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        start(context: context)
+        context.fireChannelActive()
+    }
+
+    private func start(context: ChannelHandlerContext) {
+        guard continuation == nil, !finished else { return }
+        let (events, continuation) = AsyncStream.makeStream(of: ConnectionEvent.self)
+        self.continuation = continuation
+        let address = context.channel.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? ""
+        let session = ClientSession(id: executor.server.makeClientID(), address: address)
+        let connection = ClientConnection(
+            channel: context.channel, executor: executor, handler: NIOLoopBound(self, eventLoop: context.eventLoop),
+            logger: logger)
+        Task { await connection.run(events, session: session) }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !finished else { return }
+        batch.append(unwrapInboundIn(data))
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        dispatchBatch()
+        context.fireChannelReadComplete()
+    }
+
+    private func dispatchBatch() {
+        guard !batch.isEmpty else { return }
+        pendingCommands += batch.count
+        continuation?.yield(.commands(batch))
+        batch = []
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        finished = true
+        batch = []
+        continuation?.finish()
+        continuation = nil
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let protocolError = error as? RESPError {
+            guard !finished else { return }
+            logger.debug(
+                "closing a client for a protocol error",
+                metadata: ["resp.client": "\(context.channel.remoteAddress.map { "\($0)" } ?? "?")",
+                    "resp.error": "\(protocolError)"])
+            executor.server.update { $0.protocolErrors += 1 }
+            dispatchBatch()
+            finished = true
+            continuation?.yield(.protocolError(protocolError))
+            continuation?.finish()
+            continuation = nil
+        } else if error is ByteToMessageDecoderError {
+            // Bytes that arrived after the protocol error: already answered, ignore.
+            return
+        } else {
+            // An I/O error (reset by peer and the like): nothing to answer.
+            context.close(promise: nil)
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
+            // Subscribers are exempt, and so is a client waiting for a slow command.
+            if !subscribed && pendingCommands == 0 && !finished {
+                executor.server.update { $0.idleClosures += 1 }
+                context.close(promise: nil)
+            }
+            return
+        }
+        if event is RESPStopEvent {
+            dispatchBatch()
+            finished = true
+            continuation?.finish()
+            continuation = nil
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if finished { return }
+        if pendingCommands >= maxPendingCommands {
+            readHeldBack = true
+            return
+        }
+        context.read()
+    }
+
+    /// Called by the connection task, on the event loop, when a batch has been answered.
+    func commandsAnswered(_ count: Int, subscribed: Bool) {
+        pendingCommands -= count
+        self.subscribed = subscribed
+        if readHeldBack, pendingCommands < maxPendingCommands, !finished, let context {
+            readHeldBack = false
+            context.read()
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import NIOConcurrencyHelpers
+
+/// Server-wide counters and settings that commands report (INFO, HELLO, CLIENT ID) and the
+/// accept path updates. Shared by every connection, so it is a lock-protected class.
+public final class RESPServerState: Sendable {
+    public struct Counters: Sendable, Equatable {
+        public var connectedClients = 0
+        public var totalConnections = 0
+        public var rejectedConnections = 0
+        /// Connections closed for a protocol error (bad framing or a limit).
+        public var protocolErrors = 0
+        /// Connections closed for being idle.
+        public var idleClosures = 0
+        public var commandsProcessed = 0
+    }
+
+    public let maxClients: Int
+    private let started = ContinuousClock.now
+    private let counters = NIOLockedValueBox(Counters())
+    private let nextID = NIOLockedValueBox(Int64(0))
+    private let boundPort = NIOLockedValueBox(0)
+
+    public init(maxClients: Int = 10_000) { self.maxClients = maxClients }
+
+    public var snapshot: Counters { counters.withLockedValue { $0 } }
+
+    public var uptimeSeconds: Int64 {
+        let elapsed = ContinuousClock.now - started
+        return elapsed.components.seconds
+    }
+
+    public var port: Int {
+        get { boundPort.withLockedValue { $0 } }
+        set { boundPort.withLockedValue { $0 = newValue } }
+    }
+
+    /// A fresh client id (CLIENT ID): 1, 2, 3, ... for this server run.
+    public func makeClientID() -> Int64 {
+        nextID.withLockedValue { value in
+            value += 1
+            return value
+        }
+    }
+
+    /// Counts an accepted connection; false (and counted as rejected) when `maxClients` are
+    /// already connected.
+    func admit() -> Bool {
+        counters.withLockedValue { counters in
+            counters.totalConnections += 1
+            guard counters.connectedClients < maxClients else {
+                counters.rejectedConnections += 1
+                return false
+            }
+            counters.connectedClients += 1
+            return true
+        }
+    }
+
+    func release() { counters.withLockedValue { $0.connectedClients -= 1 } }
+
+    func update(_ body: (inout Counters) -> Void) { counters.withLockedValue { body(&$0) } }
+}
