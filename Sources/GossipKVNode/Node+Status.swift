@@ -1,4 +1,6 @@
 import GossipKVCore
+import NIOCore
+import NIOPosix
 
 /// One row of `Node.members()`.
 public struct MemberInfo: Sendable, Equatable {
@@ -55,16 +57,37 @@ extension Node {
             hlc: engine.replica.clock.last, digest: engine.replica.digest, peers: peers)
     }
 
-    /// Chooses the advertised address: the configured one, the bind address when specific, the
-    /// first multicast interface's address, or 127.0.0.1.
-    static func advertisedHost(configuration: NodeConfiguration, multicast: MulticastSocket?) throws -> MemberAddress.Host {
-        let text = configuration.advertisedHost
+    /// Chooses the advertised address: the configured one; the bind address when specific; the
+    /// first multicast interface's address; the local address of the route to the first seed;
+    /// the first non-loopback IPv4 interface; 127.0.0.1.
+    static func advertisedHost(
+        configuration: NodeConfiguration, multicast: MulticastSocket?, seeds: [SocketAddress],
+        group: any EventLoopGroup
+    ) async throws -> MemberAddress.Host {
+        var text = configuration.advertisedHost
             ?? (configuration.bindHost != "0.0.0.0" ? configuration.bindHost : multicast?.interfaceAddresses.first)
-            ?? "127.0.0.1"
-        let socket = try HostPort(host: text, port: 1).socketAddress()
+        if text == nil, let seed = seeds.first {
+            text = await localAddress(towards: seed, group: group)
+        }
+        if text == nil {
+            text = (try? System.enumerateDevices())?.first { device in
+                guard case .v4 = device.address, let ip = device.address?.ipAddress else { return false }
+                return !ip.hasPrefix("127.")
+            }?.address?.ipAddress
+        }
+        let socket = try HostPort(host: text ?? "127.0.0.1", port: 1).socketAddress()
         guard let address = MemberAddress(socketAddress: socket, gossipPort: 0, clientPort: 0) else {
-            throw HostPort.ParseError.invalid(text)
+            throw HostPort.ParseError.invalid(text ?? "127.0.0.1")
         }
         return address.host
+    }
+
+    /// The source address the kernel would use to reach `destination` (a connected UDP socket's
+    /// local address; nothing is sent).
+    static func localAddress(towards destination: SocketAddress, group: any EventLoopGroup) async -> String? {
+        guard let channel = try? await DatagramBootstrap(group: group).connect(to: destination).get() else { return nil }
+        let address = channel.localAddress?.ipAddress
+        try? await channel.close()
+        return address
     }
 }

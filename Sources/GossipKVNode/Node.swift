@@ -55,6 +55,7 @@ public actor Node: Service {
     var introducedAt: [SocketAddress: UInt64] = [:]
     var announcementBudget = AnnouncementBudget()
     var isShuttingDown = false
+    var socketsClosed = false
 
     /// Binds the sockets and starts discovery; serving starts with `run()`. A node whose key was
     /// loaded from disk first waits out the max clock offset, so it never reuses a timestamp of
@@ -115,15 +116,17 @@ public actor Node: Service {
             self.respServer = nil
             self.respPort = nil
         }
-        let host = try Self.advertisedHost(configuration: configuration, multicast: multicastSocket)
-        self.advertisedAddress = MemberAddress(
-            host: host, gossipPort: UInt16(clamping: boundPort),
-            clientPort: UInt16(clamping: respPort ?? configuration.clientPort))
-        self.seeds = configuration.seeds.compactMap { seed in
+        let seeds: [SocketAddress] = configuration.seeds.compactMap { seed in
             let parsed = try? HostPort(parsing: seed, defaultPort: 7377).socketAddress()
             if parsed == nil { logger.warning("ignoring seed '\(seed)': expected HOST:PORT with an IP address") }
             return parsed
         }
+        self.seeds = seeds
+        let host = try await Self.advertisedHost(
+            configuration: configuration, multicast: multicastSocket, seeds: seeds, group: group)
+        self.advertisedAddress = MemberAddress(
+            host: host, gossipPort: UInt16(clamping: boundPort),
+            clientPort: UInt16(clamping: respPort ?? configuration.clientPort))
 
         let now = WallClock.nowMilliseconds()
         var systemRandom = SystemRandomNumberGenerator()
@@ -252,6 +255,8 @@ public actor Node: Service {
     }
 
     func closeSockets() async {
+        guard !socketsClosed else { return }
+        socketsClosed = true
         await respServer?.stop()
         tickTask?.cancel()
         tickTask = nil
