@@ -20,6 +20,9 @@ extension ByteReader {
         let timestamp = try readTimestamp()
         let origin = try readNodeID()
         let expiry = try readOptionalTimestamp(field: "entry.expiryFlag")
+        // `Entry` reads a zero deadline as "no expiry", which is encoded without the flag: accept
+        // only that encoding, so every body has exactly one encoding (the fuzzers check this).
+        if expiry == .zero { throw .invalidField("entry.expiry (a zero deadline is written as no expiry)") }
         return Entry(key: key, value: value, timestamp: timestamp, origin: origin, expiry: expiry)
     }
 
