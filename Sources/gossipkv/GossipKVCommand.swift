@@ -9,5 +9,5 @@ struct GossipKVCommand: AsyncParsableCommand {
             Start a node with `gossipkv node` (it joins the open LAN cluster 'default'), or close the
             cluster with `--cluster-secret WORDS` on every node, or with key files from `gossipkv init`.
             """,
-        subcommands: [NodeCommand.self, InitCommand.self, CertCommand.self])
+        subcommands: [NodeCommand.self, ClusterCommand.self, InitCommand.self, CertCommand.self])
 }
