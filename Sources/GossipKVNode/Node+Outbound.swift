@@ -7,14 +7,18 @@ extension Node {
         for directive in directives {
             switch directive {
             case let .send(message, to: peer):
+                if case .syncRequest = message { roundStartedAt[peer] = WallClock.nowMilliseconds() }
                 send(message, to: peer)
             case let .applied(entry):
                 feed.publish(Change(entry: entry, source: .remote))
             case let .rejected(reason, from: peer):
                 metrics.rejected(reason: reason.label)
                 logger.debug("refused data from \(peer): \(reason)")
-            case .answerCompleted:
-                break
+            case let .answerCompleted(from: peer, adopted: _):
+                if let started = roundStartedAt.removeValue(forKey: peer) {
+                    let now = WallClock.nowMilliseconds()
+                    metrics.syncDuration.recordMilliseconds(Int64(now > started ? now - started : 0))
+                }
             }
         }
         metrics.keys.record(engine.replica.map.count)

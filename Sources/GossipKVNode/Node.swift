@@ -55,6 +55,8 @@ public actor Node: Service {
     var introducedAt: [SocketAddress: UInt64] = [:]
     var announcementBudget = AnnouncementBudget()
     var isShuttingDown = false
+    /// When we last opened a round with each peer, for the sync-duration timer.
+    var roundStartedAt: [NodeID: UInt64] = [:]
     var socketsClosed = false
 
     /// Binds the sockets and starts discovery; serving starts with `run()`. A node whose key was

@@ -57,6 +57,9 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(name: .customLong("multicast-port"), help: "Multicast port (default 7378).")
     var multicastPort: Int?
 
+    @Option(name: .customLong("multicast-ttl"), help: "Multicast TTL (default 1: the local link only).")
+    var multicastTTL: UInt8?
+
     @Flag(name: .customLong("no-multicast"), help: "Do not use multicast; rely on --join seeds.")
     var noMulticast = false
 
@@ -103,6 +106,7 @@ struct NodeCommand: AsyncParsableCommand {
             multicast.interface = multicastInterface ?? environment["MULTICAST_INTERFACE"]
             if let group = multicastGroup ?? environment["MULTICAST_GROUP"] { multicast.group = group }
             if let port = multicastPort ?? environment["MULTICAST_PORT"].flatMap(Int.init) { multicast.port = port }
+            if let ttl = multicastTTL ?? environment["MULTICAST_TTL"].flatMap(UInt8.init) { multicast.ttl = ttl }
             configuration.multicast = multicast
         }
 
