@@ -52,7 +52,7 @@ struct NodeLoopbackTests {
         let b = try await Node(Self.configuration("b", seeds: [a.gossipPort]))
         try await Self.withRunning([a, b]) {
             #expect(await Self.eventually { await a.members().filter { $0.state == .alive }.count == 2 })
-            #expect(await b.members().contains { $0.name == "a" && $0.state == .alive })
+            #expect(await Self.eventually { await b.members().contains { $0.name == "a" && $0.state == .alive } })
             try await a.put("k", "from a")
             #expect(await Self.eventually { await b.get("k") == "from a" })
             try await b.delete("k")
