@@ -22,6 +22,13 @@ struct NodeLoopbackTests {
         return configuration
     }
 
+    /// Nodes in tests log warnings and errors only, so CI output stays readable.
+    static var quietLogger: Logger {
+        var logger = Logger(label: "gossipkv.test")
+        logger.logLevel = .warning
+        return logger
+    }
+
     /// Starts `nodes`, runs `body`, then shuts every node down and waits for `run()` to return.
     static func withRunning(_ nodes: [Node], _ body: () async throws -> Void) async throws {
         let tasks = nodes.map { node in Task { try await node.run() } }
@@ -48,8 +55,8 @@ struct NodeLoopbackTests {
 
     @Test("two nodes find each other through a seed and replicate writes and deletes both ways")
     func twoNodesReplicate() async throws {
-        let a = try await Node(Self.configuration("a"))
-        let b = try await Node(Self.configuration("b", seeds: [a.gossipPort]))
+        let a = try await Node(Self.configuration("a"), logger: Self.quietLogger)
+        let b = try await Node(Self.configuration("b", seeds: [a.gossipPort]), logger: Self.quietLogger)
         try await Self.withRunning([a, b]) {
             #expect(await Self.eventually { await a.members().filter { $0.state == .alive }.count == 2 })
             #expect(await Self.eventually { await b.members().contains { $0.name == "a" && $0.state == .alive } })
@@ -65,8 +72,8 @@ struct NodeLoopbackTests {
 
     @Test("a value larger than a datagram travels over the stream")
     func largeValueUsesStream() async throws {
-        let a = try await Node(Self.configuration("a"))
-        let b = try await Node(Self.configuration("b", seeds: [a.gossipPort]))
+        let a = try await Node(Self.configuration("a"), logger: Self.quietLogger)
+        let b = try await Node(Self.configuration("b", seeds: [a.gossipPort]), logger: Self.quietLogger)
         try await Self.withRunning([a, b]) {
             #expect(await Self.eventually { await b.members().filter { $0.state == .alive }.count == 2 })
             let big = [UInt8](repeating: 0x5A, count: 200_000)
@@ -77,11 +84,11 @@ struct NodeLoopbackTests {
 
     @Test("a third node joining later receives everything written before it came")
     func lateJoinerCatchesUp() async throws {
-        let a = try await Node(Self.configuration("a"))
-        let b = try await Node(Self.configuration("b", seeds: [a.gossipPort]))
+        let a = try await Node(Self.configuration("a"), logger: Self.quietLogger)
+        let b = try await Node(Self.configuration("b", seeds: [a.gossipPort]), logger: Self.quietLogger)
         try await Self.withRunning([a, b]) {
             for index in 0..<500 { try await a.put("key-\(index)", "value-\(index)") }
-            let c = try await Node(Self.configuration("c", seeds: [b.gossipPort]))
+            let c = try await Node(Self.configuration("c", seeds: [b.gossipPort]), logger: Self.quietLogger)
             try await Self.withRunning([c]) {
                 #expect(await Self.eventually { await c.status().entries == 500 })
                 #expect(await Self.eventually { await c.members().filter { $0.state == .alive }.count == 3 })
@@ -92,8 +99,8 @@ struct NodeLoopbackTests {
 
     @Test("changes yields local and replicated writes")
     func changeFeed() async throws {
-        let a = try await Node(Self.configuration("a"))
-        let b = try await Node(Self.configuration("b", seeds: [a.gossipPort]))
+        let a = try await Node(Self.configuration("a"), logger: Self.quietLogger)
+        let b = try await Node(Self.configuration("b", seeds: [a.gossipPort]), logger: Self.quietLogger)
         let changes = b.changes
         try await Self.withRunning([a, b]) {
             #expect(await Self.eventually { await b.members().filter { $0.state == .alive }.count == 2 })
@@ -112,9 +119,9 @@ struct NodeLoopbackTests {
     func closedClustersDoNotMix() async throws {
         let first = try NodeIdentity.passphrase("correct horse", name: "a", now: Self.now())
         let second = try NodeIdentity.passphrase("battery staple", name: "b", now: Self.now())
-        let a = try await Node(Self.configuration("a", identity: first))
-        let b = try await Node(Self.configuration("b", seeds: [a.gossipPort], identity: second))
-        let open = try await Node(Self.configuration("o", seeds: [a.gossipPort]))
+        let a = try await Node(Self.configuration("a", identity: first), logger: Self.quietLogger)
+        let b = try await Node(Self.configuration("b", seeds: [a.gossipPort], identity: second), logger: Self.quietLogger)
+        let open = try await Node(Self.configuration("o", seeds: [a.gossipPort]), logger: Self.quietLogger)
         try await Self.withRunning([a, b, open]) {
             try await Task.sleep(for: .milliseconds(1_500))
             #expect(await a.members().count == 1)
@@ -127,8 +134,8 @@ struct NodeLoopbackTests {
     func samePassphraseJoins() async throws {
         let first = try NodeIdentity.passphrase("correct horse", name: "a", now: Self.now())
         let second = try NodeIdentity.passphrase("correct horse", name: "b", now: Self.now())
-        let a = try await Node(Self.configuration("a", identity: first))
-        let b = try await Node(Self.configuration("b", seeds: [a.gossipPort], identity: second))
+        let a = try await Node(Self.configuration("a", identity: first), logger: Self.quietLogger)
+        let b = try await Node(Self.configuration("b", seeds: [a.gossipPort], identity: second), logger: Self.quietLogger)
         try await Self.withRunning([a, b]) {
             #expect(await Self.eventually { await a.members().filter { $0.state == .alive }.count == 2 })
             try await b.put("k", "v")

@@ -48,7 +48,7 @@ struct NodeRejectionTests {
 
     @Test("tampered, replayed, unknown-sender and garbage datagrams are counted and change nothing")
     func badDatagramsAreCounted() async throws {
-        let node = try await Node(NodeLoopbackTests.configuration("target"))
+        let node = try await Node(NodeLoopbackTests.configuration("target"), logger: NodeLoopbackTests.quietLogger)
         try await NodeLoopbackTests.withRunning([node]) {
             let now = UInt64(Date().timeIntervalSince1970 * 1_000)
             var peer = try await FakePeer(identity: try NodeIdentity.open(name: "peer", now: now))
@@ -90,7 +90,7 @@ struct NodeRejectionTests {
     func foreignCertificateRefused() async throws {
         let now = UInt64(Date().timeIntervalSince1970 * 1_000)
         let ours = try NodeIdentity.passphrase("our words", name: "ours", now: now)
-        let node = try await Node(NodeLoopbackTests.configuration("ours", identity: ours))
+        let node = try await Node(NodeLoopbackTests.configuration("ours", identity: ours), logger: NodeLoopbackTests.quietLogger)
         try await NodeLoopbackTests.withRunning([node]) {
             // Same cluster id on the envelope, but a certificate signed by another cluster key.
             let foreign = try NodeIdentity.passphrase("their words", name: "theirs", now: now)
