@@ -39,7 +39,9 @@ func runRedisCLI(_ arguments: [String], input: String? = nil) async throws -> CL
 
 @Suite(
     "redis-cli against the server", .serialized,
-    .enabled(if: redisCLI != nil, "redis-cli is not installed (apt-get install -y redis-tools); skipping the interop checks"))
+    .enabled(
+        if: redisCLI != nil,
+        "redis-cli is not installed (apt-get install -y redis-tools); skipping the interop checks"))
 struct RedisCLITests {
     // Without a terminal, redis-cli prints bare values: no "(integer)", "(nil)" or "(error)".
     @Test("redis-cli SET and GET")
@@ -57,11 +59,14 @@ struct RedisCLITests {
     func repliesAndPipe() async throws {
         try await withServer { (_, address, _) async throws in
             let port = String(address.port ?? 0)
-            #expect(try await runRedisCLI(["-p", port, "GET"]).output
-                == "ERR wrong number of arguments for 'get' command")
-            #expect(try await runRedisCLI(["-p", port, "BOGUS", "x"]).output
-                == "ERR unknown command 'BOGUS', with args beginning with: 'x'")
-            let piped = try await runRedisCLI(["-p", port], input: "SET k1 v1\nMSET k2 v2 k3 v3\nKEYS k*\nDBSIZE\n")
+            #expect(
+                try await runRedisCLI(["-p", port, "GET"]).output
+                    == "ERR wrong number of arguments for 'get' command")
+            #expect(
+                try await runRedisCLI(["-p", port, "BOGUS", "x"]).output
+                    == "ERR unknown command 'BOGUS', with args beginning with: 'x'")
+            let piped = try await runRedisCLI(
+                ["-p", port], input: "SET k1 v1\nMSET k2 v2 k3 v3\nKEYS k*\nDBSIZE\n")
             #expect(piped.output.split(separator: "\n") == ["OK", "OK", "k1", "k2", "k3", "3"])
             let members = try await runRedisCLI(["-p", port, "MEMBERS"])
             #expect(members.status == 0 && members.output.contains("test-node"))
@@ -74,8 +79,12 @@ struct RedisCLITests {
     func scan() async throws {
         try await withServer { (_, address, backend) async throws in
             for index in 0..<250 { _ = try await backend.put(Array("key:\(index)".utf8), [1], expiry: nil) }
-            let scanned = try await runRedisCLI(["-p", String(address.port ?? 0), "--scan", "--pattern", "key:*"])
-            #expect(Set(scanned.output.split(separator: "\n").map(String.init)) == Set((0..<250).map { "key:\($0)" }))
+            let scanned = try await runRedisCLI([
+                "-p", String(address.port ?? 0), "--scan", "--pattern", "key:*",
+            ])
+            #expect(
+                Set(scanned.output.split(separator: "\n").map(String.init))
+                    == Set((0..<250).map { "key:\($0)" }))
         }
     }
 }
