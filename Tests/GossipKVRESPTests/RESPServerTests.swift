@@ -231,6 +231,13 @@ struct RESPServerTests {
             #expect(try await writer.call("SET", "a", "2") == .ok)
             #expect(try await subscriber.call("GET", "a") == .bulk("2"))
             #expect(subscriber.unreadBytes == 0)
+            // Unsubscribed: the connection no longer listens to the backend's changes.
+            var listening = backend.subscriberCount
+            for _ in 0..<200 where listening > 0 {
+                try await Task.sleep(for: .milliseconds(10))
+                listening = backend.subscriberCount
+            }
+            #expect(listening == 0)
             await subscriber.close()
             await writer.close()
         }

@@ -19,6 +19,14 @@ struct ServerCommandTests {
         #expect(quit == CommandOutcome([.ok], closeAfterReply: true))
     }
 
+    @Test("TIME reports the HLC's physical time as seconds and microseconds")
+    func time() async {
+        var client = ExecutorHarness()
+        let start = ReplicaBackend.start
+        #expect(
+            await client.run("TIME") == .array([.bulk(String(start / 1000)), .bulk(String(start % 1000 * 1000))]))
+    }
+
     @Test("unknown commands are named in the error, with their first arguments")
     func unknownCommand() async {
         var client = ExecutorHarness()
