@@ -24,7 +24,8 @@ struct ServerCommandTests {
         var client = ExecutorHarness()
         let start = ReplicaBackend.start
         #expect(
-            await client.run("TIME") == .array([.bulk(String(start / 1000)), .bulk(String(start % 1000 * 1000))]))
+            await client.run("TIME")
+                == .array([.bulk(String(start / 1000)), .bulk(String(start % 1000 * 1000))]))
     }
 
     @Test("unknown commands are named in the error, with their first arguments")
