@@ -5,15 +5,21 @@ import PackageDescription
 
 let core = Target.Dependency.product(name: "GossipKVCore", package: "GossipKV")
 let crypto = Target.Dependency.product(name: "GossipKVCrypto", package: "GossipKV")
+let resp = Target.Dependency.product(name: "GossipKVRESP", package: "GossipKV")
+let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
 
 let package = Package(
     name: "GossipKVFuzz",
-    dependencies: [.package(name: "GossipKV", path: "..")],
+    dependencies: [
+        .package(name: "GossipKV", path: ".."),
+        .package(url: "https://github.com/apple/swift-nio", exact: "2.101.2"),
+    ],
     targets: [
         .target(name: "FuzzSupport", dependencies: [core, crypto]),
         .executableTarget(name: "FuzzEnvelope", dependencies: ["FuzzSupport", core]),
         .executableTarget(name: "FuzzMessageBody", dependencies: ["FuzzSupport", core]),
         .executableTarget(name: "FuzzCertificate", dependencies: ["FuzzSupport", core, crypto]),
+        .executableTarget(name: "FuzzRESP", dependencies: [resp, nioCore]),
         .executableTarget(name: "MakeCorpus", dependencies: ["FuzzSupport", core, crypto]),
     ]
 )

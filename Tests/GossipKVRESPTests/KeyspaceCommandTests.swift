@@ -53,12 +53,16 @@ struct KeyspaceCommandTests {
         #expect(await client.run("GET", "k") == .null)
         await client.run("SET", "k", "v")
         #expect(await client.run("EXPIRE", "k", "x") == .error("ERR value is not an integer or out of range"))
-        #expect(await client.run("EXPIRE", "k", "10", "NX", "XX")
-            == .error("ERR NX and XX, GT or LT options at the same time are not compatible"))
-        #expect(await client.run("EXPIRE", "k", "10", "GT", "LT")
-            == .error("ERR GT and LT options at the same time are not compatible"))
+        #expect(
+            await client.run("EXPIRE", "k", "10", "NX", "XX")
+                == .error("ERR NX and XX, GT or LT options at the same time are not compatible"))
+        #expect(
+            await client.run("EXPIRE", "k", "10", "GT", "LT")
+                == .error("ERR GT and LT options at the same time are not compatible"))
         #expect(await client.run("EXPIRE", "k", "10", "ZZ") == .error("ERR Unsupported option ZZ"))
-        #expect(await client.run("EXPIRE", "k", "9223372036854775807") == .error("ERR invalid expire time in 'expire' command"))
+        #expect(
+            await client.run("EXPIRE", "k", "9223372036854775807")
+                == .error("ERR invalid expire time in 'expire' command"))
         #expect(await client.run("GET", "k") == .b("v"))
     }
 
@@ -67,7 +71,8 @@ struct KeyspaceCommandTests {
         var client = ExecutorHarness()
         let deadline = HLCTimestamp(physical: ReplicaBackend.start + 3000)
         let remote = Entry(
-            key: Array("r".utf8), value: Array("v".utf8), timestamp: HLCTimestamp(physical: ReplicaBackend.start - 10),
+            key: Array("r".utf8), value: Array("v".utf8),
+            timestamp: HLCTimestamp(physical: ReplicaBackend.start - 10),
             origin: NodeID(high: 0xB, low: 2), expiry: deadline)
         await client.backend.applyRemote(remote)
         #expect(await client.run("PTTL", "r") == .integer(3000))
@@ -79,12 +84,22 @@ struct KeyspaceCommandTests {
     @Test("KEYS matches Redis globs and returns keys sorted")
     func keysGlob() async {
         var client = ExecutorHarness()
-        await client.run("MSET", "hello", "1", "hallo", "1", "hxllo", "1", "hllo", "1", "heeeello", "1", "other", "1")
-        #expect(await client.run("KEYS", "h?llo") == .bulkArray(["hallo", "hello", "hxllo"].map { Array($0.utf8) }))
-        #expect(await client.run("KEYS", "h*llo") == .bulkArray(["hallo", "heeeello", "hello", "hllo", "hxllo"].map { Array($0.utf8) }))
-        #expect(await client.run("KEYS", "h[ae]llo") == .bulkArray(["hallo", "hello"].map { Array($0.utf8) }))
-        #expect(await client.run("KEYS", "h[^e]llo") == .bulkArray(["hallo", "hxllo"].map { Array($0.utf8) }))
-        #expect(await client.run("KEYS", "*") == .bulkArray(["hallo", "heeeello", "hello", "hllo", "hxllo", "other"].map { Array($0.utf8) }))
+        await client.run(
+            "MSET", "hello", "1", "hallo", "1", "hxllo", "1", "hllo", "1", "heeeello", "1", "other", "1")
+        #expect(
+            await client.run("KEYS", "h?llo")
+                == .bulkArray(["hallo", "hello", "hxllo"].map { Array($0.utf8) }))
+        #expect(
+            await client.run("KEYS", "h*llo")
+                == .bulkArray(["hallo", "heeeello", "hello", "hllo", "hxllo"].map { Array($0.utf8) }))
+        #expect(
+            await client.run("KEYS", "h[ae]llo") == .bulkArray(["hallo", "hello"].map { Array($0.utf8) }))
+        #expect(
+            await client.run("KEYS", "h[^e]llo") == .bulkArray(["hallo", "hxllo"].map { Array($0.utf8) }))
+        #expect(
+            await client.run("KEYS", "*")
+                == .bulkArray(
+                    ["hallo", "heeeello", "hello", "hllo", "hxllo", "other"].map { Array($0.utf8) }))
     }
 
     @Test("SCAN visits every key exactly once, whatever COUNT, while other keys come and go")
@@ -101,7 +116,9 @@ struct KeyspaceCommandTests {
                 // Churn: keys written and deleted during the iteration must not disturb it.
                 await client.run("SET", "churn:\(rounds)", "x")
                 await client.run("DEL", "churn:\(rounds / 2)")
-                guard case let .array(reply?) = await client.run("SCAN", cursor, "COUNT", String(count), "MATCH", "key:*"),
+                guard
+                    case let .array(reply?) = await client.run(
+                        "SCAN", cursor, "COUNT", String(count), "MATCH", "key:*"),
                     reply.count == 2, let next = reply[0].text, case let .array(keys?) = reply[1]
                 else {
                     Issue.record("malformed SCAN reply")
@@ -125,7 +142,9 @@ struct KeyspaceCommandTests {
         #expect(await client.run("SCAN", "0", "COUNT", "0") == .error("ERR syntax error"))
         #expect(await client.run("SCAN", "0", "COUNT") == .error("ERR syntax error"))
         #expect(await client.run("SCAN", "0", "TYPE", "list") == .array([.b("0"), .array([])]))
-        #expect(await client.run("SCAN", "0", "TYPE", "string") == .array([.b("0"), .bulkArray([Array("a".utf8)])]))
+        #expect(
+            await client.run("SCAN", "0", "TYPE", "string")
+                == .array([.b("0"), .bulkArray([Array("a".utf8)])]))
     }
 
     @Test("FLUSHDB deletes every live key as a tombstone; DBSIZE counts live keys only")
@@ -138,7 +157,9 @@ struct KeyspaceCommandTests {
         #expect(await client.run("DBSIZE") == .integer(3))
         #expect(await client.run("FLUSHDB") == .ok)
         #expect(await client.run("DBSIZE") == .integer(0))
-        for key in ["a", "b", "c"] { #expect(await client.backend.entry(Array(key.utf8))?.isTombstone == true) }
+        for key in ["a", "b", "c"] {
+            #expect(await client.backend.entry(Array(key.utf8))?.isTombstone == true)
+        }
         #expect(await client.run("FLUSHALL", "NOW") == .error("ERR syntax error"))
         #expect(await client.run("FLUSHALL", "ASYNC") == .ok)
     }

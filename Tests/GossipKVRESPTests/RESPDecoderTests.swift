@@ -6,7 +6,8 @@ import PropertyBased
 import Testing
 
 /// Small limits so that tests can reach every one of them.
-let tightLimits = RESPLimits(maxBulkBytes: 1_000, maxArrayCount: 16, maxInlineBytes: 100, maxCommandBytes: 4_000)
+let tightLimits = RESPLimits(
+    maxBulkBytes: 1_000, maxArrayCount: 16, maxInlineBytes: 100, maxCommandBytes: 4_000)
 
 /// Decodes `bytes` with a fresh parser, fed whole; returns the commands or the error.
 func parseAll(_ bytes: [UInt8], limits: RESPLimits = tightLimits) -> Result<[RESPCommand], RESPError> {
@@ -22,7 +23,9 @@ func parseAll(_ bytes: [UInt8], limits: RESPLimits = tightLimits) -> Result<[RES
 }
 
 /// Decodes `bytes` fed in the given chunk sizes (cycled), the way a socket delivers them.
-func parseChunked(_ bytes: [UInt8], chunks: [Int], limits: RESPLimits = tightLimits) -> Result<[RESPCommand], RESPError> {
+func parseChunked(_ bytes: [UInt8], chunks: [Int], limits: RESPLimits = tightLimits) -> Result<
+    [RESPCommand], RESPError
+> {
     var parser = RESPCommandParser(limits: limits)
     var buffer = ByteBuffer()
     var commands: [RESPCommand] = []
@@ -47,7 +50,8 @@ func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
 
 @Suite("RESP request decoder")
 struct RESPDecoderTests {
-    @Test("commands survive whole, split, byte-at-a-time and concatenated input (ByteToMessageDecoderVerifier)")
+    @Test(
+        "commands survive whole, split, byte-at-a-time and concatenated input (ByteToMessageDecoderVerifier)")
     func verifier() throws {
         let pairs: [(ByteBuffer, [RESPCommand])] = [
             (multibulk("SET", "a", "5"), [RESPCommand("SET", "a", "5")]),
@@ -55,9 +59,14 @@ struct RESPDecoderTests {
             (ByteBuffer(string: "PING\r\n"), [RESPCommand("PING")]),
             (ByteBuffer(string: "set \"a b\" 'c'\n"), [RESPCommand("set", "a b", "c")]),
             (ByteBuffer(string: "\r\n*0\r\nGET k\r\n"), [RESPCommand("GET", "k")]),
-            (multibulk([Array(repeating: 120, count: 700)]), [RESPCommand(arguments: [Array(repeating: 120, count: 700)])]),
+            (
+                multibulk([Array(repeating: 120, count: 700)]),
+                [RESPCommand(arguments: [Array(repeating: 120, count: 700)])]
+            ),
         ]
-        try ByteToMessageDecoderVerifier.verifyDecoder(inputOutputPairs: pairs) { RESPDecoder(limits: tightLimits) }
+        try ByteToMessageDecoderVerifier.verifyDecoder(inputOutputPairs: pairs) {
+            RESPDecoder(limits: tightLimits)
+        }
     }
 
     @Test("random commands encoded as multibulk decode to themselves, however the bytes are split")
@@ -96,7 +105,10 @@ struct RESPDecoderTests {
 
     @Test("inline commands follow Redis's quoting rules")
     func inlineQuoting() throws {
-        #expect(try parseAll(bytes("SET \"a\\x41\\n\" 'it\\'s' x\"y z\"\r\n")).get() == [RESPCommand("SET", "aA\n", "it's", "xy z")])
+        #expect(
+            try parseAll(bytes("SET \"a\\x41\\n\" 'it\\'s' x\"y z\"\r\n")).get() == [
+                RESPCommand("SET", "aA\n", "it's", "xy z")
+            ])
         #expect(try parseAll(bytes("  \t \r\n\n")).get() == [])
         #expect(parseAll(bytes("GET \"open\r\n")) == .failure(.unbalancedQuotes))
         #expect(parseAll(bytes("GET \"a\"b\r\n")) == .failure(.unbalancedQuotes))
@@ -110,24 +122,28 @@ struct RESPDecoderTests {
     @Test("a bulk header past the limit is refused before any of its data arrives")
     func oversizedBulkHeader() throws {
         let header = bytes("*2\r\n$3\r\nSET\r\n$1073741824\r\n")
-        #expect(parseAll(header, limits: .standard) == .failure(.bulkTooLong(length: 1 << 30, limit: 512 * 1024 * 1024)))
+        #expect(
+            parseAll(header, limits: .standard)
+                == .failure(.bulkTooLong(length: 1 << 30, limit: 512 * 1024 * 1024)))
         #expect(parseAll(bytes("*1\r\n$1001\r\n")) == .failure(.bulkTooLong(length: 1001, limit: 1000)))
     }
 
-    @Test("malformed frames are refused with Redis's messages", arguments: [
-        ("*1\r\n$-5\r\n", RESPError.invalidBulkLength),
-        ("*1\r\n$abc\r\n", .invalidBulkLength),
-        ("*1\r\n$+3\r\n", .invalidBulkLength),
-        ("*x\r\n", .invalidArrayLength),
-        ("*17\r\n", .arrayTooLong(count: 17, limit: 16)),
-        ("*99999999999999999999999\r\n", .invalidArrayLength),
-        ("*1\r\n*1\r\n$1\r\na\r\n", .expectedBulk(got: UInt8(ascii: "*"))),
-        ("*2\r\n$3\r\nGET\r\nfoo\r\n", .expectedBulk(got: UInt8(ascii: "f"))),
-        ("*1\r\n$3\r\nGETxx", .missingCRLF),
-        ("*1\n", .missingCRLF),
-        ("*1\r\n$3\nGET\r\n", .missingCRLF),
-        ("*11111111111111111111111111111111111111", .lengthLineTooLong),
-    ])
+    @Test(
+        "malformed frames are refused with Redis's messages",
+        arguments: [
+            ("*1\r\n$-5\r\n", RESPError.invalidBulkLength),
+            ("*1\r\n$abc\r\n", .invalidBulkLength),
+            ("*1\r\n$+3\r\n", .invalidBulkLength),
+            ("*x\r\n", .invalidArrayLength),
+            ("*17\r\n", .arrayTooLong(count: 17, limit: 16)),
+            ("*99999999999999999999999\r\n", .invalidArrayLength),
+            ("*1\r\n*1\r\n$1\r\na\r\n", .expectedBulk(got: UInt8(ascii: "*"))),
+            ("*2\r\n$3\r\nGET\r\nfoo\r\n", .expectedBulk(got: UInt8(ascii: "f"))),
+            ("*1\r\n$3\r\nGETxx", .missingCRLF),
+            ("*1\n", .missingCRLF),
+            ("*1\r\n$3\nGET\r\n", .missingCRLF),
+            ("*11111111111111111111111111111111111111", .lengthLineTooLong),
+        ])
     func malformed(input: String, error: RESPError) {
         #expect(parseAll(bytes(input)) == .failure(error))
         #expect(parseChunked(bytes(input), chunks: [1]) == .failure(error))
@@ -178,7 +194,9 @@ struct RESPDecoderTests {
         #expect(RESPInteger.parse("0") == 0)
         #expect(RESPInteger.parse("-9223372036854775808") == .min)
         #expect(RESPInteger.parse("9223372036854775807") == .max)
-        for bad in ["", "-", "-0", "01", "+1", " 1", "1 ", "9223372036854775808", "-9223372036854775809", "1e3"] {
+        for bad in [
+            "", "-", "-0", "01", "+1", " 1", "1 ", "9223372036854775808", "-9223372036854775809", "1e3",
+        ] {
             #expect(RESPInteger.parse(bad) == nil, "\(bad)")
         }
     }

@@ -32,7 +32,9 @@ enum RESPReplyParser {
         case UInt8(ascii: "$"):
             guard let length = Int(text) else { throw Malformed() }
             if length < 0 { return .bulkString(nil) }
-            guard buffer.readableBytes >= length + 2, let bytes = buffer.readBytes(length: length) else { return nil }
+            guard buffer.readableBytes >= length + 2, let bytes = buffer.readBytes(length: length) else {
+                return nil
+            }
             buffer.moveReaderIndex(forwardBy: 2)
             return .bulkString(bytes)
         case UInt8(ascii: "*"):

@@ -6,7 +6,8 @@ import Testing
 
 /// Starts a server on 127.0.0.1 with a free port, runs `body`, and stops the server.
 func withServer(
-    _ configure: (inout RESPServerConfiguration) -> Void = { _ in }, backend: ReplicaBackend = ReplicaBackend(),
+    _ configure: (inout RESPServerConfiguration) -> Void = { _ in },
+    backend: ReplicaBackend = ReplicaBackend(),
     _ body: (RESPServer, SocketAddress, ReplicaBackend) async throws -> Void
 ) async throws {
     var configuration = RESPServerConfiguration(port: 0)
@@ -47,6 +48,34 @@ struct RESPServerTests {
         }
     }
 
+    @Test(
+        "with few pending commands allowed, reading pauses and resumes: a long pipeline is answered in order")
+    func backpressure() async throws {
+        try await withServer({ $0.maxPendingCommands = 4 }) { _, address, _ in
+            let client = try await TestClient.connect(to: address)
+            var pipeline = ByteBuffer()
+            for index in 0..<3_000 { pipeline.writeImmutableBuffer(multibulk("ECHO", "m\(index)")) }
+            try await client.send(pipeline)
+            let replies = try await client.replies(3_000, timeout: .seconds(60))
+            #expect(replies == (0..<3_000).map { .bulk("m\($0)") })
+            await client.close()
+        }
+    }
+
+    @Test("a port already in use is reported with the address and what to do")
+    func bindFailure() async throws {
+        try await withServer { _, address, _ in
+            let second = RESPServer(
+                configuration: RESPServerConfiguration(port: address.port ?? 0), backend: ReplicaBackend())
+            await #expect {
+                try await second.start()
+            } throws: { error in
+                guard case let .bindFailed(host, port, _) = error as? RESPServerError else { return false }
+                return host == "127.0.0.1" && port == address.port && "\(error)".contains("--resp-port")
+            }
+        }
+    }
+
     @Test("inline commands work over the socket, split across packets")
     func inline() async throws {
         try await withServer { _, address, _ in
@@ -81,8 +110,9 @@ struct RESPServerTests {
             let good = try await TestClient.connect(to: address)
             let bad = try await TestClient.connect(to: address)
             try await bad.send("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1073741824\r\n")
-            #expect(try await bad.reply()
-                == .error("ERR Protocol error: invalid bulk length (1073741824 bytes, limit 536870912)"))
+            #expect(
+                try await bad.reply()
+                    == .error("ERR Protocol error: invalid bulk length (1073741824 bytes, limit 536870912)"))
             #expect(await bad.closedByServer())
             #expect(try await good.call("PING") == .simpleString("PONG"))
             await good.close()
@@ -91,20 +121,29 @@ struct RESPServerTests {
 
     @Test("configured limits apply: a long inline line or an oversized command closes only that client")
     func configuredLimits() async throws {
-        try await withServer({ $0.limits = RESPLimits(maxBulkBytes: 100, maxArrayCount: 4, maxInlineBytes: 64, maxCommandBytes: 150) }) {
+        try await withServer({
+            $0.limits = RESPLimits(
+                maxBulkBytes: 100, maxArrayCount: 4, maxInlineBytes: 64, maxCommandBytes: 150)
+        }) {
             _, address, _ in
             let good = try await TestClient.connect(to: address)
             let inline = try await TestClient.connect(to: address)
             try await inline.send(String(repeating: "x", count: 200))
-            #expect(try await inline.reply() == .error("ERR Protocol error: too big inline request (limit 64 bytes)"))
+            #expect(
+                try await inline.reply()
+                    == .error("ERR Protocol error: too big inline request (limit 64 bytes)"))
             #expect(await inline.closedByServer())
             let wide = try await TestClient.connect(to: address)
             try await wide.send("*5\r\n")
-            #expect(try await wide.reply() == .error("ERR Protocol error: invalid multibulk length (5 arguments, limit 4)"))
+            #expect(
+                try await wide.reply()
+                    == .error("ERR Protocol error: invalid multibulk length (5 arguments, limit 4)"))
             #expect(await wide.closedByServer())
             let long = try await TestClient.connect(to: address)
             try await long.send("*2\r\n$3\r\nGET\r\n$101\r\n")
-            #expect(try await long.reply() == .error("ERR Protocol error: invalid bulk length (101 bytes, limit 100)"))
+            #expect(
+                try await long.reply()
+                    == .error("ERR Protocol error: invalid bulk length (101 bytes, limit 100)"))
             #expect(try await good.call("SET", "k", String(repeating: "v", count: 100)) == .ok)
             await good.close()
         }
@@ -141,8 +180,9 @@ struct RESPServerTests {
         try await withServer({ $0.idleTimeout = .milliseconds(300) }) { server, address, _ in
             let idle = try await TestClient.connect(to: address)
             let subscriber = try await TestClient.connect(to: address)
-            #expect(try await subscriber.call("SUBSCRIBE", "__keyspace@0__:x")
-                == .array([.bulk("subscribe"), .bulk("__keyspace@0__:x"), .integer(1)]))
+            #expect(
+                try await subscriber.call("SUBSCRIBE", "__keyspace@0__:x")
+                    == .array([.bulk("subscribe"), .bulk("__keyspace@0__:x"), .integer(1)]))
             #expect(await idle.closedByServer(within: .seconds(5)))
             try await Task.sleep(for: .milliseconds(400))
             #expect(subscriber.channel.isActive)
@@ -158,29 +198,46 @@ struct RESPServerTests {
             let writer = try await TestClient.connect(to: address)
             try await subscriber.send(command: "PSUBSCRIBE", "__keyspace@0__:*")
             try await subscriber.send(command: "SUBSCRIBE", "__keyevent@0__:del")
-            #expect(try await subscriber.replies(2) == [
-                .array([.bulk("psubscribe"), .bulk("__keyspace@0__:*"), .integer(1)]),
-                .array([.bulk("subscribe"), .bulk("__keyevent@0__:del"), .integer(2)]),
-            ])
+            #expect(
+                try await subscriber.replies(2) == [
+                    .array([.bulk("psubscribe"), .bulk("__keyspace@0__:*"), .integer(1)]),
+                    .array([.bulk("subscribe"), .bulk("__keyevent@0__:del"), .integer(2)]),
+                ])
             #expect(try await writer.call("SET", "a", "1") == .ok)
-            #expect(try await subscriber.reply()
-                == .array([.bulk("pmessage"), .bulk("__keyspace@0__:*"), .bulk("__keyspace@0__:a"), .bulk("set")]))
+            #expect(
+                try await subscriber.reply()
+                    == .array([
+                        .bulk("pmessage"), .bulk("__keyspace@0__:*"), .bulk("__keyspace@0__:a"), .bulk("set"),
+                    ]))
             let remote = Entry(
                 key: Array("r".utf8), value: nil, timestamp: HLCTimestamp(physical: ReplicaBackend.start + 1),
                 origin: NodeID(high: 0xB, low: 2))
             await backend.applyRemote(remote)
-            #expect(try await subscriber.replies(2) == [
-                .array([.bulk("pmessage"), .bulk("__keyspace@0__:*"), .bulk("__keyspace@0__:r"), .bulk("del")]),
-                .array([.bulk("message"), .bulk("__keyevent@0__:del"), .bulk("r")]),
-            ])
-            #expect(try await subscriber.call("GET", "a") == .error(
-                "ERR Can't execute 'get': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"))
+            #expect(
+                try await subscriber.replies(2) == [
+                    .array([
+                        .bulk("pmessage"), .bulk("__keyspace@0__:*"), .bulk("__keyspace@0__:r"), .bulk("del"),
+                    ]),
+                    .array([.bulk("message"), .bulk("__keyevent@0__:del"), .bulk("r")]),
+                ])
+            #expect(
+                try await subscriber.call("GET", "a")
+                    == .error(
+                        "ERR Can't execute 'get': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
+                    ))
             try await subscriber.send(command: "PUNSUBSCRIBE")
             try await subscriber.send(command: "UNSUBSCRIBE")
             #expect(try await subscriber.replies(2).count == 2)
             #expect(try await writer.call("SET", "a", "2") == .ok)
             #expect(try await subscriber.call("GET", "a") == .bulk("2"))
             #expect(subscriber.unreadBytes == 0)
+            // Unsubscribed: the connection no longer listens to the backend's changes.
+            var listening = backend.subscriberCount
+            for _ in 0..<200 where listening > 0 {
+                try await Task.sleep(for: .milliseconds(10))
+                listening = backend.subscriberCount
+            }
+            #expect(listening == 0)
             await subscriber.close()
             await writer.close()
         }

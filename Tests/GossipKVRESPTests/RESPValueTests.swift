@@ -13,7 +13,8 @@ struct RESPValueTests {
         #expect(RESPValue.bulk("hé").encoded == Array("$3\r\nhé\r\n".utf8))
         #expect(RESPValue.null.encoded == Array("$-1\r\n".utf8))
         #expect(RESPValue.array(nil).encoded == Array("*-1\r\n".utf8))
-        #expect(RESPValue.array([.integer(1), .bulkString([])]).encoded == Array("*2\r\n:1\r\n$0\r\n\r\n".utf8))
+        #expect(
+            RESPValue.array([.integer(1), .bulkString([])]).encoded == Array("*2\r\n:1\r\n$0\r\n\r\n".utf8))
     }
 
     @Test("CR and LF in a status or error line become spaces, so echoed text cannot inject a reply")
@@ -24,12 +25,16 @@ struct RESPValueTests {
 
     static let valueGen: Generator<RESPValue, some SendableSequenceType> = {
         let bytes = Gen.int(in: 0...255).map { UInt8($0) }.array(of: 0...20)
-        let line = Gen.int(in: 32...126).map { UInt8($0) }.array(of: 0...20).map { String(decoding: $0, as: UTF8.self) }
+        let line = Gen.int(in: 32...126).map { UInt8($0) }.array(of: 0...20).map {
+            String(decoding: $0, as: UTF8.self)
+        }
         let leaf = Gen.oneOf(
             line.map { RESPValue.simpleString($0) }, line.map { RESPValue.error($0) },
-            Gen.int(in: Int.min...Int.max).map { RESPValue.integer(Int64($0)) }, bytes.map { RESPValue.bulkString($0) },
+            Gen.int(in: Int.min...Int.max).map { RESPValue.integer(Int64($0)) },
+            bytes.map { RESPValue.bulkString($0) },
             Gen.always(RESPValue.null), Gen.always(RESPValue.array(nil)))
-        return Gen.oneOf(leaf, leaf.array(of: 0...5).map { RESPValue.array($0) },
+        return Gen.oneOf(
+            leaf, leaf.array(of: 0...5).map { RESPValue.array($0) },
             leaf.array(of: 0...3).array(of: 0...3).map { RESPValue.array($0.map { RESPValue.array($0) }) })
     }()
 
@@ -43,13 +48,20 @@ struct RESPValueTests {
         }
     }
 
-    @Test("glob patterns follow Redis's stringmatch", arguments: [
-        ("h?llo", "hello", true), ("h?llo", "hllo", false), ("h*llo", "hllo", true), ("h*llo", "heeeello", true),
-        ("h[ae]llo", "hallo", true), ("h[ae]llo", "hillo", false), ("h[^e]llo", "hello", false), ("h[^e]llo", "hallo", true),
-        ("h[a-b]llo", "hbllo", true), ("h[b-a]llo", "hallo", true), ("h\\*llo", "h*llo", true), ("h\\*llo", "hello", false),
-        ("*", "", true), ("", "", true), ("", "a", false), ("a*", "b", false), ("*a", "ba", true), ("[abc", "a", true),
-        ("__keyspace@0__:*", "__keyspace@0__:k", true), ("*a*b*c*", "xxaxxbxxcxx", true), ("*a*b*c*", "xxaxxcxxbxx", false),
-    ])
+    @Test(
+        "glob patterns follow Redis's stringmatch",
+        arguments: [
+            ("h?llo", "hello", true), ("h?llo", "hllo", false), ("h*llo", "hllo", true),
+            ("h*llo", "heeeello", true),
+            ("h[ae]llo", "hallo", true), ("h[ae]llo", "hillo", false), ("h[^e]llo", "hello", false),
+            ("h[^e]llo", "hallo", true),
+            ("h[a-b]llo", "hbllo", true), ("h[b-a]llo", "hallo", true), ("h\\*llo", "h*llo", true),
+            ("h\\*llo", "hello", false),
+            ("*", "", true), ("", "", true), ("", "a", false), ("a*", "b", false), ("*a", "ba", true),
+            ("[abc", "a", true),
+            ("__keyspace@0__:*", "__keyspace@0__:k", true), ("*a*b*c*", "xxaxxbxxcxx", true),
+            ("*a*b*c*", "xxaxxcxxbxx", false),
+        ])
     func globs(pattern: String, text: String, expected: Bool) {
         #expect(GlobPattern(pattern).matches(Array(text.utf8)) == expected)
     }

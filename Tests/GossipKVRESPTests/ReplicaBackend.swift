@@ -12,7 +12,10 @@ actor ReplicaBackend: RESPBackend {
     private let subscribers = NIOLockedValueBox<[Int: AsyncStream<Entry>.Continuation]>([:])
     private let nextSubscriber = NIOLockedValueBox(0)
 
-    init(id: NodeID = NodeID(high: 0xA, low: 1), limits: Limits = .standard, physical: UInt64 = ReplicaBackend.start) {
+    init(
+        id: NodeID = NodeID(high: 0xA, low: 1), limits: Limits = .standard,
+        physical: UInt64 = ReplicaBackend.start
+    ) {
         self.replica = Replica(id: id, limits: limits)
         self.physical = physical
     }
@@ -21,7 +24,8 @@ actor ReplicaBackend: RESPBackend {
 
     /// A replicated entry arriving from a peer.
     func applyRemote(_ entry: Entry) {
-        if case .success(let outcome) = replica.applyRemote(entry, physical: physical), outcome != .unchanged {
+        if case .success(let outcome) = replica.applyRemote(entry, physical: physical), outcome != .unchanged
+        {
             publish(entry)
         }
     }
@@ -51,11 +55,15 @@ actor ReplicaBackend: RESPBackend {
 
     func clusterInfo() -> RESPClusterInfo {
         RESPClusterInfo(
-            nodeID: replica.id.description, nodeName: "test-node", hlc: replica.clock.last, stateHash: replica.map.stateHash,
+            nodeID: replica.id.description, nodeName: "test-node", hlc: replica.clock.last,
+            stateHash: replica.map.stateHash,
             members: [
-                RESPMember(nodeID: replica.id.description, name: "test-node", address: "127.0.0.1:7101", state: "alive", isSelf: true),
                 RESPMember(
-                    nodeID: "00000000000000bb", name: "peer", address: "127.0.0.1:7102", state: "suspect", lagEntries: 3,
+                    nodeID: replica.id.description, name: "test-node", address: "127.0.0.1:7101",
+                    state: "alive", isSelf: true),
+                RESPMember(
+                    nodeID: "00000000000000bb", name: "peer", address: "127.0.0.1:7102", state: "suspect",
+                    lagEntries: 3,
                     lagMilliseconds: 120),
             ],
             extraFields: [RESPInfoField("gossip_rounds", "7")])

@@ -12,7 +12,8 @@ struct StringCommandTests {
         #expect(await client.run(bytes: [Array("SET".utf8), key, value]) == .ok)
         #expect(await client.run(bytes: [Array("GET".utf8), key]) == .bulkString(value))
         #expect(await client.run("GET", "missing") == .null)
-        #expect(await client.run("get", "a", "b") == .error("ERR wrong number of arguments for 'get' command"))
+        #expect(
+            await client.run("get", "a", "b") == .error("ERR wrong number of arguments for 'get' command"))
     }
 
     @Test("SET NX and XX write only when the key is absent or present; GET returns the old value")
@@ -36,10 +37,18 @@ struct StringCommandTests {
         #expect(await client.run("SET", "k", "v", "EX", "1", "PX", "1") == .error("ERR syntax error"))
         #expect(await client.run("SET", "k", "v", "EX") == .error("ERR syntax error"))
         #expect(await client.run("SET", "k", "v", "BOGUS") == .error("ERR syntax error"))
-        #expect(await client.run("SET", "k", "v", "EX", "ten") == .error("ERR value is not an integer or out of range"))
-        #expect(await client.run("SET", "k", "v", "EX", "0") == .error("ERR invalid expire time in 'set' command"))
-        #expect(await client.run("SET", "k", "v", "PX", "-5") == .error("ERR invalid expire time in 'set' command"))
-        #expect(await client.run("SET", "k", "v", "EX", "9223372036854775807") == .error("ERR invalid expire time in 'set' command"))
+        #expect(
+            await client.run("SET", "k", "v", "EX", "ten")
+                == .error("ERR value is not an integer or out of range"))
+        #expect(
+            await client.run("SET", "k", "v", "EX", "0") == .error("ERR invalid expire time in 'set' command")
+        )
+        #expect(
+            await client.run("SET", "k", "v", "PX", "-5")
+                == .error("ERR invalid expire time in 'set' command"))
+        #expect(
+            await client.run("SET", "k", "v", "EX", "9223372036854775807")
+                == .error("ERR invalid expire time in 'set' command"))
         #expect(await client.run("GET", "k") == .null)
     }
 
@@ -55,7 +64,8 @@ struct StringCommandTests {
         #expect(await client.run("TTL", "px") == .integer(2))
         #expect(await client.run("PTTL", "exat") == .integer(20_000))
         #expect(await client.run("PTTL", "pxat") == .integer(2500))
-        #expect(await client.backend.entry(Array("ex".utf8))?.expiry == HLCTimestamp(physical: start + 10_000))
+        #expect(
+            await client.backend.entry(Array("ex".utf8))?.expiry == HLCTimestamp(physical: start + 10_000))
         await client.backend.advance(milliseconds: 1499)
         #expect(await client.run("GET", "px") == .b("v"))
         await client.backend.advance(milliseconds: 1)
@@ -95,7 +105,9 @@ struct StringCommandTests {
         let a = await client.backend.entry(Array("a".utf8))
         let b = await client.backend.entry(Array("b".utf8))
         #expect(a != nil && b != nil && a?.timestamp != b?.timestamp)
-        #expect(await client.run("MSET", "a", "1", "b") == .error("ERR wrong number of arguments for 'mset' command"))
+        #expect(
+            await client.run("MSET", "a", "1", "b")
+                == .error("ERR wrong number of arguments for 'mset' command"))
         #expect(await client.run("STRLEN", "a") == .integer(1))
     }
 
@@ -122,7 +134,9 @@ struct StringCommandTests {
         #expect(await client.run("INCR", "sp") == .error("ERR value is not an integer or out of range"))
         #expect(await client.run("INCRBY", "n", "x") == .error("ERR value is not an integer or out of range"))
         #expect(await client.run("INCR", "max") == .error("ERR increment or decrement would overflow"))
-        #expect(await client.run("DECRBY", "n", "-9223372036854775808") == .error("ERR increment or decrement would overflow"))
+        #expect(
+            await client.run("DECRBY", "n", "-9223372036854775808")
+                == .error("ERR increment or decrement would overflow"))
         #expect(await client.run("GET", "s") == .b("abc"))
     }
 
@@ -131,8 +145,12 @@ struct StringCommandTests {
         var limits = Limits()
         limits.maxValueBytes = 4
         var client = ExecutorHarness(backend: ReplicaBackend(limits: limits))
-        #expect(await client.run("SET", "k", "12345") == .error("ERR value is 5 bytes; the cluster's limit is 4 bytes"))
-        #expect(await client.run("MSET", "a", "1", "b", "12345")
-            == .error("ERR value is 5 bytes; the cluster's limit is 4 bytes (the first 1 pairs were written)"))
+        #expect(
+            await client.run("SET", "k", "12345")
+                == .error("ERR value is 5 bytes; the cluster's limit is 4 bytes"))
+        #expect(
+            await client.run("MSET", "a", "1", "b", "12345")
+                == .error(
+                    "ERR value is 5 bytes; the cluster's limit is 4 bytes (the first 1 pairs were written)"))
     }
 }

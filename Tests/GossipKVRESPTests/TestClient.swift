@@ -35,7 +35,9 @@ final class TestClient: Sendable {
         let collector = Collector()
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(collector) }
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(collector)
+                }
             }
             .connect(to: address).get()
         return TestClient(channel: channel, collector: collector)
@@ -45,7 +47,9 @@ final class TestClient: Sendable {
 
     func send(_ text: String) async throws { try await send(ByteBuffer(string: text)) }
 
-    func send(command words: String...) async throws { try await send(multibulk(words.map { Array($0.utf8) })) }
+    func send(command words: String...) async throws {
+        try await send(multibulk(words.map { Array($0.utf8) }))
+    }
 
     /// Waits for `count` complete replies.
     func replies(_ count: Int, timeout: Duration = .seconds(10)) async throws -> [RESPValue] {
@@ -57,7 +61,9 @@ final class TestClient: Sendable {
                 result.append(next)
                 continue
             }
-            guard ContinuousClock.now < deadline else { throw Timeout(what: "\(count) replies, got \(result)") }
+            guard ContinuousClock.now < deadline else {
+                throw Timeout(what: "\(count) replies, got \(result)")
+            }
             try await Task.sleep(for: .milliseconds(5))
         }
         return result

@@ -29,9 +29,13 @@ public struct RESPScanPage: Sendable, Equatable {
             let position = cursorPosition(of: key)
             if position >= cursor { candidates.append((position, key)) }
         }
-        candidates.sort { $0.position != $1.position ? $0.position < $1.position : $0.key.lexicographicallyPrecedes($1.key) }
+        candidates.sort {
+            $0.position != $1.position ? $0.position < $1.position : $0.key.lexicographicallyPrecedes($1.key)
+        }
         var end = Swift.min(Swift.max(count, 1), candidates.count)
-        while end < candidates.count, end > 0, candidates[end].position == candidates[end - 1].position { end += 1 }
+        while end < candidates.count, end > 0, candidates[end].position == candidates[end - 1].position {
+            end += 1
+        }
         let next = end < candidates.count ? candidates[end].position : 0
         return RESPScanPage(keys: candidates[..<end].map(\.key), nextCursor: next)
     }

@@ -46,7 +46,8 @@ public enum CommandError: Error, Hashable, Sendable, CustomStringConvertible {
         case .unsupportedProtocol:
             return "NOPROTO sorry, this protocol version is not supported"
         case let .notAllowedWhileSubscribed(command):
-            return "ERR Can't execute '\(command)': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET "
+            return
+                "ERR Can't execute '\(command)': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET "
                 + "are allowed in this context"
         case let .refused(message):
             return "ERR \(message)"

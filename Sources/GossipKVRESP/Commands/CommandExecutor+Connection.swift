@@ -54,7 +54,8 @@ extension CommandExecutor {
 
     func client(_ args: Arguments, _ session: inout ClientSession) throws(CommandError) -> CommandOutcome {
         let sub = args.option(1)
-        guard let spec = CommandTable.spec("client")?.subcommands.first(where: { $0.name == "client|" + sub }) else {
+        guard let spec = CommandTable.spec("client")?.subcommands.first(where: { $0.name == "client|" + sub })
+        else {
             throw .unknownSubcommand(subcommand: args.string(1), command: "client")
         }
         guard spec.acceptsArgumentCount(args.count) else { throw .wrongArity(command: spec.name) }

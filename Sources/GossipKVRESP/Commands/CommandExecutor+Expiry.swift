@@ -4,7 +4,8 @@ import GossipKVCore
 /// expires the key at the same HLC deadline; relative times count from this node's read time.
 extension CommandExecutor {
     /// `now` plus `milliseconds`, or `invalid expire time` when past the 48-bit HLC range.
-    static func deadline(after milliseconds: Int64, from now: HLCTimestamp, command: String) throws(CommandError)
+    static func deadline(after milliseconds: Int64, from now: HLCTimestamp, command: String)
+        throws(CommandError)
         -> HLCTimestamp
     {
         let (physical, overflow) = Int64(now.physical).addingReportingOverflow(milliseconds)
@@ -13,8 +14,12 @@ extension CommandExecutor {
     }
 
     /// A Unix time in milliseconds as an HLC deadline; negative times are the epoch (long past).
-    static func deadline(atUnixMilliseconds milliseconds: Int64, command: String) throws(CommandError) -> HLCTimestamp {
-        guard milliseconds <= Int64(HLCTimestamp.maxPhysical) else { throw .invalidExpireTime(command: command) }
+    static func deadline(atUnixMilliseconds milliseconds: Int64, command: String) throws(CommandError)
+        -> HLCTimestamp
+    {
+        guard milliseconds <= Int64(HLCTimestamp.maxPhysical) else {
+            throw .invalidExpireTime(command: command)
+        }
         return HLCTimestamp(physical: UInt64(Swift.max(milliseconds, 0)))
     }
 
@@ -37,9 +42,12 @@ extension CommandExecutor {
             }
         }
         if nx && (xx || gt || lt) {
-            throw CommandError.incompatibleOptions("NX and XX, GT or LT options at the same time are not compatible")
+            throw CommandError.incompatibleOptions(
+                "NX and XX, GT or LT options at the same time are not compatible")
         }
-        if gt && lt { throw CommandError.incompatibleOptions("GT and LT options at the same time are not compatible") }
+        if gt && lt {
+            throw CommandError.incompatibleOptions("GT and LT options at the same time are not compatible")
+        }
 
         let (milliseconds, overflow) = amount.multipliedReportingOverflow(by: unit)
         guard !overflow else { throw CommandError.invalidExpireTime(command: command) }
@@ -55,7 +63,9 @@ extension CommandExecutor {
         // No deadline counts as infinite: GT never applies to it, LT always does.
         if nx && held.expiry != nil { return CommandOutcome(.integer(0)) }
         if xx && held.expiry == nil { return CommandOutcome(.integer(0)) }
-        if gt { guard let current = held.expiry, deadline > current else { return CommandOutcome(.integer(0)) } }
+        if gt {
+            guard let current = held.expiry, deadline > current else { return CommandOutcome(.integer(0)) }
+        }
         if lt, let current = held.expiry, deadline >= current { return CommandOutcome(.integer(0)) }
 
         if deadline <= now {
@@ -90,7 +100,8 @@ extension CommandExecutor {
 
     func persist(_ key: [UInt8]) async throws -> CommandOutcome {
         let now = await backend.readTime()
-        guard let held = await backend.entry(key), let value = held.visibleValue(at: now), held.expiry != nil else {
+        guard let held = await backend.entry(key), let value = held.visibleValue(at: now), held.expiry != nil
+        else {
             return CommandOutcome(.integer(0))
         }
         _ = try await backend.put(key, value, expiry: nil)

@@ -32,7 +32,8 @@ extension CommandExecutor {
     /// while the cursor is not 0.
     func scan(_ args: Arguments) async throws -> CommandOutcome {
         let cursorText = args[1]
-        guard !cursorText.isEmpty, cursorText.count <= 20, cursorText.allSatisfy({ (0x30...0x39).contains($0) }),
+        guard !cursorText.isEmpty, cursorText.count <= 20,
+            cursorText.allSatisfy({ (0x30...0x39).contains($0) }),
             let cursor = UInt64(args.string(1))
         else { throw CommandError.invalidCursor }
         var count = 10

@@ -7,7 +7,8 @@ extension CommandExecutor {
         var replies: [RESPValue] = []
         for index in 1..<args.count {
             _ = session.subscribe(args[index], pattern: pattern)
-            replies.append(.array([.bulk(kind), .bulkString(args[index]), .integer(Int64(session.subscriptionCount))]))
+            replies.append(
+                .array([.bulk(kind), .bulkString(args[index]), .integer(Int64(session.subscriptionCount))]))
         }
         return CommandOutcome(replies)
     }
@@ -16,14 +17,16 @@ extension CommandExecutor {
     /// leave, answers once with a null channel, as Redis does.
     func unsubscribe(_ args: Arguments, _ session: inout ClientSession, pattern: Bool) -> CommandOutcome {
         let kind = pattern ? "punsubscribe" : "unsubscribe"
-        let targets = args.count > 1 ? Array(args.words.dropFirst()) : (pattern ? session.patterns : session.channels)
+        let targets =
+            args.count > 1 ? Array(args.words.dropFirst()) : (pattern ? session.patterns : session.channels)
         if targets.isEmpty {
             return CommandOutcome(.array([.bulk(kind), .null, .integer(Int64(session.subscriptionCount))]))
         }
         var replies: [RESPValue] = []
         for target in targets {
             _ = session.unsubscribe(target, pattern: pattern)
-            replies.append(.array([.bulk(kind), .bulkString(target), .integer(Int64(session.subscriptionCount))]))
+            replies.append(
+                .array([.bulk(kind), .bulkString(target), .integer(Int64(session.subscriptionCount))]))
         }
         return CommandOutcome(replies)
     }

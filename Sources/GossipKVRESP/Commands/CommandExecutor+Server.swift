@@ -31,18 +31,23 @@ extension CommandExecutor {
             lines = [
                 "# Server", "redis_version:\(Self.redisVersion)", "gossipkv_version:\(Self.serverVersion)",
                 "redis_mode:standalone", "arch_bits:\(Int.bitWidth)", "tcp_port:\(server.port)",
-                "uptime_in_seconds:\(server.uptimeSeconds)", "uptime_in_days:\(server.uptimeSeconds / 86_400)",
+                "uptime_in_seconds:\(server.uptimeSeconds)",
+                "uptime_in_days:\(server.uptimeSeconds / 86_400)",
             ]
         case "clients":
             let counters = server.snapshot
-            lines = ["# Clients", "connected_clients:\(counters.connectedClients)", "maxclients:\(server.maxClients)"]
+            lines = [
+                "# Clients", "connected_clients:\(counters.connectedClients)",
+                "maxclients:\(server.maxClients)",
+            ]
         case "stats":
             let counters = server.snapshot
             lines = [
                 "# Stats", "total_connections_received:\(counters.totalConnections)",
                 "total_commands_processed:\(counters.commandsProcessed)",
                 "rejected_connections:\(counters.rejectedConnections)",
-                "protocol_error_disconnections:\(counters.protocolErrors)", "idle_disconnections:\(counters.idleClosures)",
+                "protocol_error_disconnections:\(counters.protocolErrors)",
+                "idle_disconnections:\(counters.idleClosures)",
             ]
         case "keyspace":
             let stats = await backend.keyspaceStats()
@@ -59,20 +64,24 @@ extension CommandExecutor {
     private func clusterLines(_ cluster: RESPClusterInfo) -> [String] {
         var lines = [
             "# Cluster", "cluster_enabled:0", "node_id:\(Self.infoValue(cluster.nodeID))",
-            "node_name:\(Self.infoValue(cluster.nodeName))", "hlc:\(cluster.hlc)", "hlc_physical_ms:\(cluster.hlc.physical)",
+            "node_name:\(Self.infoValue(cluster.nodeName))", "hlc:\(cluster.hlc)",
+            "hlc_physical_ms:\(cluster.hlc.physical)",
             "state_hash:\(Self.hex(cluster.stateHash))", "members:\(cluster.members.count)",
             "members_alive:\(cluster.members.filter { $0.state == "alive" }.count)",
         ]
         for (index, member) in cluster.members.enumerated() {
             var fields = [
-                "id=\(member.nodeID)", "name=\(member.name)", "addr=\(member.address)", "state=\(member.state)",
+                "id=\(member.nodeID)", "name=\(member.name)", "addr=\(member.address)",
+                "state=\(member.state)",
                 "self=\(member.isSelf ? 1 : 0)",
             ]
             if let entries = member.lagEntries { fields.append("lag_entries=\(entries)") }
             if let milliseconds = member.lagMilliseconds { fields.append("lag_ms=\(milliseconds)") }
             lines.append("member\(index):" + fields.map(Self.infoValue).joined(separator: ","))
         }
-        for field in cluster.extraFields { lines.append("\(Self.infoValue(field.name)):\(Self.infoValue(field.value))") }
+        for field in cluster.extraFields {
+            lines.append("\(Self.infoValue(field.name)):\(Self.infoValue(field.value))")
+        }
         return lines
     }
 
@@ -90,7 +99,8 @@ extension CommandExecutor {
     /// microseconds (millisecond resolution).
     func time() async -> CommandOutcome {
         let physical = await backend.readTime().physical
-        return CommandOutcome(.bulkArray([Array(String(physical / 1000).utf8), Array(String(physical % 1000 * 1000).utf8)]))
+        return CommandOutcome(
+            .bulkArray([Array(String(physical / 1000).utf8), Array(String(physical % 1000 * 1000).utf8)]))
     }
 
     /// MEMBERS: one flat field/value array per member (RESP2 maps), this node included.
@@ -100,10 +110,13 @@ extension CommandExecutor {
             .array(
                 cluster.members.map { member in
                     var pairs: [(String, RESPValue)] = [
-                        ("id", .bulk(member.nodeID)), ("name", .bulk(member.name)), ("address", .bulk(member.address)),
+                        ("id", .bulk(member.nodeID)), ("name", .bulk(member.name)),
+                        ("address", .bulk(member.address)),
                         ("state", .bulk(member.state)), ("self", .integer(member.isSelf ? 1 : 0)),
                     ]
-                    if let entries = member.lagEntries { pairs.append(("lag_entries", .integer(Int64(entries)))) }
+                    if let entries = member.lagEntries {
+                        pairs.append(("lag_entries", .integer(Int64(entries))))
+                    }
                     if let milliseconds = member.lagMilliseconds {
                         pairs.append(("lag_ms", .integer(Int64(clamping: milliseconds))))
                     }
@@ -115,7 +128,9 @@ extension CommandExecutor {
     func command(_ args: Arguments) throws(CommandError) -> CommandOutcome {
         if args.count == 1 { return CommandOutcome(.array(CommandTable.all.map(\.info))) }
         let sub = args.option(1)
-        guard let spec = CommandTable.spec("command")?.subcommands.first(where: { $0.name == "command|" + sub }) else {
+        guard
+            let spec = CommandTable.spec("command")?.subcommands.first(where: { $0.name == "command|" + sub })
+        else {
             throw .unknownSubcommand(subcommand: args.string(1), command: "command")
         }
         guard spec.acceptsArgumentCount(args.count) else { throw .wrongArity(command: spec.name) }

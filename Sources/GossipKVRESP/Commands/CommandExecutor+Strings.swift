@@ -34,7 +34,8 @@ extension CommandExecutor {
                     index += 1
                     let amount = try args.integer(index)
                     guard amount > 0 else { throw .invalidExpireTime(command: "set") }
-                    let (milliseconds, overflow) = amount.multipliedReportingOverflow(by: option.hasPrefix("e") ? 1000 : 1)
+                    let (milliseconds, overflow) = amount.multipliedReportingOverflow(
+                        by: option.hasPrefix("e") ? 1000 : 1)
                     guard !overflow else { throw .invalidExpireTime(command: "set") }
                     expiration =
                         option.hasSuffix("at")
@@ -65,8 +66,10 @@ extension CommandExecutor {
         switch options.expiration {
         case .none: expiry = nil
         case .keep: expiry = old == nil ? nil : held?.expiry
-        case let .relative(milliseconds): expiry = try Self.deadline(after: milliseconds, from: now, command: "set")
-        case let .absolute(unixMilliseconds): expiry = try Self.deadline(atUnixMilliseconds: unixMilliseconds, command: "set")
+        case let .relative(milliseconds):
+            expiry = try Self.deadline(after: milliseconds, from: now, command: "set")
+        case let .absolute(unixMilliseconds):
+            expiry = try Self.deadline(atUnixMilliseconds: unixMilliseconds, command: "set")
         }
         if let expiry, expiry <= now {
             // Already past (an EXAT in the past): Redis deletes the key instead of storing it.

@@ -48,7 +48,9 @@ public struct CommandExecutor: Sendable {
         }
     }
 
-    private func dispatch(_ name: String, _ args: Arguments, _ session: inout ClientSession) async throws -> CommandOutcome {
+    private func dispatch(_ name: String, _ args: Arguments, _ session: inout ClientSession) async throws
+        -> CommandOutcome
+    {
         switch name {
         case "ping": return ping(args, session)
         case "echo": return CommandOutcome(.bulkString(args[1]))
@@ -68,7 +70,8 @@ public struct CommandExecutor: Sendable {
         case "strlen": return CommandOutcome(.integer(Int64(await backend.get(args[1])?.count ?? 0)))
         case "del", "unlink": return try await delete(args)
         case "exists": return await exists(args)
-        case "type": return CommandOutcome(.simpleString(await backend.get(args[1]) == nil ? "none" : "string"))
+        case "type":
+            return CommandOutcome(.simpleString(await backend.get(args[1]) == nil ? "none" : "string"))
         case "keys": return await keys(args)
         case "scan": return try await scan(args)
         case "dbsize": return CommandOutcome(.integer(Int64(await backend.keyspaceStats().keys)))

@@ -2,7 +2,8 @@
 enum CommandTable {
     static let all: [CommandSpec] = connection + strings + keyspace + expiry + server + pubsub
 
-    static let byName: [String: CommandSpec] = Dictionary(all.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+    static let byName: [String: CommandSpec] = Dictionary(
+        all.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
 
     static func spec(_ name: String) -> CommandSpec? { byName[name] }
 
@@ -12,20 +13,24 @@ enum CommandTable {
     private static let oneKey = (1, 1, 1)
 
     private static let expireCondition = ArgumentDoc(
-        "condition", "oneof", optional: true, [.pureToken("NX"), .pureToken("XX"), .pureToken("GT"), .pureToken("LT")])
+        "condition", "oneof", optional: true,
+        [.pureToken("NX"), .pureToken("XX"), .pureToken("GT"), .pureToken("LT")])
 
     static let connection: [CommandSpec] = [
         CommandSpec(
-            "ping", arity: -1, flags: ["fast", "stale"], group: "connection", summary: "Returns the server's liveliness response.",
+            "ping", arity: -1, flags: ["fast", "stale"], group: "connection",
+            summary: "Returns the server's liveliness response.",
             arguments: [ArgumentDoc("message", "string", optional: true)]),
         CommandSpec(
             "echo", arity: 2, flags: ["fast"], group: "connection", summary: "Returns the given string.",
             arguments: [ArgumentDoc("message", "string")]),
         CommandSpec(
             "select", arity: 2, flags: ["loading", "stale", "fast"], group: "connection",
-            summary: "Changes the selected database (only database 0 exists).", arguments: [ArgumentDoc("index", "integer")]),
+            summary: "Changes the selected database (only database 0 exists).",
+            arguments: [ArgumentDoc("index", "integer")]),
         CommandSpec(
-            "hello", arity: -1, flags: ["noscript", "loading", "stale", "fast", "no_auth"], group: "connection", since: "6.0.0",
+            "hello", arity: -1, flags: ["noscript", "loading", "stale", "fast", "no_auth"],
+            group: "connection", since: "6.0.0",
             summary: "Handshakes with the server (RESP2 only).",
             arguments: [
                 ArgumentDoc(
@@ -36,22 +41,29 @@ enum CommandTable {
                     ])
             ]),
         CommandSpec(
-            "quit", arity: -1, flags: ["noscript", "loading", "stale", "fast", "no_auth"], group: "connection",
+            "quit", arity: -1, flags: ["noscript", "loading", "stale", "fast", "no_auth"],
+            group: "connection",
             summary: "Closes the connection."),
         CommandSpec(
-            "client", arity: -2, flags: [], group: "connection", since: "2.4.0", summary: "A container for client connection commands.",
+            "client", arity: -2, flags: [], group: "connection", since: "2.4.0",
+            summary: "A container for client connection commands.",
             subcommands: [
                 CommandSpec(
-                    "client|id", arity: 2, flags: ["noscript", "loading", "stale"], group: "connection", since: "5.0.0",
+                    "client|id", arity: 2, flags: ["noscript", "loading", "stale"], group: "connection",
+                    since: "5.0.0",
                     summary: "Returns the unique client ID of the connection."),
                 CommandSpec(
-                    "client|setname", arity: 3, flags: ["noscript", "loading", "stale"], group: "connection", since: "2.6.9",
-                    summary: "Sets the connection name.", arguments: [ArgumentDoc("connection-name", "string")]),
+                    "client|setname", arity: 3, flags: ["noscript", "loading", "stale"], group: "connection",
+                    since: "2.6.9",
+                    summary: "Sets the connection name.",
+                    arguments: [ArgumentDoc("connection-name", "string")]),
                 CommandSpec(
-                    "client|getname", arity: 2, flags: ["noscript", "loading", "stale"], group: "connection", since: "2.6.9",
+                    "client|getname", arity: 2, flags: ["noscript", "loading", "stale"], group: "connection",
+                    since: "2.6.9",
                     summary: "Returns the name of the connection."),
                 CommandSpec(
-                    "client|setinfo", arity: 4, flags: ["noscript", "loading", "stale"], group: "connection", since: "7.2.0",
+                    "client|setinfo", arity: 4, flags: ["noscript", "loading", "stale"], group: "connection",
+                    since: "7.2.0",
                     summary: "Sets information specific to the client or connection.",
                     arguments: [
                         ArgumentDoc(
@@ -62,18 +74,21 @@ enum CommandTable {
                             ])
                     ]),
                 CommandSpec(
-                    "client|info", arity: 2, flags: ["noscript", "loading", "stale"], group: "connection", since: "6.2.0",
+                    "client|info", arity: 2, flags: ["noscript", "loading", "stale"], group: "connection",
+                    since: "6.2.0",
                     summary: "Returns information about the connection."),
             ]),
     ]
 
     static let strings: [CommandSpec] = [
         CommandSpec(
-            "get", arity: 2, flags: ro, keys: oneKey, group: "string", summary: "Returns the string value of a key.",
+            "get", arity: 2, flags: ro, keys: oneKey, group: "string",
+            summary: "Returns the string value of a key.",
             arguments: [.key()]),
         CommandSpec(
             "set", arity: -3, flags: rw, keys: oneKey, group: "string",
-            summary: "Sets the string value of a key. Conditions and GET read the local replica (last writer wins).",
+            summary:
+                "Sets the string value of a key. Conditions and GET read the local replica (last writer wins).",
             arguments: [
                 .key(), ArgumentDoc("value", "string"),
                 ArgumentDoc("condition", "oneof", optional: true, [.pureToken("NX"), .pureToken("XX")]),
@@ -97,11 +112,15 @@ enum CommandTable {
             arguments: [.key(multiple: true)]),
         CommandSpec(
             "mset", arity: -3, flags: rw, keys: (1, -1, 2), group: "string",
-            summary: "Sets the string values of multiple keys (one write, and one HLC tick, per key).", complexity: "O(N)",
-            arguments: [ArgumentDoc("data", "block", multiple: true, [.key(), ArgumentDoc("value", "string")])]),
+            summary: "Sets the string values of multiple keys (one write, and one HLC tick, per key).",
+            complexity: "O(N)",
+            arguments: [
+                ArgumentDoc("data", "block", multiple: true, [.key(), ArgumentDoc("value", "string")])
+            ]),
         CommandSpec(
             "incr", arity: 2, flags: rw + ["fast"], keys: oneKey, group: "string",
-            summary: "Increments the integer value of a key by one (a last-writer-wins read-modify-write, not a counter CRDT).",
+            summary:
+                "Increments the integer value of a key by one (a last-writer-wins read-modify-write, not a counter CRDT).",
             arguments: [.key()]),
         CommandSpec(
             "decr", arity: 2, flags: rw + ["fast"], keys: oneKey, group: "string",
@@ -109,11 +128,13 @@ enum CommandTable {
             arguments: [.key()]),
         CommandSpec(
             "incrby", arity: 3, flags: rw + ["fast"], keys: oneKey, group: "string",
-            summary: "Increments the integer value of a key by a number (last-writer-wins read-modify-write).",
+            summary:
+                "Increments the integer value of a key by a number (last-writer-wins read-modify-write).",
             arguments: [.key(), ArgumentDoc("increment", "integer")]),
         CommandSpec(
             "decrby", arity: 3, flags: rw + ["fast"], keys: oneKey, group: "string",
-            summary: "Decrements the integer value of a key by a number (last-writer-wins read-modify-write).",
+            summary:
+                "Decrements the integer value of a key by a number (last-writer-wins read-modify-write).",
             arguments: [.key(), ArgumentDoc("decrement", "integer")]),
         CommandSpec(
             "strlen", arity: 2, flags: ro, keys: oneKey, group: "string", since: "2.2.0",
@@ -122,44 +143,57 @@ enum CommandTable {
 
     static let keyspace: [CommandSpec] = [
         CommandSpec(
-            "del", arity: -2, flags: ["write"], keys: (1, -1, 1), group: "generic", summary: "Deletes one or more keys (tombstones).",
+            "del", arity: -2, flags: ["write"], keys: (1, -1, 1), group: "generic",
+            summary: "Deletes one or more keys (tombstones).",
             complexity: "O(N)", arguments: [.key(multiple: true)]),
         CommandSpec(
             "unlink", arity: -2, flags: ["write", "fast"], keys: (1, -1, 1), group: "generic", since: "4.0.0",
-            summary: "Deletes one or more keys (the same as DEL here).", complexity: "O(N)", arguments: [.key(multiple: true)]),
+            summary: "Deletes one or more keys (the same as DEL here).", complexity: "O(N)",
+            arguments: [.key(multiple: true)]),
         CommandSpec(
             "exists", arity: -2, flags: ro, keys: (1, -1, 1), group: "generic", since: "3.0.3",
-            summary: "Determines whether one or more keys exist.", complexity: "O(N)", arguments: [.key(multiple: true)]),
+            summary: "Determines whether one or more keys exist.", complexity: "O(N)",
+            arguments: [.key(multiple: true)]),
         CommandSpec(
-            "type", arity: 2, flags: ro, keys: oneKey, group: "generic", summary: "Determines the type of value stored at a key.",
+            "type", arity: 2, flags: ro, keys: oneKey, group: "generic",
+            summary: "Determines the type of value stored at a key.",
             arguments: [.key()]),
         CommandSpec(
-            "keys", arity: 2, flags: ["readonly"], group: "generic", summary: "Returns all key names that match a pattern.",
+            "keys", arity: 2, flags: ["readonly"], group: "generic",
+            summary: "Returns all key names that match a pattern.",
             complexity: "O(N)", arguments: [ArgumentDoc("pattern", "pattern")]),
         CommandSpec(
             "scan", arity: -2, flags: ["readonly"], group: "generic", since: "2.8.0",
-            summary: "Iterates over the key names in the database.", complexity: "O(1) for every call. O(N) for a complete iteration.",
+            summary: "Iterates over the key names in the database.",
+            complexity: "O(1) for every call. O(N) for a complete iteration.",
             arguments: [
-                ArgumentDoc("cursor", "integer"), ArgumentDoc("pattern", "pattern", token: "MATCH", optional: true),
+                ArgumentDoc("cursor", "integer"),
+                ArgumentDoc("pattern", "pattern", token: "MATCH", optional: true),
                 ArgumentDoc("count", "integer", token: "COUNT", optional: true),
                 ArgumentDoc("type", "string", token: "TYPE", optional: true),
             ]),
         CommandSpec(
-            "dbsize", arity: 1, flags: ro, group: "server", summary: "Returns the number of keys in the database."),
+            "dbsize", arity: 1, flags: ro, group: "server",
+            summary: "Returns the number of keys in the database."),
         CommandSpec(
             "flushdb", arity: -1, flags: ["write"], group: "server",
             summary: "Deletes every key (each becomes a replicated tombstone).", complexity: "O(N)",
-            arguments: [ArgumentDoc("flush-type", "oneof", optional: true, [.pureToken("ASYNC"), .pureToken("SYNC")])]),
+            arguments: [
+                ArgumentDoc("flush-type", "oneof", optional: true, [.pureToken("ASYNC"), .pureToken("SYNC")])
+            ]),
         CommandSpec(
             "flushall", arity: -1, flags: ["write"], group: "server",
             summary: "Deletes every key (each becomes a replicated tombstone).", complexity: "O(N)",
-            arguments: [ArgumentDoc("flush-type", "oneof", optional: true, [.pureToken("ASYNC"), .pureToken("SYNC")])]),
+            arguments: [
+                ArgumentDoc("flush-type", "oneof", optional: true, [.pureToken("ASYNC"), .pureToken("SYNC")])
+            ]),
     ]
 
     static let expiry: [CommandSpec] = [
         CommandSpec(
             "expire", arity: -3, flags: rwFast, keys: oneKey, group: "generic",
-            summary: "Sets the expiration time of a key in seconds (an HLC deadline, the same on every replica).",
+            summary:
+                "Sets the expiration time of a key in seconds (an HLC deadline, the same on every replica).",
             arguments: [.key(), ArgumentDoc("seconds", "integer"), expireCondition]),
         CommandSpec(
             "pexpire", arity: -3, flags: rwFast, keys: oneKey, group: "generic", since: "2.6.0",
@@ -174,7 +208,8 @@ enum CommandTable {
             summary: "Sets the expiration time of a key to a Unix milliseconds timestamp.",
             arguments: [.key(), ArgumentDoc("unix-time-milliseconds", "unix-time"), expireCondition]),
         CommandSpec(
-            "ttl", arity: 2, flags: ro, keys: oneKey, group: "generic", summary: "Returns the expiration time in seconds of a key.",
+            "ttl", arity: 2, flags: ro, keys: oneKey, group: "generic",
+            summary: "Returns the expiration time in seconds of a key.",
             arguments: [.key()]),
         CommandSpec(
             "pttl", arity: 2, flags: ro, keys: oneKey, group: "generic", since: "2.6.0",
@@ -184,7 +219,8 @@ enum CommandTable {
             summary: "Returns the expiration time of a key as a Unix timestamp.", arguments: [.key()]),
         CommandSpec(
             "pexpiretime", arity: 2, flags: ro, keys: oneKey, group: "generic", since: "7.0.0",
-            summary: "Returns the expiration time of a key as a Unix milliseconds timestamp.", arguments: [.key()]),
+            summary: "Returns the expiration time of a key as a Unix milliseconds timestamp.",
+            arguments: [.key()]),
         CommandSpec(
             "persist", arity: 2, flags: rwFast, keys: oneKey, group: "generic", since: "2.2.0",
             summary: "Removes the expiration time of a key.", arguments: [.key()]),
@@ -200,7 +236,8 @@ enum CommandTable {
             summary: "Returns the server's time (the physical part of its hybrid logical clock)."),
         CommandSpec(
             "members", arity: 1, flags: ["readonly", "loading", "stale"], group: "cluster", since: "0.1.0",
-            summary: "Returns the cluster's members: id, name, address, state and replication lag.", complexity: "O(N)"),
+            summary: "Returns the cluster's members: id, name, address, state and replication lag.",
+            complexity: "O(N)"),
         CommandSpec(
             "command", arity: -1, flags: ["loading", "stale"], group: "server", since: "2.8.13",
             summary: "Returns detailed information about all commands.", complexity: "O(N)",
@@ -210,7 +247,8 @@ enum CommandTable {
                     summary: "Returns a count of commands."),
                 CommandSpec(
                     "command|docs", arity: -2, flags: ["loading", "stale"], group: "server", since: "7.0.0",
-                    summary: "Returns documentary information about one, multiple or all commands.", complexity: "O(N)",
+                    summary: "Returns documentary information about one, multiple or all commands.",
+                    complexity: "O(N)",
                     arguments: [ArgumentDoc("command-name", "string", optional: true, multiple: true)]),
                 CommandSpec(
                     "command|info", arity: -2, flags: ["loading", "stale"], group: "server", since: "2.8.13",
@@ -224,20 +262,26 @@ enum CommandTable {
 
     static let pubsub: [CommandSpec] = [
         CommandSpec(
-            "subscribe", arity: -2, flags: ["pubsub", "noscript", "loading", "stale"], group: "pubsub", since: "2.0.0",
-            summary: "Listens for messages on channels (keyspace notifications: __keyspace@0__:<key>, __keyevent@0__:<event>).",
+            "subscribe", arity: -2, flags: ["pubsub", "noscript", "loading", "stale"], group: "pubsub",
+            since: "2.0.0",
+            summary:
+                "Listens for messages on channels (keyspace notifications: __keyspace@0__:<key>, __keyevent@0__:<event>).",
             complexity: "O(N)", arguments: [ArgumentDoc("channel", "string", multiple: true)]),
         CommandSpec(
-            "psubscribe", arity: -2, flags: ["pubsub", "noscript", "loading", "stale"], group: "pubsub", since: "2.0.0",
+            "psubscribe", arity: -2, flags: ["pubsub", "noscript", "loading", "stale"], group: "pubsub",
+            since: "2.0.0",
             summary: "Listens for messages on channels that match patterns.", complexity: "O(N)",
             arguments: [ArgumentDoc("pattern", "pattern", multiple: true)]),
         CommandSpec(
-            "unsubscribe", arity: -1, flags: ["pubsub", "noscript", "loading", "stale"], group: "pubsub", since: "2.0.0",
+            "unsubscribe", arity: -1, flags: ["pubsub", "noscript", "loading", "stale"], group: "pubsub",
+            since: "2.0.0",
             summary: "Stops listening to messages posted to channels.", complexity: "O(N)",
             arguments: [ArgumentDoc("channel", "string", optional: true, multiple: true)]),
         CommandSpec(
-            "punsubscribe", arity: -1, flags: ["pubsub", "noscript", "loading", "stale"], group: "pubsub", since: "2.0.0",
-            summary: "Stops listening to messages published to channels that match patterns.", complexity: "O(N)",
+            "punsubscribe", arity: -1, flags: ["pubsub", "noscript", "loading", "stale"], group: "pubsub",
+            since: "2.0.0",
+            summary: "Stops listening to messages published to channels that match patterns.",
+            complexity: "O(N)",
             arguments: [ArgumentDoc("pattern", "pattern", optional: true, multiple: true)]),
     ]
 }

@@ -48,7 +48,10 @@ public struct KeyspaceSubscriptions: Sendable {
         }
         for pattern in patterns where pattern.matches(channel) {
             result.append(
-                .array([.bulk("pmessage"), .bulkString(pattern.pattern), .bulkString(channel), .bulkString(message)]))
+                .array([
+                    .bulk("pmessage"), .bulkString(pattern.pattern), .bulkString(channel),
+                    .bulkString(message),
+                ]))
         }
     }
 }

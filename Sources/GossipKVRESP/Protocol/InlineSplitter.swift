@@ -20,7 +20,8 @@ enum InlineSplitter {
                 }
                 let byte = line[index]
                 if inDoubleQuotes {
-                    if byte == UInt8(ascii: "\\"), index + 3 < line.count, line[index + 1] == UInt8(ascii: "x"),
+                    if byte == UInt8(ascii: "\\"), index + 3 < line.count,
+                        line[index + 1] == UInt8(ascii: "x"),
                         let high = hexValue(line[index + 2]), let low = hexValue(line[index + 3])
                     {
                         current.append(high << 4 | low)
@@ -35,7 +36,9 @@ enum InlineSplitter {
                         current.append(byte)
                     }
                 } else if inSingleQuotes {
-                    if byte == UInt8(ascii: "\\"), index + 1 < line.count, line[index + 1] == UInt8(ascii: "'") {
+                    if byte == UInt8(ascii: "\\"), index + 1 < line.count,
+                        line[index + 1] == UInt8(ascii: "'")
+                    {
                         index += 1
                         current.append(UInt8(ascii: "'"))
                     } else if byte == UInt8(ascii: "'") {

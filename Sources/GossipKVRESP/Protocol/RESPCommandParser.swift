@@ -50,9 +50,12 @@ public struct RESPCommandParser: Sendable {
         while true {
             switch state {
             case .idle:
-                guard let first = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) else { return nil }
+                guard let first = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) else {
+                    return nil
+                }
                 if first == UInt8(ascii: "*") {
-                    guard let (count, lineBytes) = try readLengthLine(&buffer, invalid: .invalidArrayLength) else {
+                    guard let (count, lineBytes) = try readLengthLine(&buffer, invalid: .invalidArrayLength)
+                    else {
                         return nil
                     }
                     if count <= 0 { continue }
@@ -61,7 +64,8 @@ public struct RESPCommandParser: Sendable {
                     }
                     var arguments: [[UInt8]] = []
                     arguments.reserveCapacity(Swift.min(Int(count), 1024))
-                    state = .array(Progress(remaining: Int(count), arguments: arguments, bytes: Int64(lineBytes)))
+                    state = .array(
+                        Progress(remaining: Int(count), arguments: arguments, bytes: Int64(lineBytes)))
                 } else {
                     guard let line = try readInlineLine(&buffer) else { return nil }
                     let arguments = try InlineSplitter.split(line)
@@ -83,12 +87,17 @@ public struct RESPCommandParser: Sendable {
 
     /// Reads bulk strings into `progress` until the command is complete (true) or the buffer runs
     /// dry (false).
-    private func readArgument(_ buffer: inout ByteBuffer, _ progress: inout Progress) throws(RESPError) -> Bool {
+    private func readArgument(_ buffer: inout ByteBuffer, _ progress: inout Progress) throws(RESPError)
+        -> Bool
+    {
         while progress.remaining > 0 {
             if progress.bulkLength == nil {
-                guard let first = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) else { return false }
+                guard let first = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) else {
+                    return false
+                }
                 guard first == UInt8(ascii: "$") else { throw .expectedBulk(got: first) }
-                guard let (length, lineBytes) = try readLengthLine(&buffer, invalid: .invalidBulkLength) else {
+                guard let (length, lineBytes) = try readLengthLine(&buffer, invalid: .invalidBulkLength)
+                else {
                     return false
                 }
                 guard length >= 0 else { throw .invalidBulkLength }
@@ -127,7 +136,8 @@ public struct RESPCommandParser: Sendable {
             return nil
         }
         // The line is prefix, digits, CR, LF.
-        guard newline >= 2, buffer.getInteger(at: buffer.readerIndex + newline - 1, as: UInt8.self) == 0x0D else {
+        guard newline >= 2, buffer.getInteger(at: buffer.readerIndex + newline - 1, as: UInt8.self) == 0x0D
+        else {
             throw .missingCRLF
         }
         guard let digits = buffer.getBytes(at: buffer.readerIndex + 1, length: newline - 2),

@@ -11,7 +11,9 @@ public struct RESPDecoder: ByteToMessageDecoder, Sendable {
 
     public init(limits: RESPLimits = .standard) { self.parser = RESPCommandParser(limits: limits) }
 
-    public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+    public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws
+        -> DecodingState
+    {
         guard let command = try parser.next(from: &buffer) else { return .needMoreData }
         context.fireChannelRead(Self.wrapInboundOut(command))
         return .continue

@@ -65,7 +65,8 @@ struct ClientConnection: Sendable {
                 try? await channel.writeAndFlush(buffer)
                 return false
             }
-            if changesSubscriptions || buffer.readableBytes >= Self.flushThreshold || index == batch.count - 1 {
+            if changesSubscriptions || buffer.readableBytes >= Self.flushThreshold || index == batch.count - 1
+            {
                 await write(buffer)
                 buffer = channel.allocator.buffer(capacity: 256)
             }

@@ -65,7 +65,8 @@ final class RESPConnectionHandler: ChannelDuplexHandler {
         let address = context.channel.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? ""
         let session = ClientSession(id: executor.server.makeClientID(), address: address)
         let connection = ClientConnection(
-            channel: context.channel, executor: executor, handler: NIOLoopBound(self, eventLoop: context.eventLoop),
+            channel: context.channel, executor: executor,
+            handler: NIOLoopBound(self, eventLoop: context.eventLoop),
             logger: logger)
         Task { await connection.run(events, session: session) }
     }
@@ -100,8 +101,10 @@ final class RESPConnectionHandler: ChannelDuplexHandler {
             guard !finished else { return }
             logger.debug(
                 "closing a client for a protocol error",
-                metadata: ["resp.client": "\(context.channel.remoteAddress.map { "\($0)" } ?? "?")",
-                    "resp.error": "\(protocolError)"])
+                metadata: [
+                    "resp.client": "\(context.channel.remoteAddress.map { "\($0)" } ?? "?")",
+                    "resp.error": "\(protocolError)",
+                ])
             executor.server.update { $0.protocolErrors += 1 }
             dispatchBatch()
             finished = true

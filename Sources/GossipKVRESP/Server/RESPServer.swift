@@ -13,7 +13,8 @@ public enum RESPServerError: Error, Equatable, Sendable, CustomStringConvertible
         case .alreadyStarted:
             return "the RESP server is already running"
         case let .bindFailed(host, port, reason):
-            return "cannot listen for Redis clients on \(host):\(port): \(reason); choose another --resp-port or --resp-bind"
+            return
+                "cannot listen for Redis clients on \(host):\(port): \(reason); choose another --resp-port or --resp-bind"
         }
     }
 }
@@ -67,12 +68,14 @@ public final class RESPServer: Sendable {
         do {
             channel = try await bootstrap.bind(host: configuration.host, port: configuration.port).get()
         } catch {
-            throw RESPServerError.bindFailed(host: configuration.host, port: configuration.port, reason: "\(error)")
+            throw RESPServerError.bindFailed(
+                host: configuration.host, port: configuration.port, reason: "\(error)")
         }
         listener.withLockedValue { $0 = channel }
         guard let address = channel.localAddress else {
             try? await channel.close()
-            throw RESPServerError.bindFailed(host: configuration.host, port: configuration.port, reason: "no local address")
+            throw RESPServerError.bindFailed(
+                host: configuration.host, port: configuration.port, reason: "no local address")
         }
         state.port = address.port ?? configuration.port
         logger.info("listening for Redis clients", metadata: ["resp.address": "\(address)"])

@@ -22,9 +22,10 @@ public struct RESPServerConfiguration: Sendable {
 
     public init() {}
 
-    public init(host: String = "127.0.0.1", port: Int, limits: RESPLimits = .standard, maxClients: Int = 10_000,
-        idleTimeout: TimeAmount? = nil)
-    {
+    public init(
+        host: String = "127.0.0.1", port: Int, limits: RESPLimits = .standard, maxClients: Int = 10_000,
+        idleTimeout: TimeAmount? = nil
+    ) {
         self.host = host
         self.port = port
         self.limits = limits

@@ -71,7 +71,9 @@ public struct GlobPattern: Sendable, Hashable {
             if pattern[p] == UInt8(ascii: "\\"), p + 1 < pattern.count {
                 if pattern[p + 1] == byte { matched = true }
                 p += 2
-            } else if p + 2 < pattern.count, pattern[p + 1] == UInt8(ascii: "-"), pattern[p + 2] != UInt8(ascii: "]") {
+            } else if p + 2 < pattern.count, pattern[p + 1] == UInt8(ascii: "-"),
+                pattern[p + 2] != UInt8(ascii: "]")
+            {
                 let low = Swift.min(pattern[p], pattern[p + 2])
                 let high = Swift.max(pattern[p], pattern[p + 2])
                 if (low...high).contains(byte) { matched = true }

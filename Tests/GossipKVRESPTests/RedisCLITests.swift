@@ -1,0 +1,90 @@
+import Foundation
+import GossipKVRESP
+import NIOCore
+import Testing
+
+/// Where `redis-cli` is, if installed (`apt-get install -y redis-tools`).
+let redisCLI: String? = ["/usr/bin/redis-cli", "/usr/local/bin/redis-cli"].first {
+    FileManager.default.isExecutableFile(atPath: $0)
+}
+
+/// What redis-cli printed (trimmed) and its exit status.
+struct CLIResult: Equatable, CustomStringConvertible {
+    var output: String
+    var status: Int32 = 0
+
+    var description: String { "\(status): \(output)" }
+}
+
+/// Runs redis-cli with `arguments`.
+func runRedisCLI(_ arguments: [String], input: String? = nil) async throws -> CLIResult {
+    guard let redisCLI else { return CLIResult(output: "", status: -1) }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: redisCLI)
+    process.arguments = arguments
+    let output = Pipe()
+    let stdin = Pipe()
+    process.standardOutput = output
+    process.standardError = output
+    process.standardInput = stdin
+    try process.run()
+    if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
+    try stdin.fileHandleForWriting.close()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return CLIResult(
+        output: String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines),
+        status: process.terminationStatus)
+}
+
+@Suite(
+    "redis-cli against the server", .serialized,
+    .enabled(
+        if: redisCLI != nil,
+        "redis-cli is not installed (apt-get install -y redis-tools); skipping the interop checks"))
+struct RedisCLITests {
+    // Without a terminal, redis-cli prints bare values: no "(integer)", "(nil)" or "(error)".
+    @Test("redis-cli SET and GET")
+    func setGet() async throws {
+        try await withServer { (_, address, _) async throws in
+            let port = String(address.port ?? 0)
+            #expect(try await runRedisCLI(["-p", port, "SET", "a", "5"]) == CLIResult(output: "OK"))
+            #expect(try await runRedisCLI(["-p", port, "GET", "a"]) == CLIResult(output: "5"))
+            #expect(try await runRedisCLI(["-p", port, "INCR", "a"]) == CLIResult(output: "6"))
+            #expect(try await runRedisCLI(["-p", port, "GET", "missing"]) == CLIResult(output: ""))
+        }
+    }
+
+    @Test("redis-cli shows errors, arrays, and pipes commands from standard input")
+    func repliesAndPipe() async throws {
+        try await withServer { (_, address, _) async throws in
+            let port = String(address.port ?? 0)
+            #expect(
+                try await runRedisCLI(["-p", port, "GET"]).output
+                    == "ERR wrong number of arguments for 'get' command")
+            #expect(
+                try await runRedisCLI(["-p", port, "BOGUS", "x"]).output
+                    == "ERR unknown command 'BOGUS', with args beginning with: 'x'")
+            let piped = try await runRedisCLI(
+                ["-p", port], input: "SET k1 v1\nMSET k2 v2 k3 v3\nKEYS k*\nDBSIZE\n")
+            #expect(piped.output.split(separator: "\n") == ["OK", "OK", "k1", "k2", "k3", "3"])
+            let members = try await runRedisCLI(["-p", port, "MEMBERS"])
+            #expect(members.status == 0 && members.output.contains("test-node"))
+            let info = try await runRedisCLI(["-p", port, "INFO", "cluster"])
+            #expect(info.output.contains("members:2"))
+        }
+    }
+
+    @Test("redis-cli --scan iterates every key through SCAN cursors")
+    func scan() async throws {
+        try await withServer { (_, address, backend) async throws in
+            for index in 0..<250 { _ = try await backend.put(Array("key:\(index)".utf8), [1], expiry: nil) }
+            let scanned = try await runRedisCLI([
+                "-p", String(address.port ?? 0), "--scan", "--pattern", "key:*",
+            ])
+            #expect(
+                Set(scanned.output.split(separator: "\n").map(String.init))
+                    == Set((0..<250).map { "key:\($0)" }))
+        }
+    }
+}
