@@ -184,7 +184,9 @@ public actor Node: Service {
             "node \(configuration.identity.nodeID) listening for gossip on \(configuration.bindHost):\(boundPort)",
             metadata: ["gossip.advertised": "\(advertisedAddress)"])
         respBackend.attach(self)
-        metricsServer?.attach { [weak self] in await self?.health() ?? .stopping }
+        metricsServer?.attach(
+            health: { [weak self] in await self?.health() ?? .stopping },
+            beforeScrape: { [weak self] in await self?.recordGauges() })
     }
 
     // MARK: The client API

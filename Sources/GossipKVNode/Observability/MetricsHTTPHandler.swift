@@ -3,19 +3,27 @@ import NIOCore
 import NIOHTTP1
 import Prometheus
 
-/// What the endpoint serves, shared by every connection: the registry and the health source
-/// (attached once the node exists).
+/// What the endpoint serves, shared by every connection: the registry, the health source and
+/// the hook that brings gauges up to date before a scrape (attached once the node exists).
 final class MetricsEndpoints: Sendable {
+    typealias Hooks = (health: @Sendable () async -> NodeHealth, beforeScrape: @Sendable () async -> Void)
+
     let registry: PrometheusCollectorRegistry
-    private let source = NIOLockedValueBox<(@Sendable () async -> NodeHealth)?>(nil)
+    private let hooks = NIOLockedValueBox<Hooks?>(nil)
 
     init(registry: PrometheusCollectorRegistry) { self.registry = registry }
 
-    func attach(_ health: @escaping @Sendable () async -> NodeHealth) { source.withLockedValue { $0 = health } }
+    func attach(_ hooks: Hooks) { self.hooks.withLockedValue { $0 = hooks } }
 
     func health() async -> NodeHealth {
-        guard let health = source.withLockedValue({ $0 }) else { return .starting }
-        return await health()
+        guard let hooks = hooks.withLockedValue({ $0 }) else { return .starting }
+        return await hooks.health()
+    }
+
+    /// The exposition text, after the gauges were brought up to date.
+    func exposition() async -> [UInt8] {
+        if let hooks = hooks.withLockedValue({ $0 }) { await hooks.beforeScrape() }
+        return registry.emitToBuffer()
     }
 }
 
@@ -73,11 +81,16 @@ final class MetricsHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
         switch path {
         case "/metrics":
-            var buffer = context.channel.allocator.buffer(capacity: 4_096)
-            buffer.writeBytes(endpoints.registry.emitToBuffer())
-            respond(
-                context: context, keepAlive: keepAlive, isHead: isHead, status: .ok, body: buffer,
-                contentType: "text/plain; version=0.0.4; charset=utf-8")
+            let endpoints = endpoints
+            context.eventLoop.makeFutureWithTask { await endpoints.exposition() }
+                .assumeIsolated()
+                .whenSuccess { bytes in
+                    var buffer = context.channel.allocator.buffer(capacity: bytes.count)
+                    buffer.writeBytes(bytes)
+                    self.respond(
+                        context: context, keepAlive: keepAlive, isHead: isHead, status: .ok, body: buffer,
+                        contentType: "text/plain; version=0.0.4; charset=utf-8")
+                }
         case "/health", "/ready":
             let endpoints = endpoints
             let wantsReady = path == "/ready"

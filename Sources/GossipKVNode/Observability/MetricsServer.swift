@@ -71,9 +71,13 @@ public final class MetricsServer: Sendable {
     /// The address the server listens on, once started.
     public var localAddress: SocketAddress? { listener.withLockedValue { $0?.localAddress } }
 
-    /// Makes `/health` and `/ready` ask `source` (called on every probe; keep it cheap).
-    public func attach(health source: @escaping @Sendable () async -> NodeHealth) {
-        endpoints.attach(source)
+    /// Makes `/health` and `/ready` ask `health`, and `/metrics` call `beforeScrape` first (to
+    /// record gauges that are cheaper to compute on demand than to keep current). Both run on
+    /// every request: keep them cheap.
+    public func attach(
+        health: @escaping @Sendable () async -> NodeHealth, beforeScrape: @escaping @Sendable () async -> Void = {}
+    ) {
+        endpoints.attach((health: health, beforeScrape: beforeScrape))
     }
 
     /// Binds and starts serving; returns the bound address (the real port when 0 was asked).
