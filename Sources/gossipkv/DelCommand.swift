@@ -7,7 +7,7 @@ struct DelCommand: ParsableCommand {
 
     @OptionGroup var options: NodeAddressOptions
 
-    @Argument(help: "One or more keys.")
+    @Argument(help: ArgumentHelp("One or more keys.", valueName: "key"))
     var keys: [String]
 
     func validate() throws {

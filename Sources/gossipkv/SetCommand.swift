@@ -4,7 +4,8 @@ import ArgumentParser
 struct SetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "set", abstract: "Set a key to a value (replicated to every node by gossip).",
-        discussion: "Returns once the node applied the write locally. With --ex the key expires after SECONDS.")
+        discussion: "Returns once the node applied the write locally. With --ex the key expires after SECONDS. "
+            + "Put -- before a value that starts with a dash: gossipkv set k -- -5")
 
     @OptionGroup var options: NodeAddressOptions
 

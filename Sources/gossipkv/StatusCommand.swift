@@ -41,7 +41,7 @@ struct StatusCommand: ParsableCommand {
             "node:        \(info.nodeName) (\(info.nodeID))",
             "keys:        \(info.liveKeys)" + (info.entries.map { " (\($0) entries with tombstones and expired)" } ?? ""),
             "state hash:  \(info.stateHash)",
-            "hlc:         \(info.hlc)" + (info.hlcPhysicalMilliseconds.map { "  (\(Self.format(milliseconds: $0)))" } ?? ""),
+            "hlc:         \(info.hlc)" + Self.clockNote(info.hlcPhysicalMilliseconds),
             "members:     \(info.members.count) (\(info.members.filter { $0.state == "alive" }.count) alive)",
         ]
         let peers = info.members.filter { !$0.isSelf }
@@ -51,6 +51,13 @@ struct StatusCommand: ParsableCommand {
             lines += ["", table.render()]
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// The HLC's wall-clock part as a date; a clock that never ticked (no write or message yet)
+    /// says so rather than showing 1970.
+    static func clockNote(_ milliseconds: Int?) -> String {
+        guard let milliseconds else { return "" }
+        return milliseconds == 0 ? "  (no write or message yet)" : "  (\(format(milliseconds: milliseconds)))"
     }
 
     static func format(milliseconds: Int) -> String {
