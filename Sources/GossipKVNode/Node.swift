@@ -30,6 +30,11 @@ public actor Node: Service {
     /// The Redis-protocol port (bound), or nil when the node serves no RESP clients.
     public nonisolated let respPort: Int?
     let respServer: RESPServer?
+    /// The metrics endpoint's port (bound), or nil when it is off.
+    public nonisolated let metricsPort: Int?
+    let metricsServer: MetricsServer?
+    /// When `run()` began serving; nil before (for `/ready`).
+    var servingSince: UInt64?
 
     var engine: GossipEngine
     var membership: Membership
@@ -72,7 +77,7 @@ public actor Node: Service {
         self.configuration = configuration
         self.name = configuration.name
         self.id = configuration.identity.nodeID
-        self.metrics = NodeMetrics(nodeName: configuration.name)
+        self.metrics = NodeMetrics(nodeName: configuration.name, factory: configuration.metricsFactory)
         let group = eventLoopGroup ?? MultiThreadedEventLoopGroup.singleton
         self.eventLoopGroup = group
         let limits = configuration.gossip.limits
@@ -117,6 +122,21 @@ public actor Node: Service {
         } else {
             self.respServer = nil
             self.respPort = nil
+        }
+        if let metricsConfiguration = configuration.metricsServer {
+            let server = MetricsServer(configuration: metricsConfiguration, group: group, logger: logger)
+            do {
+                self.metricsPort = try await server.start().port
+            } catch {
+                await respServer?.stop()
+                await multicastSocket?.close()
+                await transport.close()
+                throw error
+            }
+            self.metricsServer = server
+        } else {
+            self.metricsServer = nil
+            self.metricsPort = nil
         }
         let seeds: [SocketAddress] = configuration.seeds.compactMap { seed in
             let parsed = try? HostPort(parsing: seed, defaultPort: 7377).socketAddress()
@@ -164,6 +184,9 @@ public actor Node: Service {
             "node \(configuration.identity.nodeID) listening for gossip on \(configuration.bindHost):\(boundPort)",
             metadata: ["gossip.advertised": "\(advertisedAddress)"])
         respBackend.attach(self)
+        metricsServer?.attach(
+            health: { [weak self] in await self?.health() ?? .stopping },
+            beforeScrape: { [weak self] in await self?.recordGauges() })
     }
 
     // MARK: The client API
@@ -222,6 +245,7 @@ public actor Node: Service {
         let entry = try engine.write(key, value: value, expiry: expiry, now: now)
         feed.publish(Change(entry: entry, source: .local))
         metrics.keys.record(engine.replica.map.count)
+        metrics.localWrites.increment()
         refreshTimer()
         return entry
     }
@@ -231,6 +255,7 @@ public actor Node: Service {
     /// Serves until the task is cancelled or a graceful shutdown is requested (SIGINT/SIGTERM in
     /// a `ServiceGroup`): then announces the leave, lets it go out, and closes the sockets.
     public func run() async throws {
+        servingSince = WallClock.nowMilliseconds()
         startDiscovery()
         refreshTimer()
         let inbound = transport.inbound
@@ -260,6 +285,7 @@ public actor Node: Service {
         guard !socketsClosed else { return }
         socketsClosed = true
         await respServer?.stop()
+        await metricsServer?.stop()
         tickTask?.cancel()
         tickTask = nil
         feed.finish()

@@ -1,5 +1,6 @@
 import GossipKVCore
 import GossipKVRESP
+import Metrics
 
 /// Everything a node needs to start. Defaults are DESIGN's constants; the CLI fills this from
 /// flags, environment variables and a config file.
@@ -23,6 +24,13 @@ public struct NodeConfiguration: Sendable {
     public var seeds: [String] = []
     /// Multicast discovery; nil turns it off (`--no-multicast`).
     public var multicast: MulticastConfiguration? = MulticastConfiguration()
+    /// The HTTP endpoint for `/metrics`, `/health` and `/ready`; nil (the default for an
+    /// embedded node, whose host server usually has its own) serves none. `gossipkv node` turns
+    /// it on at 127.0.0.1:7380.
+    public var metricsServer: MetricsServerConfiguration?
+    /// Where the node's metrics go; nil uses the process-wide `MetricsSystem` factory. The CLI
+    /// bootstraps `MetricsSystem` with a `PrometheusMetricsFactory` over the endpoint's registry.
+    public var metricsFactory: (any MetricsFactory)?
     public var maxClockOffsetMilliseconds: UInt64 = 500
     public var gossip = GossipConfig()
     public var membership = MembershipConfig()

@@ -10,7 +10,7 @@ import GossipKVNode
 struct ClusterCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cluster",
-        abstract: "Run a local N-node cluster on 127.0.0.1 (RESP ports 7001.., gossip 7101..).",
+        abstract: "Run a local N-node cluster on 127.0.0.1 (RESP ports 7001.., gossip 7101.., metrics 7201..).",
         discussion: """
             Try: redis-cli -p 7001 SET a 5 && redis-cli -p 7003 GET a
             Keys and data live under --dir (default: a new temporary directory, printed at start).
@@ -28,12 +28,17 @@ struct ClusterCommand: ParsableCommand {
     @Option(name: .customLong("gossip-base"), help: "Gossip port of the first node.")
     var gossipBase: Int = 7101
 
+    @Option(name: .customLong("metrics-base"), help: "Metrics (HTTP /metrics, /health, /ready) port of the first node; 0 turns metrics off.")
+    var metricsBase: Int = 7201
+
     @Option(name: .customLong("log-level"), help: "Log level of the nodes (default info).")
     var logLevel: String = "info"
 
     func validate() throws {
         guard (1...99).contains(nodes) else { throw ValidationError("--nodes must be between 1 and 99") }
-        guard respBase > 0, gossipBase > 0, respBase + nodes <= 65_535, gossipBase + nodes <= 65_535 else {
+        guard respBase > 0, gossipBase > 0, metricsBase >= 0, respBase + nodes <= 65_535, gossipBase + nodes <= 65_535,
+            metricsBase + nodes <= 65_535
+        else {
             throw ValidationError("port bases must leave room for \(nodes) ports below 65535")
         }
     }
@@ -61,7 +66,10 @@ struct ClusterCommand: ParsableCommand {
         let output = PrefixedOutput()
         output.line(from: "cluster", "cluster \(cluster.clusterID) in \(directory)")
         for (offset, name) in names.enumerated() {
-            output.line(from: "cluster", "\(name): redis-cli -p \(respBase + offset)   gossip 127.0.0.1:\(gossipBase + offset)")
+            let metrics = metricsBase == 0 ? "" : "   metrics http://127.0.0.1:\(metricsBase + offset)/metrics"
+            output.line(
+                from: "cluster",
+                "\(name): redis-cli -p \(respBase + offset)   gossip 127.0.0.1:\(gossipBase + offset)\(metrics)")
         }
 
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
@@ -84,7 +92,8 @@ struct ClusterCommand: ParsableCommand {
             process.executableURL = executable
             process.arguments = [
                 "node", "--name", name, "--bind", "127.0.0.1", "--gossip-port", "\(gossipBase + offset)",
-                "--resp-port", "\(respBase + offset)", "--no-multicast", "--cluster-dir", "\(directory)/\(name)",
+                "--resp-port", "\(respBase + offset)", "--metrics-port", "\(metricsBase == 0 ? 0 : metricsBase + offset)",
+                "--no-multicast", "--cluster-dir", "\(directory)/\(name)",
                 "--data-dir", "\(directory)/\(name)", "--log-level", logLevel,
             ] + seeds
             let pipe = Pipe()

@@ -6,8 +6,12 @@ struct GossipKVCommand: AsyncParsableCommand {
         commandName: "gossipkv",
         abstract: "A replicated key-value store for a LAN: zero configuration, writes that never wait.",
         discussion: """
-            Start a node with `gossipkv node` (it joins the open LAN cluster 'default'), or close the
-            cluster with `--cluster-secret WORDS` on every node, or with key files from `gossipkv init`.
+            Start a node with `gossipkv node` (it joins the open LAN cluster 'default'), or close the \
+            cluster with `--cluster-secret WORDS` on every node, or with key files from `gossipkv init`. \
+            Talk to a node with get, set, del, keys, members and status (--node HOST:PORT, its RESP port).
             """,
-        subcommands: [NodeCommand.self, ClusterCommand.self, InitCommand.self, CertCommand.self])
+        subcommands: [
+            NodeCommand.self, ClusterCommand.self, GetCommand.self, SetCommand.self, DelCommand.self, KeysCommand.self,
+            MembersCommand.self, StatusCommand.self, InitCommand.self, CertCommand.self,
+        ])
 }

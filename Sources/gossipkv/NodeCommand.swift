@@ -5,15 +5,27 @@ import GossipKVCrypto
 import GossipKVNode
 import GossipKVRESP
 import Logging
+import Metrics
+import Prometheus
 import ServiceLifecycle
 
 /// `gossipkv node`: runs one node until SIGINT/SIGTERM, then leaves the cluster cleanly.
-/// Every option can also come from a `GOSSIPKV_` environment variable (`--gossip-port` from
-/// `GOSSIPKV_GOSSIP_PORT`); a flag wins over the environment.
+/// Every setting comes from, highest first: a flag, a `GOSSIPKV_` environment variable
+/// (`--gossip-port` from `GOSSIPKV_GOSSIP_PORT`), the `--config` file (key `gossip-port`), the
+/// default. `NodeSettings.merged` is that rule; `NodeSettings.apply` turns the result into a
+/// `NodeConfiguration`.
 struct NodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "node",
-        abstract: "Run one node (with no options: join the open LAN cluster 'default' by multicast).")
+        abstract: "Run one node (with no options: join the open LAN cluster 'default' by multicast).",
+        discussion: """
+            Settings come from flags, then GOSSIPKV_* environment variables (GOSSIPKV_GOSSIP_PORT), \
+            then --config FILE (YAML, keys named like the flags; see config/lan-node.yaml), then the defaults. \
+            Metrics and probes: http://127.0.0.1:7380/metrics, /health, /ready.
+            """)
+
+    @Option(help: "YAML file of settings, keys named like the flags (see config/lan-node.yaml); env GOSSIPKV_CONFIG.")
+    var config: String?
 
     @Option(help: "Node name shown to other nodes (default: the host name).")
     var name: String?
@@ -32,6 +44,12 @@ struct NodeCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("resp-bind"), help: "Address the Redis-protocol server binds (default 127.0.0.1).")
     var respBind: String?
+
+    @Option(name: .customLong("metrics-port"), help: "HTTP port for /metrics, /health and /ready (default 7380; 0 turns it off).")
+    var metricsPort: Int?
+
+    @Option(name: .customLong("metrics-bind"), help: "Address the metrics endpoint binds (default 127.0.0.1).")
+    var metricsBind: String?
 
     @Option(name: .customLong("data-dir"), help: "Directory for this node's key (and, later, its data).")
     var dataDir: String?
@@ -58,58 +76,82 @@ struct NodeCommand: AsyncParsableCommand {
     var multicastPort: Int?
 
     @Option(name: .customLong("multicast-ttl"), help: "Multicast TTL (default 1: the local link only).")
-    var multicastTTL: UInt8?
+    var multicastTTL: Int?
 
-    @Flag(name: .customLong("no-multicast"), help: "Do not use multicast; rely on --join seeds.")
-    var noMulticast = false
+    @Flag(inversion: .prefixedNo, help: "Find nodes by multicast (the default); --no-multicast relies on --join seeds.")
+    var multicast: Bool?
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default info).")
     var logLevel: String?
 
     func validate() throws {
-        let environment = Environment()
-        if (clusterSecret ?? environment["CLUSTER_SECRET"]) != nil && (clusterDir ?? environment["CLUSTER_DIR"]) != nil {
-            throw ValidationError("use either --cluster-secret or --cluster-dir, not both")
+        do {
+            try flagSettings().checkConsistency()
+        } catch {
+            throw ValidationError(error.description)
         }
-        if multicastInterface != nil && noMulticast {
-            throw ValidationError("--multicast-interface and --no-multicast contradict each other; pick one")
+    }
+
+    /// The settings given as flags (absent when not given), checked like any other source.
+    func flagSettings() throws(SettingsError) -> NodeSettings {
+        var flags = NodeSettings()
+        try flags.setFlag(.name, name)
+        try flags.setFlag(.bind, bind)
+        try flags.setFlag(.advertise, advertise)
+        try flags.setFlag(.gossipPort, gossipPort.map(String.init))
+        try flags.setFlag(.respPort, respPort.map(String.init))
+        try flags.setFlag(.respBind, respBind)
+        try flags.setFlag(.metricsPort, metricsPort.map(String.init))
+        try flags.setFlag(.metricsBind, metricsBind)
+        try flags.setFlag(.dataDir, dataDir)
+        if !join.isEmpty {
+            guard let seeds = SettingKey.join.parseSeeds(join) else {
+                throw .invalidFlag(.join, given: join.joined(separator: " "))
+            }
+            flags.set(.join, seeds, from: "--join")
         }
-        for seed in join { _ = try HostPort(parsing: seed, defaultPort: 7377) }
+        try flags.setFlag(.clusterSecret, clusterSecret)
+        try flags.setFlag(.clusterName, clusterName)
+        try flags.setFlag(.clusterDir, clusterDir)
+        try flags.setFlag(.multicastInterface, multicastInterface)
+        try flags.setFlag(.multicastGroup, multicastGroup)
+        try flags.setFlag(.multicastPort, multicastPort.map(String.init))
+        try flags.setFlag(.multicastTTL, multicastTTL.map(String.init))
+        if let multicast { flags.set(.multicast, .flag(multicast), from: multicast ? "--multicast" : "--no-multicast") }
+        try flags.setFlag(.logLevel, logLevel)
+        return flags
+    }
+
+    /// Flags over the environment over the config file (`--config`, else `GOSSIPKV_CONFIG`).
+    func settings(environment: [String: String]) throws(SettingsError) -> NodeSettings {
+        let flags = try flagSettings()
+        let fromEnvironment = try NodeSettings.environment(environment)
+        let configPath = config ?? environment["GOSSIPKV_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
+        let file = try configPath.map { path throws(SettingsError) in try ConfigFile.load(path: path) } ?? NodeSettings()
+        return try NodeSettings.merged(flags: flags, environment: fromEnvironment, file: file)
     }
 
     func run() async throws {
-        let environment = Environment()
-        let level = Logger.Level(rawValue: logLevel ?? environment["LOG_LEVEL"] ?? "info") ?? .info
+        let settings = try settings(environment: ProcessInfo.processInfo.environment)
+        let level = settings.string(.logLevel).flatMap(Logger.Level.init(rawValue:)) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }
+        // Once per process, here and not in the library: an embedding server owns its metrics.
+        let registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        // A push carries a handful of entries, not thousands (the default buckets).
+        factory.valueHistogramBuckets["gossipkv_push_fanout"] = [1, 2, 4, 8, 16, 32, 64, 128]
+        MetricsSystem.bootstrap(factory)
         let logger = Logger(label: "gossipkv")
-        let nodeName = name ?? environment["NAME"] ?? ProcessInfo.processInfo.hostName
+        let nodeName = settings.string(.name) ?? ProcessInfo.processInfo.hostName
         let now = UInt64(Date().timeIntervalSince1970 * 1_000)
-        let identity = try makeIdentity(name: nodeName, environment: environment, now: now, logger: logger)
+        let identity = try makeIdentity(name: nodeName, settings: settings, now: now, logger: logger)
 
         var configuration = NodeConfiguration(name: nodeName, identity: identity)
-        if let bind = bind ?? environment["BIND"] { configuration.bindHost = bind }
-        configuration.advertisedHost = advertise ?? environment["ADVERTISE"]
-        if let port = gossipPort ?? environment["GOSSIP_PORT"].flatMap(Int.init) { configuration.gossipPort = port }
-        var resp = RESPServerConfiguration()
-        if let port = respPort ?? environment["RESP_PORT"].flatMap(Int.init) { resp.port = port }
-        if let host = respBind ?? environment["RESP_BIND"] { resp.host = host }
-        configuration.resp = resp
-        configuration.seeds = join.isEmpty ? (environment["JOIN"]?.split(separator: ",").map(String.init) ?? []) : join
-        if noMulticast || environment["NO_MULTICAST"] != nil {
-            configuration.multicast = nil
-        } else {
-            var multicast = MulticastConfiguration()
-            multicast.interface = multicastInterface ?? environment["MULTICAST_INTERFACE"]
-            if let group = multicastGroup ?? environment["MULTICAST_GROUP"] { multicast.group = group }
-            if let port = multicastPort ?? environment["MULTICAST_PORT"].flatMap(Int.init) { multicast.port = port }
-            if let ttl = multicastTTL ?? environment["MULTICAST_TTL"].flatMap(UInt8.init) { multicast.ttl = ttl }
-            configuration.multicast = multicast
-        }
-
+        settings.apply(to: &configuration, registry: registry)
         let node = try await Node(configuration, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
@@ -118,15 +160,15 @@ struct NodeCommand: AsyncParsableCommand {
     }
 
     /// Key files, a passphrase, or (with neither) the open cluster with this node's own key.
-    private func makeIdentity(name: String, environment: Environment, now: UInt64, logger: Logger) throws -> NodeIdentity {
-        if let directory = clusterDir ?? environment["CLUSTER_DIR"] {
+    private func makeIdentity(name: String, settings: NodeSettings, now: UInt64, logger: Logger) throws -> NodeIdentity {
+        if let directory = settings.string(.clusterDir) {
             return try NodeIdentity.files(in: directory, now: now)
         }
-        let stored = try storedNodeKey(environment: environment)
-        if let words = clusterSecret ?? environment["CLUSTER_SECRET"] {
+        let stored = try storedNodeKey(settings: settings)
+        if let words = settings.string(.clusterSecret) {
             let started = Date()
             let identity = try NodeIdentity.passphrase(
-                words, clusterName: clusterName ?? environment["CLUSTER_NAME"] ?? "default", name: name,
+                words, clusterName: settings.string(.clusterName) ?? "default", name: name,
                 keyPair: stored ?? .generate(), isPersistent: stored != nil, now: now)
             logger.info("derived the cluster key from the passphrase in \(Int(Date().timeIntervalSince(started) * 1_000)) ms")
             return identity
@@ -135,8 +177,8 @@ struct NodeCommand: AsyncParsableCommand {
     }
 
     /// With `--data-dir`, the node keeps its key there (made on first start), so it keeps its id.
-    private func storedNodeKey(environment: Environment) throws -> NodeKeyPair? {
-        guard let directory = dataDir ?? environment["DATA_DIR"] else { return nil }
+    private func storedNodeKey(settings: NodeSettings) throws -> NodeKeyPair? {
+        guard let directory = settings.string(.dataDir) else { return nil }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = directory + "/" + IdentityFiles.nodeKey
         if FileManager.default.fileExists(atPath: path) { return try KeyFile.readNodeKeyPair(from: path) }
@@ -144,10 +186,4 @@ struct NodeCommand: AsyncParsableCommand {
         try KeyFile.write(secret: keyPair, to: path)
         return keyPair
     }
-}
-
-/// `GOSSIPKV_`-prefixed environment variables.
-struct Environment {
-    private let values = ProcessInfo.processInfo.environment
-    subscript(name: String) -> String? { values["GOSSIPKV_" + name] }
 }

@@ -40,7 +40,7 @@ struct LocalClusterTests {
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = [
             "cluster", "--nodes", "3", "--dir", directory, "--resp-base", "\(respBase)",
-            "--gossip-base", "\(respBase + 5_000)",
+            "--gossip-base", "\(respBase + 5_000)", "--metrics-base", "\(respBase + 10_000)",
         ]
         let output = Pipe()
         process.standardOutput = output

@@ -2,10 +2,13 @@ import Metrics
 import NIOConcurrencyHelpers
 
 /// The node's metrics, created once with their dimensions (after swift-cluster-membership's
-/// `SWIM.Metrics`). Names follow Prometheus conventions; the exposition endpoint comes with the
-/// client issue. Handles per label are made on first use and cached.
+/// `SWIM.Metrics`). Names follow Prometheus conventions; `MetricsServer` exposes them at
+/// `/metrics` when the factory feeds its registry. Handles per label are made on first use and
+/// cached.
 public final class NodeMetrics: Sendable {
     public let keys: Gauge
+    /// Writes (puts and deletes) made on this node, not replicated ones.
+    public let localWrites: Counter
     public let hlcPhysicalMilliseconds: Gauge
     public let syncDuration: Timer
     public let pushFanout: Recorder
@@ -13,20 +16,26 @@ public final class NodeMetrics: Sendable {
     private let counters = NIOLockedValueBox<[String: Counter]>([:])
     private let gauges = NIOLockedValueBox<[String: Gauge]>([:])
     private let rejections = NIOLockedValueBox<[String: Int]>([:])
+    private let factory: any MetricsFactory
 
-    public init(nodeName: String) {
+    /// `factory` defaults to the process-wide `MetricsSystem.factory` as it is now; pass one to
+    /// keep a node's metrics apart (tests, or two nodes in one process with separate registries).
+    public init(nodeName: String, factory: (any MetricsFactory)? = nil) {
+        let factory = factory ?? MetricsSystem.factory
+        self.factory = factory
         labels = [("node", nodeName)]
-        keys = Gauge(label: "gossipkv_keys", dimensions: labels)
-        hlcPhysicalMilliseconds = Gauge(label: "gossipkv_hlc_physical_ms", dimensions: labels)
-        syncDuration = Timer(label: "gossipkv_sync_duration_seconds", dimensions: labels)
-        pushFanout = Recorder(label: "gossipkv_push_fanout", dimensions: labels)
+        keys = Gauge(label: "gossipkv_keys", dimensions: labels, factory: factory)
+        localWrites = Counter(label: "gossipkv_local_writes_total", dimensions: labels, factory: factory)
+        hlcPhysicalMilliseconds = Gauge(label: "gossipkv_hlc_physical_ms", dimensions: labels, factory: factory)
+        syncDuration = Timer(label: "gossipkv_sync_duration_seconds", dimensions: labels, factory: factory)
+        pushFanout = Recorder(label: "gossipkv_push_fanout", dimensions: labels, factory: factory)
     }
 
     private func counter(_ name: String, _ dimension: (String, String)) -> Counter {
         let key = "\(name)|\(dimension.0)=\(dimension.1)"
         return counters.withLockedValue { cache in
             if let counter = cache[key] { return counter }
-            let counter = Counter(label: name, dimensions: labels + [dimension])
+            let counter = Counter(label: name, dimensions: labels + [dimension], factory: factory)
             cache[key] = counter
             return counter
         }
@@ -55,7 +64,7 @@ public final class NodeMetrics: Sendable {
     public func members(state: String, count: Int) {
         let gauge = gauges.withLockedValue { cache in
             if let gauge = cache[state] { return gauge }
-            let gauge = Gauge(label: "gossipkv_members", dimensions: labels + [("state", state)])
+            let gauge = Gauge(label: "gossipkv_members", dimensions: labels + [("state", state)], factory: factory)
             cache[state] = gauge
             return gauge
         }

@@ -1,0 +1,95 @@
+/// The settings of `gossipkv node` from one source (the flags, the `GOSSIPKV_` environment, a
+/// config file), or the merge of all three. A key is absent when its source does not set it, so
+/// merging can tell "not given" from "given as the default".
+struct NodeSettings: Equatable, Sendable {
+    private(set) var values: [SettingKey: SettingValue] = [:]
+    /// Where each value came from (`--gossip-port`, `GOSSIPKV_GOSSIP_PORT`, `node.yaml:4`), for
+    /// messages about contradictions.
+    private(set) var origins: [SettingKey: String] = [:]
+
+    init() {}
+
+    subscript(key: SettingKey) -> SettingValue? { values[key] }
+
+    mutating func set(_ key: SettingKey, _ value: SettingValue, from origin: String) {
+        values[key] = value
+        origins[key] = origin
+    }
+
+    mutating func remove(_ key: SettingKey) {
+        values[key] = nil
+        origins[key] = nil
+    }
+
+    func string(_ key: SettingKey) -> String? {
+        if case let .text(text) = values[key] { return text }
+        return nil
+    }
+
+    func int(_ key: SettingKey) -> Int? {
+        if case let .number(number) = values[key] { return number }
+        return nil
+    }
+
+    func bool(_ key: SettingKey) -> Bool? {
+        if case let .flag(flag) = values[key] { return flag }
+        return nil
+    }
+
+    func list(_ key: SettingKey) -> [String]? {
+        if case let .list(items) = values[key] { return items }
+        return nil
+    }
+
+    /// Whether this source turns multicast on or off: `multicast` itself, or a
+    /// `multicast-interface`, which implies it.
+    var multicastChoice: Bool? {
+        bool(.multicast) ?? (values[.multicastInterface] != nil ? true : nil)
+    }
+
+    /// Refuses a source that contradicts itself (both identities, or multicast off with an
+    /// interface); between sources the higher one simply wins.
+    func checkConsistency() throws(SettingsError) {
+        if values[.clusterSecret] != nil, values[.clusterDir] != nil {
+            throw .contradiction(
+                origins[.clusterSecret] ?? "cluster-secret", origins[.clusterDir] ?? "cluster-dir",
+                advice: "use either a passphrase (cluster-secret) or key files (cluster-dir), not both")
+        }
+        if bool(.multicast) == false, values[.multicastInterface] != nil {
+            throw .contradiction(
+                origins[.multicast] ?? "multicast", origins[.multicastInterface] ?? "multicast-interface",
+                advice: "multicast-interface needs multicast; drop one of them")
+        }
+    }
+
+    /// Merges the sources, highest precedence first: flags > environment > file > defaults
+    /// (defaults are whatever stays absent). Two groups move as a unit, so a higher source can
+    /// replace a lower one's choice instead of contradicting it: the identity (`cluster-secret`
+    /// or `cluster-dir`, from the highest source naming either) and multicast on/off (from the
+    /// highest source that sets `multicast` or `multicast-interface`).
+    static func merged(flags: NodeSettings, environment: NodeSettings, file: NodeSettings) throws(SettingsError)
+        -> NodeSettings
+    {
+        let layers = [flags, environment, file]
+        for layer in layers { try layer.checkConsistency() }
+        var result = NodeSettings()
+        for key in SettingKey.allCases {
+            guard let layer = layers.first(where: { $0.values[key] != nil }), let value = layer.values[key] else { continue }
+            result.set(key, value, from: layer.origins[key] ?? key.rawValue)
+        }
+        if let identity = layers.first(where: { $0.values[.clusterSecret] != nil || $0.values[.clusterDir] != nil }) {
+            for key in [SettingKey.clusterSecret, .clusterDir] {
+                if let value = identity.values[key] {
+                    result.set(key, value, from: identity.origins[key] ?? key.rawValue)
+                } else {
+                    result.remove(key)
+                }
+            }
+        }
+        if let choice = layers.first(where: { $0.multicastChoice != nil }), let enabled = choice.multicastChoice {
+            result.set(.multicast, .flag(enabled), from: choice.origins[.multicast] ?? choice.origins[.multicastInterface] ?? "multicast")
+            if !enabled { result.remove(.multicastInterface) }
+        }
+        return result
+    }
+}

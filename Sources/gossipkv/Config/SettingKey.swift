@@ -1,0 +1,134 @@
+import Foundation
+import GossipKVNode
+
+/// One setting of `gossipkv node`. Its config-file key is the flag's name without the dashes
+/// (`gossip-port` for `--gossip-port`) and its environment variable the key in capitals with a
+/// `GOSSIPKV_` prefix (`GOSSIPKV_GOSSIP_PORT`), so an operator learns one name per setting.
+enum SettingKey: String, CaseIterable, Sendable, Comparable {
+    case name
+    case bind
+    case advertise
+    case gossipPort = "gossip-port"
+    case respPort = "resp-port"
+    case respBind = "resp-bind"
+    case metricsPort = "metrics-port"
+    case metricsBind = "metrics-bind"
+    case dataDir = "data-dir"
+    case join
+    case clusterSecret = "cluster-secret"
+    case clusterName = "cluster-name"
+    case clusterDir = "cluster-dir"
+    case multicast
+    case multicastInterface = "multicast-interface"
+    case multicastGroup = "multicast-group"
+    case multicastPort = "multicast-port"
+    case multicastTTL = "multicast-ttl"
+    case logLevel = "log-level"
+
+    static func < (lhs: SettingKey, rhs: SettingKey) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    var environmentName: String { "GOSSIPKV_" + rawValue.uppercased().replacingOccurrences(of: "-", with: "_") }
+
+    var flag: String { "--" + rawValue }
+
+    /// Every valid key, for the message about an unknown one.
+    static var validKeys: String { allCases.map(\.rawValue).joined(separator: ", ") }
+
+    /// What values of a setting look like; decides how text is parsed and what an error says.
+    enum Kind: Sendable {
+        case text
+        /// A directory; relative paths in a config file are taken from the file's directory.
+        case path
+        case nodeName
+        case port
+        /// A port where 0 turns the service off.
+        case portOrOff
+        case ttl
+        case boolean
+        case seeds
+        case logLevel
+        case multicastGroup
+    }
+
+    var kind: Kind {
+        switch self {
+        case .name: return .nodeName
+        case .bind, .advertise, .respBind, .metricsBind, .clusterSecret, .clusterName, .multicastInterface: return .text
+        case .dataDir, .clusterDir: return .path
+        case .gossipPort, .respPort, .multicastPort: return .port
+        case .metricsPort: return .portOrOff
+        case .multicastTTL: return .ttl
+        case .multicast: return .boolean
+        case .join: return .seeds
+        case .logLevel: return .logLevel
+        case .multicastGroup: return .multicastGroup
+        }
+    }
+
+    static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+
+    /// The sentence an invalid value gets, after the setting's name.
+    var requirement: String {
+        switch kind {
+        case .text, .path: return "must not be empty"
+        case .nodeName: return "must be 1-64 bytes with no control characters"
+        case .port: return "must be an integer 1-65535"
+        case .portOrOff: return "must be an integer 0-65535 (0 turns the endpoint off)"
+        case .ttl: return "must be an integer 1-255"
+        case .boolean: return "must be true or false"
+        case .seeds: return "must be a list of HOST:PORT gossip addresses (e.g. 10.0.0.5:7377)"
+        case .logLevel: return "must be one of " + Self.logLevels.joined(separator: ", ")
+        case .multicastGroup: return "must be an IPv4 multicast address (224.0.0.0 to 239.255.255.255)"
+        }
+    }
+
+    /// Parses one value given as text (an environment variable, a YAML scalar, a flag).
+    func parse(_ text: String) -> SettingValue? {
+        switch kind {
+        case .text, .path:
+            return text.isEmpty ? nil : .text(text)
+        case .nodeName:
+            let valid = (1...64).contains(text.utf8.count) && !text.unicodeScalars.contains { $0.properties.generalCategory == .control }
+            return valid ? .text(text) : nil
+        case .port:
+            return Int(text).flatMap { (1...65_535).contains($0) ? .number($0) : nil }
+        case .portOrOff:
+            return Int(text).flatMap { (0...65_535).contains($0) ? .number($0) : nil }
+        case .ttl:
+            return Int(text).flatMap { (1...255).contains($0) ? .number($0) : nil }
+        case .boolean:
+            switch text.lowercased() {
+            case "true", "yes", "on", "1": return .flag(true)
+            case "false", "no", "off", "0": return .flag(false)
+            default: return nil
+            }
+        case .seeds:
+            return parseSeeds(text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        case .logLevel:
+            return Self.logLevels.contains(text.lowercased()) ? .text(text.lowercased()) : nil
+        case .multicastGroup:
+            let octets = text.split(separator: ".", omittingEmptySubsequences: false).map { Int($0) }
+            guard octets.count == 4, octets.allSatisfy({ $0.map { (0...255).contains($0) } ?? false }),
+                let first = octets[0], (224...239).contains(first)
+            else { return nil }
+            return .text(text)
+        }
+    }
+
+    /// Parses a list of seeds; nil when any is not HOST:PORT.
+    func parseSeeds(_ items: [String]) -> SettingValue? {
+        guard !items.isEmpty else { return nil }
+        for item in items {
+            guard (try? HostPort(parsing: item, defaultPort: 7377)) != nil else { return nil }
+        }
+        return .list(items)
+    }
+}
+
+/// A parsed setting value.
+enum SettingValue: Equatable, Sendable {
+    case text(String)
+    case number(Int)
+    case flag(Bool)
+    case list([String])
+}
