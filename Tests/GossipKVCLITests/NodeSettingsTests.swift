@@ -1,3 +1,4 @@
+import Foundation
 import GossipKVNode
 import Prometheus
 import Testing
@@ -29,6 +30,22 @@ struct NodeSettingsTests {
         #expect(merged.origins[.gossipPort] == "--gossip-port")
         #expect(merged.origins[.respPort] == "GOSSIPKV_RESP_PORT")
         #expect(merged.origins[.metricsPort] == "node.yaml:3")
+    }
+
+    @Test("gossipkv node reads --config or GOSSIPKV_CONFIG and layers the environment and flags over it")
+    func commandSources() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("gkv-settings-\(getpid()).yaml").path
+        try "gossip-port: 1001\nresp-port: 2001\nmetrics-port: 3001\n".write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let environment = ["GOSSIPKV_CONFIG": path, "GOSSIPKV_RESP_PORT": "2002"]
+        let settings = try NodeCommand.parse(["--metrics-port", "3003"]).settings(environment: environment)
+        #expect(settings.int(.gossipPort) == 1001)
+        #expect(settings.int(.respPort) == 2002)
+        #expect(settings.int(.metricsPort) == 3003)
+        let explicit = try NodeCommand.parse(["--config", "/nonexistent/x.yaml"])
+        #expect(throws: SettingsError.unreadable(path: "/nonexistent/x.yaml", reason: "no such file")) {
+            try explicit.settings(environment: environment)
+        }
     }
 
     @Test("what no source sets keeps the defaults: gossip 7377, RESP 127.0.0.1:7379, metrics 127.0.0.1:7380, multicast on")
