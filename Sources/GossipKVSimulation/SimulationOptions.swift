@@ -34,7 +34,32 @@ public struct SimulationOptions: Sendable {
 
     public var gossip = GossipConfig()
 
+    /// Run SWIM (`Membership`) beside the engine in every node, composed as `GossipKVNode`
+    /// composes them: engine peers follow the membership view, probes and acks carry the
+    /// anti-entropy summary, and the engine's own idle round is off (see `engineConfig`). On by
+    /// default, so the property runs test the production composition; off gives the engine alone
+    /// with static peers and its idle summary round.
+    public var membership = true
+    public var membershipConfig = MembershipConfig()
+
+    /// Crashes at fixed times, besides the random ones: for schedules that test one scenario.
+    public var plannedCrashes: [PlannedCrash] = []
+    /// When set (and membership is on), a node restarted after being down longer than this must
+    /// be seen dead by every other node that is up: the failure detector's promise. Nil for
+    /// random schedules, whose partitions and loss may rightly slow detection (Lifeguard
+    /// stretches a struggling node's timeouts up to ninefold).
+    public var deathDetectionBoundMilliseconds: UInt64?
+
     public init() {}
+
+    /// The engine's configuration as the simulator runs it. With membership on, SWIM probes and
+    /// acks carry the summary, so the engine's idle round is off, as in the node: convergence
+    /// after a heal must then come through SWIM.
+    public var engineConfig: GossipConfig {
+        var config = gossip
+        if membership { config.idleSummaryIntervalMilliseconds = nil }
+        return config
+    }
 
     /// A random schedule shape for property runs: 3-9 nodes and every kind of fault.
     public static func random(using random: inout SplitMix64) -> SimulationOptions {
@@ -56,5 +81,20 @@ public struct SimulationOptions: Sendable {
             options.gossip.pushBudgetBytes = 60 + Int(random.next() % 200)
         }
         return options
+    }
+}
+
+/// A crash at a fixed time of the fault phase.
+public struct PlannedCrash: Sendable, Equatable {
+    public var node: Int
+    /// Milliseconds after the start of the run.
+    public var atMilliseconds: UInt64
+    /// How long the node stays down; nil keeps it down until the fault phase ends (a kill).
+    public var downForMilliseconds: UInt64?
+
+    public init(node: Int, atMilliseconds: UInt64, downForMilliseconds: UInt64? = nil) {
+        self.node = node
+        self.atMilliseconds = atMilliseconds
+        self.downForMilliseconds = downForMilliseconds
     }
 }
