@@ -56,7 +56,7 @@ extension Simulation {
         }
         trace(4, node, loseDisk ? 1 : 0, 0)
         schedule(.rediscover(node: node, generation: nodes[node].generation), at: now + 10 + random.next() % 300)
-        return noteClock(node) ?? (options.membership ? rescheduleTick(node) : nil)
+        return afterInput(node)
     }
 
     /// Heals every fault: the network, clocks, crashed nodes. Loss and duplication stop too.
@@ -98,9 +98,12 @@ extension Simulation {
         return SimulationReport(
             seed: seed, nodeCount: options.nodeCount, failure: failure,
             settleMilliseconds: convergedAt.map { $0 - start - options.faultPhaseMilliseconds },
-            steps: steps, messagesSent: messagesSent, membershipMessagesSent: membershipMessagesSent, bytesSent: bytesSent,
+            steps: steps, messagesSent: messagesSent, membershipMessagesSent: membershipMessagesSent,
+            bytesSent: bytesSent,
             acceptedWrites: history.accepted.count, writesLostWithDisk: history.lostWithDisk.count,
-            expectedKeys: expected.count, traceHash: trace.finalize())
+            expectedKeys: expected.count,
+            rejections: nodes.reduce(into: [:]) { total, node in total.merge(node.rejections, uniquingKeysWith: +) },
+            traceHash: trace.finalize())
     }
 }
 
@@ -122,6 +125,9 @@ public struct SimulationReport: Sendable, Equatable, CustomStringConvertible {
     /// Writes destroyed with a disk before reaching any other replica (forgiven, reported).
     public var writesLostWithDisk: Int
     public var expectedKeys: Int
+    /// Envelopes and membership messages refused, by reason, summed over nodes: duplicated
+    /// datagrams show up as `replay`, and ignored SWIM messages as `membership_dropped`.
+    public var rejections: [String: Int]
     /// Fingerprint of the whole run: equal for equal seeds.
     public var traceHash: UInt64
 

@@ -36,13 +36,15 @@ extension Simulation {
     /// Discovery admits every other node at its current boot epoch, as `Node+Discovery` admits
     /// an announcement: a new or renewed member becomes an engine peer and gets a round at once.
     mutating func discoverEveryone(_ node: Int) -> String? {
+        let physical = physical(of: node)
         for other in nodes.indices where other != node {
-            guard var membership = nodes[node].membership else { return nil }
-            let physical = physical(of: node)
-            let result = membership.addMember(
-                nodes[other].id, address: nodes[other].address, incarnation: nodes[other].bootEpoch.rawValue,
-                now: physical)
-            nodes[node].membership = membership
+            let (id, address, epoch) = (nodes[other].id, nodes[other].address, nodes[other].bootEpoch)
+            // Optional chaining mutates the stored state machine in place (a copy would be
+            // copied again on write).
+            guard
+                let result = nodes[node].membership?.addMember(
+                    id, address: address, incarnation: epoch.rawValue, now: physical)
+            else { return nil }
             switch result {
             case .added, .renewed:
                 nodes[node].engine.addPeer(nodes[other].id)
@@ -61,26 +63,27 @@ extension Simulation {
     /// sender's summary (if any) goes to the engine with the envelope's HLC.
     mutating func receiveMembership(_ frame: AuthenticatedFrame, at node: Int) -> String? {
         let header = frame.header
-        guard var membership = nodes[node].membership,
-            let message = try? SWIMMessage.decodeBody(kind: header.kind, frame.body)
+        let summary = nodes[node].engine.summary
+        let physical = physical(of: node)
+        guard let message = try? SWIMMessage.decodeBody(kind: header.kind, frame.body),
+            let directives = nodes[node].membership?.receive(
+                message, from: header.sender, now: physical, summary: summary)
         else {
             nodes[node].rejections["invalid_body", default: 0] += 1
             return nil
         }
-        let directives = membership.receive(
-            message, from: header.sender, now: physical(of: node), summary: nodes[node].engine.summary)
-        nodes[node].membership = membership
         return carryOut(directives, node: node, hlc: header.hlc)
     }
 
     /// The membership's timers, after the engine's, with the engine's current summary. A tick
     /// MUST move the membership's next deadline past now; one that does not would tick forever.
     mutating func tickMembership(_ node: Int, now physical: UInt64) -> String? {
-        guard var membership = nodes[node].membership else { return nil }
-        let directives = membership.tick(now: physical, summary: nodes[node].engine.summary)
-        nodes[node].membership = membership
-        if membership.nextTickAt <= physical {
-            return "node \(node)'s membership asks for a tick at \(membership.nextTickAt) after ticking at \(physical)"
+        let summary = nodes[node].engine.summary
+        guard let directives = nodes[node].membership?.tick(now: physical, summary: summary),
+            let next = nodes[node].membership?.nextTickAt
+        else { return nil }
+        if next <= physical {
+            return "node \(node)'s membership asks for a tick at \(next) after ticking at \(physical)"
         }
         let hlc = nodes[node].engine.replica.readTime(physical: physical)
         return carryOut(directives, node: node, hlc: hlc)
@@ -99,7 +102,9 @@ extension Simulation {
                 } catch {
                     return "the membership produced a message the codec refused: \(error)"
                 }
-                if let problem = sendSealed(kind: message.kind, body: body, from: node, to: target) { return problem }
+                if let problem = sendSealed(kind: message.kind, body: body, from: node, to: target) {
+                    return problem
+                }
             case let .memberChanged(member, _):
                 trace(5, node, indexByID[member.id] ?? nodes.count, UInt64(member.state.rawValue))
                 if member.state.isActive {
@@ -127,7 +132,8 @@ extension Simulation {
             guard let membership = node.membership else { continue }
             let active = membership.members.filter { $0.state.isActive && $0.id != node.id }.map(\.id)
             if node.engine.peers != active {
-                return "node \(index)'s engine peers \(node.engine.peers) differ from its active members \(active)"
+                return
+                    "node \(index)'s engine peers \(node.engine.peers) differ from its active members \(active)"
             }
         }
         return nil
@@ -155,7 +161,8 @@ extension Simulation {
         guard let bound = options.deathDetectionBoundMilliseconds, let crashedAt = nodes[node].crashedAt,
             now - crashedAt > bound
         else { return nil }
-        for (index, observer) in nodes.enumerated() where index != node && observer.isUp && observer.upSince <= crashedAt {
+        for (index, observer) in nodes.enumerated()
+        where index != node && observer.isUp && observer.upSince <= crashedAt {
             let state = observer.membership?.member(nodes[node].id)?.state
             if state != .dead {
                 return "node \(node) was down \(now - crashedAt) ms (bound \(bound) ms), yet node \(index) "

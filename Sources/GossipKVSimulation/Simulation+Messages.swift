@@ -30,7 +30,8 @@ extension Simulation {
         let header = frame.header
         let message: GossipMessage
         do {
-            message = try GossipMessage.decodeBody(kind: header.kind, frame.body, limits: nodes[node].opener.limits)
+            message = try GossipMessage.decodeBody(
+                kind: header.kind, frame.body, limits: nodes[node].opener.limits)
         } catch {
             nodes[node].rejections[EnvelopeRejection.invalidBody(error).label, default: 0] += 1
             return nil
@@ -54,7 +55,9 @@ extension Simulation {
             } catch {
                 return "the engine produced a message the codec refused: \(error)"
             }
-            if let problem = sendSealed(kind: message.kind, body: body, from: node, to: target) { return problem }
+            if let problem = sendSealed(kind: message.kind, body: body, from: node, to: target) {
+                return problem
+            }
         }
         return nil
     }
@@ -74,7 +77,8 @@ extension Simulation {
         let envelope: [UInt8]
         do {
             envelope = try Envelope.seal(
-                header: header, body: body, signer: SimulatedAuthenticator(sender: nodes[from].id, knownSenders: []),
+                header: header, body: body,
+                signer: SimulatedAuthenticator(sender: nodes[from].id, knownSenders: []),
                 maxBytes: limits.maxFrameBytes)
         } catch {
             return "a \(kind) message could not be sealed: \(error)"
@@ -84,18 +88,25 @@ extension Simulation {
         bytesSent += envelope.count
         if channel == .stream {
             guard network.allows(from: from, to: to) else { return nil }
-            let delay = network.delay(min: options.minimumDelayMilliseconds, max: options.maximumDelayMilliseconds)
+            let delay = network.delay(
+                min: options.minimumDelayMilliseconds, max: options.maximumDelayMilliseconds)
             let time = network.streamDeliveryTime(from: from, to: to, notBefore: now + delay)
-            schedule(.deliver(from: from, to: to, generation: nodes[to].generation, envelope: envelope, channel: channel), at: time)
+            schedule(
+                .deliver(
+                    from: from, to: to, generation: nodes[to].generation, envelope: envelope, channel: channel
+                ), at: time)
             return nil
         }
         let copies = network.copies(
             from: from, to: to, faultsActive: faultsActive,
             loss: options.lossProbability, duplication: options.duplicationProbability)
         for _ in 0..<copies {
-            let delay = network.delay(min: options.minimumDelayMilliseconds, max: options.maximumDelayMilliseconds)
+            let delay = network.delay(
+                min: options.minimumDelayMilliseconds, max: options.maximumDelayMilliseconds)
             schedule(
-                .deliver(from: from, to: to, generation: nodes[to].generation, envelope: envelope, channel: channel),
+                .deliver(
+                    from: from, to: to, generation: nodes[to].generation, envelope: envelope, channel: channel
+                ),
                 at: now + delay)
         }
         return nil

@@ -68,7 +68,7 @@ public struct Simulation: Sendable {
         }
         self.random = random
         planSchedule()
-        // After the plan, so that a run without membership draws exactly what it drew before.
+        // After the plan, so that a seed plans the same writes and faults with membership or without.
         if options.membership { startMembership() }
     }
 
@@ -114,68 +114,6 @@ public struct Simulation: Sendable {
         events.insert(ScheduledEvent(time: time, sequence: sequence, event: event))
     }
 
-    /// Draws the client operations and faults of the fault phase from the seed.
-    private mutating func planSchedule() {
-        var plan = random.derived()
-        let phase = options.faultPhaseMilliseconds
-        for _ in 0..<options.operationCount {
-            let time = start + plan.next() % phase
-            let node = Int(plan.next() % UInt64(options.nodeCount))
-            let key = Int(plan.next() % UInt64(options.keySpace))
-            let kind: WriteKind
-            switch plan.next() % 10 {
-            case 0..<6: kind = .put
-            case 6..<8: kind = .delete
-            default: kind = .putExpiring(afterMilliseconds: 50 + plan.next() % 3_000)
-            }
-            schedule(.write(node: node, key: key, kind: kind), at: time)
-        }
-        for _ in 0..<options.networkFaults {
-            let time = start + plan.next() % phase
-            switch plan.next() % 3 {
-            case 0:
-                let groupCount = 2 + plan.next() % 2
-                let groups = (0..<options.nodeCount).map { _ in Int(plan.next() % groupCount) }
-                schedule(.fault(.partition(groups: groups)), at: time)
-                schedule(.fault(.heal), at: time + 500 + plan.next() % 5_000)
-            case 1:
-                let from = Int(plan.next() % UInt64(options.nodeCount))
-                let to = Int(plan.next() % UInt64(options.nodeCount))
-                schedule(.fault(.blockLink(from: from, to: to)), at: time)
-            default:
-                schedule(.fault(.heal), at: time)
-            }
-        }
-        for crash in options.plannedCrashes where crash.node >= 0 && crash.node < options.nodeCount {
-            schedule(.fault(.crash(node: crash.node)), at: start + crash.atMilliseconds)
-            if let downFor = crash.downForMilliseconds {
-                schedule(.fault(.restart(node: crash.node, loseDisk: false)), at: start + crash.atMilliseconds + downFor)
-            }
-        }
-        for restart in 0..<(options.restarts + options.diskLosses) {
-            let node = Int(plan.next() % UInt64(options.nodeCount))
-            let time = start + plan.next() % phase
-            schedule(.fault(.crash(node: node)), at: time)
-            let loseDisk = restart >= options.restarts
-            schedule(.fault(.restart(node: node, loseDisk: loseDisk)), at: time + 200 + plan.next() % 4_000)
-        }
-        for _ in 0..<options.clockExcursions {
-            let node = Int(plan.next() % UInt64(options.nodeCount))
-            let time = start + plan.next() % phase
-            let magnitude = Int64(options.maxClockOffsetMilliseconds) + 100 + Int64(plan.next() % 2_000)
-            let offset = plan.next() % 2 == 0 ? magnitude : -magnitude
-            schedule(.fault(.clockExcursion(node: node, offset: offset)), at: time)
-            schedule(.fault(.clockReturn(node: node)), at: time + 300 + plan.next() % 3_000)
-        }
-        var checkTime = start
-        while checkTime < start + phase {
-            checkTime += 250
-            schedule(.checkInvariants, at: checkTime)
-        }
-        schedule(.endFaultPhase, at: start + phase)
-        for index in nodes.indices { scheduleTick(index) }
-    }
-
     // MARK: Running
 
     /// Runs the schedule and the settle phase; returns the outcome the checker sees.
@@ -203,6 +141,7 @@ public struct Simulation: Sendable {
         if failure == nil && convergedAt == nil {
             if !isConverged() {
                 failure = "replicas did not converge within the settle budget"
+                if let problem = membershipSettleProblem() { failure? += " (membership: \(problem))" }
             } else if let problem = membershipSettleProblem() {
                 failure = "membership did not settle within the settle budget: \(problem)"
             } else {
@@ -288,7 +227,7 @@ public struct Simulation: Sendable {
         return tickMembership(node, now: physical)
     }
 
-    private mutating func scheduleTick(_ node: Int) {
+    mutating func scheduleTick(_ node: Int) {
         _ = rescheduleTick(node)
     }
 

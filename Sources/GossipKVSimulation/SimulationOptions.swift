@@ -42,8 +42,8 @@ public struct SimulationOptions: Sendable {
     public var membership = true
     public var membershipConfig = MembershipConfig()
 
-    /// Crashes at fixed times, besides the random ones: for schedules that test one scenario.
-    public var plannedCrashes: [PlannedCrash] = []
+    /// Faults at fixed times, besides the random ones: for schedules that test one scenario.
+    public var plannedFaults: [PlannedFault] = []
     /// When set (and membership is on), a node restarted after being down longer than this must
     /// be seen dead by every other node that is up: the failure detector's promise. Nil for
     /// random schedules, whose partitions and loss may rightly slow detection (Lifeguard
@@ -84,17 +84,24 @@ public struct SimulationOptions: Sendable {
     }
 }
 
-/// A crash at a fixed time of the fault phase.
-public struct PlannedCrash: Sendable, Equatable {
-    public var node: Int
+/// A fault at a fixed time of the fault phase. Faults naming a node that does not exist, or
+/// partitions whose group list does not have one entry per node, are ignored.
+public struct PlannedFault: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        /// The node crashes, and restarts (keeping its disk) after `downForMilliseconds`; with
+        /// nil it stays down until the fault phase ends (a kill).
+        case crash(node: Int, downForMilliseconds: UInt64?)
+        /// A symmetric partition, `groups[i]` being node i's side, healed (with every other
+        /// network fault) after `lastingMilliseconds`, or when the fault phase ends if nil.
+        case partition(groups: [Int], lastingMilliseconds: UInt64?)
+    }
+
     /// Milliseconds after the start of the run.
     public var atMilliseconds: UInt64
-    /// How long the node stays down; nil keeps it down until the fault phase ends (a kill).
-    public var downForMilliseconds: UInt64?
+    public var kind: Kind
 
-    public init(node: Int, atMilliseconds: UInt64, downForMilliseconds: UInt64? = nil) {
-        self.node = node
+    public init(atMilliseconds: UInt64, _ kind: Kind) {
         self.atMilliseconds = atMilliseconds
-        self.downForMilliseconds = downForMilliseconds
+        self.kind = kind
     }
 }
