@@ -60,7 +60,11 @@ public struct Simulation: Sendable {
         let ids = nodes.map(\.id)
         for (index, id) in ids.enumerated() { indexByID[id] = index }
         knownIDs = Set(ids)
-        for index in nodes.indices { nodes[index].boot(epoch: HLCTimestamp(physical: start), at: start) }
+        // The boot epoch is the node's HLC at start, read with its own clock, as the node does.
+        for index in nodes.indices {
+            let epoch = nodes[index].engine.replica.readTime(physical: nodes[index].physical(at: start, start: start))
+            nodes[index].boot(epoch: epoch, at: start)
+        }
         // Without membership the peers are static; with it they follow the membership view,
         // which discovery fills at start (`startMembership`).
         if !options.membership {

@@ -45,7 +45,8 @@ public struct SimulationOptions: Sendable {
     /// Faults at fixed times, besides the random ones: for schedules that test one scenario.
     public var plannedFaults: [PlannedFault] = []
     /// When set (and membership is on), a node restarted after being down longer than this must
-    /// be seen dead by every other node that is up: the failure detector's promise. Nil for
+    /// be seen dead by every node that has been up since before the crash: the failure
+    /// detector's promise. Nil for
     /// random schedules, whose partitions and loss may rightly slow detection (Lifeguard
     /// stretches a struggling node's timeouts up to ninefold).
     public var deathDetectionBoundMilliseconds: UInt64?
