@@ -1,15 +1,25 @@
 import GossipKVCore
 
-/// One simulated node: the real `GossipEngine` plus what the simulator tracks about it. A crash
-/// keeps only what storage persists (map, watermarks, HLC); peers, timers and in-flight
-/// messages are gone.
+/// One simulated node: the real `GossipEngine` and, when the options ask for it, the real
+/// `Membership`, plus what the simulator tracks about it. A crash keeps only what storage
+/// persists (map, watermarks, HLC); peers, the membership view, timers and in-flight messages
+/// are gone.
 struct SimulatedNode: Sendable {
     let id: NodeID
+    /// Where the node says it can be reached; nothing routes by it (the simulator routes by
+    /// index), but it travels in membership updates as a real address does.
+    let address: MemberAddress
     var engine: GossipEngine
+    /// This life's SWIM state machine; nil when the simulation runs without membership.
+    var membership: Membership?
     var clock: SimulatedClock
     var isUp = true
     /// Bumped by every crash, so that ticks and deliveries meant for an earlier life are dropped.
     var generation = 0
+    /// When this life started, and when the node last went down (simulated time): for the
+    /// death-detection check (`SimulationOptions.deathDetectionBoundMilliseconds`).
+    var upSince: UInt64 = 0
+    var crashedAt: UInt64?
     /// Time of the tick event currently queued for this node, if any.
     var queuedTickAt = UInt64.max
     /// Ever had a clock beyond the max offset: such a node may not lose its disk (after a disk
@@ -22,23 +32,34 @@ struct SimulatedNode: Sendable {
     var bootEpoch = HLCTimestamp.zero
     var opener: EnvelopeOpener
     var nextSequence: [WireChannel: UInt64] = [:]
-    /// Envelopes refused by the opener, by reason (duplicates land here as replays).
+    /// Envelopes refused by the opener, by reason (duplicates land here as replays), and
+    /// membership messages the state machine ignored (`membership_dropped`).
     var rejections: [String: Int] = [:]
 
     static let cluster = NodeID(high: 0x5349_4D55_4C41_5445, low: 0x4455_5354_4552_0001)
 
-    init(id: NodeID, engine: GossipEngine, clock: SimulatedClock) {
+    init(id: NodeID, index: Int, engine: GossipEngine, clock: SimulatedClock) {
         self.id = id
+        self.address = Self.address(ofNode: index)
         self.engine = engine
         self.clock = clock
         self.opener = EnvelopeOpener(cluster: Self.cluster, localNode: id)
     }
 
-    /// Starts a new life: new boot epoch, empty replay windows, sequence numbers from zero.
-    mutating func boot(epoch: HLCTimestamp) {
+    /// Starts a new life at simulated time `time`: new boot epoch, empty replay windows,
+    /// sequence numbers from zero.
+    mutating func boot(epoch: HLCTimestamp, at time: UInt64) {
         bootEpoch = epoch
+        upSince = time
+        crashedAt = nil
         opener = EnvelopeOpener(cluster: Self.cluster, localNode: id)
         nextSequence = [:]
+    }
+
+    /// A synthetic address per node index: 10.0.x.y, the default gossip and client ports.
+    static func address(ofNode index: Int) -> MemberAddress {
+        let host = 0x0A00_0000 | (UInt32(truncatingIfNeeded: index + 1) & 0xFFFF)
+        return MemberAddress(host: .ipv4(host), gossipPort: 7377, clientPort: 7379)
     }
 
     mutating func sequence(for channel: WireChannel) -> UInt64 {

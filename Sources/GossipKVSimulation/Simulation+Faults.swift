@@ -13,6 +13,7 @@ extension Simulation {
             nodes[node].isUp = false
             nodes[node].generation += 1
             nodes[node].queuedTickAt = .max
+            nodes[node].crashedAt = now
         case let .restart(node, loseDisk) where !nodes[node].isUp:
             return restart(node, loseDisk: loseDisk && !nodes[node].hadClockExcursion)
         case let .clockExcursion(node, offset) where faultsActive && nodes[node].isUp:
@@ -29,6 +30,7 @@ extension Simulation {
     /// Brings a crashed node back with what storage keeps, or, after a disk loss, empty: then it
     /// waits out the max offset (starts its clock above now + max offset) as DESIGN requires.
     mutating func restart(_ node: Int, loseDisk: Bool) -> String? {
+        if let problem = deathDetectionProblem(restarting: node) { return problem }
         let old = nodes[node].engine.replica
         let physical = nodes[node].physical(at: now, start: start)
         let replica: Replica
@@ -44,13 +46,17 @@ extension Simulation {
                 restoring: old.map.sortedEntries(), digest: old.digest, clockCeiling: old.clock.last,
                 ownHistoryComplete: old.ownHistoryComplete)
         }
-        nodes[node].engine = GossipEngine(replica: replica, config: options.gossip, seed: random.next(), now: physical)
+        nodes[node].engine = GossipEngine(replica: replica, config: engineConfig, seed: random.next(), now: physical)
         nodes[node].isUp = true
         nodes[node].queuedTickAt = .max
-        nodes[node].boot(epoch: nodes[node].engine.replica.readTime(physical: physical))
+        nodes[node].boot(epoch: nodes[node].engine.replica.readTime(physical: physical), at: now)
+        if options.membership {
+            // A new process: an empty view and a new incarnation, the new boot epoch.
+            nodes[node].membership = makeMembership(node, seed: random.next(), now: now)
+        }
         trace(4, node, loseDisk ? 1 : 0, 0)
         schedule(.rediscover(node: node, generation: nodes[node].generation), at: now + 10 + random.next() % 300)
-        return noteClock(node)
+        return afterInput(node)
     }
 
     /// Heals every fault: the network, clocks, crashed nodes. Loss and duplication stop too.
@@ -68,7 +74,7 @@ extension Simulation {
         for node in nodes {
             if let violation = history.watermarkViolation(in: node.engine.replica) { return violation }
         }
-        return nil
+        return peersMismatch()
     }
 
     func isConverged() -> Bool {
@@ -92,9 +98,12 @@ extension Simulation {
         return SimulationReport(
             seed: seed, nodeCount: options.nodeCount, failure: failure,
             settleMilliseconds: convergedAt.map { $0 - start - options.faultPhaseMilliseconds },
-            steps: steps, messagesSent: messagesSent, bytesSent: bytesSent,
+            steps: steps, messagesSent: messagesSent, membershipMessagesSent: membershipMessagesSent,
+            bytesSent: bytesSent,
             acceptedWrites: history.accepted.count, writesLostWithDisk: history.lostWithDisk.count,
-            expectedKeys: expected.count, traceHash: trace.finalize())
+            expectedKeys: expected.count,
+            rejections: nodes.reduce(into: [:]) { total, node in total.merge(node.rejections, uniquingKeysWith: +) },
+            traceHash: trace.finalize())
     }
 }
 
@@ -104,21 +113,27 @@ public struct SimulationReport: Sendable, Equatable, CustomStringConvertible {
     public var nodeCount: Int
     /// Nil when every check passed.
     public var failure: String?
-    /// Time from the end of the fault phase until every replica equalled the expected map.
+    /// Time from the end of the fault phase until every replica equalled the expected map and,
+    /// with membership, every node saw every other alive.
     public var settleMilliseconds: UInt64?
     public var steps: Int
     public var messagesSent: Int
+    /// Of `messagesSent`, the SWIM messages (zero without membership).
+    public var membershipMessagesSent: Int
     public var bytesSent: Int
     public var acceptedWrites: Int
     /// Writes destroyed with a disk before reaching any other replica (forgiven, reported).
     public var writesLostWithDisk: Int
     public var expectedKeys: Int
+    /// Envelopes and membership messages refused, by reason, summed over nodes: duplicated
+    /// datagrams show up as `replay`, and ignored SWIM messages as `membership_dropped`.
+    public var rejections: [String: Int]
     /// Fingerprint of the whole run: equal for equal seeds.
     public var traceHash: UInt64
 
     public var description: String {
         let outcome = failure.map { "FAILED: \($0)" } ?? "converged \(settleMilliseconds ?? 0) ms after heal"
         return "seed \(seed): \(nodeCount) nodes, \(acceptedWrites) writes (\(writesLostWithDisk) lost with a disk), "
-            + "\(steps) events, \(messagesSent) messages; \(outcome)"
+            + "\(steps) events, \(messagesSent) messages (\(membershipMessagesSent) SWIM); \(outcome)"
     }
 }

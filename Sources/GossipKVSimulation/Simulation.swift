@@ -4,6 +4,8 @@ import HeapModule
 /// A deterministic simulation of a cluster running the real core: a seeded network that loses,
 /// duplicates, delays and reorders messages, partitions and heals, nodes that crash and restart
 /// (some losing their disk), and clocks that drift, step and, for a while, leave the max offset.
+/// Each node runs the anti-entropy engine and, unless the options turn it off, SWIM membership,
+/// composed as the real node composes them (`Simulation+Membership.swift`).
 ///
 /// One seed reproduces a run bit for bit: every random choice comes from generators derived from
 /// the seed, events are ordered by `(time, sequence)`, and no iteration over an unordered
@@ -15,14 +17,18 @@ public struct Simulation: Sendable {
     /// A fingerprint of every event processed, in order.
     public private(set) var traceHash = StableHasher()
     public private(set) var steps = 0
-    public private(set) var messagesSent = 0
-    public private(set) var bytesSent = 0
+    public internal(set) var messagesSent = 0
+    /// Of `messagesSent`, the SWIM messages (pings, acks, ping-requests, nacks).
+    public internal(set) var membershipMessagesSent = 0
+    public internal(set) var bytesSent = 0
     public internal(set) var now: UInt64
     let start: UInt64
 
     var nodes: [SimulatedNode] = []
-    private var indexByID: [NodeID: Int] = [:]
-    private var knownIDs: Set<NodeID> = []
+    var indexByID: [NodeID: Int] = [:]
+    var knownIDs: Set<NodeID> = []
+    /// The engine configuration every node runs (`SimulationOptions.engineConfig`).
+    let engineConfig: GossipConfig
     private var events = Heap<ScheduledEvent>()
     private var sequence: UInt64 = 0
     var network: NetworkState
@@ -32,6 +38,7 @@ public struct Simulation: Sendable {
     public init(seed: UInt64, options: SimulationOptions) {
         self.seed = seed
         self.options = options
+        self.engineConfig = options.engineConfig
         var random = SplitMix64(seed: seed)
         start = 1_764_000_000_000
         now = start
@@ -39,24 +46,34 @@ public struct Simulation: Sendable {
         var clockRandom = random.derived()
         var idRandom = random.derived()
         var engineSeeds = random.derived()
-        for _ in 0..<options.nodeCount {
+        for index in 0..<options.nodeCount {
             let id = NodeID(high: idRandom.next(), low: idRandom.next())
             let clock = SimulatedClock(random: &clockRandom, maxOffset: options.maxClockOffsetMilliseconds)
             let node = SimulatedNode(
-                id: id,
+                id: id, index: index,
                 engine: GossipEngine(
                     replica: Replica(id: id, maxClockOffsetMilliseconds: options.maxClockOffsetMilliseconds),
-                    config: options.gossip, seed: engineSeeds.next(), now: start),
+                    config: engineConfig, seed: engineSeeds.next(), now: start),
                 clock: clock)
             nodes.append(node)
         }
         let ids = nodes.map(\.id)
         for (index, id) in ids.enumerated() { indexByID[id] = index }
         knownIDs = Set(ids)
-        for index in nodes.indices { nodes[index].boot(epoch: HLCTimestamp(physical: start)) }
-        for index in nodes.indices { nodes[index].engine.setPeers(ids) }
+        // The boot epoch is the node's HLC at start, read with its own clock, as the node does.
+        for index in nodes.indices {
+            let epoch = nodes[index].engine.replica.readTime(physical: nodes[index].physical(at: start, start: start))
+            nodes[index].boot(epoch: epoch, at: start)
+        }
+        // Without membership the peers are static; with it they follow the membership view,
+        // which discovery fills at start (`startMembership`).
+        if !options.membership {
+            for index in nodes.indices { nodes[index].engine.setPeers(ids) }
+        }
         self.random = random
         planSchedule()
+        // After the plan, so that a seed plans the same writes and faults with membership or without.
+        if options.membership { startMembership() }
     }
 
     // MARK: Events
@@ -66,6 +83,7 @@ public struct Simulation: Sendable {
         case tick(node: Int, generation: Int)
         case write(node: Int, key: Int, kind: WriteKind)
         case fault(Fault)
+        /// Discovery finds every other node (multicast or static seeds, as at start).
         case rediscover(node: Int, generation: Int)
         case checkInvariants
         case endFaultPhase
@@ -100,62 +118,6 @@ public struct Simulation: Sendable {
         events.insert(ScheduledEvent(time: time, sequence: sequence, event: event))
     }
 
-    /// Draws the client operations and faults of the fault phase from the seed.
-    private mutating func planSchedule() {
-        var plan = random.derived()
-        let phase = options.faultPhaseMilliseconds
-        for _ in 0..<options.operationCount {
-            let time = start + plan.next() % phase
-            let node = Int(plan.next() % UInt64(options.nodeCount))
-            let key = Int(plan.next() % UInt64(options.keySpace))
-            let kind: WriteKind
-            switch plan.next() % 10 {
-            case 0..<6: kind = .put
-            case 6..<8: kind = .delete
-            default: kind = .putExpiring(afterMilliseconds: 50 + plan.next() % 3_000)
-            }
-            schedule(.write(node: node, key: key, kind: kind), at: time)
-        }
-        for _ in 0..<options.networkFaults {
-            let time = start + plan.next() % phase
-            switch plan.next() % 3 {
-            case 0:
-                let groupCount = 2 + plan.next() % 2
-                let groups = (0..<options.nodeCount).map { _ in Int(plan.next() % groupCount) }
-                schedule(.fault(.partition(groups: groups)), at: time)
-                schedule(.fault(.heal), at: time + 500 + plan.next() % 5_000)
-            case 1:
-                let from = Int(plan.next() % UInt64(options.nodeCount))
-                let to = Int(plan.next() % UInt64(options.nodeCount))
-                schedule(.fault(.blockLink(from: from, to: to)), at: time)
-            default:
-                schedule(.fault(.heal), at: time)
-            }
-        }
-        for restart in 0..<(options.restarts + options.diskLosses) {
-            let node = Int(plan.next() % UInt64(options.nodeCount))
-            let time = start + plan.next() % phase
-            schedule(.fault(.crash(node: node)), at: time)
-            let loseDisk = restart >= options.restarts
-            schedule(.fault(.restart(node: node, loseDisk: loseDisk)), at: time + 200 + plan.next() % 4_000)
-        }
-        for _ in 0..<options.clockExcursions {
-            let node = Int(plan.next() % UInt64(options.nodeCount))
-            let time = start + plan.next() % phase
-            let magnitude = Int64(options.maxClockOffsetMilliseconds) + 100 + Int64(plan.next() % 2_000)
-            let offset = plan.next() % 2 == 0 ? magnitude : -magnitude
-            schedule(.fault(.clockExcursion(node: node, offset: offset)), at: time)
-            schedule(.fault(.clockReturn(node: node)), at: time + 300 + plan.next() % 3_000)
-        }
-        var checkTime = start
-        while checkTime < start + phase {
-            checkTime += 250
-            schedule(.checkInvariants, at: checkTime)
-        }
-        schedule(.endFaultPhase, at: start + phase)
-        for index in nodes.indices { scheduleTick(index) }
-    }
-
     // MARK: Running
 
     /// Runs the schedule and the settle phase; returns the outcome the checker sees.
@@ -175,14 +137,20 @@ public struct Simulation: Sendable {
                 failure = problem
                 break
             }
-            if !faultsActive, steps % 64 == 0 || events.isEmpty, isConverged() {
+            if !faultsActive, steps % 64 == 0 || events.isEmpty, isConverged(), membershipSettleProblem() == nil {
                 convergedAt = now
                 break
             }
         }
         if failure == nil && convergedAt == nil {
-            failure = isConverged() ? nil : "replicas did not converge within the settle budget"
-            if failure == nil { convergedAt = now }
+            if !isConverged() {
+                failure = "replicas did not converge within the settle budget"
+                if let problem = membershipSettleProblem() { failure? += " (membership: \(problem))" }
+            } else if let problem = membershipSettleProblem() {
+                failure = "membership did not settle within the settle budget: \(problem)"
+            } else {
+                convergedAt = now
+            }
         }
         return makeReport(failure: failure, convergedAt: convergedAt)
     }
@@ -202,25 +170,14 @@ public struct Simulation: Sendable {
         case let .deliver(from, to, generation, envelope, channel):
             trace(1, from, to, UInt64(envelope.count))
             guard nodes[to].isUp, nodes[to].generation == generation, network.allows(from: from, to: to) else { return nil }
-            let verifier = SimulatedAuthenticator(sender: nodes[to].id, knownSenders: knownIDs)
-            let maxBytes = channel == .gossipDatagram ? options.gossip.limits.maxDatagramBytes : options.gossip.limits.maxFrameBytes
-            switch nodes[to].opener.open(envelope, maxBytes: maxBytes, verifier: verifier) {
-            case let .failure(rejection):
-                nodes[to].rejections[rejection.label, default: 0] += 1
-                return nil
-            case let .success(opened):
-                let directives = nodes[to].engine.receive(
-                    opened.message, from: opened.header.sender, senderClock: opened.header.hlc, now: physical(of: to))
-                return carryOut(directives, node: to)
-            }
+            return receive(envelope, channel: channel, at: to)
         case let .tick(node, generation):
             guard nodes[node].isUp, nodes[node].generation == generation, nodes[node].queuedTickAt == now else {
                 return nil
             }
             trace(2, node, 0, 0)
             nodes[node].queuedTickAt = .max
-            let directives = nodes[node].engine.tick(now: physical(of: node))
-            return carryOut(directives, node: node)
+            return tick(node) ?? afterInput(node)
         case let .write(node, key, kind):
             guard nodes[node].isUp else { return nil }
             trace(3, node, key, 0)
@@ -229,8 +186,12 @@ public struct Simulation: Sendable {
             return apply(fault)
         case let .rediscover(node, generation):
             guard nodes[node].isUp, nodes[node].generation == generation else { return nil }
-            nodes[node].engine.setPeers(nodes.map(\.id))
-            return carryOut(nodes[node].engine.startRound(with: randomPeer(of: node), now: physical(of: node)), node: node)
+            guard nodes[node].membership != nil else {
+                nodes[node].engine.setPeers(nodes.map(\.id))
+                let directives = nodes[node].engine.startRound(with: randomPeer(of: node), now: physical(of: node))
+                return carryOut(directives, node: node) ?? afterInput(node)
+            }
+            return discoverEveryone(node) ?? afterInput(node)
         case .checkInvariants:
             return checkInvariants()
         case .endFaultPhase:
@@ -254,68 +215,34 @@ public struct Simulation: Sendable {
         } catch {
             return "a valid write was refused: \(error)"
         }
-        return noteClock(node) ?? rescheduleTick(node)
+        return afterInput(node)
     }
 
-    private mutating func carryOut(_ directives: [GossipDirective], node: Int) -> String? {
-        for directive in directives {
-            guard case let .send(message, to: peer) = directive else { continue }
-            guard let target = indexByID[peer] else { continue }
-            if let problem = send(message, from: node, to: target) { return problem }
-        }
-        return noteClock(node) ?? rescheduleTick(node)
+    /// What follows every input to a node: the HLC check, and a tick at the new earliest deadline.
+    mutating func afterInput(_ node: Int) -> String? {
+        noteClock(node) ?? rescheduleTick(node)
     }
 
-    /// Seals `message` as the node would: a datagram when it fits, the stream otherwise. Stream
-    /// frames are neither lost nor duplicated and keep their order (TCP); datagrams may be lost,
-    /// duplicated and reordered.
-    private mutating func send(_ message: GossipMessage, from: Int, to: Int) -> String? {
-        let limits = options.gossip.limits
-        let channel: WireChannel =
-            message.encodedBodySize + WireSize.envelopeOverhead(authenticatorLength: 8) <= limits.maxDatagramBytes
-            ? .gossipDatagram : .stream
-        let header = EnvelopeHeader(
-            kind: message.kind, cluster: SimulatedNode.cluster, sender: nodes[from].id, recipient: nodes[to].id,
-            bootEpoch: nodes[from].bootEpoch, channel: channel, sequence: nodes[from].sequence(for: channel),
-            hlc: nodes[from].engine.replica.readTime(physical: physical(of: from)))
-        let envelope: [UInt8]
-        do {
-            envelope = try Envelope.seal(
-                header: header, message: message, signer: SimulatedAuthenticator(sender: nodes[from].id, knownSenders: []),
-                limits: limits)
-        } catch {
-            return "the engine produced a message the codec refused: \(error)"
-        }
-        messagesSent += 1
-        bytesSent += envelope.count
-        if channel == .stream {
-            guard network.allows(from: from, to: to) else { return nil }
-            let delay = network.delay(min: options.minimumDelayMilliseconds, max: options.maximumDelayMilliseconds)
-            let time = network.streamDeliveryTime(from: from, to: to, notBefore: now + delay)
-            schedule(.deliver(from: from, to: to, generation: nodes[to].generation, envelope: envelope, channel: channel), at: time)
-            return nil
-        }
-        let copies = network.copies(from: from, to: to, faultsActive: faultsActive,
-                                    loss: options.lossProbability, duplication: options.duplicationProbability)
-        for _ in 0..<copies {
-            let delay = network.delay(min: options.minimumDelayMilliseconds, max: options.maximumDelayMilliseconds)
-            schedule(.deliver(from: from, to: to, generation: nodes[to].generation, envelope: envelope, channel: channel),
-                     at: now + delay)
-        }
-        return nil
+    /// The node's timers, in the order the real node runs them (`Node.tick`): the engine's,
+    /// then the membership's with the engine's current summary on its probes.
+    private mutating func tick(_ node: Int) -> String? {
+        let physical = physical(of: node)
+        if let problem = carryOut(nodes[node].engine.tick(now: physical), node: node) { return problem }
+        return tickMembership(node, now: physical)
     }
 
-    private mutating func scheduleTick(_ node: Int) {
+    mutating func scheduleTick(_ node: Int) {
         _ = rescheduleTick(node)
     }
 
-    /// Queues a tick at the engine's next deadline, unless an earlier one is already queued.
+    /// Queues a tick at the earliest deadline of the engine and the membership (as the node's
+    /// `refreshTimer` does), unless an earlier one is already queued.
     mutating func rescheduleTick(_ node: Int) -> String? {
         guard nodes[node].isUp else { return nil }
         let physicalNow = physical(of: node)
-        let wanted = nodes[node].engine.nextTickAt
+        let wanted = min(nodes[node].engine.nextTickAt, nodes[node].membership?.nextTickAt ?? .max)
         guard wanted != .max else { return nil }
-        // Engine deadlines are in the node's clock; convert back to simulated time.
+        // Deadlines are in the node's clock; convert back to simulated time.
         let delay = wanted > physicalNow ? wanted - physicalNow : 0
         let time = now + max(delay, 1)
         if time < nodes[node].queuedTickAt {
@@ -325,7 +252,7 @@ public struct Simulation: Sendable {
         return nil
     }
 
-    private func physical(of node: Int) -> UInt64 { nodes[node].physical(at: now, start: start) }
+    func physical(of node: Int) -> UInt64 { nodes[node].physical(at: now, start: start) }
 
     private mutating func randomPeer(of node: Int) -> NodeID {
         let others = nodes.indices.filter { $0 != node }

@@ -34,7 +34,33 @@ public struct SimulationOptions: Sendable {
 
     public var gossip = GossipConfig()
 
+    /// Run SWIM (`Membership`) beside the engine in every node, composed as `GossipKVNode`
+    /// composes them: engine peers follow the membership view, probes and acks carry the
+    /// anti-entropy summary, and the engine's own idle round is off (see `engineConfig`). On by
+    /// default, so the property runs test the production composition; off gives the engine alone
+    /// with static peers and its idle summary round.
+    public var membership = true
+    public var membershipConfig = MembershipConfig()
+
+    /// Faults at fixed times, besides the random ones: for schedules that test one scenario.
+    public var plannedFaults: [PlannedFault] = []
+    /// When set (and membership is on), a node restarted after being down longer than this must
+    /// be seen dead by every node that has been up since before the crash: the failure
+    /// detector's promise. Nil for
+    /// random schedules, whose partitions and loss may rightly slow detection (Lifeguard
+    /// stretches a struggling node's timeouts up to ninefold).
+    public var deathDetectionBoundMilliseconds: UInt64?
+
     public init() {}
+
+    /// The engine's configuration as the simulator runs it. With membership on, SWIM probes and
+    /// acks carry the summary, so the engine's idle round is off, as in the node: convergence
+    /// after a heal must then come through SWIM.
+    public var engineConfig: GossipConfig {
+        var config = gossip
+        if membership { config.idleSummaryIntervalMilliseconds = nil }
+        return config
+    }
 
     /// A random schedule shape for property runs: 3-9 nodes and every kind of fault.
     public static func random(using random: inout SplitMix64) -> SimulationOptions {
@@ -56,5 +82,27 @@ public struct SimulationOptions: Sendable {
             options.gossip.pushBudgetBytes = 60 + Int(random.next() % 200)
         }
         return options
+    }
+}
+
+/// A fault at a fixed time of the fault phase. Faults naming a node that does not exist, or
+/// partitions whose group list does not have one entry per node, are ignored.
+public struct PlannedFault: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        /// The node crashes, and restarts (keeping its disk) after `downForMilliseconds`; with
+        /// nil it stays down until the fault phase ends (a kill).
+        case crash(node: Int, downForMilliseconds: UInt64?)
+        /// A symmetric partition, `groups[i]` being node i's side, healed (with every other
+        /// network fault) after `lastingMilliseconds`, or when the fault phase ends if nil.
+        case partition(groups: [Int], lastingMilliseconds: UInt64?)
+    }
+
+    /// Milliseconds after the start of the run.
+    public var atMilliseconds: UInt64
+    public var kind: Kind
+
+    public init(atMilliseconds: UInt64, _ kind: Kind) {
+        self.atMilliseconds = atMilliseconds
+        self.kind = kind
     }
 }

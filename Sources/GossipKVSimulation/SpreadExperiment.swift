@@ -2,6 +2,12 @@ import GossipKVCore
 
 /// Measurements on a fault-free simulated cluster, for the benchmarks: how many gossip rounds a
 /// single write takes to reach every node, and what an idle, converged cluster sends.
+///
+/// By default it runs the engine alone (`membership: false`): static peers, and the engine's own
+/// idle round sends the summary once per interval. That isolates anti-entropy and keeps the
+/// benchmarks' 1,000-node runs cheap. With `membership: true` it runs the production
+/// composition: peers come from SWIM, and the idle traffic is SWIM's probes and acks with the
+/// summary on them (an "idle round" is then one probe interval).
 public struct SpreadExperiment: Sendable {
     public struct Result: Sendable {
         public var nodeCount: Int
@@ -11,12 +17,13 @@ public struct SpreadExperiment: Sendable {
         public var rounds: Double
         /// Estimated bytes each node sent per second once every replica was equal and idle.
         public var idleBytesPerNodePerSecond: Double
-        /// The same per idle round (one summary interval).
+        /// The same per idle round (one summary interval, or one probe interval with membership).
         public var idleBytesPerNodePerRound: Double
     }
 
-    public static func run(nodeCount: Int, seed: UInt64 = 1) -> Result {
+    public static func run(nodeCount: Int, seed: UInt64 = 1, membership: Bool = false) -> Result {
         var options = SimulationOptions()
+        options.membership = membership
         options.nodeCount = nodeCount
         options.operationCount = 0
         options.networkFaults = 0
@@ -38,7 +45,10 @@ public struct SpreadExperiment: Sendable {
         let reached = simulation.now - writtenAt
         // Let rounds go quiet (changes stop being recent), then measure idle traffic.
         simulation.advance(by: options.gossip.recentChangeMilliseconds + 2_000)
-        let idleInterval = options.gossip.idleSummaryIntervalMilliseconds ?? 1_000
+        let idleInterval =
+            membership
+            ? options.membershipConfig.probeIntervalMilliseconds
+            : options.gossip.idleSummaryIntervalMilliseconds ?? 1_000
         let window: UInt64 = 10_000
         let bytesBefore = simulation.bytesSent
         simulation.advance(by: window)
@@ -67,7 +77,7 @@ extension Simulation {
         if let entry = try? nodes[node].engine.write(key, value: value, now: physical) {
             history.record(entry)
         }
-        _ = rescheduleTick(node)
+        _ = afterInput(node)
     }
 
     /// How many replicas hold some entry for `key`.

@@ -5,8 +5,10 @@ import GossipKVCore
 /// restarted. Everything random comes from one seed, so a run replays exactly.
 ///
 /// It drives the production state machines only through their public API (`tick`, `receive`,
-/// `addMember`, `leave`), the way a shell does, so the deterministic simulator can adopt it
-/// as it is. Every directive is kept in `log` for the tests to read.
+/// `addMember`, `leave`), the way a shell does. The deterministic simulator drives them the same
+/// way but composed with the engine, over sealed envelopes (`Simulation+Membership.swift`);
+/// this harness stays the lighter bench for membership alone: plain messages, exact control of
+/// links and pauses. Every directive is kept in `log` for the tests to read.
 struct MembershipHarness {
     struct Delivery {
         var at: UInt64

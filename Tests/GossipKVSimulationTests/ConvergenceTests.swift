@@ -6,14 +6,23 @@ import Testing
 /// The convergence property: under any schedule of partitions, loss, duplication, reordering,
 /// restarts and clock skew, once everything heals every replica equals the checker's expected
 /// map (per key, the greatest accepted write), so no accepted write is lost and no deleted key
-/// comes back; the watermark invariant holds all along.
+/// comes back; the watermark invariant holds all along. Every node runs SWIM beside the engine,
+/// as the real node does, so after the heal the replicas must find their differences through the
+/// summaries on probes, and every node must come to see every other alive.
 ///
-/// `GOSSIPKV_SIM_SCHEDULES=N` runs N schedules (default 500); `GOSSIPKV_SIM_SEED=S` replays one.
+/// `GOSSIPKV_SIM_SCHEDULES=N` runs N schedules (default 500); `GOSSIPKV_SIM_SEED=S` replays one;
+/// `GOSSIPKV_SIM_MEMBERSHIP=off` runs the engine alone (static peers, its own idle round).
 @Suite("convergence under faults")
 struct ConvergenceTests {
-    static func schedule(seed: UInt64) -> Simulation {
+    static func schedule(seed: UInt64, membership: Bool = membershipFromEnvironment) -> Simulation {
         var random = SplitMix64(seed: seed)
-        return Simulation(seed: seed, options: .random(using: &random))
+        var options = SimulationOptions.random(using: &random)
+        options.membership = membership
+        return Simulation(seed: seed, options: options)
+    }
+
+    static var membershipFromEnvironment: Bool {
+        ProcessInfo.processInfo.environment["GOSSIPKV_SIM_MEMBERSHIP"] != "off"
     }
 
     static var seeds: [UInt64] {
@@ -55,15 +64,16 @@ struct ConvergenceTests {
         }
     }
 
-    @Test("the same seed gives the same run, bit for bit")
-    func sameSeedSameRun() {
+    @Test("the same seed gives the same run, bit for bit, with membership and without", arguments: [true, false])
+    func sameSeedSameRun(membership: Bool) {
         for seed: UInt64 in [1, 42, 0xDEAD_BEEF] {
-            var first = Self.schedule(seed: seed)
-            var second = Self.schedule(seed: seed)
+            var first = Self.schedule(seed: seed, membership: membership)
+            var second = Self.schedule(seed: seed, membership: membership)
             let a = first.run()
             let b = second.run()
             #expect(a == b)
             #expect(a.steps > 0)
+            #expect((a.membershipMessagesSent > 0) == membership)
         }
     }
 

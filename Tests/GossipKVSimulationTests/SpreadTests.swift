@@ -13,4 +13,14 @@ struct SpreadTests {
         #expect(result.idleBytesPerNodePerRound > 0)
         #expect(result.idleBytesPerNodePerRound < 1_000)
     }
+
+    @Test("with membership, a write reaches all of 10 nodes, and idle traffic is SWIM's probes and acks")
+    func writeReachesEveryNodeWithMembership() {
+        let result = SpreadExperiment.run(nodeCount: 10, membership: true)
+        #expect(result.millisecondsToReachAll < 120_000)
+        // Idle: about one ping and one ack per node per probe interval, each an envelope with a
+        // few piggybacked member records and the summary; no anti-entropy round.
+        #expect(result.idleBytesPerNodePerRound > 100)
+        #expect(result.idleBytesPerNodePerRound < 1_500)
+    }
 }

@@ -9,7 +9,8 @@ public struct GossipConfig: Sendable, Equatable {
     /// A change applied this recently keeps active rounds going (a few seconds).
     public var recentChangeMilliseconds: UInt64 = 5_000
     /// While idle, send the digest-hash/state-hash pair to one random peer this often. The node
-    /// sets it to nil once SWIM probes carry the pair; the simulator keeps it (it has no SWIM).
+    /// sets it to nil, since SWIM probes and acks carry the pair; so does the simulator when it
+    /// runs membership (`SimulationOptions.membership`).
     public var idleSummaryIntervalMilliseconds: UInt64? = 1_000
     /// A digest with more origins than this goes out as its hash; the peer asks for it if needed.
     public var fullDigestMaxOrigins = 40

@@ -1,0 +1,114 @@
+import GossipKVCore
+
+/// The message path, as the node runs it (`Node+Inbound.swift`, `Node+Outbound.swift`): every
+/// message is sealed into a real envelope, sent over the simulated network, opened by the
+/// node's real `EnvelopeOpener` (replay windows included) and dispatched by kind to the engine
+/// or the membership.
+extension Simulation {
+    // MARK: Receiving
+
+    /// Opens `envelope` at `node` and hands what passes to the core. A refused envelope is
+    /// counted by reason, as the node counts it, and changes nothing else.
+    mutating func receive(_ envelope: [UInt8], channel: WireChannel, at node: Int) -> String? {
+        let verifier = SimulatedAuthenticator(sender: nodes[node].id, knownSenders: knownIDs)
+        let limits = options.gossip.limits
+        let maxBytes = channel == .gossipDatagram ? limits.maxDatagramBytes : limits.maxFrameBytes
+        switch nodes[node].opener.authenticate(envelope[...], maxBytes: maxBytes, verifier: verifier) {
+        case let .failure(rejection):
+            nodes[node].rejections[rejection.label, default: 0] += 1
+            return nil
+        case let .success(frame):
+            let problem =
+                frame.header.kind.isMembership
+                ? receiveMembership(frame, at: node)
+                : receiveGossip(frame, at: node)
+            return problem ?? afterInput(node)
+        }
+    }
+
+    private mutating func receiveGossip(_ frame: AuthenticatedFrame, at node: Int) -> String? {
+        let header = frame.header
+        let message: GossipMessage
+        do {
+            message = try GossipMessage.decodeBody(
+                kind: header.kind, frame.body, limits: nodes[node].opener.limits)
+        } catch {
+            nodes[node].rejections[EnvelopeRejection.invalidBody(error).label, default: 0] += 1
+            return nil
+        }
+        let directives = nodes[node].engine.receive(
+            message, from: header.sender, senderClock: header.hlc, now: physical(of: node))
+        return carryOut(directives, node: node)
+    }
+
+    // MARK: Sending
+
+    /// Sends what the engine asks for. The other directives concern the node's change feed and
+    /// metrics, which the simulator checks through the replicas themselves.
+    mutating func carryOut(_ directives: [GossipDirective], node: Int) -> String? {
+        for directive in directives {
+            guard case let .send(message, to: peer) = directive else { continue }
+            guard let target = indexByID[peer] else { continue }
+            let body: [UInt8]
+            do {
+                body = try message.encodedBody(limits: options.gossip.limits)
+            } catch {
+                return "the engine produced a message the codec refused: \(error)"
+            }
+            if let problem = sendSealed(kind: message.kind, body: body, from: node, to: target) {
+                return problem
+            }
+        }
+        return nil
+    }
+
+    /// Seals `body` as the node does: a datagram when the envelope fits, the stream otherwise.
+    /// Stream frames are neither lost nor duplicated and keep their order (TCP); datagrams may
+    /// be lost, duplicated and reordered.
+    mutating func sendSealed(kind: MessageKind, body: [UInt8], from: Int, to: Int) -> String? {
+        let limits = options.gossip.limits
+        let channel: WireChannel =
+            body.count + WireSize.envelopeOverhead(authenticatorLength: 8) <= limits.maxDatagramBytes
+            ? .gossipDatagram : .stream
+        let header = EnvelopeHeader(
+            kind: kind, cluster: SimulatedNode.cluster, sender: nodes[from].id, recipient: nodes[to].id,
+            bootEpoch: nodes[from].bootEpoch, channel: channel, sequence: nodes[from].sequence(for: channel),
+            hlc: nodes[from].engine.replica.readTime(physical: physical(of: from)))
+        let envelope: [UInt8]
+        do {
+            envelope = try Envelope.seal(
+                header: header, body: body,
+                signer: SimulatedAuthenticator(sender: nodes[from].id, knownSenders: []),
+                maxBytes: limits.maxFrameBytes)
+        } catch {
+            return "a \(kind) message could not be sealed: \(error)"
+        }
+        messagesSent += 1
+        if kind.isMembership { membershipMessagesSent += 1 }
+        bytesSent += envelope.count
+        if channel == .stream {
+            guard network.allows(from: from, to: to) else { return nil }
+            let delay = network.delay(
+                min: options.minimumDelayMilliseconds, max: options.maximumDelayMilliseconds)
+            let time = network.streamDeliveryTime(from: from, to: to, notBefore: now + delay)
+            schedule(
+                .deliver(
+                    from: from, to: to, generation: nodes[to].generation, envelope: envelope, channel: channel
+                ), at: time)
+            return nil
+        }
+        let copies = network.copies(
+            from: from, to: to, faultsActive: faultsActive,
+            loss: options.lossProbability, duplication: options.duplicationProbability)
+        for _ in 0..<copies {
+            let delay = network.delay(
+                min: options.minimumDelayMilliseconds, max: options.maximumDelayMilliseconds)
+            schedule(
+                .deliver(
+                    from: from, to: to, generation: nodes[to].generation, envelope: envelope, channel: channel
+                ),
+                at: now + delay)
+        }
+        return nil
+    }
+}

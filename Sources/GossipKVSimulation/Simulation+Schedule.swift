@@ -1,0 +1,76 @@
+import GossipKVCore
+
+/// The plan of a run: client operations and faults drawn from the seed within the options'
+/// bounds, the options' planned faults, and the periodic invariant checks.
+extension Simulation {
+    /// Draws the client operations and faults of the fault phase from the seed.
+    mutating func planSchedule() {
+        var plan = random.derived()
+        let phase = options.faultPhaseMilliseconds
+        for _ in 0..<options.operationCount {
+            let time = start + plan.next() % phase
+            let node = Int(plan.next() % UInt64(options.nodeCount))
+            let key = Int(plan.next() % UInt64(options.keySpace))
+            let kind: WriteKind
+            switch plan.next() % 10 {
+            case 0..<6: kind = .put
+            case 6..<8: kind = .delete
+            default: kind = .putExpiring(afterMilliseconds: 50 + plan.next() % 3_000)
+            }
+            schedule(.write(node: node, key: key, kind: kind), at: time)
+        }
+        for _ in 0..<options.networkFaults {
+            let time = start + plan.next() % phase
+            switch plan.next() % 3 {
+            case 0:
+                let groupCount = 2 + plan.next() % 2
+                let groups = (0..<options.nodeCount).map { _ in Int(plan.next() % groupCount) }
+                schedule(.fault(.partition(groups: groups)), at: time)
+                schedule(.fault(.heal), at: time + 500 + plan.next() % 5_000)
+            case 1:
+                let from = Int(plan.next() % UInt64(options.nodeCount))
+                let to = Int(plan.next() % UInt64(options.nodeCount))
+                schedule(.fault(.blockLink(from: from, to: to)), at: time)
+            default:
+                schedule(.fault(.heal), at: time)
+            }
+        }
+        for fault in options.plannedFaults { schedule(fault) }
+        for restart in 0..<(options.restarts + options.diskLosses) {
+            let node = Int(plan.next() % UInt64(options.nodeCount))
+            let time = start + plan.next() % phase
+            schedule(.fault(.crash(node: node)), at: time)
+            let loseDisk = restart >= options.restarts
+            schedule(.fault(.restart(node: node, loseDisk: loseDisk)), at: time + 200 + plan.next() % 4_000)
+        }
+        for _ in 0..<options.clockExcursions {
+            let node = Int(plan.next() % UInt64(options.nodeCount))
+            let time = start + plan.next() % phase
+            let magnitude = Int64(options.maxClockOffsetMilliseconds) + 100 + Int64(plan.next() % 2_000)
+            let offset = plan.next() % 2 == 0 ? magnitude : -magnitude
+            schedule(.fault(.clockExcursion(node: node, offset: offset)), at: time)
+            schedule(.fault(.clockReturn(node: node)), at: time + 300 + plan.next() % 3_000)
+        }
+        var checkTime = start
+        while checkTime < start + phase {
+            checkTime += 250
+            schedule(.checkInvariants, at: checkTime)
+        }
+        schedule(.endFaultPhase, at: start + phase)
+        for index in nodes.indices { scheduleTick(index) }
+    }
+
+    private mutating func schedule(_ planned: PlannedFault) {
+        let time = start + planned.atMilliseconds
+        switch planned.kind {
+        case let .crash(node, downFor) where nodes.indices.contains(node):
+            schedule(.fault(.crash(node: node)), at: time)
+            if let downFor { schedule(.fault(.restart(node: node, loseDisk: false)), at: time + downFor) }
+        case let .partition(groups, lasting) where groups.count == nodes.count:
+            schedule(.fault(.partition(groups: groups)), at: time)
+            if let lasting { schedule(.fault(.heal), at: time + lasting) }
+        default:
+            break
+        }
+    }
+}
