@@ -36,27 +36,21 @@ struct ConvergenceTests {
     @Test("every replica converges to the expected map after faults heal (500 random schedules)")
     func randomSchedulesConverge() async throws {
         let seeds = Self.seeds
-        let failures = await withTaskGroup(of: SimulationReport.self) { group in
-            let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
-            var next = 0
-            var failed: [SimulationReport] = []
-            func add(_ group: inout TaskGroup<SimulationReport>) {
-                guard next < seeds.count else { return }
-                let seed = seeds[next]
-                next += 1
-                group.addTask {
-                    var simulation = Self.schedule(seed: seed)
-                    return simulation.run()
+        // CPU-bound schedules run on GCD threads, not on Swift concurrency's cooperative pool
+        // (one thread per core): hogging that pool for minutes would starve every async test
+        // running beside this one (nodes on sockets, timers) into spurious timeouts.
+        let verbose = ProcessInfo.processInfo.environment["GOSSIPKV_SIM_VERBOSE"] != nil
+        let failures = await withCheckedContinuation { (continuation: CheckedContinuation<[SimulationReport], Never>) in
+            DispatchQueue.global().async {
+                let failed = FailedReports()
+                DispatchQueue.concurrentPerform(iterations: seeds.count) { index in
+                    var simulation = Self.schedule(seed: seeds[index])
+                    let report = simulation.run()
+                    if verbose { print(report) }
+                    if report.failure != nil { failed.append(report) }
                 }
+                continuation.resume(returning: failed.sorted)
             }
-            for _ in 0..<workers { add(&group) }
-            let verbose = ProcessInfo.processInfo.environment["GOSSIPKV_SIM_VERBOSE"] != nil
-            while let report = await group.next() {
-                if verbose { print(report) }
-                if report.failure != nil { failed.append(report) }
-                add(&group)
-            }
-            return failed.sorted { $0.seed < $1.seed }
         }
         for report in failures {
             Issue.record(
@@ -82,5 +76,23 @@ struct ConvergenceTests {
         var first = Self.schedule(seed: 7)
         var second = Self.schedule(seed: 8)
         #expect(first.run().traceHash != second.run().traceHash)
+    }
+}
+
+/// Failed reports collected from GCD worker threads.
+final class FailedReports: @unchecked Sendable {
+    private let lock = NSLock()
+    private var reports: [SimulationReport] = []
+
+    func append(_ report: SimulationReport) {
+        lock.lock()
+        reports.append(report)
+        lock.unlock()
+    }
+
+    var sorted: [SimulationReport] {
+        lock.lock()
+        defer { lock.unlock() }
+        return reports.sorted { $0.seed < $1.seed }
     }
 }
