@@ -448,7 +448,7 @@ class Bench:
         for start in range(0, count, batch):
             n = min(batch, count - start)
             payload = b"".join(
-                Resp.encode(b"%s%0*d" % (prefix, 16 - len(prefix), i), os.urandom(16).hex().encode())
+                Resp.encode(b"SET", b"%s%0*d" % (prefix, 16 - len(prefix), i), os.urandom(16).hex().encode())
                 for i in range(start, start + n))
             client.send_raw(payload)
             for _ in range(n):
@@ -488,6 +488,22 @@ class Bench:
             resp.close()
         return None, first_answer, first_alive, None, None
 
+    def lag_of(self, name, observers=(0, 1)):
+        """What h0 and h1 say `name` lacks (INFO lag_entries: entries they hold above the
+        watermarks of the last digest they got from it)."""
+        return ", ".join("h%d: %s" % (i, self.info(i)["details"].get(name, {}).get("lag_entries", "?")) for i in observers)
+
+    def info(self, index):
+        """INFO cluster of host index over a fresh connection (parsed), or an empty view."""
+        sock = connect_in(self.lab.hosts[index], RESP_PORT)
+        if sock is None:
+            return {"alive": 0, "entries": None, "members": {}, "details": {}}
+        client = Resp(sock)
+        try:
+            return parse_info_cluster(client.call("INFO", "cluster"))
+        finally:
+            client.close()
+
     def catchup(self):
         if not self.enabled("catchup"):
             return
@@ -506,19 +522,26 @@ class Bench:
         self.say("   (a) h2 stopped; %d SETs on h0 in %.2f s (%.0f/s)" % (k, seconds, k / seconds))
         h1, *_ = self.wait_entries(1, base + k, 120)
         self.say("       h1 (connected throughout) held all %d entries %s after the last +OK" % (base + k, fmt_s(h1)))
-        rx0, _, tx0, _ = self.lab.netdev(2)
+        before = [self.lab.netdev(i) for i in range(3)]
         t0 = now()
         self.start_gkv(2, phase)
         done, answer, alive, entries, dbsize = self.wait_entries(2, base + k, 180, started=t0)
-        rx1, _, tx1, _ = self.lab.netdev(2)
+        after = [self.lab.netdev(i) for i in range(3)]
+        rx0, tx0, rx1, tx1 = before[2][0], before[2][2], after[2][0], after[2][2]
+        peers_tx = [after[i][2] - before[i][2] for i in range(2)]
         result_a = {"seconds": done, "first_answer": answer, "h0_alive": alive, "rx": rx1 - rx0, "tx": tx1 - tx0,
-                    "entries": entries, "dbsize": dbsize, "write_rate": k / seconds, "h1_seconds": h1}
+                    "entries": entries, "dbsize": dbsize, "write_rate": k / seconds, "h1_seconds": h1,
+                    "peers_tx": peers_tx}
         if done is None:
             self.anomaly("catch-up (a): restarted h2 did not reach %d entries in 180 s" % (base + k))
         self.say("   [4a] restart: h2 holds %s entries (DBSIZE %s) %s after its start (its client port answered after "
-                 "%s, it listed h0 alive after %s); h2 received %.2f MB, sent %.2f MB"
-                 % (entries, dbsize, fmt_s(done), fmt_s(answer), fmt_s(alive), (rx1 - rx0) / 1e6, (tx1 - tx0) / 1e6))
+                 "%s, it listed h0 alive after %s); h2 received %.2f MB, sent %.2f MB (meanwhile h0 sent %.2f MB, "
+                 "h1 sent %.2f MB)"
+                 % (entries, dbsize, fmt_s(done), fmt_s(answer), fmt_s(alive), (rx1 - rx0) / 1e6, (tx1 - tx0) / 1e6,
+                    peers_tx[0] / 1e6, peers_tx[1] / 1e6))
         self.results["catchup_restart"] = result_a
+        self.say("       entries h2 lacks by its last digest, as its peers see it (INFO lag_entries): right after: %s; "
+                 "3 s later: %s" % (self.lag_of("h2"), (time.sleep(3), self.lag_of("h2"))[1]))
         # (b) h2 keeps running but is cut off the LAN (its switch port down) while another k writes
         # land on h0, then reconnected.
         total = base + 2 * k
@@ -526,25 +549,44 @@ class Bench:
         t_cut = now()
         seconds = self.bulk_write(clients[0], b"cx", k)
         h1, *_ = self.wait_entries(1, total, 120)
-        views = {i: parse_info_cluster(c.call("INFO", "cluster")) for i, c in enumerate(clients)}
+        # A real partition: keep h2 cut off until both sides have declared each other dead.
+        while now() - t_cut < 60:
+            views = {i: self.info(i) for i in range(3)}
+            if (views[0]["members"].get("h2") == "dead" and views[1]["members"].get("h2") == "dead"
+                    and views[2]["members"].get("h0") == "dead" and views[2]["members"].get("h1") == "dead"):
+                break
+            time.sleep(0.1)
         cut_for = now() - t_cut
         self.say("   (b) h2 cut off (switch port down); %d more SETs on h0 in %.2f s; h1 held them %s after the last +OK; "
-                 "after %.1f s cut: h0 lists h2 as %s, h2 lists h0 as %s"
-                 % (k, seconds, fmt_s(h1), cut_for, views[0]["members"].get("h2"), views[2]["members"].get("h0")))
-        rx0, _, tx0, _ = self.lab.netdev(2)
+                 "cut held until both sides declared each other dead: after %.1f s h0/h1 list h2 as %s/%s, h2 lists "
+                 "h0/h1 as %s/%s"
+                 % (k, seconds, fmt_s(h1), cut_for, views[0]["members"].get("h2"), views[1]["members"].get("h2"),
+                    views[2]["members"].get("h0"), views[2]["members"].get("h1")))
+        before = [self.lab.netdev(i) for i in range(3)]
         t0 = now()
         self.lab.set_connected(2, True)
         done, _, alive, entries, dbsize = self.wait_entries(2, total, 180, started=t0)
-        rx1, _, tx1, _ = self.lab.netdev(2)
+        after = [self.lab.netdev(i) for i in range(3)]
+        rx0, tx0, rx1, tx1 = before[2][0], before[2][2], after[2][0], after[2][2]
+        peers_tx = [after[i][2] - before[i][2] for i in range(2)]
         result_b = {"seconds": done, "h0_alive": alive, "rx": rx1 - rx0, "tx": tx1 - tx0, "entries": entries,
-                    "dbsize": dbsize, "cut_seconds": cut_for}
+                    "dbsize": dbsize, "cut_seconds": cut_for, "peers_tx": peers_tx}
         if done is None:
             self.anomaly("catch-up (b): reconnected h2 did not reach %d entries in 180 s (listed h0 alive after %s)"
                          % (total, fmt_s(alive)))
         self.say("   [4b] reconnect after a %.0f s cut: h2 holds %s entries (DBSIZE %s) %s after the port came up "
-                 "(it listed h0 alive after %s); h2 received %.2f MB, sent %.2f MB"
-                 % (cut_for, entries, dbsize, fmt_s(done), fmt_s(alive), (rx1 - rx0) / 1e6, (tx1 - tx0) / 1e6))
+                 "(it listed h0 alive after %s); h2 received %.2f MB, sent %.2f MB (meanwhile h0 sent %.2f MB, "
+                 "h1 sent %.2f MB)"
+                 % (cut_for, entries, dbsize, fmt_s(done), fmt_s(alive), (rx1 - rx0) / 1e6, (tx1 - tx0) / 1e6,
+                    peers_tx[0] / 1e6, peers_tx[1] / 1e6))
         self.results["catchup_cut"] = result_b
+        heal = self.wait_all_alive("gossipkv", [0, 1, 2], timeout=90, interval=0.1)
+        heal = None if heal is None else now() - t0  # seconds since the port came up
+        result_b["heal_seconds"] = heal
+        if heal is None:
+            self.anomaly("catch-up (b): membership not healed (all 3 alive on all 3) 90 s after reconnecting h2")
+        self.say("       membership healed (every node lists all 3 alive) %s after the port came up; h2 lacks (lag_entries) %s"
+                 % (fmt_s(heal), self.lag_of("h2")))
         for client in clients:
             client.close()
         self.check_alive(phase)
@@ -575,11 +617,17 @@ class Bench:
         def add(figure, ours, serf, target):
             rows.append((figure, ours, serf, target))
 
+        def after_up(system, count):
+            pairs = zip(r.get("%s_discovery%d" % (system, count), []), r.get("%s_startup%d" % (system, count), []))
+            return [d - u for d, u in pairs if d is not None and u is not None]
+
         for count in (3, 10):
             if "gossipkv_discovery%d" % count in r or "serf_discovery%d" % count in r:
                 add("[1] discovery, %d nodes (last start -> all list all alive)" % count,
                     spread(r.get("gossipkv_discovery%d" % count, [])), spread(r.get("serf_discovery%d" % count, [])),
                     "Serf ref 0.14 s" if count == 10 else "—")
+                add("    of which after every node's client port answered",
+                    spread(after_up("gossipkv", count)), spread(after_up("serf", count)), "—")
         if "passphrase_derive" in r:
             add("[1b] --cluster-secret key derivation (Argon2id)", spread(r["passphrase_derive"], lambda v: "%.0f ms" % (v * 1000)),
                 "—", "README: ~90 ms")

@@ -281,10 +281,11 @@ class Resp:
 
 
 def parse_info_cluster(text):
-    """INFO cluster -> {"alive": int, "entries": int|None, "members": {name: state}}."""
+    """INFO cluster -> {"alive": int, "entries": int|None, "members": {name: state},
+    "details": {name: {field: value}}} (fields such as lag_entries, lag_ms)."""
     if isinstance(text, bytes):
         text = text.decode(errors="replace")
-    alive, entries, members = 0, None, {}
+    alive, entries, members, details = 0, None, {}, {}
     for line in text.splitlines():
         if line.startswith("members_alive:"):
             alive = int(line.split(":", 1)[1])
@@ -294,7 +295,8 @@ def parse_info_cluster(text):
             fields = dict(item.split("=", 1) for item in line.split(":", 1)[1].split(",") if "=" in item)
             if "name" in fields:
                 members[fields["name"]] = fields.get("state", "?")
-    return {"alive": alive, "entries": entries, "members": members}
+                details[fields["name"]] = fields
+    return {"alive": alive, "entries": entries, "members": members, "details": details}
 
 
 # ---------------------------------------------------------------------------------------------
