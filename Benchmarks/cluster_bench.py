@@ -82,6 +82,8 @@ class Bench:
         return self.only is None or name in self.only
 
     def say(self, text=""):
+        if text.startswith("== "):
+            text += "  [load average %.1f %.1f %.1f]" % os.getloadavg()
         print(text, flush=True)
 
     def anomaly(self, text):
@@ -119,17 +121,20 @@ class Bench:
         args += extra if extra is not None else ["--cluster-dir", os.path.join(self.keys, "h%d" % index)]
         os.makedirs(os.path.join(self.run_dir, "logs"), exist_ok=True)
         self.procs[index] = self.lab.spawn(index, args, self.log_path(phase, index))
+        self.procs[index].system = "gossipkv"
 
     def start_serf(self, index, phase):
         args = ["serf", "agent", "-node=h%d" % index, "-bind=%s:7946" % self.lab.address(index),
                 "-discover=%s" % self.args.prefix, "-rpc-addr=127.0.0.1:%d" % SERF_RPC_PORT, "-log-level=info"]
         os.makedirs(os.path.join(self.run_dir, "logs"), exist_ok=True)
         self.procs[index] = self.lab.spawn(index, args, self.log_path(phase, index))
+        self.procs[index].system = "serf"
 
     def stop_all(self, sig=signal.SIGTERM):
         for index, process in sorted(self.procs.items()):
             code = Lab.stop(process, sig)
-            if sig == signal.SIGTERM and code not in (0, -signal.SIGTERM, 1):
+            allowed = (0,) if getattr(process, "system", "") == "gossipkv" else (0, 1, -signal.SIGTERM)
+            if sig == signal.SIGTERM and code not in allowed:
                 self.anomaly("h%d (pid %d) exited with %s on SIGTERM" % (index, process.pid, code))
         self.procs = {}
 
@@ -368,13 +373,13 @@ class Bench:
 
     # -- 3. write-to-visible -------------------------------------------------------------------
 
-    def start_three(self, phase):
-        self.say("   starting h0..h2 with key files")
-        done, _ = self.discovery("gossipkv", 3, phase)
+    def start_cluster(self, phase, count=3):
+        self.say("   starting h0..h%d with key files" % (count - 1))
+        done, _ = self.discovery("gossipkv", count, phase)
         if done is None:
-            raise RuntimeError("the 3-node cluster did not form")
+            raise RuntimeError("the %d-node cluster did not form" % count)
         time.sleep(self.settle)
-        clients = [Resp(connect_in(self.lab.hosts[i], RESP_PORT, timeout=10)) for i in range(3)]
+        clients = [Resp(connect_in(self.lab.hosts[i], RESP_PORT, timeout=10)) for i in range(count)]
         # A node takes writes once it has waited out the max clock offset.
         deadline = now() + 10
         while True:
@@ -394,7 +399,7 @@ class Bench:
                  "32-byte value), after each +OK poll GET on h1 and h2 back to back with no sleep until both return "
                  "the value; latency = GET reply with the value - SET reply" % self.writes)
         phase = "writes"
-        clients = self.start_three(phase)
+        clients = self.start_cluster(phase)
         # Baseline: one GET round trip from this Python client.
         rtts = []
         for _ in range(500):
@@ -426,6 +431,9 @@ class Bench:
             if pending:
                 missing += len(pending)
                 self.anomaly("write-visible: %s not visible on %s within 5 s" % (key, sorted("h%d" % j for j in pending)))
+                if missing >= 10:
+                    self.anomaly("write-visible: stopped after %d writes (10 misses)" % (n + 1))
+                    break
         latencies.sort()
         for client in clients:
             client.close()
@@ -513,7 +521,7 @@ class Bench:
                  "pipelined 1,000 per batch on h0), then returns; time until h2's INFO cluster `entries` reaches the "
                  "total (polled every 20 ms), bytes = h2 eth0 rx/tx deltas from /proc/net/dev" % k)
         phase = "catchup"
-        clients = self.start_three(phase)
+        clients = self.start_cluster(phase)
         base = parse_info_cluster(clients[0].call("INFO", "cluster"))["entries"]
         # (a) h2 stopped (SIGTERM: it leaves) and restarted. The node keeps no data yet, so it
         # comes back empty and needs the whole map.
@@ -591,6 +599,43 @@ class Bench:
             client.close()
         self.check_alive(phase)
         self.stop_all()
+        self.catchup_ten()
+
+    def catchup_ten(self):
+        """(c) as (a) in a 10-node cluster: does every peer send the returning node a copy?"""
+        k = self.catchup_keys
+        phase = "catchup10"
+        self.say("   (c) as (a) with 10 nodes: h9 stopped, %d SETs on h0, h9 restarted" % k)
+        clients = self.start_cluster(phase, 10)
+        base = parse_info_cluster(clients[0].call("INFO", "cluster"))["entries"]
+        Lab.stop(self.procs.pop(9), signal.SIGTERM)
+        seconds = self.bulk_write(clients[0], b"cz", k)
+        slowest = max((self.wait_entries(i, base + k, 120)[0] or float("inf")) for i in range(1, 9))
+        self.say("       %d SETs on h0 in %.2f s; every other running node held them %s after the last +OK"
+                 % (k, seconds, fmt_s(slowest if slowest != float("inf") else None)))
+        before = [self.lab.netdev(i) for i in range(10)]
+        t0 = now()
+        self.start_gkv(9, phase)
+        done, answer, alive, entries, dbsize = self.wait_entries(9, base + k, 180, started=t0)
+        time.sleep(1.0)  # answers still in flight land in the counters too
+        after = [self.lab.netdev(i) for i in range(10)]
+        rx = after[9][0] - before[9][0]
+        peers_tx = [after[i][2] - before[i][2] for i in range(9)]
+        copy = max(peers_tx)
+        full = sum(1 for t in peers_tx if t > 0.5 * copy)
+        result = {"seconds": done, "rx": rx, "tx": after[9][2] - before[9][2], "peers_tx": peers_tx,
+                  "peers_sending_a_copy": full, "entries": entries, "dbsize": dbsize}
+        self.results["catchup_restart10"] = result
+        if done is None:
+            self.anomaly("catch-up (c): restarted h9 did not reach %d entries in 180 s" % (base + k))
+        self.say("   [4c] restart in 10 nodes: h9 holds %s entries (DBSIZE %s) %s after its start (client port after %s); "
+                 "h9 received %.2f MB (up to 1 s after); its 9 peers sent %s MB: %d of them more than half the largest"
+                 % (entries, dbsize, fmt_s(done), fmt_s(answer), rx / 1e6,
+                    " ".join("%.1f" % (t / 1e6) for t in peers_tx), full))
+        for client in clients:
+            client.close()
+        self.check_alive(phase)
+        self.stop_all()
 
     # -- 6. crypto -----------------------------------------------------------------------------
 
@@ -647,8 +692,13 @@ class Bench:
                 "%s, rx %.1f MB, tx %.1f MB" % (fmt_s(a["seconds"]), a["rx"] / 1e6, a["tx"] / 1e6), "—", "—")
         if "catchup_cut" in r:
             b = r["catchup_cut"]
-            add("[4b] catch-up of %dk missed writes, reconnected node" % (self.catchup_keys // 1000),
+            add("[4b] catch-up of %dk missed writes, node reconnected after a partition" % (self.catchup_keys // 1000),
                 "%s, rx %.1f MB, tx %.1f MB" % (fmt_s(b["seconds"]), b["rx"] / 1e6, b["tx"] / 1e6), "—", "—")
+        if "catchup_restart10" in r:
+            c = r["catchup_restart10"]
+            add("[4c] the same, restarted node in a 10-node cluster",
+                "%s, rx %.1f MB (%d peers sent a copy)" % (fmt_s(c["seconds"]), c["rx"] / 1e6, c["peers_sending_a_copy"]),
+                "—", "—")
         gi, si = r.get("gossipkv_idle"), r.get("serf_idle")
         if gi or si:
             def idle(x, key, form):
