@@ -267,8 +267,26 @@ class Bench:
 
     # -- 5. idle traffic -----------------------------------------------------------------------
 
+    def rejections(self, count):
+        """Sum of INFO cluster's rejected_* counters (drops by reason) over the nodes."""
+        totals = {}
+        for index in range(count):
+            sock = connect_in(self.lab.hosts[index], RESP_PORT)
+            if sock is None:
+                continue
+            client = Resp(sock)
+            try:
+                for line in client.call("INFO", "cluster").decode().splitlines():
+                    if line.startswith("rejected_"):
+                        name, value = line.split(":", 1)
+                        totals[name] = totals.get(name, 0) + int(value)
+            finally:
+                client.close()
+        return totals
+
     def idle(self, system, count, phase):
         time.sleep(10.0 if not self.quick else 3.0)
+        drops_before = self.rejections(count) if system == "gossipkv" else {}
         before = {i: self.lab.netdev(i) for i in range(count)}
         t0 = now()
         poller = self.make_poller(system)
@@ -290,6 +308,13 @@ class Bench:
         rss = [rss_kib(self.procs[i].pid) for i in range(count)]
         for index, name, state in sorted(oddities):
             self.anomaly("%s idle: h%d listed %s as %s during the idle period" % (system, index, name, state))
+        if system == "gossipkv":
+            drops_after = self.rejections(count)
+            grown = {k: v - drops_before.get(k, 0) for k, v in drops_after.items() if v != drops_before.get(k, 0)}
+            self.say("   dropped messages (INFO rejected_*, all nodes) before the idle period: %s; during it: %s"
+                     % (drops_before or "none", grown or "none"))
+            if grown:
+                self.anomaly("gossipkv idle: messages dropped while idle: %s" % grown)
         self.check_alive(phase)
         return {"seconds": elapsed, "tx_bps": tx_bps, "tx_pps": tx_pps, "rx_bps": rx_bps,
                 "rss_mib": [r / 1024 for r in rss if r is not None]}
@@ -504,6 +529,44 @@ class Bench:
             resp.close()
         return None, first_answer, first_alive, None, None
 
+    def cluster_tx(self, indices):
+        return sum(self.lab.netdev(i)[2] for i in indices)
+
+    def settle_traffic(self, indices, start_bytes, t_start, timeout=120.0):
+        """Waits until the hosts together send under 20 kB in 0.5 s; returns (bytes sent since
+        start_bytes, seconds from t_start until traffic settled)."""
+        last = self.cluster_tx(indices)
+        while now() - t_start < timeout:
+            time.sleep(0.5)
+            current = self.cluster_tx(indices)
+            if current - last < 20_000:
+                return current - start_bytes, now() - t_start
+            last = current
+        return self.cluster_tx(indices) - start_bytes, None
+
+    def replication(self, label, clients, writer_prefix, running, base, k):
+        """k pipelined writes on h0 with `running` hosts up; prints the time until every running
+        node holds them and the bytes all running hosts sent until the traffic settled."""
+        tx0 = self.cluster_tx(running)
+        t0 = now()
+        seconds = self.bulk_write(clients[0], writer_prefix, k)
+        slowest = 0.0
+        for index in running[1:]:
+            done = self.wait_entries(index, base + k, 120, dbsize=False)[0]
+            slowest = None if done is None or slowest is None else max(slowest, done)
+        if slowest is None:
+            self.anomaly("%s: not every running node held the %d writes within 120 s" % (label, k))
+        sent, settled = self.settle_traffic(running, tx0, t0)
+        receivers = len(running) - 1
+        result = {"nodes": len(running), "write_seconds": seconds, "write_rate": k / seconds, "held_after": slowest,
+                  "cluster_tx": sent, "settled": settled, "bytes_per_write_per_receiver": sent / k / receivers}
+        self.say("       %d SETs on h0 in %.2f s (%.0f/s) with %d nodes running; every running node held them %s after the "
+                 "last +OK; the %d running nodes sent %.1f MB together until traffic settled %s after the first write "
+                 "(%.0f B per write per receiving node)"
+                 % (k, seconds, k / seconds, len(running), fmt_s(slowest), len(running), sent / 1e6, fmt_s(settled),
+                    result["bytes_per_write_per_receiver"]))
+        return seconds, slowest, result
+
     def lag_of(self, name, observers=(0, 1)):
         """What h0 and h1 say `name` lacks (INFO lag_entries: entries they hold above the
         watermarks of the last digest they got from it)."""
@@ -534,10 +597,8 @@ class Bench:
         # (a) h2 stopped (SIGTERM: it leaves) and restarted. The node keeps no data yet, so it
         # comes back empty and needs the whole map.
         Lab.stop(self.procs.pop(2), signal.SIGTERM)
-        seconds = self.bulk_write(clients[0], b"ck", k)
-        self.say("   (a) h2 stopped; %d SETs on h0 in %.2f s (%.0f/s)" % (k, seconds, k / seconds))
-        h1, *_ = self.wait_entries(1, base + k, 120, dbsize=False)
-        self.say("       h1 (connected throughout) held all %d entries %s after the last +OK" % (base + k, fmt_s(h1)))
+        self.say("   (a) h2 stopped (SIGTERM)")
+        seconds, h1, self.results["replication3"] = self.replication("catch-up (a)", clients, b"ck", [0, 1], base, k)
         before = [self.lab.netdev(i) for i in range(3)]
         t0 = now()
         self.start_gkv(2, phase)
@@ -617,10 +678,8 @@ class Bench:
         clients = self.start_cluster(phase, 10)
         base = parse_info_cluster(clients[0].call("INFO", "cluster"))["entries"]
         Lab.stop(self.procs.pop(9), signal.SIGTERM)
-        seconds = self.bulk_write(clients[0], b"cz", k)
-        slowest = max((self.wait_entries(i, base + k, 120, dbsize=False)[0] or float("inf")) for i in range(1, 9))
-        self.say("       %d SETs on h0 in %.2f s; every other running node held them %s after the last +OK"
-                 % (k, seconds, fmt_s(slowest if slowest != float("inf") else None)))
+        seconds, _, self.results["replication10"] = self.replication(
+            "catch-up (c)", clients, b"cz", list(range(9)), base, k)
         before = [self.lab.netdev(i) for i in range(10)]
         t0 = now()
         self.start_gkv(9, phase)
@@ -693,6 +752,14 @@ class Bench:
             w = r["write_visible"]
             add("[3] write-to-visible, 3 nodes, p50 / p99 / max",
                 "%s / %s / %s" % (fmt_ms(w["p50"]), fmt_ms(w["p99"]), fmt_ms(w["max"])), "—", "p99 < 10 ms")
+        for key in ("replication3", "replication10"):
+            if key in r:
+                x = r[key]
+                add("[4] %dk pipelined SETs on h0, %d nodes up: rate; all hold them; bytes sent"
+                    % (self.catchup_keys // 1000, x["nodes"]),
+                    "%.0f/s; +%s; %.0f MB (%.0f B/write/receiver)" % (x["write_rate"], fmt_s(x["held_after"]),
+                                                                    x["cluster_tx"] / 1e6,
+                                                                    x["bytes_per_write_per_receiver"]), "—", "—")
         if "catchup_restart" in r:
             a = r["catchup_restart"]
             add("[4a] catch-up of %dk missed writes, restarted node (3 nodes)" % (self.catchup_keys // 1000),
