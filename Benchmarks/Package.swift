@@ -15,6 +15,14 @@ let package = Package(
                 .product(name: "GossipKVCore", package: "GossipKV"),
                 .product(name: "GossipKVSimulation", package: "GossipKV"),
             ]
-        )
+        ),
+        // Signed envelopes sealed and opened per second (one thread), for cluster-bench.sh.
+        .executableTarget(
+            name: "CryptoBench",
+            dependencies: [
+                .product(name: "GossipKVCore", package: "GossipKV"),
+                .product(name: "GossipKVCrypto", package: "GossipKV"),
+            ]
+        ),
     ]
 )
