@@ -39,7 +39,7 @@ struct ClientCommandTests {
 
     static func client(_ node: Node) throws -> NodeClient {
         guard let port = node.respPort else { throw ClientError.invalidAddress("no RESP port") }
-        return try NodeClient(host: "127.0.0.1", port: port, timeout: 5)
+        return try NodeClient(host: "127.0.0.1", port: port, timeout: 30)
     }
 
     @Test("set, get, del and keys round-trip through a node")
