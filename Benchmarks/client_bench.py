@@ -268,11 +268,14 @@ def memory(label, process, port, chunks, keys):
     elapsed = load(port, chunks)
     time.sleep(2.0)
     after = rss_kib(process.pid)
+    client.sock.settimeout(600)
+    began = time.monotonic()
     dbsize = client.call("DBSIZE")
+    dbsize_s = time.monotonic() - began
     client.close()
     per_key = (after - before) * 1024.0 / keys
-    print("  %-22s RSS %7.1f MiB -> %7.1f MiB  DBSIZE %d  load %.1f s (%.0f SET/s)  %.1f bytes/key" % (
-        label, before / 1024, after / 1024, dbsize, elapsed, keys / elapsed, per_key), flush=True)
+    print("  %-22s RSS %7.1f MiB -> %7.1f MiB  %.1f bytes/key  (load %.1f s, %.0f SET/s; DBSIZE %d in %.3f s)" % (
+        label, before / 1024, after / 1024, per_key, elapsed, keys / elapsed, dbsize, dbsize_s), flush=True)
     return {"before": before, "after": after, "dbsize": dbsize, "per_key": per_key, "load_s": elapsed}
 
 

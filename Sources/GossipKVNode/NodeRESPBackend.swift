@@ -68,3 +68,26 @@ final class NodeRESPBackend: RESPBackend {
         }
     }
 }
+
+extension NodeRESPBackend {
+    /// DBSIZE and INFO's keyspace line in one pass on the node's actor. The protocol's default
+    /// walks `keys()` and then asks for each key's entry, one actor hop per key: over 5 s for
+    /// 1M keys (Benchmarks/README.md, "Client benchmarks").
+    func keyspaceStats() async -> RESPKeyspaceStats {
+        await current?.keyspaceStats() ?? RESPKeyspaceStats(keys: 0, expiring: 0)
+    }
+}
+
+extension Node {
+    /// Live keys (not deleted, not expired) and how many of them have a deadline.
+    func keyspaceStats() -> RESPKeyspaceStats {
+        let now = engine.replica.readTime(physical: WallClock.nowMilliseconds())
+        var stats = RESPKeyspaceStats(keys: 0, expiring: 0)
+        engine.replica.map.forEachEntry { entry in
+            guard entry.visibleValue(at: now) != nil else { return }
+            stats.keys += 1
+            if entry.expiry != nil { stats.expiring += 1 }
+        }
+        return stats
+    }
+}
