@@ -59,7 +59,7 @@ let package = Package(
         .executableTarget(
             name: "gossipkv",
             dependencies: [
-                "GossipKVNode", "GossipKVCore", "GossipKVCrypto", "GossipKVRESP",
+                "GossipKVNode", "GossipKVCore", "GossipKVCrypto", "GossipKVRESP", "GossipKVStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -105,12 +105,12 @@ let package = Package(
         ),
         .testTarget(
             name: "GossipKVCLITests",
-            dependencies: ["gossipkv", "GossipKVNode", "GossipKVCore", "GossipKVRESP"]
+            dependencies: ["gossipkv", "GossipKVNode", "GossipKVCore", "GossipKVRESP", "GossipKVStorage"]
         ),
         .testTarget(
             name: "GossipKVNodeTests",
             dependencies: [
-                "GossipKVNode", "GossipKVCore", "GossipKVCrypto", "GossipKVRESP",
+                "GossipKVNode", "GossipKVCore", "GossipKVCrypto", "GossipKVRESP", "GossipKVStorage",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -13,7 +13,9 @@ struct ClusterCommand: ParsableCommand {
         abstract: "Run a local N-node cluster on 127.0.0.1 (RESP ports 7001.., gossip 7101.., metrics 7201..).",
         discussion: """
             Try: redis-cli -p 7001 SET a 5 && redis-cli -p 7003 GET a
-            Keys and data live under --dir (default: a new temporary directory, printed at start).
+            Keys and data live under --dir (default: a new temporary directory, printed at start): \
+            each node keeps its write-ahead log in DIR/nodeN, so running again with the same --dir \
+            brings the cluster back with its data.
             """)
 
     @Option(help: "Number of nodes (1-99).")
@@ -34,8 +36,14 @@ struct ClusterCommand: ParsableCommand {
     @Option(name: .customLong("log-level"), help: "Log level of the nodes (default info).")
     var logLevel: String = "info"
 
+    @Option(name: .customLong("fsync"), help: "fsync policy of the nodes: always, batch (default) or never.")
+    var fsync: String = "batch"
+
     func validate() throws {
         guard (1...99).contains(nodes) else { throw ValidationError("--nodes must be between 1 and 99") }
+        guard ["always", "batch", "never"].contains(fsync) else {
+            throw ValidationError("--fsync must be always, batch or never")
+        }
         guard respBase > 0, gossipBase > 0, metricsBase >= 0, respBase + nodes <= 65_535, gossipBase + nodes <= 65_535,
             metricsBase + nodes <= 65_535
         else {
@@ -94,7 +102,7 @@ struct ClusterCommand: ParsableCommand {
                 "node", "--name", name, "--bind", "127.0.0.1", "--gossip-port", "\(gossipBase + offset)",
                 "--resp-port", "\(respBase + offset)", "--metrics-port", "\(metricsBase == 0 ? 0 : metricsBase + offset)",
                 "--no-multicast", "--cluster-dir", "\(directory)/\(name)",
-                "--data-dir", "\(directory)/\(name)", "--log-level", logLevel,
+                "--data-dir", "\(directory)/\(name)", "--fsync", fsync, "--log-level", logLevel,
             ] + seeds
             let pipe = Pipe()
             process.standardOutput = pipe
