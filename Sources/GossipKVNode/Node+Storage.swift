@@ -62,6 +62,8 @@ struct NodeDurability {
     var failure: StorageError?
     var snapshotTask: Task<Void, Never>?
     var isClosed = false
+    /// The storage's counters as last copied into the metrics.
+    var reportedStatistics = StorageStatistics()
 
     var directory: String { storage.configuration.directory }
 }
@@ -112,7 +114,6 @@ extension Node {
         do {
             try durability.storage.appendClockCeiling(ceiling)
             durability.clockCeiling = ceiling
-            metrics.walAppends.increment()
         } catch {
             durability.failure = error
             logger.error("cannot log the clock ceiling in \(durability.directory): \(error); writes are refused now")
@@ -128,7 +129,6 @@ extension Node {
         }
         do {
             try storage.append(entry)
-            metrics.walAppends.increment()
             return true
         } catch {
             storageFailed(error, doing: "append an entry")
@@ -148,7 +148,6 @@ extension Node {
         do {
             try durability.storage.appendWatermarks(digest)
             self.durability?.loggedDigest = digest
-            metrics.walAppends.increment()
         } catch {
             storageFailed(error, doing: "log the watermarks")
         }
@@ -182,7 +181,6 @@ extension Node {
             storageFailed(error, doing: "fsync the log")
             throw .notDurable(directory: storage.configuration.directory, reason: error.description)
         }
-        metrics.walDurableWaits.increment()
         metrics.walFsyncDuration.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - started))
     }
 
@@ -214,7 +212,6 @@ extension Node {
             do {
                 try await writing.value
                 guard let self else { return }
-                self.metrics.snapshots.increment()
                 self.metrics.snapshotDuration.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - started))
                 self.logger.info(
                     "snapshot of \(entries) entries written in \((DispatchTime.now().uptimeNanoseconds - started) / 1_000_000) ms")
@@ -237,12 +234,27 @@ extension Node {
         durability?.isClosed = true
         await current.snapshotTask?.value
         await startSnapshot()?.value
+        recordStorageMetrics()
         do {
             try current.storage.close()
             logger.info("data directory \(current.directory) closed")
         } catch {
             logger.error("closing the data directory \(current.directory) failed: \(error)")
         }
+    }
+
+    /// Copies the storage's counters into the metrics (before a scrape, and at close).
+    func recordStorageMetrics() {
+        guard let durability else { return }
+        let current = durability.storage.statistics
+        let last = durability.reportedStatistics
+        metrics.walAppends.increment(by: max(0, current.appendedRecords - last.appendedRecords))
+        metrics.walBytes.increment(by: max(0, current.appendedBytes - last.appendedBytes))
+        metrics.walFsyncs.increment(by: max(0, current.fsyncs - last.fsyncs))
+        metrics.walDurableWaits.increment(by: max(0, current.durableWaits - last.durableWaits))
+        metrics.snapshots.increment(by: max(0, current.snapshotsWritten - last.snapshotsWritten))
+        self.durability?.reportedStatistics = current
+        metrics.storageBytes.record(Self.directoryBytes(durability.directory))
     }
 
     /// Bytes of the data directory's files (for the `gossipkv_storage_bytes` gauge).

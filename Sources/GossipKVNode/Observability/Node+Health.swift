@@ -40,6 +40,6 @@ extension Node {
         }
         metrics.keys.record(engine.replica.map.count)
         metrics.hlcPhysicalMilliseconds.record(Int64(engine.replica.clock.last.physical))
-        if let directory = durability?.directory { metrics.storageBytes.record(Self.directoryBytes(directory)) }
+        recordStorageMetrics()
     }
 }
