@@ -102,6 +102,18 @@ extension Node {
         return !identityIsPersistent
     }
 
+    /// The recovered watermarks, with this node's own raised to the clock ceiling when it holds
+    /// its whole history. A local write's push names the previous own watermark as proof of
+    /// contiguity, so that watermark must be exactly "no own write since": the logged one may lag
+    /// the last own writes (a crash before the next watermark record), and a peer holding that
+    /// lagging value would then skip the writes in between. Every own write is at or below the
+    /// ceiling and in the log, and the clock restarts above it, so the ceiling is such a value.
+    static func restoredDigest(_ recovered: RecoveredState, ownID: NodeID, ownHistoryComplete: Bool) -> Digest {
+        var digest = recovered.digest
+        if ownHistoryComplete, !recovered.isFresh { digest.raise(ownID, to: recovered.clockCeiling) }
+        return digest
+    }
+
     /// Logs a ceiling above every timestamp the clock may issue or merge soon: the clock issues
     /// at most `max(now, last) + 1` and merges at most `now + maxOffset`. Called before every
     /// clock-moving input and from the timer, so the persisted ceiling is never reached.

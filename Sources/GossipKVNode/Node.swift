@@ -65,6 +65,7 @@ public actor Node: Service {
     /// When we last opened a round with each peer, for the sync-duration timer.
     var roundStartedAt: [NodeID: UInt64] = [:]
     var socketsClosed = false
+    var closing: Task<Void, Never>?
     /// The data directory's state; nil for an in-memory node.
     var durability: NodeDurability?
     /// No local write before this (wall milliseconds): a persistent identity without a data
@@ -181,7 +182,8 @@ public actor Node: Service {
             replica = Replica(
                 id: configuration.identity.nodeID, limits: limits,
                 maxClockOffsetMilliseconds: configuration.maxClockOffsetMilliseconds, restoring: recovered.entries,
-                digest: recovered.digest, clockCeiling: recovered.clockCeiling, ownHistoryComplete: ownHistoryComplete)
+                digest: Self.restoredDigest(recovered, ownID: configuration.identity.nodeID, ownHistoryComplete: ownHistoryComplete),
+                clockCeiling: recovered.clockCeiling, ownHistoryComplete: ownHistoryComplete)
         } else {
             replica = Replica(
                 id: configuration.identity.nodeID, limits: limits,
@@ -348,8 +350,20 @@ public actor Node: Service {
         await closeSockets()
     }
 
+    /// Closes the sockets, then the data directory (a final snapshot). Both `shutdown()` and the
+    /// end of `run()` call it; the later caller waits for the first one's work, so `run()` never
+    /// returns (and the process never exits) before the data directory is closed.
     func closeSockets() async {
-        guard !socketsClosed else { return }
+        if let closing {
+            await closing.value
+            return
+        }
+        let task = Task { await self.closeEverything() }
+        closing = task
+        await task.value
+    }
+
+    private func closeEverything() async {
         socketsClosed = true
         await respServer?.stop()
         await metricsServer?.stop()
