@@ -3,6 +3,7 @@ import GossipKVCore
 import GossipKVCrypto
 import GossipKVNode
 import GossipKVStorage
+import Prometheus
 import Testing
 
 /// Nodes with a data directory: what survives a restart, the lock, and writes made offline.
@@ -179,5 +180,31 @@ struct NodeStorageTests {
         }
         await a.shutdown()
         _ = await taskA.result
+    }
+
+    @Test("the log's appends, bytes, fsyncs, durable waits and the directory's size reach the metrics")
+    func storageMetrics() async throws {
+        let directory = Self.temporaryDirectory("metrics")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let identity = try NodeIdentity.open(name: "m", now: Loopback.now())
+        var configuration = try Self.configuration("m", identity: identity, directory: directory, fsync: .always)
+        let registry = PrometheusCollectorRegistry()
+        configuration.metricsFactory = PrometheusMetricsFactory(registry: registry)
+        let node = try await Node(configuration, logger: Loopback.quietLogger)
+        try await Loopback.withRunning([node]) {
+            for index in 0..<20 { try await node.put("k\(index)", "v\(index)") }
+            await node.recordGauges()
+            let text = String(decoding: registry.emitToBuffer(), as: UTF8.self)
+            func value(_ name: String) -> Double? {
+                text.split(separator: "\n").first { $0.hasPrefix(name + "{") }
+                    .flatMap { $0.split(separator: " ").last }.flatMap { Double($0) }
+            }
+            #expect(try #require(value("gossipkv_wal_appends_total")) >= 20)
+            #expect(try #require(value("gossipkv_wal_bytes_total")) > 20 * 4)
+            #expect(try #require(value("gossipkv_wal_fsyncs_total")) >= 1)
+            #expect(try #require(value("gossipkv_wal_durable_waits_total")) >= 1)
+            #expect(try #require(value("gossipkv_storage_bytes")) > 0)
+            #expect(text.contains("gossipkv_wal_fsync_wait_seconds"))
+        }
     }
 }
