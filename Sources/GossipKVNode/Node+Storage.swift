@@ -86,7 +86,8 @@ extension Node {
         let recovered = opened.1
         let what =
             recovered.isFresh
-            ? "a new data directory" : "recovered \(recovered.entries.count) entries, \(recovered.digest.count) watermarks"
+            ? "a new data directory"
+            : "recovered \(recovered.map.count) entries, \(recovered.digest.count) watermarks"
         logger.info(
             "data lives in \(configuration.directory) (fsync \(configuration.fsync)): \(what)",
             metadata: ["storage.directory": "\(configuration.directory)"])
@@ -168,8 +169,8 @@ extension Node {
     func storageFailed(_ error: StorageError, doing what: String) {
         guard durability?.failure == nil else { return }
         durability?.failure = error
-        logger.error(
-            "cannot \(what) in \(durability?.directory ?? "the data directory"): \(error); this node refuses writes from now on")
+        let directory = durability?.directory ?? "the data directory"
+        logger.error("cannot \(what) in \(directory): \(error); this node refuses writes from now on")
     }
 
     /// Throws when a client write cannot be made durable.
@@ -225,8 +226,8 @@ extension Node {
                 try await writing.value
                 guard let self else { return }
                 self.metrics.snapshotDuration.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - started))
-                self.logger.info(
-                    "snapshot of \(entries) entries written in \((DispatchTime.now().uptimeNanoseconds - started) / 1_000_000) ms")
+                let milliseconds = (DispatchTime.now().uptimeNanoseconds - started) / 1_000_000
+                self.logger.info("snapshot of \(entries) entries written in \(milliseconds) ms")
             } catch {
                 // A failed snapshot loses nothing (the log still holds everything); try again later.
                 self?.logger.warning("snapshot failed: \(error); the log keeps everything, will retry")

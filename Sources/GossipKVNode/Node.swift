@@ -179,11 +179,12 @@ public actor Node: Service {
             identityIsPersistent: configuration.identity.isPersistent, recovered: opened?.1)
         let replica: Replica
         if let recovered = opened?.1 {
+            let digest = Self.restoredDigest(
+                recovered, ownID: configuration.identity.nodeID, ownHistoryComplete: ownHistoryComplete)
             replica = Replica(
                 id: configuration.identity.nodeID, limits: limits,
                 maxClockOffsetMilliseconds: configuration.maxClockOffsetMilliseconds, restoring: recovered.entries,
-                digest: Self.restoredDigest(recovered, ownID: configuration.identity.nodeID, ownHistoryComplete: ownHistoryComplete),
-                clockCeiling: recovered.clockCeiling, ownHistoryComplete: ownHistoryComplete)
+                digest: digest, clockCeiling: recovered.clockCeiling, ownHistoryComplete: ownHistoryComplete)
         } else {
             replica = Replica(
                 id: configuration.identity.nodeID, limits: limits,
@@ -192,8 +193,9 @@ public actor Node: Service {
         }
         if !ownHistoryComplete {
             logger.notice(
-                Logger.Message(stringLiteral: "this node's id may have written before without keeping the data; its own writes replicate as usual but "
-                    + "its watermark moves only through sync answers"))
+                Logger.Message(
+                    stringLiteral: "this node's id may have written before without keeping the data: it claims "
+                        + "none of its own old writes and gets them back from its peers"))
         }
         var engine = GossipEngine(replica: replica, config: configuration.gossip, seed: random.next(), now: now)
         let bootEpoch = engine.replica.readTime(physical: now)
@@ -242,6 +244,7 @@ public actor Node: Service {
 
     /// Writes `value` under `key`; returns after the local apply (the entry is pushed to peers
     /// within the push window). `expiry` is an HLC deadline.
+    ///
     /// With a data directory the entry is in the log (a `write(2)`: it survives `kill -9`) before
     /// this returns, and with fsync `always` on disk.
     @discardableResult

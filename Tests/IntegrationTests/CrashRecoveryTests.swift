@@ -43,6 +43,15 @@ struct CrashRecoveryTests {
         }
     }
 
+    /// Counts finished writer threads.
+    final class Countdown: @unchecked Sendable {
+        private let lock = NSLock()
+        private var remaining: Int
+        init(_ count: Int) { remaining = count }
+        func done() { lock.withLock { remaining -= 1 } }
+        var isFinished: Bool { lock.withLock { remaining <= 0 } }
+    }
+
     final class StopFlag: @unchecked Sendable {
         private let lock = NSLock()
         private var value = false
@@ -67,18 +76,26 @@ struct CrashRecoveryTests {
         return process
     }
 
-    static func waitUntilServing(_ port: Int, process: Process) -> Bool {
+    /// Polls with `Task.sleep`, never blocking a thread of the cooperative pool (on a 2-core
+    /// machine it has 2, and the in-process node tests running beside this one need them).
+    static func waitUntilServing(_ port: Int, process: Process) async -> Bool {
         let deadline = Date().addingTimeInterval(30)
         while process.isRunning && Date() < deadline {
             if let client = try? RESPSocket(port: port), (try? client.command(["PING"])) == "PONG" { return true }
-            usleep(20_000)
+            try? await Task.sleep(for: .milliseconds(20))
         }
         return false
     }
 
+    /// Waits for a killed process without blocking a cooperative thread.
+    static func waitForExit(_ process: Process) async {
+        while process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
+        process.waitUntilExit()
+    }
+
     @Test("every acknowledged write survives kill -9 (fsync always), round after round",
           .enabled(if: CrashRecoveryTests.isAvailable, "needs the built gossipkv binary"))
-    func acknowledgedWritesSurviveKill() throws {
+    func acknowledgedWritesSurviveKill() async throws {
         guard let binary = LabCluster.binary else { return }
         let rounds = ProcessInfo.processInfo.environment["GOSSIPKV_CRASH_ROUNDS"].flatMap(Int.init) ?? 5
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("gkv-crash-\(getpid())").path
@@ -97,14 +114,14 @@ struct CrashRecoveryTests {
             process.waitUntilExit()
         }
         for round in 1...rounds {
-            try #require(Self.waitUntilServing(respPort, process: process), "round \(round): node did not serve; see \(log)")
+            try #require(
+                await Self.waitUntilServing(respPort, process: process), "round \(round): node did not serve; see \(log)")
             let before = history.acknowledgedCount
             let stop = StopFlag()
-            let writers = DispatchGroup()
+            let writers = Countdown(4)
             for writer in 0..<4 {
-                writers.enter()
                 Thread.detachNewThread {
-                    defer { writers.leave() }
+                    defer { writers.done() }
                     guard let client = try? RESPSocket(port: respPort) else { return }
                     var index = 0
                     while true {
@@ -120,16 +137,16 @@ struct CrashRecoveryTests {
             }
             let killAfter = Int.random(in: 150...900, using: &generator)
             print("crash round \(round)/\(rounds): SIGKILL after \(killAfter) ms")
-            usleep(UInt32(killAfter) * 1_000)
+            try await Task.sleep(for: .milliseconds(killAfter))
             kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            await Self.waitForExit(process)
             stop.set()
-            writers.wait()
+            while !writers.isFinished { try await Task.sleep(for: .milliseconds(10)) }
             #expect(history.acknowledgedCount > before, "round \(round): no write was acknowledged before the kill")
 
             process = try Self.startNode(
                 binary: binary, directory: directory, respPort: respPort, gossipPort: gossipPort, log: log)
-            try #require(Self.waitUntilServing(respPort, process: process), "round \(round): no restart; see \(log)")
+            try #require(await Self.waitUntilServing(respPort, process: process), "round \(round): no restart; see \(log)")
             let reader = try RESPSocket(port: respPort)
             var missing: [String] = []
             for (key, allowed) in history.allowed {
@@ -142,7 +159,7 @@ struct CrashRecoveryTests {
             #expect(missing.isEmpty, "round \(round): acknowledged writes lost: \(missing.prefix(5)); see \(log)")
         }
         kill(process.processIdentifier, SIGINT)
-        process.waitUntilExit()
+        await Self.waitForExit(process)
         #expect(process.terminationStatus == 0, "a graceful stop after crashes exits cleanly; see \(log)")
         if ProcessInfo.processInfo.environment["GOSSIPKV_CRASH_KEEP"] == nil { try? FileManager.default.removeItem(atPath: base) }
     }
