@@ -207,4 +207,38 @@ struct NodeStorageTests {
             #expect(text.contains("gossipkv_wal_fsync_wait_seconds"))
         }
     }
+
+    @Test("damage the recovery cannot cut stops the node with the directory and --repair in the message; --repair starts it")
+    func damageNeedsRepair() async throws {
+        let directory = Self.temporaryDirectory("damage")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let identity = try NodeIdentity.open(name: "d", now: Loopback.now())
+        let first = try await Node(Self.configuration("d", identity: identity, directory: directory), logger: Loopback.quietLogger)
+        try await Loopback.withRunning([first]) {
+            for index in 0..<50 { try await first.put("k\(index)", "v\(index)") }
+        }
+        // The graceful stop wrote a snapshot; flip a byte in its middle.
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory)
+        let snapshot = try #require(names.first { $0.hasSuffix(".snap") }, "\(names)")
+        let path = directory + "/" + snapshot
+        var bytes = try #require(FileManager.default.contents(atPath: path))
+        bytes[bytes.count / 2] ^= 0xFF
+        try bytes.write(to: URL(fileURLWithPath: path))
+
+        do {
+            _ = try await Node(
+                Self.configuration("d", identity: Self.reloaded(identity), directory: directory), logger: Loopback.quietLogger)
+            Issue.record("a node started on a damaged snapshot without --repair")
+        } catch let error as NodeStartError {
+            #expect(error.description.contains(directory))
+            #expect(error.description.contains("--repair"))
+        }
+        var repairing = try Self.configuration("d", identity: Self.reloaded(identity), directory: directory)
+        repairing.storage?.repair = true
+        let repaired = try await Node(repairing, logger: Loopback.quietLogger)
+        try await Loopback.withRunning([repaired]) {
+            try await repaired.put("after", "repair")
+            #expect(await repaired.get("after") == "repair")
+        }
+    }
 }

@@ -76,21 +76,36 @@ struct CrashRecoveryTests {
         return process
     }
 
-    /// Polls with `Task.sleep`, never blocking a thread of the cooperative pool (on a 2-core
-    /// machine it has 2, and the in-process node tests running beside this one need them).
-    static func waitUntilServing(_ port: Int, process: Process) async -> Bool {
-        let deadline = Date().addingTimeInterval(30)
+    /// Polls the node's RESP port until it answers PING.
+    static func waitUntilServing(_ port: Int, process: Process) -> Bool {
+        let deadline = Date().addingTimeInterval(60)
         while process.isRunning && Date() < deadline {
             if let client = try? RESPSocket(port: port), (try? client.command(["PING"])) == "PONG" { return true }
-            try? await Task.sleep(for: .milliseconds(20))
+            usleep(20_000)
         }
         return false
     }
 
-    /// Waits for a killed process without blocking a cooperative thread.
-    static func waitForExit(_ process: Process) async {
-        while process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
-        process.waitUntilExit()
+    /// What the rounds saw, checked by the test on its own task.
+    struct Report: Sendable {
+        var acknowledgedPerRound: [Int] = []
+        /// Per round, acknowledged writes missing after the restart (key, value read, allowed).
+        var lostPerRound: [[String]] = []
+        var gracefulExitStatus: Int32 = -1
+        var log = ""
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Runs `body` on a thread of its own: the rounds block (sockets, sleeps, waits) for many
+    /// seconds, and must neither hold nor wait for a thread of the cooperative pool, which the
+    /// in-process node tests running beside this one need (2 threads on a 2-core machine).
+    static func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try body() }) }.start()
+        }
     }
 
     @Test("every acknowledged write survives kill -9 (fsync always), round after round",
@@ -98,24 +113,39 @@ struct CrashRecoveryTests {
     func acknowledgedWritesSurviveKill() async throws {
         guard let binary = LabCluster.binary else { return }
         let rounds = ProcessInfo.processInfo.environment["GOSSIPKV_CRASH_ROUNDS"].flatMap(Int.init) ?? 5
+        let report = try await Self.onOwnThread { try Self.crashRounds(binary: binary, rounds: rounds) }
+        #expect(report.acknowledgedPerRound.count == rounds)
+        for (round, acknowledged) in report.acknowledgedPerRound.enumerated() {
+            #expect(acknowledged > 0, "round \(round + 1): no write was acknowledged before the kill; see \(report.log)")
+        }
+        for (round, lost) in report.lostPerRound.enumerated() {
+            #expect(lost.isEmpty, "round \(round + 1): acknowledged writes lost: \(lost.prefix(5)); see \(report.log)")
+        }
+        #expect(report.gracefulExitStatus == 0, "a graceful stop after crashes exits cleanly; see \(report.log)")
+    }
+
+    /// Starts the node, then per round: 4 writers, SIGKILL at a random point, restart, read back.
+    static func crashRounds(binary: String, rounds: Int) throws -> Report {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("gkv-crash-\(getpid())").path
         try? FileManager.default.removeItem(atPath: base)
         try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
         let directory = base + "/data"
-        let log = base + "/node.log"
-        let respPort = try #require(freeLoopbackPort())
-        let gossipPort = try #require(freeLoopbackPort())
+        var report = Report(log: base + "/node.log")
+        guard let respPort = freeLoopbackPort(), let gossipPort = freeLoopbackPort() else {
+            throw Failure(description: "no free loopback port")
+        }
         let history = History()
         var generator = SystemRandomNumberGenerator()
-        var process = try Self.startNode(
-            binary: binary, directory: directory, respPort: respPort, gossipPort: gossipPort, log: log)
+        var process = try startNode(
+            binary: binary, directory: directory, respPort: respPort, gossipPort: gossipPort, log: report.log)
         defer {
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
         }
         for round in 1...rounds {
-            try #require(
-                await Self.waitUntilServing(respPort, process: process), "round \(round): node did not serve; see \(log)")
+            guard waitUntilServing(respPort, process: process) else {
+                throw Failure(description: "round \(round): the node did not serve; see \(report.log)")
+            }
             let before = history.acknowledgedCount
             let stop = StopFlag()
             let writers = Countdown(4)
@@ -124,8 +154,7 @@ struct CrashRecoveryTests {
                     defer { writers.done() }
                     guard let client = try? RESPSocket(port: respPort) else { return }
                     var index = 0
-                    while true {
-                        if stop.isSet { return }
+                    while !stop.isSet {
                         let key = "w\(writer)-k\(index % 25)"
                         let value = "r\(round)-w\(writer)-\(index)"
                         let slot = history.willSend(key, value)
@@ -136,31 +165,36 @@ struct CrashRecoveryTests {
                 }
             }
             let killAfter = Int.random(in: 150...900, using: &generator)
-            print("crash round \(round)/\(rounds): SIGKILL after \(killAfter) ms")
-            try await Task.sleep(for: .milliseconds(killAfter))
+            usleep(UInt32(killAfter) * 1_000)
             kill(process.processIdentifier, SIGKILL)
-            await Self.waitForExit(process)
+            process.waitUntilExit()
             stop.set()
-            while !writers.isFinished { try await Task.sleep(for: .milliseconds(10)) }
-            #expect(history.acknowledgedCount > before, "round \(round): no write was acknowledged before the kill")
+            while !writers.isFinished { usleep(10_000) }
+            let acknowledged = history.acknowledgedCount - before
+            report.acknowledgedPerRound.append(acknowledged)
 
-            process = try Self.startNode(
-                binary: binary, directory: directory, respPort: respPort, gossipPort: gossipPort, log: log)
-            try #require(await Self.waitUntilServing(respPort, process: process), "round \(round): no restart; see \(log)")
+            process = try startNode(
+                binary: binary, directory: directory, respPort: respPort, gossipPort: gossipPort, log: report.log)
+            guard waitUntilServing(respPort, process: process) else {
+                throw Failure(description: "round \(round): the node did not restart; see \(report.log)")
+            }
             let reader = try RESPSocket(port: respPort)
-            var missing: [String] = []
+            var lost: [String] = []
             for (key, allowed) in history.allowed {
                 let value = try reader.command(["GET", key])
                 if value.map({ !allowed.contains($0) }) ?? true {
-                    missing.append("\(key)=\(value ?? "nil") (allowed \(allowed.sorted()))")
+                    lost.append("\(key)=\(value ?? "nil") (allowed \(allowed.sorted()))")
                 }
             }
-            print("crash round \(round): \(history.acknowledgedCount - before) writes acknowledged before the kill, all checked")
-            #expect(missing.isEmpty, "round \(round): acknowledged writes lost: \(missing.prefix(5)); see \(log)")
+            report.lostPerRound.append(lost)
+            print("crash round \(round)/\(rounds): SIGKILL after \(killAfter) ms, \(acknowledged) writes acknowledged, \(lost.count) lost")
         }
         kill(process.processIdentifier, SIGINT)
-        await Self.waitForExit(process)
-        #expect(process.terminationStatus == 0, "a graceful stop after crashes exits cleanly; see \(log)")
-        if ProcessInfo.processInfo.environment["GOSSIPKV_CRASH_KEEP"] == nil { try? FileManager.default.removeItem(atPath: base) }
+        process.waitUntilExit()
+        report.gracefulExitStatus = process.terminationStatus
+        if ProcessInfo.processInfo.environment["GOSSIPKV_CRASH_KEEP"] == nil, report.lostPerRound.allSatisfy(\.isEmpty) {
+            try? FileManager.default.removeItem(atPath: base)
+        }
+        return report
     }
 }
