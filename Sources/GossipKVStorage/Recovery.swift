@@ -156,6 +156,11 @@ enum Recovery {
                 frozenDigest = true
             }
         }
+        if chosen != nil && replay.isEmpty {
+            // The roll before a snapshot creates this segment (durably) before the snapshot exists.
+            guard repair else { throw .missingSegment(directory: directory, sequence: base) }
+            report.append("repair: segment \(SegmentName.fileName(base)) after the snapshot is missing; continuing")
+        }
         report.append("replayed \(records) log records from \(replay.count) segments")
         let state = RecoveredState(
             map: map, digest: digest, clockCeiling: ceiling,

@@ -27,7 +27,7 @@ let origin = NodeID(high: 0x5107_A6E, low: 1)
 var clock: UInt64 = HLCTimestamp(physical: 1_700_000_000_000).rawValue
 
 /// A 16-byte key and a 32-byte value, as the brief fixes them.
-func entry(_ index: Int) -> Entry {
+@MainActor func entry(_ index: Int) -> Entry {
     clock += 1
     var key = [UInt8](repeating: 0, count: 16)
     var value = [UInt8](repeating: 0, count: 32)
@@ -49,13 +49,13 @@ func directory(_ name: String, _ fsync: FsyncPolicy) -> StorageConfiguration {
 func diskBytes(_ path: String) -> Int {
     let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
     return names.reduce(0) { total, name in
-        let size = (try? FileManager.default.attributesOfItem(atPath: path + "/" + name)[.size] as? Int) ?? 0
-        return total + (size ?? 0)
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path + "/" + name)
+        return total + ((attributes?[.size] as? NSNumber)?.intValue ?? 0)
     }
 }
 
 var rows: [(String, String)] = []
-func row(_ name: String, _ value: String) {
+@MainActor func row(_ name: String, _ value: String) {
     rows.append((name, value))
     print(String(format: "%-64@ %@", name as NSString, value))
 }
@@ -71,7 +71,7 @@ let (storage, _) = try Storage.open(directory("recovery", .batch))
 
 /// The writer's loop: merge one overwrite into the node's map and append it. Returns the
 /// longest single step and the number of steps, running until `stop` says so.
-func writerLoop(until stop: () -> Bool, minimumSteps: Int) throws -> (longest: Double, steps: Int) {
+@MainActor func writerLoop(until stop: () -> Bool, minimumSteps: Int) throws -> (longest: Double, steps: Int) {
     var longest: UInt64 = 0
     var steps = 0
     var index = 0
@@ -93,7 +93,8 @@ row("writer longest step, no snapshot (20k steps)", String(format: "%.2f ms", ba
 let done = Atomic<Bool>(false)
 let snapshotStart = now()
 let snapshotTask = try storage.beginSnapshot(SnapshotState(map: map, digest: Digest([origin: HLCTimestamp(rawValue: clock)]), clockCeiling: HLCTimestamp(rawValue: clock)))
-let watcher = Task {
+// Detached: a plain Task here would inherit the main actor, which the writer loop keeps busy.
+let watcher = Task.detached {
     let result = await snapshotTask.result
     let elapsed = seconds(since: snapshotStart)
     done.store(true, ordering: .releasing)
@@ -143,18 +144,20 @@ for policy in FsyncPolicy.allCases {
 // 4. Group commit: `writers` concurrent writers, each acknowledged after its fsync.
 do {
     let (log, _) = try Storage.open(directory("group", .always))
-    let acknowledged = Atomic<Int>(0)
+    final class Counter: Sendable { let value = Atomic<Int>(0) }
+    let acknowledged = Counter()
     let start = now()
+    let (duration, writerOrigin, writerCount) = (timedSeconds, origin, writers)
     try await withThrowingTaskGroup(of: Void.self) { group in
-        for writer in 0..<writers {
+        for writer in 0..<writerCount {
             group.addTask {
                 var index = writer
-                while seconds(since: start) < timedSeconds {
+                while seconds(since: start) < duration {
                     try log.append(Entry(key: [UInt8(writer)], value: [UInt8(truncatingIfNeeded: index)],
-                                         timestamp: HLCTimestamp(rawValue: UInt64(index + 1)), origin: origin))
+                                         timestamp: HLCTimestamp(rawValue: UInt64(index + 1)), origin: writerOrigin))
                     try await log.waitUntilDurable()
-                    acknowledged.add(1, ordering: .relaxed)
-                    index += writers
+                    acknowledged.value.add(1, ordering: .relaxed)
+                    index += writerCount
                 }
             }
         }
@@ -163,7 +166,7 @@ do {
     let elapsed = seconds(since: start)
     let fsyncs = log.statistics.fsyncs
     try log.close()
-    let acks = acknowledged.load(ordering: .relaxed)
+    let acks = acknowledged.value.load(ordering: .relaxed)
     row("append, fsync=always, \(writers) concurrent writers",
         String(format: "%.0f acknowledged writes/s, %.0f fsyncs/s (%.1f writes per fsync)",
                Double(acks) / elapsed, Double(fsyncs) / elapsed, Double(acks) / Double(max(fsyncs, 1))))
