@@ -95,6 +95,7 @@ enum Recovery {
         var records = 0
         let replay = segments.filter { $0 >= base }
         var truncations: [(path: String, size: Int)] = []
+        var reusedSequence: UInt64?
         for (position, sequence) in replay.enumerated() {
             let name = SegmentName.fileName(sequence)
             let path = directory + "/" + name
@@ -112,8 +113,10 @@ enum Recovery {
                 case .unsupported(let version):
                     throw .unsupportedFormat(file: name, reason: "log segment format version \(version)")
                 case .torn where isNewest:
-                    report.append("segment \(name): header torn by a crash at its creation; deleted")
+                    // Its sequence is reused for the new segment, so the log keeps no hole.
+                    report.append("segment \(name): header torn by a crash at its creation; replaced")
                     deletions.append(path)
+                    reusedSequence = sequence
                 case .torn, .invalid:
                     let reason = problem == .torn ? "header cut short" : "\(problem)"
                     guard repair else { throw .corruptLog(segment: name, offset: 0, reason: reason) }
@@ -153,11 +156,16 @@ enum Recovery {
                 frozenDigest = true
             }
         }
+        if chosen != nil && replay.isEmpty {
+            // The roll before a snapshot creates this segment (durably) before the snapshot exists.
+            guard repair else { throw .missingSegment(directory: directory, sequence: base) }
+            report.append("repair: segment \(SegmentName.fileName(base)) after the snapshot is missing; continuing")
+        }
         report.append("replayed \(records) log records from \(replay.count) segments")
         let state = RecoveredState(
             map: map, digest: digest, clockCeiling: ceiling,
             isFresh: segments.isEmpty && snapshots.isEmpty, report: report)
-        var plan = Plan(state: state, nextSegment: max(expected, (segments.last ?? 0) + 1), logBytes: logBytes)
+        var plan = Plan(state: state, nextSegment: reusedSequence ?? max(expected, (segments.last ?? 0) + 1), logBytes: logBytes)
         plan.truncations = truncations
         plan.deletions = deletions
         return plan

@@ -48,7 +48,13 @@ public final class Storage: @unchecked Sendable {
         var failure: StorageError?
         var closed = false
         var statistics = StorageStatistics()
+        /// Tests only: each group-commit fsync first sleeps this long, standing in for a slow disk
+        /// so that contention (and so grouping) does not depend on the test machine's disk.
+        var slowFsyncMicroseconds: UInt32 = 0
     }
+
+    /// Tests only (see `State.slowFsyncMicroseconds`).
+    func simulateSlowFsync(microseconds: UInt32) { state.withLock { $0.slowFsyncMicroseconds = microseconds } }
 
     /// Locks the directory (flock; a second node gets a clear error naming the holder), recovers
     /// its state, and opens the log for appending (always in a new segment, so nothing is ever
@@ -289,14 +295,15 @@ public final class Storage: @unchecked Sendable {
     /// One fsync of the current segment (on `flushQueue`), then resume the waiters it covers; if
     /// others queued meanwhile, schedule the next fsync for them.
     private func flush() {
-        let captured = state.withLock { s -> (FileDescriptor, UInt64)? in
+        let captured = state.withLock { s -> (FileDescriptor, UInt64, UInt32)? in
             if s.failure != nil || (s.closed && s.waiters.isEmpty) {
                 s.flushScheduled = false
                 return nil
             }
-            return (s.segment, s.appended)
+            return (s.segment, s.appended, s.slowFsyncMicroseconds)
         }
-        guard let (file, target) = captured else { return }
+        guard let (file, target, delay) = captured else { return }
+        if delay > 0 { usleep(delay) }
         var failure: StorageError?
         do throws(StorageError) { try Posix.fsync(file) } catch { failure = error }
         var ready: [Waiter] = []
