@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
+import GossipKVCore
 import GossipKVCrypto
 import GossipKVNode
+import GossipKVStorage
 
 /// `gossipkv cluster --nodes N`: the lecture's local-start.sh. Starts N node processes on
 /// 127.0.0.1 in one terminal, as a fresh closed cluster (a random cluster key in its directory),
@@ -70,6 +72,7 @@ struct ClusterCommand: ParsableCommand {
             try FileManager.default.createDirectory(atPath: "\(directory)/\(name)", withIntermediateDirectories: true)
             try KeyFile.write(clusterPublicKey: cluster.publicKey, to: "\(directory)/\(name)/\(IdentityFiles.clusterPublicKey)")
             try CertCommand.Issue.issue(name: name, cluster: cluster, into: "\(directory)/\(name)")
+            try Self.startHistory(in: "\(directory)/\(name)")
         }
         let output = PrefixedOutput()
         output.line(from: "cluster", "cluster \(cluster.clusterID) in \(directory)")
@@ -125,6 +128,20 @@ struct ClusterCommand: ParsableCommand {
         for process in processes { process.waitUntilExit() }
         output.line(from: "cluster", "all nodes stopped; data kept in \(directory)")
         sources.forEach { $0.cancel() }
+    }
+}
+
+extension ClusterCommand {
+    /// Starts a new node's data directory beside its new key: a node that finds its key from
+    /// disk and an empty data directory must assume it lost its old writes (see
+    /// `Replica.ownHistoryComplete`), but this key has never written, so its (empty) history is
+    /// complete. One clock-ceiling record makes the directory not new.
+    static func startHistory(in directory: String) throws {
+        let (storage, recovered) = try Storage.open(StorageConfiguration(directory: directory))
+        if recovered.isFresh {
+            try storage.appendClockCeiling(HLCTimestamp(physical: UInt64(Date().timeIntervalSince1970 * 1_000)))
+        }
+        try storage.close()
     }
 }
 
