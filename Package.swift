@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "gossipkv", targets: ["gossipkv"]),
         .library(name: "GossipKVCrypto", targets: ["GossipKVCrypto"]),
         .library(name: "GossipKVRESP", targets: ["GossipKVRESP"]),
+        .library(name: "GossipKVStorage", targets: ["GossipKVStorage"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-collections", exact: "1.6.0"),
@@ -38,10 +39,13 @@ let package = Package(
         ),
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
         .target(name: "GossipKVCrypto", dependencies: ["CSodium", "GossipKVCore"]),
+        // zlib's CRC-32 for log records and snapshots (DESIGN: never a hand-rolled table).
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "GossipKVStorage", dependencies: ["CZlib", "GossipKVCore"]),
         .target(
             name: "GossipKVNode",
             dependencies: [
-                "GossipKVCore", "GossipKVCrypto", "GossipKVRESP",
+                "GossipKVCore", "GossipKVCrypto", "GossipKVRESP", "GossipKVStorage",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -55,7 +59,7 @@ let package = Package(
         .executableTarget(
             name: "gossipkv",
             dependencies: [
-                "GossipKVNode", "GossipKVCore", "GossipKVCrypto", "GossipKVRESP",
+                "GossipKVNode", "GossipKVCore", "GossipKVCrypto", "GossipKVRESP", "GossipKVStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -72,6 +76,13 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "GossipKVStorageTests",
+            dependencies: [
+                "GossipKVStorage", "GossipKVCore",
+                .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
         .testTarget(
@@ -94,12 +105,12 @@ let package = Package(
         ),
         .testTarget(
             name: "GossipKVCLITests",
-            dependencies: ["gossipkv", "GossipKVNode", "GossipKVCore", "GossipKVRESP"]
+            dependencies: ["gossipkv", "GossipKVNode", "GossipKVCore", "GossipKVRESP", "GossipKVStorage"]
         ),
         .testTarget(
             name: "GossipKVNodeTests",
             dependencies: [
-                "GossipKVNode", "GossipKVCore", "GossipKVCrypto", "GossipKVRESP",
+                "GossipKVNode", "GossipKVCore", "GossipKVCrypto", "GossipKVRESP", "GossipKVStorage",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -16,6 +16,14 @@ let package = Package(
                 .product(name: "GossipKVSimulation", package: "GossipKV"),
             ]
         ),
+        // Recovery, appends per fsync policy, group commit, snapshots (bash storage-bench.sh).
+        .executableTarget(
+            name: "StorageBench",
+            dependencies: [
+                .product(name: "GossipKVCore", package: "GossipKV"),
+                .product(name: "GossipKVStorage", package: "GossipKV"),
+            ]
+        ),
         // Signed envelopes sealed and opened per second (one thread), for cluster-bench.sh.
         .executableTarget(
             name: "CryptoBench",

@@ -6,6 +6,7 @@ import PackageDescription
 let core = Target.Dependency.product(name: "GossipKVCore", package: "GossipKV")
 let crypto = Target.Dependency.product(name: "GossipKVCrypto", package: "GossipKV")
 let resp = Target.Dependency.product(name: "GossipKVRESP", package: "GossipKV")
+let storage = Target.Dependency.product(name: "GossipKVStorage", package: "GossipKV")
 let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
 
 let package = Package(
@@ -20,6 +21,8 @@ let package = Package(
         .executableTarget(name: "FuzzMessageBody", dependencies: ["FuzzSupport", core]),
         .executableTarget(name: "FuzzCertificate", dependencies: ["FuzzSupport", core, crypto]),
         .executableTarget(name: "FuzzRESP", dependencies: [resp, nioCore]),
-        .executableTarget(name: "MakeCorpus", dependencies: ["FuzzSupport", core, crypto]),
+        .executableTarget(name: "FuzzWALRecord", dependencies: ["FuzzSupport", core, storage]),
+        .executableTarget(name: "FuzzSnapshot", dependencies: ["FuzzSupport", core, storage]),
+        .executableTarget(name: "MakeCorpus", dependencies: ["FuzzSupport", core, crypto, storage]),
     ]
 )

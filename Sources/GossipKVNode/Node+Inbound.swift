@@ -30,7 +30,10 @@ extension Node {
             }
         case let .success(frame):
             metrics.messageIn(kind: "\(header.kind)", bytes: packet.bytes.count)
+            // The message may move the clock up to the max offset ahead: keep the ceiling above.
+            renewClockCeilingIfNeeded(now: now)
             dispatch(frame, now: now)
+            persistDigestIfChanged()
         }
         refreshTimer()
     }

@@ -10,6 +10,7 @@ extension Node {
                 if case .syncRequest = message { roundStartedAt[peer] = WallClock.nowMilliseconds() }
                 send(message, to: peer)
             case let .applied(entry):
+                persist(entry)
                 feed.publish(Change(entry: entry, source: .remote))
             case let .rejected(reason, from: peer):
                 metrics.rejected(reason: reason.label)

@@ -33,6 +33,9 @@ public struct NodeStatus: Sendable {
     public var hlc: HLCTimestamp
     public var digest: Digest
     public var peers: [PeerLag]
+    /// False when this node's id may have written before without keeping the data (see
+    /// `Replica.ownHistoryComplete`).
+    public var ownHistoryComplete = true
 }
 
 extension Node {
@@ -54,7 +57,8 @@ extension Node {
         }
         return NodeStatus(
             id: id, name: name, entries: engine.replica.map.count, stateHash: engine.replica.map.stateHash,
-            hlc: engine.replica.clock.last, digest: engine.replica.digest, peers: peers)
+            hlc: engine.replica.clock.last, digest: engine.replica.digest, peers: peers,
+            ownHistoryComplete: engine.replica.ownHistoryComplete)
     }
 
     /// Chooses the advertised address: the configured one; the bind address when specific; the

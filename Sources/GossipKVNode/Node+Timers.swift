@@ -25,6 +25,7 @@ extension Node {
         guard !isShuttingDown else { return }
         scheduledTickAt = .max
         let now = WallClock.nowMilliseconds()
+        renewClockCeilingIfNeeded(now: now)
         carryOut(engine.tick(now: now))
         carryOut(membership.tick(now: now, summary: engine.summary), hlc: engine.replica.readTime(physical: now))
         if now >= nextAnnounceAt { announce(now: now) }
@@ -32,6 +33,8 @@ extension Node {
             logger.warning("certificate of \(expired) expired; its messages are now refused")
         }
         metrics.hlcPhysicalMilliseconds.record(Int64(engine.replica.clock.last.physical))
+        persistDigestIfChanged()
+        snapshotIfDue()
         refreshTimer()
     }
 }

@@ -1,6 +1,7 @@
 import GossipKVCore
 import GossipKVCrypto
 import GossipKVRESP
+import GossipKVStorage
 import Logging
 import NIOCore
 import NIOPosix
@@ -11,7 +12,8 @@ import ServiceLifecycle
 /// Embed it the way the lecture embeds its `MapServer`:
 /// ```swift
 /// let node = try await Node(configuration)
-/// try await node.put("a", "5")          // returns after the local apply; never waits for the network
+/// try await node.put("a", "5")          // returns after the local apply (and, with fsync
+///                                        // `always`, the log's fsync); never waits for the network
 /// await node.get("a")                    // "5"
 /// for await change in node.changes { … } // local and replicated changes
 /// ```
@@ -63,10 +65,18 @@ public actor Node: Service {
     /// When we last opened a round with each peer, for the sync-duration timer.
     var roundStartedAt: [NodeID: UInt64] = [:]
     var socketsClosed = false
+    var closing: Task<Void, Never>?
+    /// The data directory's state; nil for an in-memory node.
+    var durability: NodeDurability?
+    /// No local write before this (wall milliseconds): a persistent identity without a data
+    /// directory waits out the max clock offset so it never reuses a timestamp of its last run.
+    let firstWriteNotBefore: UInt64
 
-    /// Binds the sockets and starts discovery; serving starts with `run()`. A node whose key was
-    /// loaded from disk first waits out the max clock offset, so it never reuses a timestamp of
-    /// its previous run (DESIGN, "Data model and ordering").
+    /// Recovers the data directory (when configured), then binds the sockets and starts
+    /// discovery; serving starts with `run()`. A recovered node restarts its clock above the
+    /// persisted HLC ceiling, so it never reuses a timestamp of its previous run even if the wall
+    /// clock went back; a persistent identity without a data directory instead waits out the max
+    /// clock offset before its first write (DESIGN, "Data model and ordering").
     public init(_ configuration: NodeConfiguration, logger: Logger? = nil, eventLoopGroup: (any EventLoopGroup)? = nil)
         async throws
     {
@@ -82,12 +92,22 @@ public actor Node: Service {
         self.eventLoopGroup = group
         let limits = configuration.gossip.limits
 
-        if configuration.identity.isPersistent {
-            try await Task.sleep(for: .milliseconds(Int(configuration.maxClockOffsetMilliseconds)))
+        let opened = try configuration.storage.map { storage throws(NodeStartError) in
+            try Self.openStorage(storage, limits: limits, logger: logger)
         }
-        let transport = try await GossipTransport.bind(
-            host: configuration.bindHost, port: configuration.gossipPort, maxFrameBytes: limits.maxFrameBytes,
-            group: group)
+        let startedAt = WallClock.nowMilliseconds()
+        self.firstWriteNotBefore =
+            opened == nil && configuration.identity.isPersistent
+            ? startedAt + configuration.maxClockOffsetMilliseconds : 0
+        let transport: GossipTransport
+        do {
+            transport = try await GossipTransport.bind(
+                host: configuration.bindHost, port: configuration.gossipPort, maxFrameBytes: limits.maxFrameBytes,
+                group: group)
+        } catch {
+            try? opened?.0.close()
+            throw error
+        }
         self.transport = transport
         let boundPort = transport.localAddress?.port ?? configuration.gossipPort
         self.gossipPort = boundPort
@@ -116,6 +136,7 @@ public actor Node: Service {
             } catch {
                 await multicastSocket?.close()
                 await transport.close()
+                try? opened?.0.close()
                 throw error
             }
             self.respServer = server
@@ -131,6 +152,7 @@ public actor Node: Service {
                 await respServer?.stop()
                 await multicastSocket?.close()
                 await transport.close()
+                try? opened?.0.close()
                 throw error
             }
             self.metricsServer = server
@@ -153,9 +175,28 @@ public actor Node: Service {
         let now = WallClock.nowMilliseconds()
         var systemRandom = SystemRandomNumberGenerator()
         var random = SplitMix64(seed: systemRandom.next())
-        let replica = Replica(
-            id: configuration.identity.nodeID, limits: limits,
-            maxClockOffsetMilliseconds: configuration.maxClockOffsetMilliseconds)
+        let ownHistoryComplete = Self.ownHistoryComplete(
+            identityIsPersistent: configuration.identity.isPersistent, recovered: opened?.1)
+        let replica: Replica
+        if let recovered = opened?.1 {
+            let digest = Self.restoredDigest(
+                recovered, ownID: configuration.identity.nodeID, ownHistoryComplete: ownHistoryComplete)
+            replica = Replica(
+                id: configuration.identity.nodeID, limits: limits,
+                maxClockOffsetMilliseconds: configuration.maxClockOffsetMilliseconds, restoring: recovered.entries,
+                digest: digest, clockCeiling: recovered.clockCeiling, ownHistoryComplete: ownHistoryComplete)
+        } else {
+            replica = Replica(
+                id: configuration.identity.nodeID, limits: limits,
+                maxClockOffsetMilliseconds: configuration.maxClockOffsetMilliseconds,
+                ownHistoryComplete: ownHistoryComplete)
+        }
+        if !ownHistoryComplete {
+            logger.notice(
+                Logger.Message(
+                    stringLiteral: "this node's id may have written before without keeping the data: it claims "
+                        + "none of its own old writes and gets them back from its peers"))
+        }
         var engine = GossipEngine(replica: replica, config: configuration.gossip, seed: random.next(), now: now)
         let bootEpoch = engine.replica.readTime(physical: now)
         self.bootEpoch = bootEpoch
@@ -174,6 +215,16 @@ public actor Node: Service {
         self.certificateBytes = configuration.identity.certificate.encoded
         self.nextAnnounceAt = now
         self.random = random
+        if let (storage, recovered) = opened {
+            self.durability = NodeDurability(
+                storage: storage, clockCeiling: recovered.clockCeiling, loggedDigest: recovered.digest)
+            // Log a ceiling above the restored clock before anything can tick it.
+            renewClockCeilingIfNeeded(now: now)
+            if let failure = durability?.failure {
+                await closeSockets()
+                throw NodeStartError.storage(directory: storage.configuration.directory, failure)
+            }
+        }
 
         if configuration.identity.isOpen {
             logger.warning(
@@ -193,24 +244,27 @@ public actor Node: Service {
 
     /// Writes `value` under `key`; returns after the local apply (the entry is pushed to peers
     /// within the push window). `expiry` is an HLC deadline.
+    ///
+    /// With a data directory the entry is in the log (a `write(2)`: it survives `kill -9`) before
+    /// this returns, and with fsync `always` on disk.
     @discardableResult
-    public func put(_ key: [UInt8], _ value: [UInt8], expiry: HLCTimestamp? = nil) throws(WriteError) -> Entry {
-        try write(key, value: value, expiry: expiry)
+    public func put(_ key: [UInt8], _ value: [UInt8], expiry: HLCTimestamp? = nil) async throws(NodeWriteError) -> Entry {
+        try await write(key, value: value, expiry: expiry)
     }
 
     @discardableResult
-    public func put(_ key: String, _ value: String) throws(WriteError) -> Entry {
-        try write(Array(key.utf8), value: Array(value.utf8), expiry: nil)
+    public func put(_ key: String, _ value: String) async throws(NodeWriteError) -> Entry {
+        try await write(Array(key.utf8), value: Array(value.utf8), expiry: nil)
     }
 
     /// Deletes `key` (writes a tombstone).
     @discardableResult
-    public func delete(_ key: [UInt8]) throws(WriteError) -> Entry {
-        try write(key, value: nil, expiry: nil)
+    public func delete(_ key: [UInt8]) async throws(NodeWriteError) -> Entry {
+        try await write(key, value: nil, expiry: nil)
     }
 
     @discardableResult
-    public func delete(_ key: String) throws(WriteError) -> Entry { try delete(Array(key.utf8)) }
+    public func delete(_ key: String) async throws(NodeWriteError) -> Entry { try await delete(Array(key.utf8)) }
 
     public func get(_ key: [UInt8]) -> [UInt8]? {
         engine.replica.get(key, physical: WallClock.nowMilliseconds())
@@ -240,13 +294,31 @@ public actor Node: Service {
     /// falls more than 4,096 changes behind loses the oldest.
     public nonisolated var changes: AsyncStream<Change> { feed.subscribe() }
 
-    func write(_ key: [UInt8], value: [UInt8]?, expiry: HLCTimestamp?) throws(WriteError) -> Entry {
+    /// Applies, logs (one `write(2)`, in this actor turn so log order is apply order), publishes;
+    /// then, with fsync `always`, suspends until the log is on disk. The suspension lets other
+    /// writes in, so concurrent writers share one fsync; no write ever waits on the network.
+    func write(_ key: [UInt8], value: [UInt8]?, expiry: HLCTimestamp?) async throws(NodeWriteError) -> Entry {
+        let arrival = WallClock.nowMilliseconds()
+        if firstWriteNotBefore > arrival {
+            try? await Task.sleep(for: .milliseconds(Int(firstWriteNotBefore - arrival)))
+        }
+        try checkWritable()
         let now = WallClock.nowMilliseconds()
-        let entry = try engine.write(key, value: value, expiry: expiry, now: now)
+        renewClockCeilingIfNeeded(now: now)
+        try checkWritable()
+        let entry: Entry
+        do {
+            entry = try engine.write(key, value: value, expiry: expiry, now: now)
+        } catch {
+            throw .refused(error)
+        }
+        let logged = persist(entry)
         feed.publish(Change(entry: entry, source: .local))
         metrics.keys.record(engine.replica.map.count)
         metrics.localWrites.increment()
         refreshTimer()
+        if !logged { try checkWritable() }
+        try await waitUntilDurable()
         return entry
     }
 
@@ -281,8 +353,20 @@ public actor Node: Service {
         await closeSockets()
     }
 
+    /// Closes the sockets, then the data directory (a final snapshot). Both `shutdown()` and the
+    /// end of `run()` call it; the later caller waits for the first one's work, so `run()` never
+    /// returns (and the process never exits) before the data directory is closed.
     func closeSockets() async {
-        guard !socketsClosed else { return }
+        if let closing {
+            await closing.value
+            return
+        }
+        let task = Task { await self.closeEverything() }
+        closing = task
+        await task.value
+    }
+
+    private func closeEverything() async {
         socketsClosed = true
         await respServer?.stop()
         await metricsServer?.stop()
@@ -291,5 +375,6 @@ public actor Node: Service {
         feed.finish()
         await multicast?.close()
         await transport.close()
+        await closeStorage()
     }
 }

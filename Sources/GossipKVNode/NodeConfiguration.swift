@@ -1,5 +1,6 @@
 import GossipKVCore
 import GossipKVRESP
+import GossipKVStorage
 import Metrics
 
 /// Everything a node needs to start. Defaults are DESIGN's constants; the CLI fills this from
@@ -32,6 +33,10 @@ public struct NodeConfiguration: Sendable {
     /// bootstraps `MetricsSystem` with a `PrometheusMetricsFactory` over the endpoint's registry.
     public var metricsFactory: (any MetricsFactory)?
     public var maxClockOffsetMilliseconds: UInt64 = 500
+    /// The data directory (write-ahead log, snapshots, lock) and its fsync policy; nil keeps
+    /// everything in memory (embedded nodes and tests): a restart then starts empty and gets its
+    /// data back from peers. `gossipkv node` sets it unless told `--in-memory`.
+    public var storage: StorageConfiguration?
     public var gossip = GossipConfig()
     public var membership = MembershipConfig()
 

@@ -53,7 +53,16 @@ final class NodeRESPBackend: RESPBackend {
             nodeID: "\(status.id)", nodeName: status.name, hlc: status.hlc, stateHash: status.stateHash,
             members: members,
             extraFields: [RESPInfoField("entries", "\(status.entries)"), RESPInfoField("origins", "\(status.digest.count)")]
-                + rejections)
+                + storageFields(node, status: status) + rejections)
+    }
+
+    /// Where the data lives and how it reaches the disk, for INFO.
+    private func storageFields(_ node: Node, status: NodeStatus) -> [RESPInfoField] {
+        [
+            RESPInfoField("data_dir", node.configuration.storage?.directory ?? "(in memory)"),
+            RESPInfoField("fsync", node.configuration.storage.map { "\($0.fsync)" } ?? "none"),
+            RESPInfoField("own_history_complete", status.ownHistoryComplete ? "1" : "0"),
+        ]
     }
 
     func changes() -> AsyncStream<Entry> {

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
+import GossipKVCore
 import GossipKVCrypto
 import GossipKVNode
+import GossipKVStorage
 
 /// `gossipkv cluster --nodes N`: the lecture's local-start.sh. Starts N node processes on
 /// 127.0.0.1 in one terminal, as a fresh closed cluster (a random cluster key in its directory),
@@ -13,7 +15,9 @@ struct ClusterCommand: ParsableCommand {
         abstract: "Run a local N-node cluster on 127.0.0.1 (RESP ports 7001.., gossip 7101.., metrics 7201..).",
         discussion: """
             Try: redis-cli -p 7001 SET a 5 && redis-cli -p 7003 GET a
-            Keys and data live under --dir (default: a new temporary directory, printed at start).
+            Keys and data live under --dir (default: a new temporary directory, printed at start): \
+            each node keeps its write-ahead log in DIR/nodeN, so running again with the same --dir \
+            brings the cluster back with its data.
             """)
 
     @Option(help: "Number of nodes (1-99).")
@@ -34,8 +38,14 @@ struct ClusterCommand: ParsableCommand {
     @Option(name: .customLong("log-level"), help: "Log level of the nodes (default info).")
     var logLevel: String = "info"
 
+    @Option(name: .customLong("fsync"), help: "fsync policy of the nodes: always, batch (default) or never.")
+    var fsync: String = "batch"
+
     func validate() throws {
         guard (1...99).contains(nodes) else { throw ValidationError("--nodes must be between 1 and 99") }
+        guard ["always", "batch", "never"].contains(fsync) else {
+            throw ValidationError("--fsync must be always, batch or never")
+        }
         guard respBase > 0, gossipBase > 0, metricsBase >= 0, respBase + nodes <= 65_535, gossipBase + nodes <= 65_535,
             metricsBase + nodes <= 65_535
         else {
@@ -62,6 +72,7 @@ struct ClusterCommand: ParsableCommand {
             try FileManager.default.createDirectory(atPath: "\(directory)/\(name)", withIntermediateDirectories: true)
             try KeyFile.write(clusterPublicKey: cluster.publicKey, to: "\(directory)/\(name)/\(IdentityFiles.clusterPublicKey)")
             try CertCommand.Issue.issue(name: name, cluster: cluster, into: "\(directory)/\(name)")
+            try Self.startHistory(in: "\(directory)/\(name)")
         }
         let output = PrefixedOutput()
         output.line(from: "cluster", "cluster \(cluster.clusterID) in \(directory)")
@@ -94,7 +105,7 @@ struct ClusterCommand: ParsableCommand {
                 "node", "--name", name, "--bind", "127.0.0.1", "--gossip-port", "\(gossipBase + offset)",
                 "--resp-port", "\(respBase + offset)", "--metrics-port", "\(metricsBase == 0 ? 0 : metricsBase + offset)",
                 "--no-multicast", "--cluster-dir", "\(directory)/\(name)",
-                "--data-dir", "\(directory)/\(name)", "--log-level", logLevel,
+                "--data-dir", "\(directory)/\(name)", "--fsync", fsync, "--log-level", logLevel,
             ] + seeds
             let pipe = Pipe()
             process.standardOutput = pipe
@@ -117,6 +128,20 @@ struct ClusterCommand: ParsableCommand {
         for process in processes { process.waitUntilExit() }
         output.line(from: "cluster", "all nodes stopped; data kept in \(directory)")
         sources.forEach { $0.cancel() }
+    }
+}
+
+extension ClusterCommand {
+    /// Starts a new node's data directory beside its new key: a node that finds its key from
+    /// disk and an empty data directory must assume it lost its old writes (see
+    /// `Replica.ownHistoryComplete`), but this key has never written, so its (empty) history is
+    /// complete. One clock-ceiling record makes the directory not new.
+    static func startHistory(in directory: String) throws {
+        let (storage, recovered) = try Storage.open(StorageConfiguration(directory: directory))
+        if recovered.isFresh {
+            try storage.appendClockCeiling(HLCTimestamp(physical: UInt64(Date().timeIntervalSince1970 * 1_000)))
+        }
+        try storage.close()
     }
 }
 

@@ -21,6 +21,8 @@ struct NodeCommand: AsyncParsableCommand {
         discussion: """
             Settings come from flags, then GOSSIPKV_* environment variables (GOSSIPKV_GOSSIP_PORT), \
             then --config FILE (YAML, keys named like the flags; see config/lan-node.yaml), then the defaults. \
+            Data (and the node key) live in --data-dir, by default /var/lib/gossipkv/NAME as root, else \
+            ~/.local/share/gossipkv/NAME; --in-memory keeps none. \
             Metrics and probes: http://127.0.0.1:7380/metrics, /health, /ready.
             """)
 
@@ -51,8 +53,19 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(name: .customLong("metrics-bind"), help: "Address the metrics endpoint binds (default 127.0.0.1).")
     var metricsBind: String?
 
-    @Option(name: .customLong("data-dir"), help: "Directory for this node's key (and, later, its data).")
+    @Option(
+        name: .customLong("data-dir"),
+        help: "Directory for this node's key and data (default: /var/lib/gossipkv/NAME as root, else ~/.local/share/gossipkv/NAME).")
     var dataDir: String?
+
+    @Option(name: .customLong("fsync"), help: "When writes reach the disk: always (before OK), batch (every 100 ms; the default) or never.")
+    var fsync: String?
+
+    @Flag(name: .customLong("repair"), help: "Cut a damaged record in the middle of the log (and the rest of its segment) instead of refusing to start.")
+    var repair = false
+
+    @Flag(name: .customLong("in-memory"), help: "Keep data in memory only (a restart starts empty and refills from peers).")
+    var inMemory = false
 
     @Option(name: .customLong("join"), help: "HOST:PORT of a node to contact where multicast is blocked (repeatable).")
     var join: [String] = []
@@ -104,6 +117,9 @@ struct NodeCommand: AsyncParsableCommand {
         try flags.setFlag(.metricsPort, metricsPort.map(String.init))
         try flags.setFlag(.metricsBind, metricsBind)
         try flags.setFlag(.dataDir, dataDir)
+        try flags.setFlag(.fsync, fsync)
+        if repair { flags.set(.repair, .flag(true), from: "--repair") }
+        if inMemory { flags.set(.inMemory, .flag(true), from: "--in-memory") }
         if !join.isEmpty {
             guard let seeds = SettingKey.join.parseSeeds(join) else {
                 throw .invalidFlag(.join, given: join.joined(separator: " "))
@@ -148,11 +164,24 @@ struct NodeCommand: AsyncParsableCommand {
         let logger = Logger(label: "gossipkv")
         let nodeName = settings.string(.name) ?? ProcessInfo.processInfo.hostName
         let now = UInt64(Date().timeIntervalSince1970 * 1_000)
-        let identity = try makeIdentity(name: nodeName, settings: settings, now: now, logger: logger)
+        let dataDirectory = settings.dataDirectory(
+            nodeName: nodeName, environment: ProcessInfo.processInfo.environment, isRoot: getuid() == 0)
+        let identity = try makeIdentity(
+            name: nodeName, settings: settings, dataDirectory: dataDirectory, now: now, logger: logger)
 
         var configuration = NodeConfiguration(name: nodeName, identity: identity)
-        settings.apply(to: &configuration, registry: registry)
-        let node = try await Node(configuration, logger: logger)
+        settings.apply(to: &configuration, registry: registry, dataDirectory: dataDirectory)
+        if configuration.storage == nil {
+            logger.notice("data is kept in memory only (--in-memory): a restart starts empty and refills from peers")
+        }
+        let node: Node
+        do {
+            node = try await Node(configuration, logger: logger)
+        } catch let error as NodeStartError {
+            // A plain sentence for the operator instead of a Swift error dump.
+            logger.critical("\(error)")
+            throw ExitCode(78)  // EX_CONFIG
+        }
         let group = ServiceGroup(
             configuration: .init(
                 services: [.init(service: node)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
@@ -160,30 +189,36 @@ struct NodeCommand: AsyncParsableCommand {
     }
 
     /// Key files, a passphrase, or (with neither) the open cluster with this node's own key.
-    private func makeIdentity(name: String, settings: NodeSettings, now: UInt64, logger: Logger) throws -> NodeIdentity {
+    /// `isPersistent` is true when the key may have been used by an earlier run (loaded from
+    /// disk), false when it was made just now: a new key has no history to lose.
+    private func makeIdentity(name: String, settings: NodeSettings, dataDirectory: String?, now: UInt64, logger: Logger)
+        throws -> NodeIdentity
+    {
         if let directory = settings.string(.clusterDir) {
             return try NodeIdentity.files(in: directory, now: now)
         }
-        let stored = try storedNodeKey(settings: settings)
+        let stored = try storedNodeKey(in: dataDirectory)
         if let words = settings.string(.clusterSecret) {
             let started = Date()
             let identity = try NodeIdentity.passphrase(
                 words, clusterName: settings.string(.clusterName) ?? "default", name: name,
-                keyPair: stored ?? .generate(), isPersistent: stored != nil, now: now)
+                keyPair: stored?.keyPair ?? .generate(), isPersistent: stored?.loaded ?? false, now: now)
             logger.info("derived the cluster key from the passphrase in \(Int(Date().timeIntervalSince(started) * 1_000)) ms")
             return identity
         }
-        return try NodeIdentity.open(name: name, keyPair: stored ?? .generate(), isPersistent: stored != nil, now: now)
+        return try NodeIdentity.open(
+            name: name, keyPair: stored?.keyPair ?? .generate(), isPersistent: stored?.loaded ?? false, now: now)
     }
 
-    /// With `--data-dir`, the node keeps its key there (made on first start), so it keeps its id.
-    private func storedNodeKey(settings: NodeSettings) throws -> NodeKeyPair? {
-        guard let directory = settings.string(.dataDir) else { return nil }
+    /// With a data directory, the node keeps its key there (made on first start), so it keeps
+    /// its id. `loaded` tells an earlier run's key from one made now.
+    private func storedNodeKey(in directory: String?) throws -> (keyPair: NodeKeyPair, loaded: Bool)? {
+        guard let directory else { return nil }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = directory + "/" + IdentityFiles.nodeKey
-        if FileManager.default.fileExists(atPath: path) { return try KeyFile.readNodeKeyPair(from: path) }
+        if FileManager.default.fileExists(atPath: path) { return (try KeyFile.readNodeKeyPair(from: path), true) }
         let keyPair = NodeKeyPair.generate()
         try KeyFile.write(secret: keyPair, to: path)
-        return keyPair
+        return (keyPair, false)
     }
 }

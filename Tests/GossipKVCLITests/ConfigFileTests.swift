@@ -23,6 +23,7 @@ struct ConfigFileTests {
         #expect(settings.int(.respPort) == 7379)
         #expect(settings.int(.metricsPort) == 7380)
         #expect(settings.string(.dataDir) == "/var/lib/gossipkv")
+        #expect(settings.string(.fsync) == "batch")
         #expect(settings.string(.clusterSecret) == "correct horse battery staple")
         #expect(settings.bool(.multicast) == true)
         #expect(settings.list(.join) == ["10.0.0.5:7377", "10.0.0.6:7377"])

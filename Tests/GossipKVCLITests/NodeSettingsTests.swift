@@ -1,5 +1,6 @@
 import Foundation
 import GossipKVNode
+import GossipKVStorage
 import Prometheus
 import Testing
 
@@ -175,5 +176,62 @@ struct NodeSettingsTests {
         #expect(Self.parseError(["--metrics-port", "0", "--log-level", "debug"]) == nil)
         #expect(SettingsError.invalidFlag(.metricsPort, given: "-1").description
             == "--metrics-port must be an integer 0-65535 (0 turns the endpoint off) (got '-1')")
+    }
+
+    @Test("fsync, repair and in-memory reach the storage configuration from flags, GOSSIPKV_* and the file")
+    func storageSettings() throws {
+        let identity = try NodeIdentity.open(name: "n", now: 1_000)
+        func configuration(_ settings: NodeSettings, directory: String? = "/d") -> NodeConfiguration {
+            var configuration = NodeConfiguration(name: "n", identity: identity)
+            configuration.storage = StorageConfiguration(directory: "/stale")
+            settings.apply(to: &configuration, registry: PrometheusCollectorRegistry(), dataDirectory: directory)
+            return configuration
+        }
+        let defaults = try NodeSettings.merged(flags: Self.flags([]), environment: .environment([:]), file: NodeSettings())
+        #expect(configuration(defaults).storage?.directory == "/d")
+        #expect(configuration(defaults).storage?.fsync == .batch)
+        #expect(configuration(defaults).storage?.repair == false)
+        #expect(configuration(defaults, directory: nil).storage == nil)
+
+        let file = try Self.file("fsync: never\nrepair: true\n")
+        let environment = try NodeSettings.environment(["GOSSIPKV_FSYNC": "always"])
+        let layered = try NodeSettings.merged(flags: Self.flags([]), environment: environment, file: file)
+        #expect(configuration(layered).storage?.fsync == .always)
+        #expect(configuration(layered).storage?.repair == true)
+        let flagged = try NodeSettings.merged(
+            flags: Self.flags(["--fsync", "never", "--repair"]), environment: .environment([:]), file: NodeSettings())
+        #expect(configuration(flagged).storage?.fsync == .never)
+        #expect(configuration(flagged).storage?.repair == true)
+
+        let memory = try NodeSettings.merged(
+            flags: Self.flags(["--in-memory", "--data-dir", "/keys"]), environment: .environment([:]), file: NodeSettings())
+        #expect(memory.dataDirectory(nodeName: "n", environment: [:], isRoot: false) == "/keys", "the key still lives there")
+        #expect(configuration(memory, directory: "/keys").storage == nil)
+        let memoryOnly = try NodeSettings.merged(
+            flags: NodeSettings(), environment: .environment(["GOSSIPKV_IN_MEMORY": "true"]), file: NodeSettings())
+        #expect(memoryOnly.dataDirectory(nodeName: "n", environment: [:], isRoot: false) == nil)
+    }
+
+    @Test("the default data directory is per node name: /var/lib/gossipkv as root, else the XDG data directory")
+    func defaultDataDirectory() throws {
+        let settings = NodeSettings()
+        #expect(settings.dataDirectory(nodeName: "web1", environment: [:], isRoot: true) == "/var/lib/gossipkv/web1")
+        #expect(settings.dataDirectory(nodeName: "web1", environment: ["HOME": "/home/u"], isRoot: false)
+            == "/home/u/.local/share/gossipkv/web1")
+        #expect(settings.dataDirectory(
+            nodeName: "web1", environment: ["HOME": "/home/u", "XDG_DATA_HOME": "/data"], isRoot: false)
+            == "/data/gossipkv/web1")
+        #expect(settings.dataDirectory(nodeName: "../a b/c", environment: [:], isRoot: true) == "/var/lib/gossipkv/_.._a_b_c")
+        var given = NodeSettings()
+        given.set(.dataDir, .text("/srv/x"), from: "--data-dir")
+        #expect(given.dataDirectory(nodeName: "web1", environment: [:], isRoot: true) == "/srv/x")
+    }
+
+    @Test("a bad fsync policy names the allowed ones")
+    func fsyncErrors() throws {
+        #expect(Self.parseError(["--fsync", "sometimes"]) == "--fsync must be one of always, batch, never (got 'sometimes')")
+        #expect(throws: SettingsError.invalidEnvironment(.fsync, given: "weekly")) {
+            try NodeSettings.environment(["GOSSIPKV_FSYNC": "weekly"])
+        }
     }
 }

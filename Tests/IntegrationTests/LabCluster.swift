@@ -44,10 +44,15 @@ final class LabCluster: @unchecked Sendable {
         }
     }
 
-    /// Starts `gossipkv node --name h<index>` plus `arguments` on host `index`.
+    /// Starts `gossipkv node --name h<index>` plus `arguments` on host `index`. Unless the
+    /// arguments choose, the node keeps its data in this lab's own directory (never the
+    /// machine-wide default, which other test runs may be using).
     func start(_ index: Int, _ arguments: [String] = []) throws {
         let log = logDirectory.appendingPathComponent("h\(index).log")
-        processes[index] = try lab.spawn(on: index, [binary, "node", "--name", "h\(index)"] + arguments, log: log)
+        let storage =
+            arguments.contains("--data-dir") || arguments.contains("--in-memory")
+            ? [] : ["--data-dir", logDirectory.appendingPathComponent("h\(index)-data").path]
+        processes[index] = try lab.spawn(on: index, [binary, "node", "--name", "h\(index)"] + storage + arguments, log: log)
     }
 
     /// SIGINT (graceful: the node leaves) or SIGKILL (a crash); waits for the process to end.

@@ -29,7 +29,7 @@ struct LocalClusterTests {
         }
     }
 
-    @Test("3 nodes start, a write on the first is read on the third, and Ctrl-C leaves no process behind",
+    @Test("3 nodes start, a write on the first is read on the third, Ctrl-C leaves no process behind, and the same --dir brings the data back",
           .enabled(if: LocalClusterTests.isAvailable, "needs redis-cli and the built gossipkv binary"))
     func localCluster() throws {
         guard let binary = LabCluster.binary else { return }
@@ -52,6 +52,8 @@ struct LocalClusterTests {
         }
         #expect(LabCluster.eventually { Self.redis(respBase, ["SET", "a", "5"]) == "OK" })
         #expect(LabCluster.eventually { Self.redis(respBase + 2, ["GET", "a"]) == "5" })
+        // New keys come with new data directories: each node knows it holds its whole history.
+        #expect(Self.redis(respBase + 1, ["INFO", "cluster"]).contains("own_history_complete:1"))
         #expect(Self.processes(mentioning: directory).count == 4)
         kill(process.processIdentifier, SIGINT)
         let deadline = Date().addingTimeInterval(15)
@@ -60,5 +62,24 @@ struct LocalClusterTests {
         #expect(LabCluster.eventually(within: 5) { Self.processes(mentioning: directory).isEmpty })
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(text.contains("all nodes stopped"))
+
+        // The same --dir brings the cluster back with its data (each node's log and snapshot).
+        let again = Process()
+        again.executableURL = URL(fileURLWithPath: binary)
+        again.arguments = process.arguments
+        again.standardOutput = FileHandle.nullDevice
+        again.standardError = FileHandle.nullDevice
+        try again.run()
+        defer {
+            if again.isRunning { kill(again.processIdentifier, SIGKILL) }
+            for pid in Self.processes(mentioning: directory) { kill(pid, SIGKILL) }
+        }
+        for offset in 0..<3 {
+            #expect(LabCluster.eventually { Self.redis(respBase + offset, ["GET", "a"]) == "5" }, "node \(offset + 1)")
+        }
+        kill(again.processIdentifier, SIGINT)
+        let stopBy = Date().addingTimeInterval(15)
+        while again.isRunning && Date() < stopBy { usleep(20_000) }
+        #expect(!again.isRunning)
     }
 }

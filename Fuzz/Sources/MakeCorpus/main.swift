@@ -5,6 +5,7 @@ import Foundation
 import FuzzSupport
 import GossipKVCore
 import GossipKVCrypto
+import GossipKVStorage
 
 let root = CommandLine.arguments.dropFirst().first ?? "corpus"
 
@@ -28,7 +29,7 @@ func seal(_ message: GossipMessage, _ header: EnvelopeHeader) throws -> [UInt8] 
     try Envelope.seal(header: header, message: message, signer: FuzzIdentity.signer)
 }
 
-for target in ["FuzzEnvelope", "FuzzMessageBody", "FuzzCertificate"] {
+for target in ["FuzzEnvelope", "FuzzMessageBody", "FuzzCertificate", "FuzzWALRecord", "FuzzSnapshot"] {
     let directory = URL(fileURLWithPath: root).appendingPathComponent(target)
     if FileManager.default.fileExists(atPath: directory.path) { try FileManager.default.removeItem(at: directory) }
 }
@@ -120,4 +121,45 @@ try writeCertificateSeed(.keyFile(.nodeCertificate), certificateFile, name: "fil
 let crlf = Array(String(decoding: certificateFile, as: UTF8.self).replacingOccurrences(of: "\n", with: "\r\n\r\n").utf8)
 try writeCertificateSeed(.keyFile(.nodeCertificate), crlf, name: "file-certificate-crlf")
 try writeCertificateSeed(.keyFile(.nodeSecretKey), certificateFile, name: "file-wrong-kind")
+// Log segments (first byte: bit 0 = tight limits): every record kind, a torn tail, zero fill,
+// damage before a good record, a bare record without a header, an empty segment.
+let origin = NodeID(high: 5, low: 6)
+let walRecords: [LogRecord] = [
+    .entry(Entry(key: [1, 2], value: [3, 4, 5], timestamp: HLCTimestamp(physical: 1_700_000_000_000), origin: origin)),
+    .entry(Entry(key: [1], value: nil, timestamp: HLCTimestamp(physical: 1_700_000_000_001), origin: origin)),
+    .entry(Entry(key: [7], value: [8], timestamp: HLCTimestamp(physical: 1_700_000_000_002), origin: origin,
+                 expiry: HLCTimestamp(physical: 1_700_000_060_000))),
+    .watermarks(Digest([origin: HLCTimestamp(physical: 1_700_000_000_002), NodeID(high: 1, low: 1): HLCTimestamp(rawValue: 9)])),
+    .clockCeiling(HLCTimestamp(physical: 1_700_000_100_000)),
+]
+let segmentHeader = SegmentHeader(sequence: 3).encoded
+var segment = segmentHeader
+for record in walRecords { segment += try record.encoded(limits: BodyInput.tightLimits) }
+for tight: UInt8 in [0, 1] {
+    let suffix = tight == 1 ? "-tight" : ""
+    try write([tight] + segment, target: "FuzzWALRecord", name: "segment" + suffix)
+    try write([tight] + segment.dropLast(3), target: "FuzzWALRecord", name: "torn-tail" + suffix)
+    try write([tight] + segment + [UInt8](repeating: 0, count: 64), target: "FuzzWALRecord", name: "zero-tail" + suffix)
+}
+var corruptSegment = segment
+corruptSegment[segmentHeader.count + 6] ^= 0x40
+try write([0] + corruptSegment, target: "FuzzWALRecord", name: "corrupt-middle")
+try write([0] + (try walRecords[0].encoded(limits: .standard)), target: "FuzzWALRecord", name: "bare-record")
+try write([0] + segmentHeader, target: "FuzzWALRecord", name: "empty-segment")
+
+// Snapshots: entries cut into two sections, an empty map, and one cut short.
+let snapshotEntries = walRecords.compactMap { record -> Entry? in
+    if case .entry(let entry) = record { return entry }
+    return nil
+}
+let snapshot = SnapshotFile.Contents(
+    firstUncoveredSegment: 4, entryChunks: [Array(snapshotEntries.prefix(2)), Array(snapshotEntries.dropFirst(2))],
+    digest: Digest([origin: HLCTimestamp(physical: 1_700_000_000_002)]), clockCeiling: HLCTimestamp(physical: 1_700_000_100_000))
+let snapshotBytes = try SnapshotFile.encode(snapshot, limits: BodyInput.tightLimits)
+try write([0] + snapshotBytes, target: "FuzzSnapshot", name: "snapshot")
+try write([1] + snapshotBytes, target: "FuzzSnapshot", name: "snapshot-tight")
+let emptySnapshot = SnapshotFile.Contents(firstUncoveredSegment: 1, entryChunks: [], digest: Digest(), clockCeiling: .zero)
+try write([0] + (try SnapshotFile.encode(emptySnapshot, limits: .standard)), target: "FuzzSnapshot", name: "empty")
+try write([0] + snapshotBytes.dropLast(5), target: "FuzzSnapshot", name: "cut")
+
 print("wrote seed corpora under \(root)/")

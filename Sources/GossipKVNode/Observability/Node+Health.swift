@@ -40,5 +40,6 @@ extension Node {
         }
         metrics.keys.record(engine.replica.map.count)
         metrics.hlcPhysicalMilliseconds.record(Int64(engine.replica.clock.last.physical))
+        recordStorageMetrics()
     }
 }

@@ -12,6 +12,20 @@ public final class NodeMetrics: Sendable {
     public let hlcPhysicalMilliseconds: Gauge
     public let syncDuration: Timer
     public let pushFanout: Recorder
+    /// Records appended to the write-ahead log (entries, watermarks, clock ceilings) and their
+    /// bytes; copied from the storage's counters before each scrape.
+    public let walAppends: Counter
+    public let walBytes: Counter
+    /// fsync calls on the log (group commits, batch timer, segment rolls, close).
+    public let walFsyncs: Counter
+    /// Writes that waited for an fsync (`--fsync always`); with group commit, many per fsync.
+    public let walDurableWaits: Counter
+    /// How long an acknowledged write waited for its fsync (`--fsync always`).
+    public let walFsyncDuration: Timer
+    public let snapshots: Counter
+    public let snapshotDuration: Timer
+    /// Bytes the data directory holds on disk (log segments and snapshots), sampled per scrape.
+    public let storageBytes: Gauge
     private let labels: [(String, String)]
     private let counters = NIOLockedValueBox<[String: Counter]>([:])
     private let gauges = NIOLockedValueBox<[String: Gauge]>([:])
@@ -29,6 +43,14 @@ public final class NodeMetrics: Sendable {
         hlcPhysicalMilliseconds = Gauge(label: "gossipkv_hlc_physical_ms", dimensions: labels, factory: factory)
         syncDuration = Timer(label: "gossipkv_sync_duration_seconds", dimensions: labels, factory: factory)
         pushFanout = Recorder(label: "gossipkv_push_fanout", dimensions: labels, factory: factory)
+        walAppends = Counter(label: "gossipkv_wal_appends_total", dimensions: labels, factory: factory)
+        walBytes = Counter(label: "gossipkv_wal_bytes_total", dimensions: labels, factory: factory)
+        walFsyncs = Counter(label: "gossipkv_wal_fsyncs_total", dimensions: labels, factory: factory)
+        walDurableWaits = Counter(label: "gossipkv_wal_durable_waits_total", dimensions: labels, factory: factory)
+        walFsyncDuration = Timer(label: "gossipkv_wal_fsync_wait_seconds", dimensions: labels, factory: factory)
+        snapshots = Counter(label: "gossipkv_snapshots_total", dimensions: labels, factory: factory)
+        snapshotDuration = Timer(label: "gossipkv_snapshot_duration_seconds", dimensions: labels, factory: factory)
+        storageBytes = Gauge(label: "gossipkv_storage_bytes", dimensions: labels, factory: factory)
     }
 
     private func counter(_ name: String, _ dimension: (String, String)) -> Counter {

@@ -1,5 +1,6 @@
 import Foundation
 import GossipKVNode
+import GossipKVStorage
 
 /// One setting of `gossipkv node`. Its config-file key is the flag's name without the dashes
 /// (`gossip-port` for `--gossip-port`) and its environment variable the key in capitals with a
@@ -14,6 +15,9 @@ enum SettingKey: String, CaseIterable, Sendable, Comparable {
     case metricsPort = "metrics-port"
     case metricsBind = "metrics-bind"
     case dataDir = "data-dir"
+    case inMemory = "in-memory"
+    case fsync
+    case repair
     case join
     case clusterSecret = "cluster-secret"
     case clusterName = "cluster-name"
@@ -48,6 +52,7 @@ enum SettingKey: String, CaseIterable, Sendable, Comparable {
         case seeds
         case logLevel
         case multicastGroup
+        case fsyncPolicy
     }
 
     var kind: Kind {
@@ -58,7 +63,8 @@ enum SettingKey: String, CaseIterable, Sendable, Comparable {
         case .gossipPort, .respPort, .multicastPort: return .port
         case .metricsPort: return .portOrOff
         case .multicastTTL: return .ttl
-        case .multicast: return .boolean
+        case .multicast, .inMemory, .repair: return .boolean
+        case .fsync: return .fsyncPolicy
         case .join: return .seeds
         case .logLevel: return .logLevel
         case .multicastGroup: return .multicastGroup
@@ -79,6 +85,7 @@ enum SettingKey: String, CaseIterable, Sendable, Comparable {
         case .seeds: return "must be a list of HOST:PORT gossip addresses (e.g. 10.0.0.5:7377)"
         case .logLevel: return "must be one of " + Self.logLevels.joined(separator: ", ")
         case .multicastGroup: return "must be an IPv4 multicast address (224.0.0.0 to 239.255.255.255)"
+        case .fsyncPolicy: return "must be one of " + FsyncPolicy.allCases.map(\.rawValue).joined(separator: ", ")
         }
     }
 
@@ -112,6 +119,8 @@ enum SettingKey: String, CaseIterable, Sendable, Comparable {
                 let first = octets[0], (224...239).contains(first)
             else { return nil }
             return .text(text)
+        case .fsyncPolicy:
+            return FsyncPolicy(rawValue: text.lowercased()).map { .text($0.rawValue) }
         }
     }
 

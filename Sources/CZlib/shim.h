@@ -1,0 +1,4 @@
+#ifndef GOSSIPKV_CZLIB_SHIM_H
+#define GOSSIPKV_CZLIB_SHIM_H
+#include <zlib.h>
+#endif

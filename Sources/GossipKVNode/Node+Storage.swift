@@ -1,0 +1,291 @@
+import Foundation
+import GossipKVCore
+import GossipKVStorage
+import Logging
+
+/// Why a client write got no acknowledgement. Messages say what the client can do about it.
+public enum NodeWriteError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The write breaks a cluster limit; nothing was written.
+    case refused(WriteError)
+    /// The data directory failed (disk full, I/O error). The node refuses writes from then on;
+    /// a write that failed this way may still be held in memory and replicate.
+    case notDurable(directory: String, reason: String)
+    /// The node is shutting down.
+    case stopping
+
+    public var description: String {
+        switch self {
+        case let .refused(error): return error.description
+        case let .notDurable(directory, reason):
+            return "this node cannot write to its data directory \(directory) (\(reason)); it refuses writes "
+                + "until restarted. Write through another node"
+        case .stopping: return "this node is shutting down; write through another node"
+        }
+    }
+}
+
+/// Why a node did not start. Messages name the directory and say what to do.
+public enum NodeStartError: Error, Sendable, CustomStringConvertible {
+    case storage(directory: String, StorageError)
+
+    public var description: String {
+        switch self {
+        case let .storage(directory, error):
+            var text = "cannot open the data directory \(directory): \(error)"
+            if error.isRepairable {
+                text += ". Repair: `gossipkv node --repair` (or GOSSIPKV_REPAIR=true, or `repair: true` in the config "
+                    + "file) cuts the damaged records once; this node then gets them back from its peers"
+            }
+            return text
+        }
+    }
+}
+
+extension StorageError {
+    /// Damage that `--repair` can cut (as opposed to a held lock or an I/O error).
+    var isRepairable: Bool {
+        switch self {
+        case .corruptLog, .corruptSnapshot, .missingSegment: return true
+        default: return false
+        }
+    }
+}
+
+/// The node's durable state between turns: what was last logged, and the snapshot in flight.
+struct NodeDurability {
+    let storage: Storage
+    /// The clock never issues a timestamp above this without logging a higher one first.
+    var clockCeiling: HLCTimestamp
+    /// The watermarks last appended to the log.
+    var loggedDigest: Digest
+    /// The first failure of the data directory; writes are refused from then on.
+    var failure: StorageError?
+    var snapshotTask: Task<Void, Never>?
+    var isClosed = false
+    /// The storage's counters as last copied into the metrics.
+    var reportedStatistics = StorageStatistics()
+
+    var directory: String { storage.configuration.directory }
+}
+
+extension Node {
+    /// How far ahead of the clock the persisted ceiling is set. A renewal is one small record,
+    /// at most about every `ceilingLead - maxOffset` milliseconds.
+    static let ceilingLeadMilliseconds: UInt64 = 1_000
+
+    /// Locks and recovers the data directory (before anything binds), logging what recovery did.
+    static func openStorage(_ configuration: StorageConfiguration, limits: Limits, logger: Logger)
+        throws(NodeStartError) -> (Storage, RecoveredState)
+    {
+        let opened: (Storage, RecoveredState)
+        do {
+            opened = try Storage.open(configuration, limits: limits)
+        } catch {
+            throw .storage(directory: configuration.directory, error)
+        }
+        let recovered = opened.1
+        let what =
+            recovered.isFresh
+            ? "a new data directory"
+            : "recovered \(recovered.map.count) entries, \(recovered.digest.count) watermarks"
+        logger.info(
+            "data lives in \(configuration.directory) (fsync \(configuration.fsync)): \(what)",
+            metadata: ["storage.directory": "\(configuration.directory)"])
+        for line in recovered.report { logger.info("recovery: \(line)") }
+        return opened
+    }
+
+    /// Whether the replica holds every write ever made under this id (see
+    /// `Replica.ownHistoryComplete`): a recovered data directory does, and so does a new
+    /// identity; a persistent identity with no (or a new) data directory may have lost writes.
+    static func ownHistoryComplete(identityIsPersistent: Bool, recovered: RecoveredState?) -> Bool {
+        if let recovered, !recovered.isFresh { return true }
+        return !identityIsPersistent
+    }
+
+    /// The recovered watermarks, with this node's own raised to the clock ceiling when it holds
+    /// its whole history. A local write's push names the previous own watermark as proof of
+    /// contiguity, so that watermark must be exactly "no own write since": the logged one may lag
+    /// the last own writes (a crash before the next watermark record), and a peer holding that
+    /// lagging value would then skip the writes in between. Every own write is at or below the
+    /// ceiling and in the log, and the clock restarts above it, so the ceiling is such a value.
+    static func restoredDigest(_ recovered: RecoveredState, ownID: NodeID, ownHistoryComplete: Bool) -> Digest {
+        var digest = recovered.digest
+        if ownHistoryComplete, !recovered.isFresh { digest.raise(ownID, to: recovered.clockCeiling) }
+        return digest
+    }
+
+    /// Logs a ceiling above every timestamp the clock may issue or merge soon: the clock issues
+    /// at most `max(now, last) + 1` and merges at most `now + maxOffset`. Called before every
+    /// clock-moving input and from the timer, so the persisted ceiling is never reached.
+    func renewClockCeilingIfNeeded(now: UInt64) {
+        guard var durability, durability.failure == nil, !durability.isClosed else { return }
+        let reach = max(now, engine.replica.clock.last.physical) + configuration.maxClockOffsetMilliseconds
+        guard reach >= durability.clockCeiling.physical else { return }
+        let ceiling = HLCTimestamp(
+            physical: reach + max(Self.ceilingLeadMilliseconds, configuration.maxClockOffsetMilliseconds))
+        do {
+            try durability.storage.appendClockCeiling(ceiling)
+            durability.clockCeiling = ceiling
+        } catch {
+            durability.failure = error
+            logger.error("cannot log the clock ceiling in \(durability.directory): \(error); writes are refused now")
+        }
+        self.durability = durability
+    }
+
+    /// Appends an applied entry (local or remote). A failure refuses later writes.
+    @discardableResult
+    func persist(_ entry: Entry) -> Bool {
+        guard let storage = durability?.storage, durability?.failure == nil, durability?.isClosed == false else {
+            return durability == nil
+        }
+        do {
+            try storage.append(entry)
+            return true
+        } catch {
+            storageFailed(error, doing: "append an entry")
+            return false
+        }
+    }
+
+    /// Logs the watermarks when they moved, after the engine call whose entries they cover
+    /// (those were appended as they were applied, so the log never claims more than it holds).
+    /// Local writes leave this to the next tick (their push window arms one within milliseconds):
+    /// a lagging watermark only claims less, which costs a little extra sync after a crash.
+    func persistDigestIfChanged() {
+        guard let durability, durability.failure == nil, !durability.isClosed,
+            engine.replica.digest != durability.loggedDigest
+        else { return }
+        let digest = engine.replica.digest
+        do {
+            try durability.storage.appendWatermarks(digest)
+            self.durability?.loggedDigest = digest
+        } catch {
+            storageFailed(error, doing: "log the watermarks")
+        }
+    }
+
+    func storageFailed(_ error: StorageError, doing what: String) {
+        guard durability?.failure == nil else { return }
+        durability?.failure = error
+        let directory = durability?.directory ?? "the data directory"
+        logger.error("cannot \(what) in \(directory): \(error); this node refuses writes from now on")
+    }
+
+    /// Throws when a client write cannot be made durable.
+    func checkWritable() throws(NodeWriteError) {
+        guard !isShuttingDown else { throw .stopping }
+        guard let durability else { return }
+        if durability.isClosed { throw .stopping }
+        if let failure = durability.failure {
+            throw .notDurable(directory: durability.directory, reason: failure.description)
+        }
+    }
+
+    /// With `--fsync always`, returns once the write is on disk (group commit: concurrent
+    /// writers suspend here together and share one fsync). Otherwise returns at once.
+    func waitUntilDurable() async throws(NodeWriteError) {
+        guard let storage = durability?.storage, storage.configuration.fsync == .always else { return }
+        let started = DispatchTime.now().uptimeNanoseconds
+        do {
+            try await storage.waitUntilDurable()
+        } catch {
+            storageFailed(error, doing: "fsync the log")
+            throw .notDurable(directory: storage.configuration.directory, reason: error.description)
+        }
+        metrics.walFsyncDuration.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - started))
+    }
+
+    /// Starts a snapshot when the log has grown enough and none is running.
+    func snapshotIfDue() {
+        guard let durability, durability.snapshotTask == nil, durability.failure == nil, !durability.isClosed,
+            durability.storage.isSnapshotDue
+        else { return }
+        startSnapshot()
+    }
+
+    /// Captures the state in this actor turn (the map is copy-on-write) and hands it to the
+    /// storage, which writes it in the background.
+    @discardableResult
+    func startSnapshot() -> Task<Void, Never>? {
+        guard let durability, durability.failure == nil else { return nil }
+        let state = SnapshotState(
+            map: engine.replica.map, digest: engine.replica.digest, clockCeiling: durability.clockCeiling)
+        let writing: Task<Void, any Error>
+        do {
+            writing = try durability.storage.beginSnapshot(state)
+        } catch {
+            storageFailed(error, doing: "start a snapshot")
+            return nil
+        }
+        let started = DispatchTime.now().uptimeNanoseconds
+        let entries = state.map.count
+        let task = Task { [weak self] in
+            do {
+                try await writing.value
+                guard let self else { return }
+                self.metrics.snapshotDuration.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - started))
+                let milliseconds = (DispatchTime.now().uptimeNanoseconds - started) / 1_000_000
+                self.logger.info("snapshot of \(entries) entries written in \(milliseconds) ms")
+            } catch {
+                // A failed snapshot loses nothing (the log still holds everything); try again later.
+                self?.logger.warning("snapshot failed: \(error); the log keeps everything, will retry")
+            }
+            await self?.snapshotFinished()
+        }
+        self.durability?.snapshotTask = task
+        return task
+    }
+
+    private func snapshotFinished() { durability?.snapshotTask = nil }
+
+    /// On shutdown: waits for a running snapshot, writes a final one (so the next start replays
+    /// little), then fsyncs and releases the lock. Nothing is appended after this starts.
+    func closeStorage() async {
+        guard let current = durability, !current.isClosed else { return }
+        durability?.isClosed = true
+        await current.snapshotTask?.value
+        await startSnapshot()?.value
+        recordStorageMetrics()
+        do {
+            try current.storage.close()
+            logger.info("data directory \(current.directory) closed")
+        } catch {
+            logger.error("closing the data directory \(current.directory) failed: \(error)")
+        }
+    }
+
+    /// Copies the storage's counters into the metrics (before a scrape, and at close).
+    func recordStorageMetrics() {
+        guard let durability else { return }
+        let current = durability.storage.statistics
+        let last = durability.reportedStatistics
+        metrics.walAppends.increment(by: max(0, current.appendedRecords - last.appendedRecords))
+        metrics.walBytes.increment(by: max(0, current.appendedBytes - last.appendedBytes))
+        metrics.walFsyncs.increment(by: max(0, current.fsyncs - last.fsyncs))
+        metrics.walDurableWaits.increment(by: max(0, current.durableWaits - last.durableWaits))
+        metrics.snapshots.increment(by: max(0, current.snapshotsWritten - last.snapshotsWritten))
+        self.durability?.reportedStatistics = current
+        metrics.storageBytes.record(Self.directoryBytes(durability.directory))
+    }
+
+    /// Bytes of the data directory's files (for the `gossipkv_storage_bytes` gauge).
+    nonisolated static func directoryBytes(_ path: String) -> Int {
+        guard let names = FileManager.default.enumerator(atPath: path)?.allObjects as? [String] else { return 0 }
+        return names.reduce(0) { total, name in
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: path + "/" + name),
+                attributes[.type] as? FileAttributeType == .typeRegular, let size = attributes[.size] as? Int
+            else { return total }
+            return total + size
+        }
+    }
+}
+
+extension Node {
+    /// The HLC ceiling last logged (the next start's clock begins above it); nil when in memory.
+    public func persistedClockCeiling() -> HLCTimestamp? { durability?.clockCeiling }
+
+    /// The data directory, or nil for an in-memory node.
+    public nonisolated var dataDirectory: String? { configuration.storage?.directory }
+}

@@ -1,0 +1,107 @@
+import GossipKVCore
+
+/// One record of the write-ahead log.
+///
+/// Layout (integers big-endian): `u32 length` (of kind + payload), `u32 crc32` (zlib, over kind +
+/// payload), `u8 kind`, payload. Payloads reuse the core's canonical codecs, so a record decodes
+/// to exactly one value and re-encodes to exactly its bytes (the fuzz target checks this):
+/// - kind 1, entry: the entry codec of `ByteWriter+Fields.swift`;
+/// - kind 2, watermarks: the digest codec (sorted origins, no zero watermark);
+/// - kind 3, clock ceiling: one `u64` HLC timestamp.
+///
+/// The length is checked against `maxBodySize(limits:)` before anything is allocated or
+/// checksummed, so a damaged length costs nothing.
+public enum LogRecord: Equatable, Sendable {
+    case entry(Entry)
+    case watermarks(Digest)
+    case clockCeiling(HLCTimestamp)
+
+    public enum Kind: UInt8, Sendable {
+        case entry = 1
+        case watermarks = 2
+        case clockCeiling = 3
+    }
+
+    /// Length and checksum.
+    public static let headerSize = 8
+
+    /// The largest kind + payload any record may have under `limits`: the larger of a maximal
+    /// entry and a maximal digest.
+    public static func maxBodySize(limits: Limits) -> Int {
+        let entry = ByteReader.minimumEntrySize + 4 + 8 + limits.maxKeyBytes + limits.maxValueBytes
+        let digest = 4 + limits.maxDigestOrigins * ByteReader.digestPairSize
+        return 1 + max(entry, max(digest, 8))
+    }
+
+    public var kind: Kind {
+        switch self {
+        case .entry: return .entry
+        case .watermarks: return .watermarks
+        case .clockCeiling: return .clockCeiling
+        }
+    }
+
+    /// The record's bytes: header, kind, payload.
+    public func encoded(limits: Limits) throws(StorageError) -> [UInt8] {
+        var body = ByteWriter(capacity: 64)
+        body.write(kind.rawValue)
+        do {
+            switch self {
+            case .entry(let entry): try body.write(entry, limits: limits)
+            case .watermarks(let digest): try body.write(digest, limits: limits)
+            case .clockCeiling(let ceiling): body.write(ceiling)
+            }
+        } catch {
+            throw .encoding(error)
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(Self.headerSize + body.count)
+        bytes.appendBigEndian(UInt32(body.count))
+        bytes.appendBigEndian(CRC32.checksum(body.bytes[...]))
+        bytes.append(contentsOf: body.bytes)
+        return bytes
+    }
+
+    /// What the bytes at the start of a slice hold.
+    public enum Scan: Equatable, Sendable {
+        /// A valid record of `size` bytes (header included).
+        case record(LogRecord, size: Int)
+        /// The slice ends before the record its header announces does (or before a header).
+        case incomplete
+        /// Eight zero bytes where a header belongs: unwritten space after a crash, never a record.
+        case zeroHeader
+        /// A length out of bounds, a checksum mismatch or a payload that does not decode.
+        case invalid(String)
+    }
+
+    /// Decodes the record at the start of `bytes`. Total: any input gives an answer, never a trap.
+    public static func scan(_ bytes: ArraySlice<UInt8>, limits: Limits) -> Scan {
+        guard bytes.count >= headerSize else { return .incomplete }
+        let start = bytes.startIndex
+        let length = Int(bytes.bigEndianUInt32(at: start))
+        let checksum = bytes.bigEndianUInt32(at: start + 4)
+        if length == 0 && checksum == 0 { return .zeroHeader }
+        guard length >= 1, length <= maxBodySize(limits: limits) else {
+            return .invalid("record length \(length) outside 1...\(maxBodySize(limits: limits))")
+        }
+        guard bytes.count - headerSize >= length else { return .incomplete }
+        let body = bytes[(start + headerSize)..<(start + headerSize + length)]
+        guard CRC32.checksum(body) == checksum else { return .invalid("checksum mismatch") }
+        guard let kind = Kind(rawValue: body[body.startIndex]) else {
+            return .invalid("unknown record kind \(body[body.startIndex])")
+        }
+        var reader = ByteReader(body.dropFirst())
+        do throws(WireError) {
+            let record: LogRecord
+            switch kind {
+            case .entry: record = .entry(try reader.readEntry(limits: limits))
+            case .watermarks: record = .watermarks(try reader.readDigest(limits: limits))
+            case .clockCeiling: record = .clockCeiling(try reader.readTimestamp())
+            }
+            try reader.finish()
+            return .record(record, size: headerSize + length)
+        } catch {
+            return .invalid("\(kind) payload: \(error)")
+        }
+    }
+}
