@@ -11,6 +11,7 @@ extension Node {
                 send(message, to: peer)
             case let .applied(entry):
                 feed.publish(Change(entry: entry, source: .remote))
+                expiryWatch.track(entry)
             case let .rejected(reason, from: peer):
                 metrics.rejected(reason: reason.label)
                 logger.debug("refused data from \(peer): \(reason)")

@@ -1,4 +1,5 @@
 import GossipKVCore
+import GossipKVCrypto
 import GossipKVRESP
 import Metrics
 
@@ -32,6 +33,9 @@ public struct NodeConfiguration: Sendable {
     /// bootstraps `MetricsSystem` with a `PrometheusMetricsFactory` over the endpoint's registry.
     public var metricsFactory: (any MetricsFactory)?
     public var maxClockOffsetMilliseconds: UInt64 = 500
+    /// Nodes revoked by the cluster key (`gossipkv cert revoke`): refused from the start. The
+    /// node refuses to start when one does not verify under its cluster's key.
+    public var revocations = RevocationList()
     public var gossip = GossipConfig()
     public var membership = MembershipConfig()
 

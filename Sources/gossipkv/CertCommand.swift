@@ -6,7 +6,8 @@ import GossipKVNode
 /// `gossipkv cert`: node certificates.
 struct CertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "cert", abstract: "Issue and inspect node certificates.", subcommands: [Issue.self, Show.self])
+        commandName: "cert", abstract: "Issue, inspect and revoke node certificates.",
+        subcommands: [Issue.self, Show.self, Revoke.self])
 
     struct Issue: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -54,7 +55,7 @@ struct CertCommand: ParsableCommand {
             }
             print("""
                 name:        \(certificate.name)
-                node id:     \(certificate.nodeID)
+                node id:     \(certificate.nodeID.hex)
                 cluster:     \(certificate.cluster)\(certificate.isSelfSigned ? " (open, self-signed)" : "")
                 valid:       \(date(certificate.notBefore)) .. \(date(certificate.notAfter))
                 """)

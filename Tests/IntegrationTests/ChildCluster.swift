@@ -1,0 +1,109 @@
+import Foundation
+
+/// `gossipkv cluster --nodes N` (or one `gossipkv node`) as a child process on loopback ports,
+/// for tests that drive it with real clients. Only processes this object started are signalled,
+/// by PID; `stop()` sends SIGINT, then SIGKILL to whatever is left.
+final class ChildCluster: @unchecked Sendable {
+    let directory: String
+    let respPorts: [Int]
+    private let process: Process
+    private let output: URL
+
+    /// Ports: RESP from `base`, gossip from `base + 5_000`, metrics off. `base` should differ per
+    /// test so tests of different suites running at once do not collide.
+    init(nodes: Int, base: Int) throws {
+        guard let binary = LabCluster.binary else { throw ChildClusterError.noBinary }
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("gkv-clients-\(getpid())-\(base)").path
+        try? FileManager.default.removeItem(atPath: directory)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        output = URL(fileURLWithPath: directory + ".log")
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+        respPorts = (0..<nodes).map { base + $0 }
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = [
+            "cluster", "--nodes", "\(nodes)", "--dir", directory + "/nodes", "--resp-base", "\(base)",
+            "--gossip-base", "\(base + 5_000)", "--metrics-base", "0", "--log-level", "warning",
+        ]
+        let handle = try FileHandle(forWritingTo: output)
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+    }
+
+    /// Waits until every node answers and sees `respPorts.count` members alive.
+    func waitUntilFormed(within seconds: Double = 20) -> Bool {
+        LabCluster.eventually(within: seconds) {
+            respPorts.allSatisfy { port in
+                LocalClusterTests.redis(port, ["INFO", "cluster"]).contains("members_alive:\(respPorts.count)")
+            }
+        }
+    }
+
+    func redis(_ node: Int, _ arguments: String...) -> String { LocalClusterTests.redis(respPorts[node], arguments) }
+
+    var log: String { (try? String(contentsOf: output, encoding: .utf8)) ?? "" }
+
+    func stop() {
+        if process.isRunning { kill(process.processIdentifier, SIGINT) }
+        let deadline = Date().addingTimeInterval(10)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        for pid in LocalClusterTests.processes(mentioning: directory) { kill(pid, SIGKILL) }
+        try? FileManager.default.removeItem(atPath: directory)
+        try? FileManager.default.removeItem(at: output)
+    }
+
+    deinit { stop() }
+}
+
+enum ChildClusterError: Error, CustomStringConvertible {
+    case noBinary
+    var description: String { "the gossipkv binary is not built (swift build)" }
+}
+
+/// A raw RESP connection that PSUBSCRIBEs and collects what arrives, so a test can watch
+/// keyspace notifications without a client library.
+final class KeyspaceSubscriber: @unchecked Sendable {
+    private let socket: Int32
+    private var received: [UInt8] = []
+
+    init(port: Int, pattern: String = "__keyspace@0__:*") throws {
+        socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else {
+            close(socket)
+            throw ChildClusterError.noBinary
+        }
+        var timeout = timeval(tv_sec: 0, tv_usec: 50_000)
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let command = "*2\r\n$10\r\nPSUBSCRIBE\r\n$\(pattern.utf8.count)\r\n\(pattern)\r\n"
+        _ = command.withCString { send(socket, $0, strlen($0), 0) }
+    }
+
+    deinit { close(socket) }
+
+    /// Everything received so far, as text (reads what is waiting first).
+    var text: String {
+        var buffer = [UInt8](repeating: 0, count: 4_096)
+        while true {
+            let count = recv(socket, &buffer, buffer.count, 0)
+            guard count > 0 else { break }
+            received += buffer[0..<count]
+        }
+        return String(decoding: received, as: UTF8.self)
+    }
+
+    /// How many times `event` arrived for `key` on the keyspace channel.
+    func count(_ event: String, key: String) -> Int {
+        text.components(separatedBy: "__keyspace@0__:\(key)\r\n$\(event.utf8.count)\r\n\(event)\r\n").count - 1
+    }
+}
