@@ -10,6 +10,7 @@ Tests/IntegrationTests/RedisPyTests.swift.
 """
 import sys
 import time
+import warnings
 
 import redis
 
@@ -48,8 +49,20 @@ def next_message(pubsub, step, timeout=TIMEOUT):
 
 
 def main():
+    # SETEX and GETSET are deprecated in redis-py, but clients still send them: test them quietly.
+    warnings.simplefilter("ignore", DeprecationWarning)
     ports = [int(p) for p in sys.argv[1].split(",")]
-    clients = [redis.Redis(host="127.0.0.1", port=p, decode_responses=True, socket_timeout=5) for p in ports]
+    # redis-py 8 opens with HELLO 3 (RESP3) and does not fall back when the server answers
+    # NOPROTO, as GossipKV (RESP2 only) does: clients must ask for protocol=2.
+    try:
+        redis.Redis(host="127.0.0.1", port=ports[0], socket_timeout=5).ping()
+        print("note: the default (RESP3) handshake was accepted", flush=True)
+    except redis.ResponseError as error:
+        expect("default handshake refused with NOPROTO", str(error).startswith("NOPROTO"), True)
+        print("ok the default RESP3 handshake is refused with NOPROTO (use protocol=2)", flush=True)
+    clients = [
+        redis.Redis(host="127.0.0.1", port=p, protocol=2, decode_responses=True, socket_timeout=5) for p in ports
+    ]
     first, last = clients[0], clients[-1]
     middle = clients[len(clients) // 2]
     for client in clients:

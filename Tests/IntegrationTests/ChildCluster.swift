@@ -9,9 +9,11 @@ final class ChildCluster: @unchecked Sendable {
     private let process: Process
     private let output: URL
 
-    /// Ports: RESP from `base`, gossip from `base + 5_000`, metrics off. `base` should differ per
-    /// test so tests of different suites running at once do not collide.
-    init(nodes: Int, base: Int) throws {
+    /// Ports: RESP from `base`, gossip from `base + 5_000`, metrics off. Without `base`, one
+    /// whose ports are free now is picked at random below the ephemeral range (32768), so
+    /// client sockets and tests running at once do not take them.
+    init(nodes: Int, base: Int? = nil) throws {
+        let base = base ?? Self.freeBase(nodes: nodes)
         guard let binary = LabCluster.binary else { throw ChildClusterError.noBinary }
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("gkv-clients-\(getpid())-\(base)").path
         try? FileManager.default.removeItem(atPath: directory)
@@ -29,6 +31,31 @@ final class ChildCluster: @unchecked Sendable {
         process.standardOutput = handle
         process.standardError = handle
         try process.run()
+    }
+
+    static func freeBase(nodes: Int) -> Int {
+        var random = SystemRandomNumberGenerator()
+        for _ in 0..<50 {
+            let base = Int.random(in: 20_000...(27_000 - nodes), using: &random)
+            let ports = (0..<nodes).flatMap { [(base + $0, SOCK_STREAM), (base + 5_000 + $0, SOCK_STREAM), (base + 5_000 + $0, SOCK_DGRAM)] }
+            if ports.allSatisfy({ isFree(port: $0.0, type: $0.1) }) { return base }
+        }
+        return 20_000 + Int(getpid() % 500) * 10
+    }
+
+    private static func isFree(port: Int, type: __socket_type) -> Bool {
+        let descriptor = Glibc.socket(AF_INET, Int32(type.rawValue), 0)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
     }
 
     /// Waits until every node answers and sees `respPorts.count` members alive.

@@ -7,11 +7,10 @@ import Testing
     "redis-cli across a 3-node cluster", .serialized,
     .enabled(if: LocalClusterTests.isAvailable, "needs redis-cli and the built gossipkv binary"))
 struct ClusterClientTests {
-    static let base = 39_101 + Int(getpid() % 200) * 40
 
     @Test("SET, MSET, INCR, DEL, SETNX, APPEND, GETEX and SCAN on one node are seen on the others")
     func commandsAcrossNodes() throws {
-        let cluster = try ChildCluster(nodes: 3, base: Self.base)
+        let cluster = try ChildCluster(nodes: 3)
         defer { cluster.stop() }
         try #require(cluster.waitUntilFormed(), "cluster did not form: \(cluster.log)")
         #expect(cluster.redis(0, "SET", "a", "1") == "OK")
@@ -33,8 +32,8 @@ struct ClusterClientTests {
         let expected = Set((0..<30).map { "scan:\($0)" })
         #expect(LabCluster.eventually {
             (0..<3).allSatisfy { node in
-                // --scan walks the cursor to the end, COUNT 7 per page.
-                Set(cluster.redis(node, "--scan", "--pattern", "scan:*", "--count", "7").split(separator: "\n").map(String.init))
+                // --scan walks the cursor to the end, 10 keys a page.
+                Set(cluster.redis(node, "--scan", "--pattern", "scan:*").split(separator: "\n").map(String.init))
                     == expected
             }
         })
@@ -44,7 +43,7 @@ struct ClusterClientTests {
 
     @Test("SET PX 600: seen on every node before the deadline; after it gone everywhere, with an `expired` event on each node")
     func expiryFiresOnEveryNode() throws {
-        let cluster = try ChildCluster(nodes: 3, base: Self.base + 10)
+        let cluster = try ChildCluster(nodes: 3)
         defer { cluster.stop() }
         try #require(cluster.waitUntilFormed(), "cluster did not form: \(cluster.log)")
         let subscribers = try cluster.respPorts.map { try KeyspaceSubscriber(port: $0) }
@@ -77,7 +76,7 @@ struct ClusterClientTests {
 
     @Test("EXPIRE and PERSIST made on one node replicate to the others")
     func expireAndPersistReplicate() throws {
-        let cluster = try ChildCluster(nodes: 3, base: Self.base + 20)
+        let cluster = try ChildCluster(nodes: 3)
         defer { cluster.stop() }
         try #require(cluster.waitUntilFormed(), "cluster did not form: \(cluster.log)")
         #expect(cluster.redis(0, "SET", "p", "v") == "OK")

@@ -48,7 +48,6 @@ enum RedisPy {
 
 @Suite("redis-py against real nodes", .serialized, .enabled(if: RedisPy.isAvailable, RedisPy.skipReason))
 struct RedisPyTests {
-    static let base = 33_001 + Int(getpid() % 300) * 20
 
     func check(_ cluster: ChildCluster) throws {
         #expect(cluster.waitUntilFormed(), "cluster did not form: \(cluster.log)")
@@ -62,14 +61,14 @@ struct RedisPyTests {
 
     @Test("one node: every command family, pipelines and keyspace notifications")
     func singleNode() throws {
-        let cluster = try ChildCluster(nodes: 1, base: Self.base)
+        let cluster = try ChildCluster(nodes: 1)
         defer { cluster.stop() }
         try check(cluster)
     }
 
     @Test("three nodes: written on one node, read and notified on another")
     func threeNodes() throws {
-        let cluster = try ChildCluster(nodes: 3, base: Self.base + 10)
+        let cluster = try ChildCluster(nodes: 3)
         defer { cluster.stop() }
         try check(cluster)
     }
