@@ -26,7 +26,7 @@ struct CertCommand: ParsableCommand {
 
         func run() throws {
             let cluster = try KeyFile.readClusterKeyPair(from: clusterDir + "/" + IdentityFiles.clusterSecretKey)
-            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            try CertCommand.makeDirectory(out)
             try KeyFile.write(clusterPublicKey: cluster.publicKey, to: out + "/" + IdentityFiles.clusterPublicKey)
             try Self.issue(name: name, cluster: cluster, into: out)
             print("node '\(name)' certified in \(out); run: gossipkv node --cluster-dir \(out)")
@@ -38,6 +38,17 @@ struct CertCommand: ParsableCommand {
             let certificate = try NodeCertificate.issue(nodePublicKey: keyPair.publicKey, name: name, by: cluster, now: now)
             try KeyFile.write(secret: keyPair, to: directory + "/" + IdentityFiles.nodeKey)
             try KeyFile.write(certificate: certificate, to: directory + "/" + IdentityFiles.nodeCertificate)
+        }
+    }
+
+    /// Creates `path` (and its parents), or fails with a sentence saying which and why.
+    static func makeDirectory(_ path: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw ValidationErrorText(
+                "cannot create the directory \(path) (\(error.localizedDescription)); "
+                    + "choose a directory you can write to, or create it first")
         }
     }
 

@@ -66,7 +66,8 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(name: .customLong("cluster-dir"), help: "Directory with node.key, node.cert and cluster.pub (from `gossipkv init` / `cert issue`).")
     var clusterDir: String?
 
-    @Option(help: "Revocation list from `gossipkv cert revoke` (re-read when it changes): refuse those nodes.")
+    @Option(help: ArgumentHelp(
+        "Revocation list from `gossipkv cert revoke` (re-read when it changes): refuse those nodes.", valueName: "file"))
     var revocations: String?
 
     @Option(name: .customLong("multicast-interface"), help: "Announce and listen on this interface only.")

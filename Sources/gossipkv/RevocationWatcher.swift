@@ -20,6 +20,11 @@ struct RevocationWatcher: Sendable {
     }
 
     static func read(_ path: String) throws -> RevocationList {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ValidationErrorText(
+                "the revocation list \(path) does not exist; write one with "
+                    + "`gossipkv cert revoke --cluster-dir DIR --out \(path) NODE` and copy it here")
+        }
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
