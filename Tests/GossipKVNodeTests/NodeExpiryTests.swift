@@ -24,7 +24,7 @@ struct NodeExpiryTests {
         var all: [String] { lock.withLock { items } }
     }
 
-    @Test("SET PX 600 on one node: seen on the others before the deadline, gone everywhere after, one expired change per node")
+    @Test("a deadline set on one node: seen on the others before it, gone everywhere after, one expired change per node")
     func expiryFiresOnEveryNode() async throws {
         let nodes = try await Self.threeNodes()
         let seen = nodes.map { _ in Seen() }
@@ -43,15 +43,17 @@ struct NodeExpiryTests {
                 #expect(await Loopback.eventually { await node.members().filter { $0.state == .alive }.count == 3 })
             }
             let key = Array("k".utf8)
-            let deadline = HLCTimestamp(physical: await nodes[0].readTime().physical + 600)
+            // 1.5 s, not Redis-test-like 600 ms: replication must beat the deadline even when
+            // the whole test suite loads the machine (the 600 ms case runs in IntegrationTests).
+            let deadline = HLCTimestamp(physical: await nodes[0].readTime().physical + 1_500)
             try await nodes[0].put(key, Array("v".utf8), expiry: deadline)
             try await nodes[0].put(Array("kept".utf8), Array("x".utf8))
             for node in nodes[1...] {
-                #expect(await Loopback.eventually(within: 0.5) { await node.get(key) == Array("v".utf8) })
+                #expect(await Loopback.eventually(within: 1.2) { await node.get(key) == Array("v".utf8) })
                 #expect(await node.entry(key)?.expiry == deadline)
             }
             // Nobody reads `k` from here on: the sweep alone must notice the deadline.
-            #expect(await Loopback.eventually(within: 5) { seen.allSatisfy { $0.all == ["k"] } })
+            #expect(await Loopback.eventually(within: 10) { seen.allSatisfy { $0.all == ["k"] } })
             for node in nodes {
                 #expect(await node.readTime() >= deadline)
                 #expect(await node.get(key) == nil)
@@ -76,12 +78,12 @@ struct NodeExpiryTests {
                 #expect(await Loopback.eventually { await node.members().filter { $0.state == .alive }.count == 3 })
             }
             let now = await nodes[0].readTime().physical
-            try await nodes[0].put(Array("p".utf8), Array("1".utf8), expiry: HLCTimestamp(physical: now + 400))
+            try await nodes[0].put(Array("p".utf8), Array("1".utf8), expiry: HLCTimestamp(physical: now + 1_500))
             #expect(await Loopback.eventually { await nodes[2].entry(Array("p".utf8))?.expiry != nil })
             // PERSIST on another node: the whole entry without a deadline, replicated.
             try await nodes[2].put(Array("p".utf8), Array("1".utf8), expiry: nil)
-            try await nodes[1].put(Array("q".utf8), Array("2".utf8), expiry: HLCTimestamp(physical: now + 500))
-            #expect(await Loopback.eventually(within: 5) { seen.allSatisfy { $0.all == ["q"] } })
+            try await nodes[1].put(Array("q".utf8), Array("2".utf8), expiry: HLCTimestamp(physical: now + 1_600))
+            #expect(await Loopback.eventually(within: 10) { seen.allSatisfy { $0.all == ["q"] } })
             try await Task.sleep(for: .milliseconds(300))
             for node in nodes { #expect(await node.get("p") == "1") }
             #expect(seen.map(\.all) == [["q"], ["q"], ["q"]])

@@ -34,7 +34,8 @@ public struct ExpiryWatch: Sendable {
     /// else (a tombstone, a value without deadline) cancels what was pending for the key.
     public mutating func track(_ entry: Entry) {
         guard !entry.isTombstone, let deadline = entry.expiry else {
-            pending.removeValue(forKey: entry.key)
+            // The common write (no deadline, nothing pending) costs no hashing.
+            if !pending.isEmpty { pending.removeValue(forKey: entry.key) }
             return
         }
         guard pending[entry.key] != deadline else { return }
