@@ -42,6 +42,16 @@ struct ExpiryWatchTests {
         #expect(watch.due(at: HLCTimestamp(physical: 1_000)).isEmpty)
     }
 
+    @Test("a deadline moved again and again does not grow the queue without bound")
+    func compaction() {
+        var watch = ExpiryWatch()
+        for step in 1...10_000 { watch.track(Self.entry("session", expiry: UInt64(1_000 + step))) }
+        #expect(watch.pendingCount == 1)
+        #expect(watch.queuedCount <= 1_026)
+        #expect(watch.due(at: HLCTimestamp(physical: 10_999)).isEmpty)
+        #expect(watch.due(at: HLCTimestamp(physical: 11_000)) == [Array("session".utf8)])
+    }
+
     @Test("whatever the writes, each key comes due at most once, and exactly when its last write had a deadline")
     func property() async {
         let write = zip(Gen.int(in: 0...4), Gen.int(in: 0...3))

@@ -58,20 +58,40 @@ final class ChildCluster: @unchecked Sendable {
         }
     }
 
+    /// Starts a cluster, runs `body`, and stops the cluster whatever happens.
+    static func with(nodes: Int, _ body: (ChildCluster) async throws -> Void) async throws {
+        let cluster = try ChildCluster(nodes: nodes)
+        do {
+            try await body(cluster)
+        } catch {
+            await cluster.stop()
+            throw error
+        }
+        await cluster.stop()
+    }
+
     /// Waits until every node answers and sees `respPorts.count` members alive.
-    func waitUntilFormed(within seconds: Double = 20) -> Bool {
-        LabCluster.eventually(within: seconds) {
-            respPorts.allSatisfy { port in
-                LocalClusterTests.redis(port, ["INFO", "cluster"]).contains("members_alive:\(respPorts.count)")
+    func waitUntilFormed(within seconds: Double = 20) async -> Bool {
+        await eventually(within: seconds) {
+            for node in respPorts.indices
+            where await !redis(node, "INFO", "cluster").contains("members_alive:\(respPorts.count)") {
+                return false
             }
+            return true
         }
     }
 
-    func redis(_ node: Int, _ arguments: String...) -> String { LocalClusterTests.redis(respPorts[node], arguments) }
+    /// redis-cli's trimmed output, run off the cooperative pool.
+    func redis(_ node: Int, _ arguments: String...) async -> String {
+        let port = respPorts[node]
+        return await offPool { LocalClusterTests.redis(port, arguments) }
+    }
 
     var log: String { (try? String(contentsOf: output, encoding: .utf8)) ?? "" }
 
-    func stop() {
+    func stop() async { await offPool { self.stopNow() } }
+
+    private func stopNow() {
         if process.isRunning { kill(process.processIdentifier, SIGINT) }
         let deadline = Date().addingTimeInterval(10)
         while process.isRunning && Date() < deadline { usleep(20_000) }
@@ -81,7 +101,24 @@ final class ChildCluster: @unchecked Sendable {
         try? FileManager.default.removeItem(at: output)
     }
 
-    deinit { stop() }
+    deinit { stopNow() }
+}
+
+/// Runs blocking work (processes, sleeps, socket reads) on a thread of its own, so a test never
+/// holds one of the few threads of the cooperative pool that in-process nodes of other suites
+/// running at the same time need.
+func offPool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in Thread { continuation.resume(returning: body()) }.start() }
+}
+
+/// Polls `condition` every 50 ms for up to `seconds`, without blocking a thread.
+func eventually(within seconds: Double = 15, _ condition: () async -> Bool) async -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(50))
+    }
+    return await condition()
 }
 
 enum ChildClusterError: Error, CustomStringConvertible {
@@ -93,7 +130,7 @@ enum ChildClusterError: Error, CustomStringConvertible {
 /// keyspace notifications without a client library.
 final class KeyspaceSubscriber: @unchecked Sendable {
     private let socket: Int32
-    private var received: [UInt8] = []
+    private var bytes: [UInt8] = []
 
     init(port: Int, pattern: String = "__keyspace@0__:*") throws {
         socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -118,19 +155,21 @@ final class KeyspaceSubscriber: @unchecked Sendable {
 
     deinit { close(socket) }
 
-    /// Everything received so far, as text (reads what is waiting first).
-    var text: String {
+    /// Everything received so far, as text (reads what is waiting first, off the pool).
+    func received() async -> String { await offPool { self.text } }
+
+    private var text: String {
         var buffer = [UInt8](repeating: 0, count: 4_096)
         while true {
             let count = recv(socket, &buffer, buffer.count, 0)
             guard count > 0 else { break }
-            received += buffer[0..<count]
+            bytes += buffer[0..<count]
         }
-        return String(decoding: received, as: UTF8.self)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// How many times `event` arrived for `key` on the keyspace channel.
-    func count(_ event: String, key: String) -> Int {
-        text.components(separatedBy: "__keyspace@0__:\(key)\r\n$\(event.utf8.count)\r\n\(event)\r\n").count - 1
+    func count(_ event: String, key: String) async -> Int {
+        await received().components(separatedBy: "__keyspace@0__:\(key)\r\n$\(event.utf8.count)\r\n\(event)\r\n").count - 1
     }
 }

@@ -49,27 +49,23 @@ enum RedisPy {
 @Suite("redis-py against real nodes", .serialized, .enabled(if: RedisPy.isAvailable, RedisPy.skipReason))
 struct RedisPyTests {
 
-    func check(_ cluster: ChildCluster) throws {
-        #expect(cluster.waitUntilFormed(), "cluster did not form: \(cluster.log)")
-        guard let python = RedisPy.python.path else { return }
+    func check(_ cluster: ChildCluster) async throws {
+        try #require(await cluster.waitUntilFormed(), "cluster did not form: \(cluster.log)")
+        let python = try #require(RedisPy.python.path)
         let ports = cluster.respPorts.map(String.init).joined(separator: ",")
-        let result = RedisPy.run(python, [RedisPy.script, ports])
+        let result = await offPool { RedisPy.run(python, [RedisPy.script, ports]) }
         #expect(result.status == 0, "\(result.output)\n--- node log ---\n\(cluster.log)")
         #expect(result.output.contains("against \(cluster.respPorts.count) node(s): all checks passed"), "\(result.output)")
         #expect(result.output.contains("ok keyspace notifications"))
     }
 
     @Test("one node: every command family, pipelines and keyspace notifications")
-    func singleNode() throws {
-        let cluster = try ChildCluster(nodes: 1)
-        defer { cluster.stop() }
-        try check(cluster)
+    func singleNode() async throws {
+        try await ChildCluster.with(nodes: 1) { try await check($0) }
     }
 
     @Test("three nodes: written on one node, read and notified on another")
-    func threeNodes() throws {
-        let cluster = try ChildCluster(nodes: 3)
-        defer { cluster.stop() }
-        try check(cluster)
+    func threeNodes() async throws {
+        try await ChildCluster.with(nodes: 3) { try await check($0) }
     }
 }

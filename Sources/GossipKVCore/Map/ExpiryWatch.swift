@@ -10,7 +10,9 @@ import HeapModule
 /// PERSIST) replaces or cancels what was pending for it.
 ///
 /// Memory: one pending record per live key with a deadline, plus one heap item per tracked
-/// deadline until it passes (an overwritten key's old item is dropped when it comes due).
+/// deadline until it passes or is compacted away: a key whose deadline keeps moving (a session
+/// refreshed by EXPIRE) leaves stale items, so the heap is rebuilt from the pending records
+/// whenever it holds more than twice as many items (plus 1,024).
 public struct ExpiryWatch: Sendable {
     private struct Due: Comparable, Sendable {
         var deadline: HLCTimestamp
@@ -41,7 +43,13 @@ public struct ExpiryWatch: Sendable {
         guard pending[entry.key] != deadline else { return }
         pending[entry.key] = deadline
         queue.insert(Due(deadline: deadline, key: entry.key))
+        if queue.count > 2 * pending.count + 1_024 {
+            queue = Heap(pending.map { Due(deadline: $0.value, key: $0.key) })
+        }
     }
+
+    /// Heap items held, stale ones included (for tests and memory checks).
+    public var queuedCount: Int { queue.count }
 
     /// The keys whose deadline is at or before `now` and not reported yet, earliest first; each
     /// is reported once.
