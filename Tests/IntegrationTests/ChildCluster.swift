@@ -10,8 +10,8 @@ final class ChildCluster: @unchecked Sendable {
     private let output: URL
 
     /// Ports: RESP from `base`, gossip from `base + 5_000`, metrics off. Without `base`, one
-    /// whose ports are free now is picked at random below the ephemeral range (32768), so
-    /// client sockets and tests running at once do not take them.
+    /// whose ports are free now is picked at random below the ephemeral range, so client
+    /// sockets and tests running at once do not take them.
     init(nodes: Int, base: Int? = nil) throws {
         let base = base ?? Self.freeBase(nodes: nodes)
         guard let binary = LabCluster.binary else { throw ChildClusterError.noBinary }
@@ -36,7 +36,9 @@ final class ChildCluster: @unchecked Sendable {
     static func freeBase(nodes: Int) -> Int {
         var random = SystemRandomNumberGenerator()
         for _ in 0..<50 {
-            let base = Int.random(in: 20_000...(27_000 - nodes), using: &random)
+            // RESP 20000-21999 and gossip 25000-26999: below the ephemeral range (32768) and
+            // apart from LocalClusterTests' 27001-37000.
+            let base = Int.random(in: 20_000...(22_000 - nodes), using: &random)
             let ports = (0..<nodes).flatMap { [(base + $0, SOCK_STREAM), (base + 5_000 + $0, SOCK_STREAM), (base + 5_000 + $0, SOCK_DGRAM)] }
             if ports.allSatisfy({ isFree(port: $0.0, type: $0.1) }) { return base }
         }
