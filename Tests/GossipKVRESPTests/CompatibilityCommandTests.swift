@@ -1,5 +1,6 @@
 import GossipKVCore
 import GossipKVRESP
+import PropertyBased
 import Testing
 
 /// The older string commands, CONFIG GET and AUTH, as Redis 7 answers them.
@@ -161,5 +162,31 @@ struct CompatibilityCommandTests {
                 .array([.b("pmessage"), .b("__keyspace@0__:*"), .b("__keyspace@0__:k"), .b("expired")]),
                 .array([.b("message"), .b("__keyevent@0__:expired"), .b("k")]),
             ])
+    }
+}
+
+@Suite("compatibility commands under random arguments")
+struct CompatibilityCommandPropertyTests {
+    static let names = ["SETNX", "SETEX", "PSETEX", "GETSET", "APPEND", "GETEX", "MSETNX", "CONFIG", "AUTH", "GET", "TTL"]
+    static let words = [
+        "k", "j", "v", "0", "1", "-1", "100", "9223372036854775807", "-9223372036854775808", "EX", "PX", "EXAT",
+        "PXAT", "PERSIST", "KEEPTTL", "GET", "SET", "save", "*", "default", "",
+    ]
+
+    @Test("any argument list gets a reply (never a trap), and an error reply leaves the key's value as it was")
+    func randomArguments() async {
+        let command = zip(
+            Gen.int(in: 0...(Self.names.count - 1)),
+            Gen.int(in: 0...(Self.words.count - 1)).array(of: 0...6))
+        await propertyCheck(count: 400, input: command.array(of: 1...8)) { commands in
+            var client = ExecutorHarness()
+            for (name, arguments) in commands {
+                let before = await client.backend.get(Array("k".utf8))
+                let reply = await client.run(bytes: [Array(Self.names[name].utf8)] + arguments.map { Array(Self.words[$0].utf8) })
+                if case .error = reply {
+                    #expect(await client.backend.get(Array("k".utf8)) == before)
+                }
+            }
+        }
     }
 }
