@@ -6,7 +6,8 @@ redis-cli to go on (OK, integers, empty arrays, a SCAN cursor of 0), runs redis-
 for a set of sessions, and saves the bytes redis-cli sent. Each seed starts with FuzzRESP's
 selector byte (see Fuzz/Sources/FuzzRESP): 0x01 (production limits, whole input) and 0x0A
 (tight limits, chunked). Hand-written edge cases (inline quoting, limits, garbage) follow.
-Usage, from Fuzz/: python3 capture-resp-corpus.py   (needs redis-cli: apt-get install -y redis-tools)
+Usage, from Fuzz/: python3 capture-resp-corpus.py   (needs redis-cli and redis-benchmark:
+apt-get install -y redis-tools)
 """
 import os
 import shutil
@@ -57,8 +58,12 @@ def answer(args):
                         for i, c in enumerate(args[1:]))
     if name in (b"incr", b"decr", b"incrby", b"del", b"exists", b"dbsize", b"ttl", b"expire"):
         return b":1\r\n"
-    if name == b"get":
+    if name in (b"get", b"getex", b"getset"):
         return b"$1\r\n5\r\n"
+    if name == b"config" and len(args) > 2:
+        return b"*2\r\n$%d\r\n%s\r\n$0\r\n\r\n" % (len(args[2]), args[2])
+    if name in (b"setnx", b"append", b"msetnx"):
+        return b":1\r\n"
     if name == b"echo" and len(args) > 1:
         return b"$%d\r\n%s\r\n" % (len(args[1]), args[1])
     return b"+OK\r\n"
@@ -129,7 +134,16 @@ def main():
         "client-setname": run(server, ["CLIENT", "SETNAME", "worker-1"]),
         "info-cluster": run(server, ["INFO", "cluster"]),
         "repeat": run(server, ["-r", "5", "INCR", "n"]),
+        "getex": run(server, ["GETEX", "session:1", "PX", "1500"]),
+        "setnx-append": run(server, [], stdin=b"SETNX lock me\nAPPEND log line\nMSETNX a 1 b 2\nGETSET a 2\n"),
+        "config-get": run(server, ["CONFIG", "GET", "save", "appendonly"]),
+        "auth": run(server, ["-a", "secret", "--no-auth-warning", "GET", "a"]),
     }
+    # redis-benchmark: CONFIG GET at start, then pipelined SETs and GETs from two clients.
+    before = len(server.sessions)
+    subprocess.run(["redis-benchmark", "-p", str(server.port), "-n", "8", "-c", "2", "-P", "4", "-t", "set,get", "-q"],
+                   capture_output=True, timeout=20)
+    sessions["benchmark"] = b"".join(bytes(s) for s in server.sessions[before:])
     handwritten = {
         "inline-quoted": b'SET "a b" \'c\\\'d\' "\\x41\\n"\r\nGET "a b"\n\r\n',
         "empty-arrays": b"*0\r\n*-1\r\n*1\r\n$4\r\nPING\r\n",

@@ -1,19 +1,22 @@
 import GossipKVCore
 import NIOConcurrencyHelpers
 
-/// One applied change, local or replicated: what `Node.changes` yields.
+/// One applied change, local or replicated, or a deadline passing: what `Node.changes` yields.
 public struct Change: Sendable, Equatable {
     public enum Source: Sendable, Equatable {
         case local
         case remote
+        /// `entry`'s deadline passed on this node: the key now reads as absent. Not a write and
+        /// not replicated: every node holding the entry reports its own expiry (once).
+        case expired
     }
 
     public var entry: Entry
     public var source: Source
 
     public var key: [UInt8] { entry.key }
-    /// Nil for a delete.
-    public var value: [UInt8]? { entry.value }
+    /// The value a read sees after the change: nil for a delete or an expiry.
+    public var value: [UInt8]? { source == .expired ? nil : entry.value }
 }
 
 /// Fans changes out to any number of subscribers. A slow subscriber loses its oldest changes

@@ -125,7 +125,8 @@ extension Node {
                 metrics.messageOut(kind: "announcement", bytes: sealed.count)
             }
         }
-        for member in announcement.members where member.id != id && verifier.senders[member.id] == nil {
+        for member in announcement.members
+        where member.id != id && verifier.senders[member.id] == nil && !verifier.revoked.contains(member.id) {
             if member.state.isActive, let target = member.address.gossipSocketAddress() { introduce(to: target, now: now) }
         }
     }

@@ -14,6 +14,7 @@ extension Node {
             metrics.rejected(reason: packet.bytes.count > limits.maxFrameBytes ? "oversize" : "malformed")
             return
         }
+        if refusedAsRevoked(header.sender) { return }
         if header.kind == .announcement {
             handleAnnouncement(packet, header: header, now: now)
             refreshTimer()

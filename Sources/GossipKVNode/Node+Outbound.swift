@@ -12,6 +12,7 @@ extension Node {
             case let .applied(entry):
                 persist(entry)
                 feed.publish(Change(entry: entry, source: .remote))
+                expiryWatch.track(entry)
             case let .rejected(reason, from: peer):
                 metrics.rejected(reason: reason.label)
                 logger.debug("refused data from \(peer): \(reason)")

@@ -6,7 +6,7 @@ extension Node {
     /// earlier (a write arms the 2 ms push window).
     func refreshTimer() {
         guard !isShuttingDown else { return }
-        let next = min(engine.nextTickAt, membership.nextTickAt, nextAnnounceAt)
+        let next = min(engine.nextTickAt, membership.nextTickAt, nextAnnounceAt, nextExpiryAt)
         guard next < scheduledTickAt else { return }
         scheduledTickAt = next
         tickTask?.cancel()
@@ -29,6 +29,7 @@ extension Node {
         carryOut(engine.tick(now: now))
         carryOut(membership.tick(now: now, summary: engine.summary), hlc: engine.replica.readTime(physical: now))
         if now >= nextAnnounceAt { announce(now: now) }
+        sweepExpired(now: now)
         for expired in verifier.removeExpired(now: now) {
             logger.warning("certificate of \(expired) expired; its messages are now refused")
         }

@@ -51,6 +51,8 @@ public actor Node: Service {
     let seeds: [SocketAddress]
     let eventLoopGroup: any EventLoopGroup
     let feed = ChangeFeed()
+    /// Deadlines still to pass, for `expired` changes (Node+Expiry.swift).
+    var expiryWatch = ExpiryWatch()
 
     var scheduledTickAt = UInt64.max
     var tickTask: Task<Void, Never>?
@@ -81,6 +83,11 @@ public actor Node: Service {
         async throws
     {
         Sodium.ensureInitialized()
+        // A bad revocation list stops the node before it binds anything.
+        let revokedAtStart = try configuration.revocations.verified(authority: configuration.identity.authority)
+        guard !revokedAtStart.contains(configuration.identity.nodeID) else {
+            throw RevocationError.selfRevoked(node: configuration.identity.nodeID)
+        }
         var logger = logger ?? Logger(label: "gossipkv.node")
         logger[metadataKey: "node"] = "\(configuration.name)"
         self.logger = logger
@@ -197,12 +204,18 @@ public actor Node: Service {
                     stringLiteral: "this node's id may have written before without keeping the data: it claims "
                         + "none of its own old writes and gets them back from its peers"))
         }
+        // Recovered keys with a deadline still owe their `expired` event.
+        var expiryWatch = ExpiryWatch()
+        replica.map.forEachEntry { entry in if entry.expiry != nil { expiryWatch.track(entry) } }
+        self.expiryWatch = expiryWatch
         var engine = GossipEngine(replica: replica, config: configuration.gossip, seed: random.next(), now: now)
         let bootEpoch = engine.replica.readTime(physical: now)
         self.bootEpoch = bootEpoch
-        self.membership = Membership(
+        var membership = Membership(
             localID: configuration.identity.nodeID, localAddress: advertisedAddress, bootEpoch: bootEpoch,
             config: configuration.membership, seed: random.next(), now: now)
+        for node in revokedAtStart { _ = membership.exclude(node) }
+        self.membership = membership
         engine.setPeers([])
         self.engine = engine
         self.opener = EnvelopeOpener(
@@ -210,6 +223,7 @@ public actor Node: Service {
             limits: limits)
         var verifier = CertificateVerifier(authority: configuration.identity.authority)
         verifier.admit(configuration.identity.certificate, now: now)
+        for node in revokedAtStart { verifier.revoke(node) }
         self.verifier = verifier
         self.signer = Ed25519Signer(keyPair: configuration.identity.keyPair)
         self.certificateBytes = configuration.identity.certificate.encoded
@@ -267,7 +281,9 @@ public actor Node: Service {
     public func delete(_ key: String) async throws(NodeWriteError) -> Entry { try await delete(Array(key.utf8)) }
 
     public func get(_ key: [UInt8]) -> [UInt8]? {
-        engine.replica.get(key, physical: WallClock.nowMilliseconds())
+        let value = engine.replica.get(key, physical: WallClock.nowMilliseconds())
+        if value == nil { noticeExpiry(of: key) }
+        return value
     }
 
     public func get(_ key: String) -> String? {
@@ -290,8 +306,9 @@ public actor Node: Service {
     /// The HLC "now" for reads (expiry checks): the clock's last value or the wall clock.
     public func readTime() -> HLCTimestamp { engine.replica.readTime(physical: WallClock.nowMilliseconds()) }
 
-    /// Every applied change, local and replicated, from the moment of the call. A consumer that
-    /// falls more than 4,096 changes behind loses the oldest.
+    /// Every applied change, local and replicated, and every expiry on this node (`.expired`),
+    /// from the moment of the call. A consumer that falls more than 4,096 changes behind loses
+    /// the oldest.
     public nonisolated var changes: AsyncStream<Change> { feed.subscribe() }
 
     /// Applies, logs (one `write(2)`, in this actor turn so log order is apply order), publishes;
@@ -314,6 +331,7 @@ public actor Node: Service {
         }
         let logged = persist(entry)
         feed.publish(Change(entry: entry, source: .local))
+        expiryWatch.track(entry)
         metrics.keys.record(engine.replica.map.count)
         metrics.localWrites.increment()
         refreshTimer()

@@ -1,4 +1,5 @@
 import GossipKVCore
+import GossipKVCrypto
 import GossipKVRESP
 import GossipKVStorage
 import Metrics
@@ -37,6 +38,9 @@ public struct NodeConfiguration: Sendable {
     /// everything in memory (embedded nodes and tests): a restart then starts empty and gets its
     /// data back from peers. `gossipkv node` sets it unless told `--in-memory`.
     public var storage: StorageConfiguration?
+    /// Nodes revoked by the cluster key (`gossipkv cert revoke`): refused from the start. The
+    /// node refuses to start when one does not verify under its cluster's key.
+    public var revocations = RevocationList()
     public var gossip = GossipConfig()
     public var membership = MembershipConfig()
 

@@ -70,7 +70,22 @@ final class NodeRESPBackend: RESPBackend {
         let source = node.changes
         return AsyncStream(bufferingPolicy: .bufferingNewest(4_096)) { continuation in
             let task = Task {
-                for await change in source { continuation.yield(change.entry) }
+                for await change in source where change.source != .expired { continuation.yield(change.entry) }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    /// Writes and this node's expiries (`expired` keyspace events).
+    func keyspaceChanges() -> AsyncStream<KeyspaceChange> {
+        guard let node = current else { return AsyncStream { $0.finish() } }
+        let source = node.changes
+        return AsyncStream(bufferingPolicy: .bufferingNewest(4_096)) { continuation in
+            let task = Task {
+                for await change in source {
+                    continuation.yield(KeyspaceChange(entry: change.entry, expired: change.source == .expired))
+                }
                 continuation.finish()
             }
             continuation.onTermination = { _ in task.cancel() }

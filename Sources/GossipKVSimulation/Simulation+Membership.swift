@@ -50,7 +50,7 @@ extension Simulation {
                 nodes[node].engine.addPeer(nodes[other].id)
                 let directives = nodes[node].engine.startRound(with: nodes[other].id, now: physical)
                 if let problem = carryOut(directives, node: node) { return problem }
-            case .alreadyKnown, .newerIncarnationKnown, .isSelf:
+            case .alreadyKnown, .newerIncarnationKnown, .isSelf, .excluded:
                 break
             }
         }

@@ -6,7 +6,8 @@ import GossipKVNode
 /// `gossipkv cert`: node certificates.
 struct CertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "cert", abstract: "Issue and inspect node certificates.", subcommands: [Issue.self, Show.self])
+        commandName: "cert", abstract: "Issue, inspect and revoke node certificates.",
+        subcommands: [Issue.self, Show.self, Revoke.self])
 
     struct Issue: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -25,7 +26,7 @@ struct CertCommand: ParsableCommand {
 
         func run() throws {
             let cluster = try KeyFile.readClusterKeyPair(from: clusterDir + "/" + IdentityFiles.clusterSecretKey)
-            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            try CertCommand.makeDirectory(out)
             try KeyFile.write(clusterPublicKey: cluster.publicKey, to: out + "/" + IdentityFiles.clusterPublicKey)
             try Self.issue(name: name, cluster: cluster, into: out)
             print("node '\(name)' certified in \(out); run: gossipkv node --cluster-dir \(out)")
@@ -37,6 +38,17 @@ struct CertCommand: ParsableCommand {
             let certificate = try NodeCertificate.issue(nodePublicKey: keyPair.publicKey, name: name, by: cluster, now: now)
             try KeyFile.write(secret: keyPair, to: directory + "/" + IdentityFiles.nodeKey)
             try KeyFile.write(certificate: certificate, to: directory + "/" + IdentityFiles.nodeCertificate)
+        }
+    }
+
+    /// Creates `path` (and its parents), or fails with a sentence saying which and why.
+    static func makeDirectory(_ path: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw ValidationErrorText(
+                "cannot create the directory \(path) (\(error.localizedDescription)); "
+                    + "choose a directory you can write to, or create it first")
         }
     }
 
@@ -54,7 +66,7 @@ struct CertCommand: ParsableCommand {
             }
             print("""
                 name:        \(certificate.name)
-                node id:     \(certificate.nodeID)
+                node id:     \(certificate.nodeID.hex)
                 cluster:     \(certificate.cluster)\(certificate.isSelfSigned ? " (open, self-signed)" : "")
                 valid:       \(date(certificate.notBefore)) .. \(date(certificate.notAfter))
                 """)

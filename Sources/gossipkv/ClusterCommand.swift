@@ -35,7 +35,7 @@ struct ClusterCommand: ParsableCommand {
     @Option(name: .customLong("metrics-base"), help: "Metrics (HTTP /metrics, /health, /ready) port of the first node; 0 turns metrics off.")
     var metricsBase: Int = 7201
 
-    @Option(name: .customLong("log-level"), help: "Log level of the nodes (default info).")
+    @Option(name: .customLong("log-level"), help: "Log level of the nodes: trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
     @Option(name: .customLong("fsync"), help: "fsync policy of the nodes: always, batch (default) or never.")

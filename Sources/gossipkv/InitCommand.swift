@@ -9,8 +9,8 @@ struct InitCommand: ParsableCommand {
         commandName: "init",
         abstract: "Create a cluster key and this machine's node key and certificate.",
         discussion: """
-            Writes DIR/cluster.key (the cluster SECRET key: keep it with the operator, it certifies nodes),
-            DIR/cluster.pub, DIR/node.key and DIR/node.cert. Start this node with
+            Writes DIR/cluster.key (the cluster SECRET key: keep it with the operator, it certifies nodes), \
+            DIR/cluster.pub, DIR/node.key and DIR/node.cert. Start this node with \
             `gossipkv node --cluster-dir DIR`; make other nodes' files with `gossipkv cert issue`.
             """)
 
@@ -21,7 +21,7 @@ struct InitCommand: ParsableCommand {
     var name: String?
 
     func run() throws {
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try CertCommand.makeDirectory(dir)
         let cluster = ClusterKeyPair.generate()
         try KeyFile.write(secret: cluster, to: dir + "/" + IdentityFiles.clusterSecretKey)
         try KeyFile.write(clusterPublicKey: cluster.publicKey, to: dir + "/" + IdentityFiles.clusterPublicKey)

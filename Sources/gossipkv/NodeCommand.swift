@@ -79,6 +79,10 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(name: .customLong("cluster-dir"), help: "Directory with node.key, node.cert and cluster.pub (from `gossipkv init` / `cert issue`).")
     var clusterDir: String?
 
+    @Option(help: ArgumentHelp(
+        "Revocation list from `gossipkv cert revoke` (re-read when it changes): refuse those nodes.", valueName: "file"))
+    var revocations: String?
+
     @Option(name: .customLong("multicast-interface"), help: "Announce and listen on this interface only.")
     var multicastInterface: String?
 
@@ -129,6 +133,7 @@ struct NodeCommand: AsyncParsableCommand {
         try flags.setFlag(.clusterSecret, clusterSecret)
         try flags.setFlag(.clusterName, clusterName)
         try flags.setFlag(.clusterDir, clusterDir)
+        try flags.setFlag(.revocations, revocations)
         try flags.setFlag(.multicastInterface, multicastInterface)
         try flags.setFlag(.multicastGroup, multicastGroup)
         try flags.setFlag(.multicastPort, multicastPort.map(String.init))
@@ -174,6 +179,11 @@ struct NodeCommand: AsyncParsableCommand {
         if configuration.storage == nil {
             logger.notice("data is kept in memory only (--in-memory): a restart starts empty and refills from peers")
         }
+        let revocationWatcher = try settings.string(.revocations).map { path in
+            let watcher = try RevocationWatcher(path: path, logger: logger)
+            configuration.revocations = watcher.initial
+            return watcher
+        }
         let node: Node
         do {
             node = try await Node(configuration, logger: logger)
@@ -182,9 +192,10 @@ struct NodeCommand: AsyncParsableCommand {
             logger.critical("\(error)")
             throw ExitCode(78)  // EX_CONFIG
         }
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: node)]
+        if let revocationWatcher { services.append(.init(service: revocationWatcher.service(for: node))) }
         let group = ServiceGroup(
-            configuration: .init(
-                services: [.init(service: node)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 

@@ -87,4 +87,37 @@ struct RedisCLITests {
                     == Set((0..<250).map { "key:\($0)" }))
         }
     }
+
+    @Test("redis-cli sends CONFIG GET, AUTH and the shorthand string commands as Redis answers them")
+    func compatibilityCommands() async throws {
+        try await withServer { (_, address, _) async throws in
+            let port = String(address.port ?? 0)
+            let piped = try await runRedisCLI(
+                ["-p", port],
+                input: "SETNX k a\nAPPEND k bc\nGETSET k x\nSETEX t 100 v\nGETEX t PERSIST\nTTL t\nCONFIG GET appendonly\n")
+            #expect(piped.output.split(separator: "\n") == ["1", "3", "abc", "OK", "v", "-1", "appendonly", "no"])
+            let auth = try await runRedisCLI(["-p", port, "-a", "secret", "--no-auth-warning", "PING"])
+            #expect(auth.output.contains("AUTH <password> called without any password configured"))
+        }
+    }
+
+    @Test("redis-benchmark reads the server's CONFIG and completes a short run")
+    func benchmarkStarts() async throws {
+        let benchmark = "/usr/bin/redis-benchmark"
+        guard FileManager.default.isExecutableFile(atPath: benchmark) else { return }
+        try await withServer { (_, address, _) async throws in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: benchmark)
+            process.arguments = ["-p", String(address.port ?? 0), "-n", "200", "-c", "2", "-P", "4", "-t", "set,get", "-q"]
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = output
+            try process.run()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "\(text)")
+            #expect(!text.contains("Could not fetch server CONFIG"), "\(text)")
+            #expect(text.contains("GET:"), "\(text)")
+        }
+    }
 }

@@ -38,6 +38,7 @@ extension Membership {
             refute(update)
             return []
         }
+        guard !excluded.contains(update.id) else { return [] }
         guard var record = records[update.id] else {
             // Dead and left strangers are not worth remembering: we never knew them.
             guard update.state.isActive else { return [] }

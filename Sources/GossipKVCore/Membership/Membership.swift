@@ -75,6 +75,8 @@ public struct Membership: Sendable {
     /// long left every broadcast queue, even while that member pings it.
     var introductions: Set<NodeID> = []
     var nextReconnectAt: UInt64?
+    /// Members removed for good (`exclude`): never re-added, whatever others report.
+    public internal(set) var excluded: Set<NodeID> = []
 
     /// - Parameters:
     ///   - bootEpoch: this run's boot epoch (the HLC at start). It is the first incarnation, so
@@ -135,6 +137,7 @@ public struct Membership: Sendable {
         _ id: NodeID, address: MemberAddress, incarnation: UInt64, now: UInt64
     ) -> AddMemberResult {
         guard id != localID else { return .isSelf }
+        guard !excluded.contains(id) else { return .excluded }
         guard var record = records[id] else {
             insertMember(Member(id: id, address: address, incarnation: incarnation, state: .alive))
             return .added
@@ -242,6 +245,20 @@ public struct Membership: Sendable {
             candidates.swapAt(index, pick)
         }
         return Array(candidates.prefix(wanted))
+    }
+
+    /// Removes `id` for good (its certificate was revoked): its record is dropped, it is no
+    /// longer probed, asked to relay or gossiped about, and later reports and announcements
+    /// about it are ignored. Returns a `memberChanged` to `dead` when it was known, so the shell
+    /// drops it from the engine's peers as for any death.
+    public mutating func exclude(_ id: NodeID) -> [MembershipDirective] {
+        guard id != localID else { return [] }
+        excluded.insert(id)
+        introductions.remove(id)
+        guard let record = records.removeValue(forKey: id) else { return [] }
+        var gone = record.member
+        gone.state = .dead
+        return [.memberChanged(gone, previous: record.member.state)]
     }
 
     mutating func insertMember(_ member: Member) {

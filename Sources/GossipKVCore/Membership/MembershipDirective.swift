@@ -57,4 +57,6 @@ public enum AddMemberResult: Equatable, Sendable {
     case newerIncarnationKnown(UInt64)
     /// The id is this node's own.
     case isSelf
+    /// The member was excluded for good (`Membership.exclude`: a revoked certificate).
+    case excluded
 }

@@ -16,6 +16,8 @@ public struct CertificateVerifier: MessageVerifier {
 
     public let authority: CertificateAuthority
     public private(set) var senders: [NodeID: Sender] = [:]
+    /// Nodes revoked by the cluster key: never admitted again, whatever certificate they show.
+    public private(set) var revoked: Set<NodeID> = []
 
     public init(authority: CertificateAuthority) {
         self.authority = authority
@@ -25,6 +27,7 @@ public struct CertificateVerifier: MessageVerifier {
     /// A rejected certificate leaves the table as it was.
     @discardableResult
     public mutating func admit(_ certificate: NodeCertificate, now: UInt64) -> CertificateVerification {
+        guard !revoked.contains(certificate.nodeID) else { return .revoked }
         let verdict = certificate.verify(authority: authority, now: now)
         if verdict.isValid {
             senders[certificate.nodeID] = Sender(
@@ -36,6 +39,12 @@ public struct CertificateVerifier: MessageVerifier {
     /// Forgets `node` (it left, or was declared dead and its certificate should be re-checked).
     public mutating func remove(_ node: NodeID) {
         senders[node] = nil
+    }
+
+    /// Forgets `node` and refuses to admit it from now on (the caller checked the revocation).
+    public mutating func revoke(_ node: NodeID) {
+        senders[node] = nil
+        revoked.insert(node)
     }
 
     /// Forgets every sender whose certificate has expired at `now`; returns them, sorted, for the

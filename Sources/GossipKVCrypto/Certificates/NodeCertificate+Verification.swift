@@ -29,6 +29,8 @@ public enum CertificateVerification: Hashable, Sendable, CustomStringConvertible
     case badSignature
     /// The node id is not the hash of the node's public key.
     case nodeIDMismatch
+    /// The cluster key revoked this node (`gossipkv cert revoke`); its certificate is void.
+    case revoked
 
     public var isValid: Bool { self == .valid }
 
@@ -41,6 +43,7 @@ public enum CertificateVerification: Hashable, Sendable, CustomStringConvertible
         case .wrongCluster: return "wrong_cluster"
         case .badSignature: return "bad_signature"
         case .nodeIDMismatch: return "node_id_mismatch"
+        case .revoked: return "revoked"
         }
     }
 
@@ -60,6 +63,8 @@ public enum CertificateVerification: Hashable, Sendable, CustomStringConvertible
             return "certificate signature does not verify: it was altered or not made by this cluster's key"
         case .nodeIDMismatch:
             return "certificate node id does not match its public key"
+        case .revoked:
+            return "the node was revoked by the cluster key; it needs a new key and certificate to rejoin"
         }
     }
 }

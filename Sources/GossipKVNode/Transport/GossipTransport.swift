@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
@@ -21,6 +24,21 @@ public final class GossipTransport: Sendable {
     public static func bind(host: String, port: Int, maxFrameBytes: Int, group: any EventLoopGroup) async throws
         -> GossipTransport
     {
+        // With port 0 the UDP socket picks the port and TCP must get the same number, which a
+        // client socket's ephemeral port may hold already: then try another pair.
+        var attempt = 1
+        while true {
+            do {
+                return try await bindOnce(host: host, port: port, maxFrameBytes: maxFrameBytes, group: group)
+            } catch let error as IOError where port == 0 && error.errnoCode == EADDRINUSE && attempt < 5 {
+                attempt += 1
+            }
+        }
+    }
+
+    private static func bindOnce(host: String, port: Int, maxFrameBytes: Int, group: any EventLoopGroup) async throws
+        -> GossipTransport
+    {
         let (stream, continuation) = AsyncStream<InboundPacket>.makeStream(bufferingPolicy: .bufferingNewest(16_384))
         let datagram = try await DatagramBootstrap(group: group)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -33,17 +51,24 @@ public final class GossipTransport: Sendable {
             }
             .bind(host: host, port: port).get()
         let boundPort = datagram.localAddress?.port ?? port
-        let listener = try await ServerBootstrap(group: group)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandlers([
-                        ByteToMessageHandler(FrameDecoder(maxFrameBytes: maxFrameBytes)),
-                        InboundForwarder(channel: .stream, continuation: continuation),
-                    ])
+        let listener: any Channel
+        do {
+            listener = try await ServerBootstrap(group: group)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandlers([
+                            ByteToMessageHandler(FrameDecoder(maxFrameBytes: maxFrameBytes)),
+                            InboundForwarder(channel: .stream, continuation: continuation),
+                        ])
+                    }
                 }
-            }
-            .bind(host: host, port: boundPort).get()
+                .bind(host: host, port: boundPort).get()
+        } catch {
+            continuation.finish()
+            try? await datagram.close()
+            throw error
+        }
         return GossipTransport(
             inbound: stream, continuation: continuation, group: group, datagram: datagram, listener: listener,
             maxFrameBytes: maxFrameBytes)

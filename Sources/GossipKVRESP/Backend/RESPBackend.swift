@@ -29,6 +29,9 @@ public protocol RESPBackend: Sendable {
     /// call returns a new stream; ending its iteration unsubscribes. A slow reader SHOULD lose
     /// old changes rather than hold up writes (`.bufferingNewest`).
     func changes() -> AsyncStream<Entry>
+    /// `changes()` plus this node's expiries (`expired` keyspace events). The default is
+    /// `changes()` alone: a backend that does not watch deadlines sends no `expired` events.
+    func keyspaceChanges() -> AsyncStream<KeyspaceChange>
 
     /// Live and expiring key counts (DBSIZE, INFO keyspace). The default walks `keys()`.
     func keyspaceStats() async -> RESPKeyspaceStats
@@ -49,7 +52,30 @@ public struct RESPKeyspaceStats: Sendable, Equatable {
     }
 }
 
+/// One keyspace notification's cause: an applied write (local or replicated), or the
+/// entry's deadline passing on this node.
+public struct KeyspaceChange: Sendable, Equatable {
+    public var entry: Entry
+    public var expired: Bool
+
+    public init(entry: Entry, expired: Bool = false) {
+        self.entry = entry
+        self.expired = expired
+    }
+}
+
 extension RESPBackend {
+    public func keyspaceChanges() -> AsyncStream<KeyspaceChange> {
+        let source = changes()
+        return AsyncStream(bufferingPolicy: .bufferingNewest(4_096)) { continuation in
+            let task = Task {
+                for await entry in source { continuation.yield(KeyspaceChange(entry: entry)) }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
     public func keyspaceStats() async -> RESPKeyspaceStats {
         let live = await keys()
         var expiring = 0

@@ -14,6 +14,10 @@ public enum CommandError: Error, Hashable, Sendable, CustomStringConvertible {
     case invalidClientName
     case unsupportedProtocol
     case notAllowedWhileSubscribed(command: String)
+    /// AUTH with a password alone: nodes have no password (Redis's `nopass` default user).
+    case authWithoutPassword
+    /// AUTH for a user other than `default`.
+    case wrongPassword
     /// The backend refused a write (a limit, a clock behind the cluster): its own message.
     case refused(String)
 
@@ -49,6 +53,12 @@ public enum CommandError: Error, Hashable, Sendable, CustomStringConvertible {
             return
                 "ERR Can't execute '\(command)': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET "
                 + "are allowed in this context"
+        case .authWithoutPassword:
+            return
+                "ERR AUTH <password> called without any password configured for the default user. "
+                + "Are you sure your configuration is correct?"
+        case .wrongPassword:
+            return "WRONGPASS invalid username-password pair or user is disabled."
         case let .refused(message):
             return "ERR \(message)"
         }

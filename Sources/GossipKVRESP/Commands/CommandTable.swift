@@ -1,16 +1,17 @@
 /// Every command the server answers, with Redis's arity, flags, key positions and docs.
 enum CommandTable {
-    static let all: [CommandSpec] = connection + strings + keyspace + expiry + server + pubsub
+    static let all: [CommandSpec] =
+        connection + strings + stringVariants + keyspace + expiry + server + admin + pubsub
 
     static let byName: [String: CommandSpec] = Dictionary(
         all.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
 
     static func spec(_ name: String) -> CommandSpec? { byName[name] }
 
-    private static let ro = ["readonly", "fast"]
-    private static let rw = ["write", "denyoom"]
-    private static let rwFast = ["write", "fast"]
-    private static let oneKey = (1, 1, 1)
+    static let ro = ["readonly", "fast"]
+    static let rw = ["write", "denyoom"]
+    static let rwFast = ["write", "fast"]
+    static let oneKey = (1, 1, 1)
 
     private static let expireCondition = ArgumentDoc(
         "condition", "oneof", optional: true,

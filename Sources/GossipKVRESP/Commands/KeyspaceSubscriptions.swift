@@ -9,7 +9,8 @@ import GossipKVCore
 /// does not say which command made it.) Each event goes to `__keyspace@0__:<key>` with the
 /// event as message and to `__keyevent@0__:<event>` with the key as message.
 ///
-/// Not sent: `expired` when a deadline passes (nothing in the node watches deadlines yet).
+/// `expired` is sent when the backend reports a deadline passing (`KeyspaceChange.expired`):
+/// the node reports each expiry once, when a read or its sweep finds the deadline past.
 public struct KeyspaceSubscriptions: Sendable {
     public var channels: Set<[UInt8]>
     public var patterns: [GlobPattern]
@@ -30,11 +31,20 @@ public struct KeyspaceSubscriptions: Sendable {
         return entry.expiry == nil ? ["set"] : ["set", "expire"]
     }
 
-    /// The pub/sub messages `entry` produces for this subscriber: `message` for each matching
+    /// The event names of a change or an expiry.
+    public static func events(for change: KeyspaceChange) -> [String] {
+        change.expired ? ["expired"] : events(for: change.entry)
+    }
+
+    /// The pub/sub messages a write produces for this subscriber.
+    public func messages(for entry: Entry) -> [RESPValue] { messages(for: KeyspaceChange(entry: entry)) }
+
+    /// The pub/sub messages `change` produces for this subscriber: `message` for each matching
     /// channel, `pmessage` for each matching pattern.
-    public func messages(for entry: Entry) -> [RESPValue] {
+    public func messages(for change: KeyspaceChange) -> [RESPValue] {
+        let entry = change.entry
         var result: [RESPValue] = []
-        for event in Self.events(for: entry) {
+        for event in Self.events(for: change) {
             let eventBytes = Array(event.utf8)
             deliver(channel: Self.keyspacePrefix + entry.key, message: eventBytes, into: &result)
             deliver(channel: Self.keyeventPrefix + eventBytes, message: entry.key, into: &result)

@@ -32,11 +32,11 @@ final class KeyspaceNotifier: Sendable {
         guard !subscriptions.isEmpty else { return }
         let needed = state.withLockedValue { $0.task == nil }
         guard needed else { return }
-        let changes = backend.changes()
+        let changes = backend.keyspaceChanges()
         let task = Task { [state, channel] in
-            for await entry in changes {
+            for await change in changes {
                 let current = state.withLockedValue { $0.subscriptions }
-                let messages = current.messages(for: entry)
+                let messages = current.messages(for: change)
                 if messages.isEmpty { continue }
                 var buffer = channel.allocator.buffer(capacity: 128)
                 for message in messages { buffer.writeRESPValue(message) }

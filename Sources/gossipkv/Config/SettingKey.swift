@@ -22,6 +22,7 @@ enum SettingKey: String, CaseIterable, Sendable, Comparable {
     case clusterSecret = "cluster-secret"
     case clusterName = "cluster-name"
     case clusterDir = "cluster-dir"
+    case revocations
     case multicast
     case multicastInterface = "multicast-interface"
     case multicastGroup = "multicast-group"
@@ -59,7 +60,7 @@ enum SettingKey: String, CaseIterable, Sendable, Comparable {
         switch self {
         case .name: return .nodeName
         case .bind, .advertise, .respBind, .metricsBind, .clusterSecret, .clusterName, .multicastInterface: return .text
-        case .dataDir, .clusterDir: return .path
+        case .dataDir, .clusterDir, .revocations: return .path
         case .gossipPort, .respPort, .multicastPort: return .port
         case .metricsPort: return .portOrOff
         case .multicastTTL: return .ttl
