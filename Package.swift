@@ -28,7 +28,10 @@ let package = Package(
     targets: [
         .target(
             name: "GossipKVCore",
-            dependencies: [.product(name: "DequeModule", package: "swift-collections")]
+            dependencies: [
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "HashTreeCollections", package: "swift-collections"),
+            ]
         ),
         .target(
             name: "GossipKVSimulation",
