@@ -190,7 +190,7 @@ public actor Node: Service {
                 recovered, ownID: configuration.identity.nodeID, ownHistoryComplete: ownHistoryComplete)
             replica = Replica(
                 id: configuration.identity.nodeID, limits: limits,
-                maxClockOffsetMilliseconds: configuration.maxClockOffsetMilliseconds, restoring: recovered.entries,
+                maxClockOffsetMilliseconds: configuration.maxClockOffsetMilliseconds, restoring: recovered.map,
                 digest: digest, clockCeiling: recovered.clockCeiling, ownHistoryComplete: ownHistoryComplete)
         } else {
             replica = Replica(

@@ -1,8 +1,8 @@
 import GossipKVCore
 
-// API CONTRACT between the storage module (helper "storage-module") and the node integration
-// (helper "storage-node"). Both build against these signatures; the module helper replaces the
-// placeholder bodies and may add to (not remove from) this API. Split into proper files freely.
+// API CONTRACT between the storage module and the node integration: the value types live here;
+// `Storage` (Storage.swift), `StorageError` (StorageError.swift) and the file formats
+// (LogRecord.swift, LogSegment.swift, SnapshotFile.swift) implement it.
 
 /// When an appended record is forced to disk.
 ///

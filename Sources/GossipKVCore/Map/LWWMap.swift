@@ -1,3 +1,5 @@
+import HashTreeCollections
+
 /// The last-writer-wins map CRDT: for each key, the greatest entry under `Entry`'s total order.
 /// Merge is commutative, associative and idempotent, so replicas that have seen the same
 /// entries, in any order and any number of times, hold the same map.
@@ -31,7 +33,12 @@ public struct LWWMap: Sendable {
         case unchanged
     }
 
-    private var storage: [StorageKey: StoredEntry] = [:]
+    /// A persistent hash trie (swift-collections' `TreeDictionary`), not a `Dictionary`: a copy
+    /// (the snapshot being written while the node keeps merging) shares structure, so the next
+    /// merge copies the O(log n) nodes on its path instead of the whole table. With `Dictionary`
+    /// that first merge after a copy stalled the writer for the full-table copy (DESIGN trap
+    /// "Snapshots at 1M keys"; figures in NOTES-storage-module.md).
+    private var storage: TreeDictionary<StorageKey, StoredEntry> = [:]
     private var originTable = OriginTable()
     private var indexes: [TimestampIndex] = []
     public private(set) var bucketHashes = [UInt64](repeating: 0, count: BucketSet.bucketCount)
@@ -42,7 +49,8 @@ public struct LWWMap: Sendable {
     /// Entries held, tombstones and expired entries included.
     public var count: Int { storage.count }
 
-    public mutating func reserveCapacity(_ capacity: Int) { storage.reserveCapacity(capacity) }
+    /// A hint only: the hash trie grows node by node and has nothing to reserve.
+    public mutating func reserveCapacity(_ capacity: Int) {}
 
     /// The state-hash bucket of a key: the top byte of its stable hash.
     public static func bucket(ofKey key: [UInt8]) -> UInt8 {
@@ -69,9 +77,9 @@ public struct LWWMap: Sendable {
 
     /// Keeps the greater of `incoming` and the entry held for its key.
     ///
-    /// Costs one stable hash of the key (kept with it, see `StorageKey`, so the dictionary never
-    /// rehashes the bytes), one dictionary probe to find the key (a second, in cache, to insert a
-    /// new one) and, when the entry goes in, one stable hash of the entry.
+    /// Costs one stable hash of the key (kept with it, see `StorageKey`, so the trie never
+    /// rehashes the bytes), one trie lookup to find the key (a second, along a path now in cache,
+    /// to store the winner) and, when the entry goes in, one stable hash of the entry.
     @discardableResult
     public mutating func merge(_ incoming: Entry) -> MergeOutcome {
         let key = StorageKey(incoming.key)
@@ -79,23 +87,18 @@ public struct LWWMap: Sendable {
         var outcome = MergeOutcome.inserted
         let originIndex: UInt32
         let entryHash: UInt64
-        if let position = storage.index(forKey: key) {
-            // Read the held entry's fields in place: copying it whole would touch its value's
-            // storage (a cache miss in a large map) only to find, almost always, that the
-            // timestamps decide.
-            let heldTimestamp = storage.values[position].timestamp
-            if incoming.timestamp < heldTimestamp { return .unchanged }
-            if incoming.timestamp == heldTimestamp {
-                let held = storage.values[position]
+        if let displaced = storage[key] {
+            // One lookup decides the common case (the incoming entry loses on its timestamp).
+            if incoming.timestamp < displaced.timestamp { return .unchanged }
+            if incoming.timestamp == displaced.timestamp {
                 let order = Entry.compare(
                     incoming.timestamp, incoming.origin, incoming.value, incoming.expiry,
-                    held.timestamp, originTable[held.originIndex], held.value, held.expiry)
+                    displaced.timestamp, originTable[displaced.originIndex], displaced.value, displaced.expiry)
                 if order <= 0 { return .unchanged }
             }
             originIndex = originTable.intern(incoming.origin)
             entryHash = incoming.stableHash
-            let displaced = storage.values[position]
-            storage.values[position] = StoredEntry(
+            storage[key] = StoredEntry(
                 value: incoming.value, timestamp: incoming.timestamp,
                 expiryRaw: incoming.expiry?.rawValue ?? 0, originIndex: originIndex, entryHash: entryHash)
             indexes[Int(displaced.originIndex)].remove(timestamp: displaced.timestamp, key: incoming.key)

@@ -131,4 +131,16 @@ public struct Replica: Sendable {
         for entry in entries { map.merge(entry) }
         self.digest = digest
     }
+
+    /// Restores persisted state from a map recovery already built (no re-merge of every entry).
+    public init(
+        id: NodeID, limits: Limits = .standard, maxClockOffsetMilliseconds: UInt64 = 500,
+        restoring map: LWWMap, digest: Digest, clockCeiling: HLCTimestamp, ownHistoryComplete: Bool = true
+    ) {
+        self.init(
+            id: id, limits: limits, maxClockOffsetMilliseconds: maxClockOffsetMilliseconds,
+            startingAfter: clockCeiling, ownHistoryComplete: ownHistoryComplete)
+        self.map = map
+        self.digest = digest
+    }
 }
