@@ -9,12 +9,12 @@ struct LockAndDurabilityTests {
     @Test("a second open of the same directory is refused, naming the holder's pid")
     func secondOpenRefused() throws {
         let directory = TemporaryDirectory()
-        let (storage, _) = try Storage.open(directory.configuration())
+        let (storage, _) = try Storage.openForTest(directory.configuration())
         #expect(throws: StorageError.locked(directory: directory.path, holderPID: getpid())) {
             try Storage.open(directory.configuration())
         }
         try storage.close()
-        let (again, _) = try Storage.open(directory.configuration())
+        let (again, _) = try Storage.openForTest(directory.configuration())
         try again.close()
     }
 
@@ -29,7 +29,7 @@ struct LockAndDurabilityTests {
             process.waitUntilExit()
             return process.terminationStatus
         }
-        let (storage, _) = try Storage.open(directory.configuration())
+        let (storage, _) = try Storage.openForTest(directory.configuration())
         #expect(try otherProcessLocks() == 99)
         try storage.close()
         #expect(try otherProcessLocks() == 0)
@@ -38,7 +38,7 @@ struct LockAndDurabilityTests {
     @Test("fsync=always: many concurrent writers are all acknowledged, sharing fsyncs")
     func groupCommit() async throws {
         let directory = TemporaryDirectory()
-        let (storage, _) = try Storage.open(directory.configuration(fsync: .always))
+        let (storage, _) = try Storage.openForTest(directory.configuration(fsync: .always))
         storage.simulateSlowFsync(microseconds: 5_000)
         let writers = 200
         let before = storage.statistics.fsyncs
@@ -60,7 +60,7 @@ struct LockAndDurabilityTests {
         try await storage.waitUntilDurable()
         #expect(storage.statistics.fsyncs - before == fsyncs)
         try storage.close()
-        let (reopened, recovered) = try Storage.open(directory.configuration())
+        let (reopened, recovered) = try Storage.openForTest(directory.configuration())
         #expect(recovered.map.count == writers)
         try reopened.close()
     }
@@ -70,7 +70,7 @@ struct LockAndDurabilityTests {
         let directory = TemporaryDirectory()
         var configuration = directory.configuration(fsync: .batch)
         configuration.batchIntervalMilliseconds = 5
-        let (storage, _) = try Storage.open(configuration)
+        let (storage, _) = try Storage.openForTest(configuration)
         try storage.append(StorageTestData.sample(1))
         var waited = 0
         while storage.statistics.fsyncs == 0 && waited < 400 {
@@ -88,7 +88,7 @@ struct LockAndDurabilityTests {
         var configuration = directory.configuration()
         configuration.segmentBytes = 200
         configuration.snapshotAfterLogBytes = 500
-        let (storage, _) = try Storage.open(configuration)
+        let (storage, _) = try Storage.openForTest(configuration)
         #expect(!storage.isSnapshotDue)
         for index in 0..<20 { try storage.append(StorageTestData.sample(index)) }
         #expect(storage.isSnapshotDue)
@@ -97,7 +97,7 @@ struct LockAndDurabilityTests {
         #expect(throws: StorageError.closed) { try storage.append(StorageTestData.sample(0)) }
         var reopened = configuration
         reopened.segmentBytes = 1 << 20
-        let (again, recovered) = try Storage.open(reopened)
+        let (again, recovered) = try Storage.openForTest(reopened)
         #expect(recovered.map.count == 20)
         #expect(again.isSnapshotDue, "the log bytes not covered by a snapshot count after a restart")
         try again.close()
@@ -108,7 +108,7 @@ struct LockAndDurabilityTests {
         let directory = TemporaryDirectory()
         var limits = Limits()
         limits.maxValueBytes = 8
-        let (storage, _) = try Storage.open(directory.configuration(), limits: limits)
+        let (storage, _) = try Storage.openForTest(directory.configuration(), limits: limits)
         let big = Entry(key: [1], value: Array(repeating: 0, count: 9), timestamp: HLCTimestamp(rawValue: 1), origin: StorageTestData.origins[0])
         #expect(throws: StorageError.encoding(.valueTooLarge(size: 9, limit: 8))) { try storage.append(big) }
         #expect(storage.statistics.appendedRecords == 0)

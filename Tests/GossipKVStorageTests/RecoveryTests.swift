@@ -10,7 +10,7 @@ struct RecoveryTests {
     /// Writes `records` through a real storage (one segment) and returns the segment's bytes and
     /// the offset where each record ends.
     static func writeLog(_ records: [LogRecord], in directory: TemporaryDirectory) throws -> (bytes: [UInt8], ends: [Int]) {
-        let (storage, recovered) = try Storage.open(directory.configuration())
+        let (storage, recovered) = try Storage.openForTest(directory.configuration())
         #expect(recovered.isFresh)
         var ends: [Int] = []
         var position = SegmentHeader.size
@@ -40,7 +40,7 @@ struct RecoveryTests {
         for cut in 0...bytes.count {
             let directory = TemporaryDirectory()
             directory.write(Self.firstSegment, Array(bytes[..<cut]))
-            let (storage, recovered) = try Storage.open(directory.configuration())
+            let (storage, recovered) = try Storage.openForTest(directory.configuration())
             let kept = ends.filter { $0 <= cut }.count
             Self.expectState(recovered, equals: records.prefix(kept), "cut at \(cut)")
             if cut > SegmentHeader.size && !ends.contains(cut) {
@@ -50,7 +50,7 @@ struct RecoveryTests {
             // Appending after the cut goes to a new segment; a second recovery sees no damage.
             try storage.append(.init(key: [1], value: [2], timestamp: HLCTimestamp(rawValue: 1), origin: StorageTestData.origins[0]))
             try storage.close()
-            let (again, second) = try Storage.open(directory.configuration())
+            let (again, second) = try Storage.openForTest(directory.configuration())
             #expect(!second.report.contains { $0.contains("torn") }, "cut at \(cut): \(second.report)")
             #expect(second.map.count == StorageTestData.replay(records.prefix(kept) + [.entry(.init(key: [1], value: [2], timestamp: HLCTimestamp(rawValue: 1), origin: StorageTestData.origins[0]))]).map.count)
             try again.close()
@@ -63,7 +63,7 @@ struct RecoveryTests {
         let directory = TemporaryDirectory()
         let (bytes, _) = try Self.writeLog(records, in: directory)
         directory.write(Self.firstSegment, bytes + [UInt8](repeating: 0, count: 4096))
-        let (storage, recovered) = try Storage.open(directory.configuration())
+        let (storage, recovered) = try Storage.openForTest(directory.configuration())
         Self.expectState(recovered, equals: records)
         #expect(recovered.report.contains { $0.contains("torn tail cut at offset \(bytes.count) (zero-filled space)") })
         try storage.close()
@@ -82,7 +82,7 @@ struct RecoveryTests {
             damaged[position] ^= 0x20
             directory.write(Self.firstSegment, damaged)
             let before = directory.names
-            let refused = Result { () throws(StorageError) in try Storage.open(directory.configuration()) }
+            let refused = Result { () throws(StorageError) in try Storage.openForTest(directory.configuration()) }
             switch refused {
             case .success(let (storage, _)):
                 try storage.close()
@@ -98,7 +98,7 @@ struct RecoveryTests {
             #expect(directory.names.filter { $0 != "LOCK" } == before)
             #expect(directory.read(Self.firstSegment) == damaged)
 
-            let (storage, recovered) = try Storage.open(directory.configuration(repair: true))
+            let (storage, recovered) = try Storage.openForTest(directory.configuration(repair: true))
             let kept = Array(records.prefix(damagedIndex))
             let expected = StorageTestData.replay(kept)
             #expect(recovered.map.sortedEntries() == expected.map.sortedEntries())
@@ -106,7 +106,7 @@ struct RecoveryTests {
             #expect(recovered.report.contains { $0.contains("repair: segment \(Self.firstSegment) cut at offset \(start)") })
             try storage.close()
             // Repaired for good: a plain start now works.
-            let (plain, _) = try Storage.open(directory.configuration())
+            let (plain, _) = try Storage.openForTest(directory.configuration())
             try plain.close()
         }
     }
@@ -122,15 +122,15 @@ struct RecoveryTests {
         let directory = TemporaryDirectory()
         var configuration = directory.configuration()
         configuration.segmentBytes = 1  // one record per segment: the damage is in segment 3 of 5
-        let (storage, _) = try Storage.open(configuration)
+        let (storage, _) = try Storage.openForTest(configuration)
         for record in records { try storage.append(record: record) }
         try storage.close()
         let third = SegmentName.fileName(3)
         var bytes = directory.read(third)
         bytes[SegmentHeader.size + 9] ^= 1
         directory.write(third, bytes)
-        #expect(throws: StorageError.self) { try Storage.open(directory.configuration()) }
-        let (repaired, recovered) = try Storage.open(directory.configuration(repair: true))
+        #expect(throws: StorageError.self) { try Storage.openForTest(directory.configuration()) }
+        let (repaired, recovered) = try Storage.openForTest(directory.configuration(repair: true))
         #expect(recovered.digest == early)
         #expect(recovered.map.entry(forKey: StorageTestData.sample(2).key) == StorageTestData.sample(2))
         #expect(recovered.map.entry(forKey: StorageTestData.sample(1).key) == nil)
@@ -142,14 +142,14 @@ struct RecoveryTests {
         let directory = TemporaryDirectory()
         var configuration = directory.configuration()
         configuration.segmentBytes = 1
-        let (storage, _) = try Storage.open(configuration)
+        let (storage, _) = try Storage.openForTest(configuration)
         for index in 0..<3 { try storage.append(StorageTestData.sample(index)) }
         try storage.close()
         try Posix.unlink(directory.file(SegmentName.fileName(2)))
         #expect(throws: StorageError.missingSegment(directory: directory.path, sequence: 2)) {
-            try Storage.open(directory.configuration())
+            try Storage.openForTest(directory.configuration())
         }
-        let (repaired, recovered) = try Storage.open(directory.configuration(repair: true))
+        let (repaired, recovered) = try Storage.openForTest(directory.configuration(repair: true))
         #expect(recovered.map.count == 2)
         try repaired.close()
     }
@@ -157,7 +157,7 @@ struct RecoveryTests {
     @Test("snapshot plus log recovers the map as it was before the crash; covered segments go")
     func snapshotAndLog() async throws {
         let directory = TemporaryDirectory()
-        let (storage, _) = try Storage.open(directory.configuration(fsync: .batch))
+        let (storage, _) = try Storage.openForTest(directory.configuration(fsync: .batch))
         var map = LWWMap()
         var digest = Digest()
         for index in 0..<300 {
@@ -186,7 +186,7 @@ struct RecoveryTests {
 
         #expect(directory.names.contains(SegmentName.snapshotName(2)))
         #expect(!directory.names.contains(SegmentName.fileName(1)))
-        let (reopened, recovered) = try Storage.open(directory.configuration())
+        let (reopened, recovered) = try Storage.openForTest(directory.configuration())
         #expect(recovered.map.sortedEntries() == map.sortedEntries())
         #expect(recovered.map.stateHash == map.stateHash)
         #expect(recovered.digest == digest)
@@ -200,7 +200,7 @@ struct RecoveryTests {
         try await second.value
         #expect(directory.names.filter { $0.hasPrefix("snap-") } == [SegmentName.snapshotName(4)])
         try reopened.close()
-        let (last, again) = try Storage.open(directory.configuration())
+        let (last, again) = try Storage.openForTest(directory.configuration())
         #expect(again.map.sortedEntries() == map.sortedEntries())
         try last.close()
     }
@@ -208,7 +208,7 @@ struct RecoveryTests {
     @Test("a damaged snapshot with no older one refuses; an unfinished one is ignored")
     func damagedSnapshot() async throws {
         let directory = TemporaryDirectory()
-        let (storage, _) = try Storage.open(directory.configuration())
+        let (storage, _) = try Storage.openForTest(directory.configuration())
         var map = LWWMap()
         for index in 0..<20 {
             map.merge(StorageTestData.sample(index))
@@ -217,7 +217,7 @@ struct RecoveryTests {
         try await storage.beginSnapshot(SnapshotState(map: map, digest: Digest(), clockCeiling: .zero)).value
         try storage.close()
         directory.write(SegmentName.snapshotName(9) + ".tmp", [1, 2, 3])
-        let (clean, recovered) = try Storage.open(directory.configuration())
+        let (clean, recovered) = try Storage.openForTest(directory.configuration())
         #expect(recovered.map.sortedEntries() == map.sortedEntries())
         #expect(!directory.names.contains(SegmentName.snapshotName(9) + ".tmp"))
         try clean.close()
@@ -227,7 +227,7 @@ struct RecoveryTests {
         bytes[bytes.count / 2] ^= 0xFF
         directory.write(name, bytes)
         #expect {
-            try Storage.open(directory.configuration())
+            try Storage.openForTest(directory.configuration())
         } throws: { error in
             guard case .corruptSnapshot(let file, _) = error as? StorageError else { return false }
             return file == name

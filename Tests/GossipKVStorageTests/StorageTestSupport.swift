@@ -102,3 +102,24 @@ extension LogRecord {
         return records
     }
 }
+
+extension Storage {
+    /// `Storage.open`, waiting out a lock that only a process this test process is spawning holds:
+    /// between `clone` and `exec` a child shares our open file descriptions, flock included, and
+    /// other suites spawn processes in parallel. A lock held by a real second opener outlives the
+    /// wait (1 s) and still fails the test.
+    static func openForTest(_ configuration: StorageConfiguration, limits: Limits = .standard)
+        throws(StorageError) -> (Storage, RecoveredState)
+    {
+        var attempts = 0
+        while true {
+            do {
+                return try Storage.open(configuration, limits: limits)
+            } catch {
+                guard case .locked(_, let holder) = error, holder == getpid(), attempts < 50 else { throw error }
+                attempts += 1
+                usleep(20_000)
+            }
+        }
+    }
+}
