@@ -30,7 +30,7 @@ public enum GossipMessage: Equatable, Sendable {
     }
 }
 
-/// Message kinds as numbered on the wire. Anti-entropy kinds (`GossipMessage`) are 1-5,
+/// Message kinds as numbered on the wire. Anti-entropy kinds (`GossipMessage`) are 1-6,
 /// membership kinds (`SWIMMessage`) 10-13 and discovery (`Announcement`) 20; each family has its
 /// own body codec, and the receiver picks it by `isMembership` / `isDiscovery`.
 public enum MessageKind: UInt8, Sendable, CaseIterable {
