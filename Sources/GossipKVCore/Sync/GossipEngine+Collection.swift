@@ -1,25 +1,25 @@
-/// Garbage collection of tombstones and expired values, and the reconcile step that keeps a
-/// collected delete from coming back (NOTES-gc.md states the rule for operators).
+/// Garbage collection of tombstones and expired values (NOTES-gc.md states the rule for
+/// operators; `GossipEngine+Reconcile.swift` keeps a collected delete from coming back).
 ///
 /// **Drop rule.** An entry is dropped when (a) it has been dead (a tombstone since its timestamp,
 /// an expiring value since its deadline) for longer than `tombstoneGracePeriodMilliseconds` at
-/// this replica's HLC read time, and (b) this replica's digest and the last known digest of every
-/// current peer cover it (`digest[origin] >= timestamp`). A peer whose digest is unknown (new,
-/// renewed, or silent since we started) blocks collection. A covering digest means its holder
-/// has the entry or something newer for the key, so after the drop nobody current holds a value
-/// the tombstone superseded; (a) is the margin for members that are not current (see below).
+/// this replica's HLC read time, and (b) this replica's digest, the last known digest of every
+/// current peer (each reconciled with us), and the last known digest of every peer that left
+/// less than a grace period ago all cover it (`digest[origin] >= timestamp`). A peer whose
+/// digest is unknown (new, renewed, or silent since we started) blocks collection. A covering
+/// digest means its holder has the entry or something newer for the key, so after the drop no
+/// member holds a value the tombstone superseded without its digest saying so.
 ///
 /// **What keeps a collected delete collected.** By the digest invariant ("never claims more than
 /// it holds"), an entry our watermark covers while we hold nothing for its key can only be the
-/// effect of something garbage collection dropped. Two rules use that:
-/// - on receipt (`Replica.isCollectedEarlier`), such an entry is ignored, not merged: a node that
-///   was away while the key was deleted and collected offers its old value in vain;
-/// - at the end of a bucket exchange (equal digests, unequal state hashes), each side drops its
-///   entries of the compared buckets that the agreed digest covers but the peer did not send:
-///   the peer held them (or newer) and collected them. That is how the returning node itself
-///   loses the stale value, once a sync answer has raised its watermarks to the cluster's.
-/// Writes made by a node while cut off are above the others' watermarks for its origin, so
-/// neither rule touches them: they win or lose by `(hlc, origin)` as any write.
+/// effect of something garbage collection dropped:
+/// - on receipt (`Replica.isCollectedEarlier`) such an entry is ignored, not merged;
+/// - a node that was away (removed from the peers) must reconcile before any entry moves, and
+///   drops the values the other side's digest covers but it no longer holds;
+/// - before adopting an answer's digest, and at the end of any bucket exchange, a node drops the
+///   live values that the peer's digest covers but that the peer did not send.
+/// Writes made by a node while cut off are above the others' watermarks for its origin, so no
+/// rule touches them: they win or lose by `(hlc, origin)` as any write.
 extension GossipEngine {
     /// Drops every entry that satisfies the drop rule now. One scan of the map; runs once per
     /// `collectionIntervalMilliseconds` from `tick`.
