@@ -53,11 +53,13 @@ public struct History: Sendable {
         return "replica \(replica) merged \(entry) after dropping \(dropped): a deleted key came back"
     }
 
-    /// Called when `collector` collects `entry`, with every replica: a visible value of the key
-    /// that loses to `entry`, held by a replica while the collector's digest does not cover it,
-    /// is a *zombie*: no watermark vouches that it was superseded, so nothing can stop it from
+    /// Called when `collector` collects `entry`, with the replicas that are not its current
+    /// members (away, or removed) and every node's last synced state: a visible value of the
+    /// key that loses to `entry`, held there while the collector's digest does not cover it, is
+    /// a *zombie*: no watermark vouches that it was superseded, so nothing can stop it from
     /// coming back when its holder returns (the limit NOTES-gc.md states; Cassandra's
-    /// gc_grace_seconds has the same one). It is counted, and may come back, but only it.
+    /// gc_grace_seconds has the same one). It is counted, and may come back, but only it: a
+    /// current member's value must never be one, since collection waits for its digest.
     mutating func noteZombies(collected entry: Entry, by collector: Replica, replicas: [Replica], now: HLCTimestamp) {
         for replica in replicas {
             guard let held = replica.map.entry(forKey: entry.key), entry.wins(over: held),

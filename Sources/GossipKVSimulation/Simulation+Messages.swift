@@ -58,8 +58,10 @@ extension Simulation {
                 continue
             case let .collected(entry):
                 let collector = nodes[node].engine.replica
+                let members = Set(nodes[node].engine.peers)
+                let away = nodes.filter { !members.contains($0.id) || !$0.isUp }.map(\.engine.replica)
                 history.noteZombies(
-                    collected: entry, by: collector, replicas: nodes.map(\.engine.replica) + nodes.compactMap(\.durable),
+                    collected: entry, by: collector, replicas: away + nodes.compactMap(\.durable),
                     now: collector.readTime(physical: physical(of: node)))
                 history.recordCollected(entry, by: nodes[node].id)
                 continue
