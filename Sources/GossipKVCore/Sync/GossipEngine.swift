@@ -68,7 +68,7 @@ public struct GossipEngine: Sendable {
     /// digest hash equals ours), for lag reports and garbage collection.
     public internal(set) var peerDigests: [NodeID: Digest] = [:]
     /// The digest we sent with each recent request or answer, keyed by the answer it expects:
-    /// the peer computed that answer against it (`GossipEngine+Collection.swift`). And each
+    /// the peer computed that answer against it (`dropCollectedElsewhere`). And each
     /// recent bucket exchange. Both bounded by `maxPendingAnswers * 4`.
     var sentDigests: [AnswerKey: Digest] = [:]
     var sentDigestOrder: Deque<AnswerKey> = []
