@@ -12,6 +12,11 @@ import DequeModule
 /// A's watermarks plus its own digest (`.answer`), and A answers back with every entry above
 /// B's watermarks plus its digest (`.answerBack`). Each side adopts the other's watermarks once
 /// the whole answer arrived with no entry refused.
+///
+/// Garbage collection drops old tombstones (`GossipEngine+Collection.swift`); so that a delete
+/// it collected cannot come back, two nodes that may disagree on what was collected (a peer
+/// removed and back, or any peer after a restart) reconcile before any entry moves between them
+/// (`GossipEngine+Reconcile.swift`, NOTES-gc.md).
 public struct GossipEngine: Sendable {
     /// Names one write: every write gets its own HLC tick at its origin.
     struct WriteID: Hashable, Sendable {
