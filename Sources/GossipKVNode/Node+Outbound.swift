@@ -16,6 +16,9 @@ extension Node {
             case let .rejected(reason, from: peer):
                 metrics.rejected(reason: reason.label)
                 logger.debug("refused data from \(peer): \(reason)")
+            case .collected:
+                // Reads already saw the entry as absent: nothing to publish.
+                break
             case let .answerCompleted(from: peer, adopted: _):
                 if let started = roundStartedAt.removeValue(forKey: peer) {
                     let now = WallClock.nowMilliseconds()

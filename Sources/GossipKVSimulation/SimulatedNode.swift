@@ -25,6 +25,9 @@ struct SimulatedNode: Sendable {
     /// Ever had a clock beyond the max offset: such a node may not lose its disk (after a disk
     /// loss a node only waits out the max offset, which would not cover that skew).
     var hadClockExcursion = false
+    /// What a crash that loses unsynced data leaves: the replica as last synced, and when.
+    var durable: Replica?
+    var syncedAt: UInt64 = 0
     /// The highest HLC this node ever issued, across restarts (to check monotonicity).
     var highestClock = HLCTimestamp.zero
     /// This life's boot epoch, envelope opener (replay windows) and per-channel sequence numbers:

@@ -38,7 +38,9 @@ extension Simulation {
         }
         let directives = nodes[node].engine.receive(
             message, from: header.sender, senderClock: header.hlc, now: physical(of: node))
-        return carryOut(directives, node: node)
+        return carryOut(directives, node: node).map {
+            "\($0) (node \(node) handling a \(header.kind) from node \(indexByID[header.sender] ?? -1) at t=\(now - start) ms)"
+        }
     }
 
     // MARK: Sending
@@ -47,6 +49,25 @@ extension Simulation {
     /// metrics, which the simulator checks through the replicas themselves.
     mutating func carryOut(_ directives: [GossipDirective], node: Int) -> String? {
         for directive in directives {
+            switch directive {
+            case let .applied(entry):
+                let readTime = nodes[node].engine.replica.readTime(physical: physical(of: node))
+                if let problem = history.resurrection(at: nodes[node].id, merging: entry, now: readTime) {
+                    return problem
+                }
+                continue
+            case let .collected(entry):
+                let collector = nodes[node].engine.replica
+                let members = Set(nodes[node].engine.peers)
+                let away = nodes.filter { !members.contains($0.id) || !$0.isUp }.map(\.engine.replica)
+                history.noteZombies(
+                    collected: entry, by: collector, replicas: away + nodes.compactMap(\.durable),
+                    now: collector.readTime(physical: physical(of: node)))
+                history.recordCollected(entry, by: nodes[node].id)
+                continue
+            case .send, .rejected, .answerCompleted:
+                break
+            }
             guard case let .send(message, to: peer) = directive else { continue }
             guard let target = indexByID[peer] else { continue }
             let body: [UInt8]

@@ -51,6 +51,7 @@ extension Simulation {
             schedule(.fault(.clockExcursion(node: node, offset: offset)), at: time)
             schedule(.fault(.clockReturn(node: node)), at: time + 300 + plan.next() % 3_000)
         }
+        planGarbageCollectionFaults(&plan)
         var checkTime = start
         while checkTime < start + phase {
             checkTime += 250
@@ -66,11 +67,50 @@ extension Simulation {
         case let .crash(node, downFor) where nodes.indices.contains(node):
             schedule(.fault(.crash(node: node)), at: time)
             if let downFor { schedule(.fault(.restart(node: node, loseDisk: false)), at: time + downFor) }
+        case let .crashLosingUnsynced(node, downFor) where nodes.indices.contains(node):
+            schedule(.fault(.crash(node: node)), at: time)
+            schedule(.fault(.restart(node: node, loseDisk: false, loseUnsynced: true)), at: time + downFor)
         case let .partition(groups, lasting) where groups.count == nodes.count:
             schedule(.fault(.partition(groups: groups)), at: time)
             if let lasting { schedule(.fault(.heal), at: time + lasting) }
         default:
             break
+        }
+    }
+
+    /// The faults that matter to garbage collection: crashes that lose unsynced data, and long
+    /// outages (a node down, or cut off alone, for longer than the grace period plus failure
+    /// detection), so that the others collect deletes it never saw and it returns with old data.
+    private mutating func planGarbageCollectionFaults(_ plan: inout SplitMix64) {
+        let phase = options.faultPhaseMilliseconds
+        for _ in 0..<options.unsyncedLosses {
+            let node = Int(plan.next() % UInt64(options.nodeCount))
+            let time = start + plan.next() % phase
+            schedule(.fault(.crash(node: node)), at: time)
+            schedule(.fault(.restart(node: node, loseDisk: false, loseUnsynced: true)), at: time + 200 + plan.next() % 4_000)
+        }
+        for _ in 0..<options.longOutages {
+            let node = Int(plan.next() % UInt64(options.nodeCount))
+            let time = start + plan.next() % (phase / 3 + 1)
+            // Detection, then the grace period during which the departed node still holds
+            // collection back, then the grace period itself, and a margin.
+            let length = 2 * options.gossip.tombstoneGracePeriodMilliseconds + 6_000 + plan.next() % 4_000
+            // A write the node takes with it, and its delete by another node while it is away.
+            let key = Int(plan.next() % UInt64(options.keySpace))
+            let other = (node + 1 + Int(plan.next() % UInt64(options.nodeCount - 1))) % options.nodeCount
+            schedule(.write(node: node, key: key, kind: .put), at: time - min(time - start, 300))
+            schedule(.write(node: other, key: key, kind: .delete), at: time + 500 + plan.next() % 1_000)
+            switch plan.next() % 3 {
+            case 0:
+                schedule(.fault(.crash(node: node)), at: time)
+                schedule(.fault(.restart(node: node, loseDisk: false)), at: time + length)
+            case 1:
+                schedule(.fault(.crash(node: node)), at: time)
+                schedule(.fault(.restart(node: node, loseDisk: false, loseUnsynced: true)), at: time + length)
+            default:
+                schedule(.fault(.partition(groups: (0..<options.nodeCount).map { $0 == node ? 1 : 0 })), at: time)
+                schedule(.fault(.heal), at: time + length)
+            }
         }
     }
 }

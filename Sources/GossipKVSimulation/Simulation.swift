@@ -100,7 +100,10 @@ public struct Simulation: Sendable {
         case blockLink(from: Int, to: Int)
         case heal
         case crash(node: Int)
-        case restart(node: Int, loseDisk: Bool)
+        /// `loseUnsynced`: the node comes back with what it last synced to disk
+        /// (`SimulationOptions.syncIntervalMilliseconds`), losing what it applied, wrote or
+        /// collected since.
+        case restart(node: Int, loseDisk: Bool, loseUnsynced: Bool = false)
         case clockExcursion(node: Int, offset: Int64)
         case clockReturn(node: Int)
     }
@@ -218,9 +221,14 @@ public struct Simulation: Sendable {
         return afterInput(node)
     }
 
-    /// What follows every input to a node: the HLC check, and a tick at the new earliest deadline.
+    /// What follows every input to a node: the HLC check, a sync to its simulated disk when one
+    /// is due, and a tick at the new earliest deadline.
     mutating func afterInput(_ node: Int) -> String? {
-        noteClock(node) ?? rescheduleTick(node)
+        if nodes[node].isUp, now >= nodes[node].syncedAt + options.syncIntervalMilliseconds {
+            nodes[node].durable = nodes[node].engine.replica
+            nodes[node].syncedAt = now
+        }
+        return noteClock(node) ?? rescheduleTick(node)
     }
 
     /// The node's timers, in the order the real node runs them (`Node.tick`): the engine's,

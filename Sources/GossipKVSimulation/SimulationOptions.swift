@@ -32,7 +32,24 @@ public struct SimulationOptions: Sendable {
     public var clockExcursions = 1
     public var maxClockOffsetMilliseconds: UInt64 = 500
 
-    public var gossip = GossipConfig()
+    /// The engine's configuration; garbage collection runs on a simulated scale (a grace period
+    /// of 2.5 s, a collection every 250 ms) so that schedules see keys collected and nodes return
+    /// after the others collected.
+    public var gossip: GossipConfig = {
+        var config = GossipConfig()
+        config.tombstoneGracePeriodMilliseconds = 2_500
+        config.collectionIntervalMilliseconds = 250
+        return config
+    }()
+
+    /// Crashes that lose what the node had not synced to disk yet.
+    public var unsyncedLosses = 0
+    /// How often a node syncs its state to its simulated disk (for `unsyncedLosses`).
+    public var syncIntervalMilliseconds: UInt64 = 200
+    /// Outages (a crash, a crash losing unsynced data, or being cut off alone) longer than twice
+    /// the grace period plus failure detection: the node takes a value with it, another node
+    /// deletes the key, the others collect the tombstone, and the node returns.
+    public var longOutages = 0
 
     /// Run SWIM (`Membership`) beside the engine in every node, composed as `GossipKVNode`
     /// composes them: engine peers follow the membership view, probes and acks carry the
@@ -81,6 +98,10 @@ public struct SimulationOptions: Sendable {
             options.gossip.limits.maxChunkBytes = 100 + Int(random.next() % 400)
             options.gossip.pushBudgetBytes = 60 + Int(random.next() % 200)
         }
+        options.gossip.tombstoneGracePeriodMilliseconds = 1_500 + random.next() % 2_000
+        options.unsyncedLosses = random.next() % 3 == 0 ? 1 : 0
+        options.syncIntervalMilliseconds = 50 + random.next() % 500
+        options.longOutages = random.next() % 3 == 0 ? 1 : 0
         return options
     }
 }
@@ -92,6 +113,9 @@ public struct PlannedFault: Sendable, Equatable {
         /// The node crashes, and restarts (keeping its disk) after `downForMilliseconds`; with
         /// nil it stays down until the fault phase ends (a kill).
         case crash(node: Int, downForMilliseconds: UInt64?)
+        /// The node crashes and restarts after `downForMilliseconds` with what it had synced
+        /// to disk (`SimulationOptions.syncIntervalMilliseconds`).
+        case crashLosingUnsynced(node: Int, downForMilliseconds: UInt64)
         /// A symmetric partition, `groups[i]` being node i's side, healed (with every other
         /// network fault) after `lastingMilliseconds`, or when the fault phase ends if nil.
         case partition(groups: [Int], lastingMilliseconds: UInt64?)

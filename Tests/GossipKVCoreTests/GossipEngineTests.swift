@@ -2,14 +2,15 @@ import GossipKVCore
 import Testing
 
 /// Engines wired together by a FIFO queue: every `.send` is delivered in order unless `drop`
-/// says otherwise. Time stands still unless a test moves it.
+/// says otherwise. Time stands still unless a test moves it. Every pair starts reconciled (its
+/// first contact, on empty maps, is the reconcile step), unless `reconciled` is false.
 struct EngineHarness {
     var engines: [NodeID: GossipEngine] = [:]
     var now: UInt64 = 1_764_000_000_000
     var delivered: [(from: NodeID, to: NodeID, message: GossipMessage)] = []
     var directives: [NodeID: [GossipDirective]] = [:]
 
-    init(count: Int, config: GossipConfig = GossipConfig(), limits: [Limits]? = nil) {
+    init(count: Int, config: GossipConfig = GossipConfig(), limits: [Limits]? = nil, reconciled: Bool = true) {
         let ids = (1...count).map { NodeID(high: UInt64($0), low: 0) }
         for (index, id) in ids.enumerated() {
             let replica = Replica(id: id, limits: limits?[index] ?? .standard)
@@ -17,6 +18,12 @@ struct EngineHarness {
             engine.setPeers(ids)
             engines[id] = engine
         }
+        guard reconciled else { return }
+        for a in 1...UInt64(count) {
+            for b in 1...UInt64(count) where a < b { round(from: a, to: b) }
+        }
+        delivered.removeAll()
+        directives.removeAll()
     }
 
     static func id(_ number: UInt64) -> NodeID { NodeID(high: number, low: 0) }

@@ -28,6 +28,9 @@ struct WireMessageCodecTests {
     @Test("random bucket hashes round-trip")
     func bucketHashes() async { await propertyCheck(input: WireGen.bucketHashes) { try Self.assertRoundTrip($0) } }
 
+    @Test("random reconcile openings round-trip")
+    func reconciles() async { await propertyCheck(input: WireGen.reconcile) { try Self.assertRoundTrip($0) } }
+
     @Test("random pushes round-trip")
     func pushes() async { await propertyCheck(count: 300, input: WireGen.push) { try Self.assertRoundTrip($0) } }
 
@@ -211,10 +214,12 @@ struct WireMessageCodecTests {
         #expect(throws: WireError.invalidField("syncAnswer.index (not below count)")) { try bad.encodedBody() }
     }
 
-    @Test("bucket hashes must be exactly 256")
+    @Test("bucket hashes must be exactly 256, in a reconcile opening too")
     func bucketHashCount() {
         let short = GossipMessage.bucketHashes(BucketHashes(syncID: 1, hashes: [1, 2, 3]))
         #expect(throws: WireError.self) { try short.encodedBody() }
+        let long = GossipMessage.reconcile(Reconcile(syncID: 1, digest: Digest(), hashes: Array(repeating: 7, count: 257)))
+        #expect(throws: WireError.invalidField("reconcile.hashes (not 256)")) { try long.encodedBody() }
     }
 
     @Test("a sync answer's overhead helper matches the encoder")

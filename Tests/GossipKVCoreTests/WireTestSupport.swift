@@ -88,6 +88,8 @@ enum Fixture {
             .bucketHashes(BucketHashes(syncID: 3, hashes: (0..<256).map { UInt32($0) &* 2_654_435_761 })),
             .push(Push(hops: 1, items: entries.map { Push.Item(entry: $0, previousTimestamp: HLCTimestamp(rawValue: 1)) })),
             .push(Push(hops: 0, items: [Push.Item(entry: entries[1], previousTimestamp: nil)])),
+            .reconcile(Reconcile(syncID: 4, digest: digest, hashes: (0..<256).map { UInt32($0) &* 40_503 })),
+            .reconcile(Reconcile(syncID: 0, digest: Digest(), hashes: Array(repeating: 0, count: 256))),
         ]
     }()
 }
@@ -154,8 +156,14 @@ enum WireGen {
         }
     }
 
+    static var reconcile: Generator<GossipMessage, some SendableSequenceType> {
+        zip(Gen.uint64(), digest, Gen.uint32().array(of: 256)).map {
+            .reconcile(Reconcile(syncID: $0.0, digest: $0.1, hashes: $0.2))
+        }
+    }
+
     static var message: Generator<GossipMessage, some SendableSequenceType> {
-        Gen.oneOf(syncRequest, syncSummary, syncAnswer, bucketHashes, push)
+        Gen.oneOf(syncRequest, syncSummary, syncAnswer, bucketHashes, push, reconcile)
     }
 }
 

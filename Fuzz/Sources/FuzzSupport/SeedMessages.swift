@@ -35,6 +35,8 @@ public enum SeedMessages {
         }))),
         ("push-relayed", .push(Push(hops: 1, items: [Push.Item(entry: entries[2], previousTimestamp: nil)]))),
         ("push-empty", .push(Push(hops: 0, items: []))),
+        ("reconcile", .reconcile(Reconcile(syncID: 6, digest: digest, hashes: (0..<256).map { UInt32($0) &* 0x0100_0193 }))),
+        ("reconcile-empty-digest", .reconcile(Reconcile(syncID: 7, digest: Digest(), hashes: Array(repeating: 0, count: 256)))),
     ]
 
     static let addresses = [

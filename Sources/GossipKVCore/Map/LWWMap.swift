@@ -11,7 +11,8 @@ import HashTreeCollections
 ///   is the wrapping sum of its entries' `Entry.stableHash`, and `stateHash` the wrapping sum of
 ///   all buckets. Sums are order-independent and updated in O(1) per merge.
 ///
-/// Tombstones and expired entries stay (nothing is garbage-collected yet).
+/// Tombstones and expired entries stay until garbage collection drops them under the rule in
+/// `LWWMap+Removal.swift` and `GossipEngine+Collection.swift`.
 public struct LWWMap: Sendable {
     struct StoredEntry: Sendable {
         var value: [UInt8]?
@@ -117,6 +118,17 @@ public struct LWWMap: Sendable {
         bucketHashes[bucket] &+= entryHash
         stateHash &+= entryHash
         return outcome
+    }
+
+    /// Forgets the entry held for `key`, keeping the origin index and the state hashes exact.
+    /// The hook behind `remove(_:)` (`LWWMap+Removal.swift`): the merge itself never forgets.
+    mutating func removeStored(forKey key: [UInt8]) -> Entry? {
+        let storageKey = StorageKey(key)
+        guard let stored = storage.removeValue(forKey: storageKey) else { return nil }
+        indexes[Int(stored.originIndex)].remove(timestamp: stored.timestamp, key: key)
+        bucketHashes[Int(storageKey.bucket)] &-= stored.entryHash
+        stateHash &-= stored.entryHash
+        return entry(key: key, stored: stored)
     }
 
     /// Every origin that has written an entry still held, in node-id order.

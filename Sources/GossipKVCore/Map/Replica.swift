@@ -93,7 +93,24 @@ public struct Replica: Sendable {
         } catch {
             return .failure(.clockTooFarAhead)
         }
+        if isCollectedEarlier(entry) { return .success(.unchanged) }
         return .success(map.merge(entry))
+    }
+
+    /// True when our watermark covers `entry` yet we hold nothing for its key. Our digest says we
+    /// hold the effect of that write (it, or something newer for the key), so the effect was
+    /// ours and garbage collection dropped it: the entry is a stale copy (a deleted key's old
+    /// value, or a tombstone collected already) and merging it would bring the key back.
+    public func isCollectedEarlier(_ entry: Entry) -> Bool {
+        digest[entry.origin] >= entry.timestamp && map.entry(forKey: entry.key) == nil
+    }
+
+    /// Drops `entry` if it is still the one held for its key. Only garbage collection and the
+    /// reconcile step call it, each after proving that every holder of the key's effect may
+    /// forget it (`GossipEngine+Collection.swift`); watermarks stay, since the effect remains.
+    @discardableResult
+    public mutating func collect(_ entry: Entry) -> Bool {
+        map.remove(entry)
     }
 
     /// Merges a message's HLC into the clock (a receive event).

@@ -24,6 +24,13 @@ public struct GossipConfig: Sendable, Equatable {
     /// At most this many answers are reassembled at once; beyond, chunks are merged but untracked.
     public var maxPendingAnswers = 64
     public var limits = Limits.standard
+    /// A tombstone (or an expired value) is dropped only once it has been dead this long and every
+    /// current member's digest covers it (24 h, DESIGN's constants). A node away from the
+    /// cluster for less than this cannot hold a value that a collected tombstone superseded.
+    public var tombstoneGracePeriodMilliseconds: UInt64 = 86_400_000
+    /// How often the engine looks for garbage (one scan of the map each time; 1 min). Nil turns
+    /// collection off.
+    public var collectionIntervalMilliseconds: UInt64? = 60_000
 
     public init() {}
 }

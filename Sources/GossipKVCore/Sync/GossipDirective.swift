@@ -10,6 +10,9 @@ public enum GossipDirective: Equatable, Sendable {
     case rejected(GossipRejection, from: NodeID)
     /// An answer from `peer` arrived whole; `adopted` tells whether its watermarks were adopted.
     case answerCompleted(from: NodeID, adopted: Bool)
+    /// Garbage collection, or the reconcile step of a bucket exchange, dropped `entry` from the
+    /// map (for change feeds and metrics; reads see no difference).
+    case collected(Entry)
 }
 
 /// Why the state machine refused part of a message.

@@ -12,6 +12,11 @@ import DequeModule
 /// A's watermarks plus its own digest (`.answer`), and A answers back with every entry above
 /// B's watermarks plus its digest (`.answerBack`). Each side adopts the other's watermarks once
 /// the whole answer arrived with no entry refused.
+///
+/// Garbage collection drops old tombstones (`GossipEngine+Collection.swift`); so that a delete
+/// it collected cannot come back, two nodes that may disagree on what was collected (a peer
+/// removed and back, or any peer after a restart) reconcile before any entry moves between them
+/// (`GossipEngine+Reconcile.swift`, NOTES-gc.md).
 public struct GossipEngine: Sendable {
     /// Names one write: every write gets its own HLC tick at its origin.
     struct WriteID: Hashable, Sendable {
@@ -31,10 +36,21 @@ public struct GossipEngine: Sendable {
         var digest: Digest?
         var refusedAnEntry = false
         var deadline: UInt64
+        /// The keys the answer carried: what its end compares our entries against.
+        var suppliedKeys: Set<[UInt8]> = []
+    }
+
+    /// One bucket exchange, as each side sees it: the peer's digest when it listed its entries
+    /// (for equal digests, the digest both had), the buckets whose entries the peer sends, and
+    /// whether the exchange is the reconcile step. Keyed like answers.
+    struct BucketRound: Sendable {
+        var digest: Digest?
+        var buckets: BucketSet?
+        var reconciles: Bool
     }
 
     public let config: GossipConfig
-    public private(set) var replica: Replica
+    public internal(set) var replica: Replica
     /// Known peers in node-id order (so random choices depend only on the seed).
     public private(set) var peers: [NodeID] = []
     private var random: SplitMix64
@@ -53,8 +69,29 @@ public struct GossipEngine: Sendable {
     private var finishedAnswers: Deque<AnswerKey> = []
     /// Peers we opened a round with and have not heard back from, with the round's deadline.
     private var openRounds: [NodeID: UInt64] = [:]
-    /// The last digest each peer sent us (in a request or an answer), for lag reports.
-    public private(set) var peerDigests: [NodeID: Digest] = [:]
+    /// The last digest each peer sent us (in a request or an answer, or implied by a summary whose
+    /// digest hash equals ours), for lag reports and garbage collection.
+    public internal(set) var peerDigests: [NodeID: Digest] = [:]
+    /// The digest we sent with each recent request or answer, keyed by the answer it expects:
+    /// the peer computed that answer against it (`dropCollectedElsewhere`). And each
+    /// recent bucket exchange. Both bounded by `maxPendingAnswers * 4`.
+    var sentDigests: [AnswerKey: Digest] = [:]
+    var sentDigestOrder: Deque<AnswerKey> = []
+    var bucketRounds: [AnswerKey: BucketRound] = [:]
+    var bucketRoundOrder: Deque<AnswerKey> = []
+    /// When the next garbage collection runs; nil when collection is off.
+    var nextCollectionAt: UInt64?
+    /// The latest time an input told us (removals carry no time of their own).
+    var lastTickAt: UInt64
+    /// Peers reconciled with, and when contact with each last completed (in memory only: after
+    /// a restart every peer is unreconciled, which is safe). See `GossipEngine+Reconcile.swift`.
+    var reconciledAt: [NodeID: UInt64] = [:]
+    /// When we last sent each peer a `reconcile`, so that a stream of its messages does not
+    /// become a stream of ours.
+    var reconcileSentAt: [NodeID: UInt64] = [:]
+    /// Peers removed within the grace period, with their last known digest (empty if unknown)
+    /// and when they left: they still bound garbage collection (`GossipEngine+Collection.swift`).
+    var departed: [NodeID: (digest: Digest, at: UInt64)] = [:]
 
     public init(replica: Replica, config: GossipConfig = GossipConfig(), seed: UInt64, now: UInt64) {
         self.replica = replica
@@ -64,25 +101,41 @@ public struct GossipEngine: Sendable {
         self.random = random
         self.nextRoundAt = now + config.gossipIntervalMilliseconds
         self.nextIdleSummaryAt = now + (config.idleSummaryIntervalMilliseconds ?? 0)
+        self.nextCollectionAt = config.collectionIntervalMilliseconds.map { now + $0 }
+        self.lastTickAt = now
     }
 
     // MARK: Peers
 
     public mutating func setPeers(_ newPeers: some Sequence<NodeID>) {
-        peers = Set(newPeers).subtracting([replica.id]).sorted()
+        let kept = Set(newPeers).subtracting([replica.id])
+        for peer in peers where !kept.contains(peer) { departed[peer] = (peerDigests[peer] ?? Digest(), lastTickAt) }
+        for peer in kept { departed[peer] = nil }
+        peers = kept.sorted()
         openRounds = openRounds.filter { peers.contains($0.key) }
+        peerDigests = peerDigests.filter { peers.contains($0.key) }
+        reconciledAt = reconciledAt.filter { peers.contains($0.key) }
     }
 
+    /// Adds `peer`, or renews it (a membership change that keeps it active, such as a restart
+    /// under a new incarnation): its last digest is forgotten either way, since a restarted peer
+    /// may hold less than it did, and garbage collection waits for a fresh one.
     public mutating func addPeer(_ peer: NodeID) {
+        peerDigests[peer] = nil
+        departed[peer] = nil
         guard peer != replica.id, !peers.contains(peer) else { return }
         peers.append(peer)
         peers.sort()
     }
 
+    /// Removes `peer`. It is unreconciled from now on: while it was away we may collect entries
+    /// it never saw deleted, so on its return it must reconcile before any entry goes either way.
     public mutating func removePeer(_ peer: NodeID) {
+        if peers.contains(peer) { departed[peer] = (peerDigests[peer] ?? Digest(), lastTickAt) }
         peers.removeAll { $0 == peer }
         openRounds[peer] = nil
         peerDigests[peer] = nil
+        reconciledAt[peer] = nil
     }
 
     /// How far `peer` was behind this replica when it last sent its digest: the entries we hold
@@ -111,6 +164,7 @@ public struct GossipEngine: Sendable {
         if let pushFlushAt { next = min(next, pushFlushAt) }
         if isActive(at: nextRoundAt) { next = min(next, nextRoundAt) }
         if config.idleSummaryIntervalMilliseconds != nil { next = min(next, nextIdleSummaryAt) }
+        if let nextCollectionAt { next = min(next, nextCollectionAt) }
         return next
     }
 
@@ -134,12 +188,13 @@ public struct GossipEngine: Sendable {
 
     /// Opens a round with `peer` now (e.g. when it joins, or after a summary mismatch).
     public mutating func startRound(with peer: NodeID, now: UInt64) -> [GossipDirective] {
+        if !isReconciled(with: peer, now: now) { return beginReconcile(with: peer, now: now) }
         openRounds[peer] = now + config.syncTimeoutMilliseconds
         let digest = replica.digest
         if digest.count > config.fullDigestMaxOrigins {
             return [.send(.syncSummary(summary), to: peer)]
         }
-        return [.send(.syncRequest(SyncRequest(syncID: makeSyncID(), digest: digest, stateHash: replica.map.stateHash)), to: peer)]
+        return [.send(.syncRequest(makeRequest(to: peer)), to: peer)]
     }
 
     /// Handles a message from `sender` whose envelope carried `senderClock`.
@@ -151,19 +206,22 @@ public struct GossipEngine: Sendable {
         } catch {
             return [.rejected(.messageClockTooFarAhead, from: sender)]
         }
+        if let directives = gateUnreconciled(message, from: sender, now: now) { return directives }
         switch message {
         case let .push(push): return receivePush(push, from: sender, now: now)
         case let .syncRequest(request): return receiveRequest(request, from: sender)
         case let .syncSummary(summary): return receiveSummary(summary, from: sender, now: now)
         case let .bucketHashes(hashes): return receiveBucketHashes(hashes, from: sender)
         case let .syncAnswer(answer): return receiveAnswer(answer, from: sender, now: now)
+        case let .reconcile(reconcile): return receiveReconcile(reconcile, from: sender, now: now)
         }
     }
 
     /// Flushes pushes, runs active and idle rounds, and forgets stale state.
     public mutating func tick(now: UInt64) -> [GossipDirective] {
+        lastTickAt = max(lastTickAt, now)
         var directives: [GossipDirective] = []
-        if let flushAt = pushFlushAt, now >= flushAt { directives += flushPushes() }
+        if let flushAt = pushFlushAt, now >= flushAt { directives += flushPushes(now: now) }
         pendingAnswers = pendingAnswers.filter { $0.value.deadline > now }
         openRounds = openRounds.filter { $0.value > now }
         if now >= nextRoundAt {
@@ -179,6 +237,10 @@ public struct GossipEngine: Sendable {
             if !isActive(at: now), let peer = choosePeers(1, excluding: []).first {
                 directives.append(.send(.syncSummary(summary), to: peer))
             }
+        }
+        if let nextCollectionAt, now >= nextCollectionAt, let interval = config.collectionIntervalMilliseconds {
+            self.nextCollectionAt = now + interval
+            directives += collectGarbage(now: now)
         }
         return directives
     }
@@ -218,11 +280,13 @@ public struct GossipEngine: Sendable {
         }
     }
 
-    private mutating func flushPushes() -> [GossipDirective] {
+    private mutating func flushPushes(now: UInt64) -> [GossipDirective] {
         pushFlushAt = nil
         var directives: [GossipDirective] = []
+        // Never to an unreconciled peer: the next round reconciles it and then carries these.
+        let unreconciled = Set(peers.filter { !isReconciled(with: $0, now: now) })
         for (hops, items) in [(UInt8(0), pendingPush), (UInt8(1), pendingRelay)] where !items.isEmpty {
-            let targets = choosePeers(config.fanout, excluding: [])
+            let targets = choosePeers(config.fanout, excluding: unreconciled)
             let budget = config.pushBudgetBytes - WireSize.pushOverhead
             for batch in Self.batches(of: items, budget: budget, size: WireSize.encodedSize(of:)) {
                 for peer in targets {
@@ -238,8 +302,12 @@ public struct GossipEngine: Sendable {
     // MARK: Rounds
 
     private mutating func receiveSummary(_ summary: SyncSummary, from sender: NodeID, now: UInt64) -> [GossipDirective] {
+        // Equal digest hashes mean equal digests (SipHash-2-4 over the sorted watermarks, between
+        // authenticated members): what garbage collection needs to know of an idle peer.
+        if summary.digestHash == replica.digest.stableHash { peerDigests[sender] = replica.digest }
         if summary == self.summary {
             openRounds[sender] = nil
+            noteContact(with: sender, now: now)
             return []
         }
         // The reply that closes a round we opened, or a peer's idle pair while a round is open:
@@ -247,8 +315,7 @@ public struct GossipEngine: Sendable {
         if openRounds.removeValue(forKey: sender) != nil { return [] }
         // A mismatch starts a round; send the full digest, since the peer could not answer a hash.
         openRounds[sender] = now + config.syncTimeoutMilliseconds
-        let request = SyncRequest(syncID: makeSyncID(), digest: replica.digest, stateHash: replica.map.stateHash)
-        return [.send(.syncRequest(request), to: sender)]
+        return [.send(.syncRequest(makeRequest(to: sender)), to: sender)]
     }
 
     private mutating func receiveRequest(_ request: SyncRequest, from sender: NodeID) -> [GossipDirective] {
@@ -259,9 +326,13 @@ public struct GossipEngine: Sendable {
                 return [.send(.syncSummary(summary), to: sender)]
             }
             let hashes = replica.map.bucketHashes.map { UInt32(truncatingIfNeeded: $0) }
+            rememberBucketRound(
+                AnswerKey(peer: sender, syncID: request.syncID, phase: .buckets),
+                BucketRound(digest: digest, buckets: nil, reconciles: false))
             return [.send(.bucketHashes(BucketHashes(syncID: request.syncID, hashes: hashes)), to: sender)]
         }
         let entries = replica.map.delta(for: request.digest)
+        rememberSentDigest(digest, AnswerKey(peer: sender, syncID: request.syncID, phase: .answerBack))
         return chunks(entries, syncID: request.syncID, phase: .answer, digest: digest, requestedBuckets: nil)
             .map { .send(.syncAnswer($0), to: sender) }
     }
@@ -274,6 +345,11 @@ public struct GossipEngine: Sendable {
             differing.insert(UInt8(bucket))
         }
         guard !differing.isEmpty else { return [] }
+        if let sent = sentDigests[AnswerKey(peer: sender, syncID: message.syncID, phase: .answer)] {
+            rememberBucketRound(
+                AnswerKey(peer: sender, syncID: message.syncID, phase: .buckets),
+                BucketRound(digest: sent, buckets: differing, reconciles: false))
+        }
         let entries = replica.map.entries(inBuckets: differing)
         return chunks(entries, syncID: message.syncID, phase: .buckets, digest: nil, requestedBuckets: differing)
             .map { .send(.syncAnswer($0), to: sender) }
@@ -295,14 +371,19 @@ public struct GossipEngine: Sendable {
             if chunk.phase == .answer, let peerDigest = chunk.digest {
                 directives += answerBack(to: sender, syncID: chunk.syncID, peerDigest: peerDigest)
             }
-            if chunk.phase == .buckets, let requested = chunk.requestedBuckets {
+            if chunk.phase == .buckets, let requested = chunk.requestedBuckets, !requested.isEmpty {
                 let entries = replica.map.entries(inBuckets: requested)
                 directives += chunks(entries, syncID: chunk.syncID, phase: .buckets, digest: nil, requestedBuckets: nil)
                     .map { .send(.syncAnswer($0), to: sender) }
             }
             pending.digest = chunk.digest
             if let digest = chunk.digest { peerDigests[sender] = digest }
+            if chunk.phase == .buckets, let requested = chunk.requestedBuckets {
+                bucketRounds[key]?.buckets = requested
+                if let digest = chunk.digest { bucketRounds[key]?.digest = digest }
+            }
         }
+        for entry in chunk.entries { pending.suppliedKeys.insert(entry.key) }
         for entry in chunk.entries {
             switch replica.applyRemote(entry, physical: now) {
             case let .failure(reason):
@@ -320,8 +401,21 @@ public struct GossipEngine: Sendable {
             finishedAnswers.append(key)
             if finishedAnswers.count > config.maxPendingAnswers * 4 { finishedAnswers.removeFirst() }
             openRounds[sender] = nil
-            let adopt = !pending.refusedAnEntry && pending.digest != nil
-            if adopt, let digest = pending.digest { replica.adopt(digest) }
+            var adopt = false
+            if chunk.phase == .buckets {
+                directives += reconcileBuckets(
+                    key, supplied: pending.suppliedKeys, refused: pending.refusedAnEntry, now: now)
+            } else if !pending.refusedAnEntry, let digest = pending.digest,
+                let base = sentDigests.removeValue(forKey: key)
+            {
+                // Before claiming the answerer's watermarks, drop what they newly cover but it
+                // did not send: it held that, or something newer, and collected it.
+                directives += dropCollectedElsewhere(
+                    between: base, and: digest, supplied: pending.suppliedKeys, now: now)
+                replica.adopt(digest)
+                noteContact(with: sender, now: now)
+                adopt = true
+            }
             directives.append(.answerCompleted(from: sender, adopted: adopt))
         } else if pendingAnswers[key] != nil || pendingAnswers.count < config.maxPendingAnswers {
             pendingAnswers[key] = pending
@@ -345,6 +439,23 @@ public struct GossipEngine: Sendable {
         return nextSyncID
     }
 
+    /// A request with our digest, remembered by sync id: the answer (or bucket exchange) it
+    /// leads to was computed against it.
+    private mutating func makeRequest(to peer: NodeID) -> SyncRequest {
+        let request = SyncRequest(syncID: makeSyncID(), digest: replica.digest, stateHash: replica.map.stateHash)
+        rememberSentDigest(request.digest, AnswerKey(peer: peer, syncID: request.syncID, phase: .answer))
+        return request
+    }
+
+    mutating func makeSyncIDForReconcile() -> UInt64 { makeSyncID() }
+
+    mutating func rememberSentDigest(_ digest: Digest, _ key: AnswerKey) {
+        if sentDigests.updateValue(digest, forKey: key) == nil { sentDigestOrder.append(key) }
+        while sentDigestOrder.count > config.maxPendingAnswers * 4, let oldest = sentDigestOrder.popFirst() {
+            sentDigests[oldest] = nil
+        }
+    }
+
     /// Up to `count` distinct random peers, chosen with the engine's own generator.
     private mutating func choosePeers(_ count: Int, excluding excluded: Set<NodeID>) -> [NodeID] {
         var candidates = peers.filter { !excluded.contains($0) }
@@ -359,7 +470,7 @@ public struct GossipEngine: Sendable {
     /// Cuts an answer into chunks of at most `maxChunkBytes` (or one entry alone), at most
     /// `maxEntriesPerMessage` entries each. An empty answer is one empty chunk: it still carries
     /// the digest.
-    private func chunks(
+    func chunks(
         _ entries: [Entry], syncID: UInt64, phase: SyncAnswer.Phase, digest: Digest?, requestedBuckets: BucketSet?
     ) -> [SyncAnswer] {
         let limits = config.limits

@@ -13,6 +13,9 @@ public enum GossipMessage: Equatable, Sendable {
     case bucketHashes(BucketHashes)
     /// Fresh writes pushed eagerly.
     case push(Push)
+    /// "We have not reconciled since one of us may have collected garbage the other never saw":
+    /// digest and bucket hashes, before any entry goes either way (`GossipEngine+Reconcile.swift`).
+    case reconcile(Reconcile)
 
     /// The kind byte on the wire. Stable: never renumber.
     public var kind: MessageKind {
@@ -22,11 +25,12 @@ public enum GossipMessage: Equatable, Sendable {
         case .syncAnswer: return .syncAnswer
         case .bucketHashes: return .bucketHashes
         case .push: return .push
+        case .reconcile: return .reconcile
         }
     }
 }
 
-/// Message kinds as numbered on the wire. Anti-entropy kinds (`GossipMessage`) are 1-5,
+/// Message kinds as numbered on the wire. Anti-entropy kinds (`GossipMessage`) are 1-6,
 /// membership kinds (`SWIMMessage`) 10-13 and discovery (`Announcement`) 20; each family has its
 /// own body codec, and the receiver picks it by `isMembership` / `isDiscovery`.
 public enum MessageKind: UInt8, Sendable, CaseIterable {
@@ -40,12 +44,15 @@ public enum MessageKind: UInt8, Sendable, CaseIterable {
     case pingRequest = 12
     case nack = 13
     case announcement = 20
+    /// Declared last so that `allCases` keeps its older order (the fuzz corpus selects kinds by
+    /// their index in it).
+    case reconcile = 6
 
     /// Whether the body is a `SWIMMessage` (decode with `SWIMMessage.decodeBody`) rather than a
     /// `GossipMessage`.
     public var isMembership: Bool {
         switch self {
-        case .syncRequest, .syncSummary, .syncAnswer, .bucketHashes, .push, .announcement: return false
+        case .syncRequest, .syncSummary, .syncAnswer, .bucketHashes, .push, .reconcile, .announcement: return false
         case .ping, .ack, .pingRequest, .nack: return true
         }
     }
@@ -121,6 +128,22 @@ public struct BucketHashes: Equatable, Sendable {
 
     public init(syncID: UInt64, hashes: [UInt32]) {
         self.syncID = syncID
+        self.hashes = hashes
+    }
+}
+
+/// Opens the reconcile step with a peer: the sender's digest and the low 32 bits of its 256
+/// bucket hashes. The receiver answers with the entries of the buckets that differ (a `.buckets`
+/// answer carrying its digest and asking for the sender's entries of those buckets); each side
+/// then drops what the other's digest covers but the other did not send.
+public struct Reconcile: Equatable, Sendable {
+    public var syncID: UInt64
+    public var digest: Digest
+    public var hashes: [UInt32]
+
+    public init(syncID: UInt64, digest: Digest, hashes: [UInt32]) {
+        self.syncID = syncID
+        self.digest = digest
         self.hashes = hashes
     }
 }

@@ -8,6 +8,7 @@
 ///   requested-buckets flag `u8` (+ bucket set), entry count `u32`, entries.
 /// - `bucketHashes`: sync id `u64`, then exactly 256 `u32` hashes (no count: it is fixed).
 /// - `push`: hops `u8`, item count `u32`, items.
+/// - `reconcile`: sync id `u64`, digest, then exactly 256 `u32` bucket hashes.
 ///
 /// Encoding and decoding check the same `Limits`, so `encodeBody` succeeds exactly when the
 /// bytes it makes decode again, to an equal message.
@@ -41,6 +42,11 @@ extension GossipMessage {
             writer.write(push.hops)
             try writer.writeEntryCount(push.items.count, limits: limits)
             for item in push.items { try writer.write(item, limits: limits) }
+        case let .reconcile(reconcile):
+            guard reconcile.hashes.count == BucketSet.bucketCount else { throw .invalidField("reconcile.hashes (not 256)") }
+            writer.write(reconcile.syncID)
+            try writer.write(reconcile.digest, limits: limits)
+            for hash in reconcile.hashes { writer.write(hash) }
         }
     }
 
@@ -68,11 +74,7 @@ extension GossipMessage {
             return .syncAnswer(try decodeSyncAnswer(from: &reader, limits: limits))
         case .bucketHashes:
             let syncID = try reader.readUInt64()
-            try reader.require(BucketSet.bucketCount * 4)
-            var hashes = [UInt32]()
-            hashes.reserveCapacity(BucketSet.bucketCount)
-            for _ in 0..<BucketSet.bucketCount { hashes.append(try reader.readUInt32()) }
-            return .bucketHashes(BucketHashes(syncID: syncID, hashes: hashes))
+            return .bucketHashes(BucketHashes(syncID: syncID, hashes: try readBucketHashes(from: &reader)))
         case .push:
             let hops = try reader.readUInt8()
             let count = try reader.readEntryCount(limits: limits, minimumSize: ByteReader.minimumPushItemSize)
@@ -80,9 +82,22 @@ extension GossipMessage {
             items.reserveCapacity(count)
             for _ in 0..<count { items.append(try reader.readPushItem(limits: limits)) }
             return .push(Push(hops: hops, items: items))
+        case .reconcile:
+            let syncID = try reader.readUInt64()
+            let digest = try reader.readDigest(limits: limits)
+            return .reconcile(Reconcile(syncID: syncID, digest: digest, hashes: try readBucketHashes(from: &reader)))
         case .ping, .ack, .pingRequest, .nack, .announcement:
             throw .foreignKind(kind.rawValue)
         }
+    }
+
+    /// Exactly 256 `u32` hashes (no count: it is fixed); the length is checked before any read.
+    private static func readBucketHashes(from reader: inout ByteReader) throws(WireError) -> [UInt32] {
+        try reader.require(BucketSet.bucketCount * 4)
+        var hashes = [UInt32]()
+        hashes.reserveCapacity(BucketSet.bucketCount)
+        for _ in 0..<BucketSet.bucketCount { hashes.append(try reader.readUInt32()) }
+        return hashes
     }
 
     /// Decodes a whole body: every byte must belong to the message.

@@ -72,7 +72,7 @@ extension SWIMMessage {
             return .pingRequest(sequence: sequence, target: target, updates: try reader.readMemberUpdates())
         case .nack:
             return .nack(sequence: try reader.readUInt64())
-        case .syncRequest, .syncSummary, .syncAnswer, .bucketHashes, .push, .announcement:
+        case .syncRequest, .syncSummary, .syncAnswer, .bucketHashes, .push, .reconcile, .announcement:
             throw .foreignKind(kind.rawValue)
         }
     }

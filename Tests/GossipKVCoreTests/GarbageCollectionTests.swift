@@ -1,0 +1,176 @@
+import GossipKVCore
+import PropertyBased
+import Testing
+
+/// The drop rule (`GossipEngine+Collection.swift`) and the reconcile step
+/// (`GossipEngine+Reconcile.swift`), engine against engine.
+@Suite("garbage collection and the reconcile step")
+struct GarbageCollectionTests {
+    static let grace: UInt64 = 10_000
+
+    static var config: GossipConfig {
+        var config = GossipConfig()
+        config.tombstoneGracePeriodMilliseconds = grace
+        config.collectionIntervalMilliseconds = 1_000
+        return config
+    }
+
+    static func key(_ text: String) -> [UInt8] { Array(text.utf8) }
+
+    /// Every pair completes a round, so every engine knows every peer's current digest.
+    static func syncAll(_ harness: inout EngineHarness, count: UInt64) {
+        for a in 1...count {
+            for b in 1...count where a != b { harness.round(from: a, to: b) }
+        }
+    }
+
+    /// Ticks every engine at `time` and returns what each collected.
+    static func collect(_ harness: inout EngineHarness, count: UInt64, at time: UInt64) -> [UInt64: [Entry]] {
+        var result: [UInt64: [Entry]] = [:]
+        for node in 1...count {
+            for directive in harness.tick(node, at: time) {
+                if case let .collected(entry) = directive { result[node, default: []].append(entry) }
+            }
+        }
+        return result
+    }
+
+    @Test("the age test: a tombstone past the grace period, an expired value past it, never a live value")
+    func ageTest() async {
+        await propertyCheck(input: Gen.uint64(in: 1_000...1_000_000), Gen.uint64(in: 0...100_000)) { written, grace in
+            let origin = NodeID(high: 1, low: 1)
+            let at = HLCTimestamp(physical: written)
+            let tombstone = Entry(key: [1], value: nil, timestamp: at, origin: origin)
+            let value = Entry(key: [1], value: [2], timestamp: at, origin: origin)
+            let expiring = Entry(key: [1], value: [2], timestamp: at, origin: origin, expiry: HLCTimestamp(physical: written + 5))
+            for elapsed: UInt64 in [0, grace, grace + 1, grace + 5, grace + 6] {
+                let now = HLCTimestamp(physical: written + elapsed)
+                #expect(LWWMap.isPastGrace(tombstone, at: now, graceMilliseconds: grace) == (elapsed > grace))
+                #expect(LWWMap.isPastGrace(expiring, at: now, graceMilliseconds: grace) == (elapsed > grace + 5))
+                #expect(!LWWMap.isPastGrace(value, at: now, graceMilliseconds: grace))
+            }
+        }
+    }
+
+    @Test("removing entries keeps the bucket hashes, the state hash and the delta exact")
+    func removalKeepsMapConsistent() async {
+        await propertyCheck(count: 100, input: WireGen.entry.array(of: 0...30), Gen.uint64()) { entries, mask in
+            var map = LWWMap()
+            for entry in entries { map.merge(entry) }
+            var rebuilt = LWWMap()
+            for (index, entry) in map.sortedEntries().enumerated() {
+                if mask >> UInt64(index % 64) & 1 == 1 {
+                    let removed = map.remove(entry)
+                    #expect(removed)
+                } else {
+                    rebuilt.merge(entry)
+                }
+            }
+            #expect(map.stateHash == rebuilt.stateHash)
+            #expect(map.bucketHashes == rebuilt.bucketHashes)
+            #expect(map.sortedEntries() == rebuilt.sortedEntries())
+            #expect(map.delta(for: Digest()) == rebuilt.delta(for: Digest()))
+        }
+    }
+
+    @Test("a tombstone is collected everywhere once it is past the grace period and every digest covers it")
+    func collectsWhenCoveredAndOld() throws {
+        var harness = EngineHarness(count: 3, config: Self.config)
+        harness.write(1, "a", "1")
+        harness.write(1, "a", nil)
+        Self.syncAll(&harness, count: 3)
+        let early = Self.collect(&harness, count: 3, at: harness.now + Self.grace)
+        #expect(early.isEmpty)
+        let late = Self.collect(&harness, count: 3, at: harness.now + Self.grace + 1_001)
+        #expect(late.keys.sorted() == [1, 2, 3])
+        for node: UInt64 in 1...3 {
+            #expect(harness.replica(node)?.map.count == 0)
+            #expect(harness.replica(node)?.map.stateHash == 0)
+        }
+    }
+
+    @Test("a peer whose digest does not cover the tombstone, or is unknown, holds collection back")
+    func uncoveredPeerBlocks() throws {
+        var harness = EngineHarness(count: 3, config: Self.config)
+        harness.write(1, "a", "1")
+        harness.write(1, "a", nil)
+        // Node 3 hears nothing: its digest (known to 1 and 2 from the harness's first rounds)
+        // does not cover the delete.
+        harness.round(from: 1, to: 2)
+        harness.round(from: 2, to: 1)
+        let blocked = Self.collect(&harness, count: 2, at: harness.now + Self.grace + 2_000)
+        #expect(blocked.isEmpty)
+        #expect(harness.replica(1)?.map.count == 1)
+        // A peer added anew has no known digest: it blocks too until it sends one.
+        var engine = try #require(harness.engines[EngineHarness.id(1)])
+        engine.removePeer(EngineHarness.id(3))
+        engine.addPeer(EngineHarness.id(3))
+        #expect(engine.peerDigests[EngineHarness.id(3)] == nil)
+    }
+
+    @Test("an entry our digest covers while we hold nothing for its key is ignored, not merged")
+    func collectedEntryStaysOut() throws {
+        var harness = EngineHarness(count: 2, config: Self.config)
+        harness.write(1, "a", "old")
+        let old = try #require(harness.replica(1)?.map.entry(forKey: Self.key("a")))
+        harness.write(1, "a", nil)
+        Self.syncAll(&harness, count: 2)
+        _ = Self.collect(&harness, count: 2, at: harness.now + Self.grace + 1_001)
+        #expect(harness.replica(2)?.map.count == 0)
+        // The old value comes back in a push: the digest covers it, nothing is held: ignored.
+        let push = GossipMessage.push(Push(hops: 1, items: [Push.Item(entry: old, previousTimestamp: nil)]))
+        harness.run([.send(push, to: EngineHarness.id(2))], from: EngineHarness.id(1))
+        #expect(harness.replica(2)?.map.count == 0)
+        #expect(harness.replica(2)?.isCollectedEarlier(old) == true)
+    }
+
+    @Test("a returning node drops the value whose delete the others collected, and keeps its offline write")
+    func returningNodeReconciles() throws {
+        var harness = EngineHarness(count: 3, config: Self.config)
+        harness.write(1, "doomed", "v")
+        Self.syncAll(&harness, count: 3)
+        // Node 3 leaves; the others delete the key and collect the tombstone without it.
+        for node: UInt64 in 1...2 { harness.engines[EngineHarness.id(node)]?.removePeer(EngineHarness.id(3)) }
+        harness.engines[EngineHarness.id(3)]?.removePeer(EngineHarness.id(1))
+        harness.engines[EngineHarness.id(3)]?.removePeer(EngineHarness.id(2))
+        harness.write(2, "doomed", nil)
+        harness.write(3, "offline", "w")
+        harness.round(from: 1, to: 2)
+        harness.round(from: 2, to: 1)
+        let collected = Self.collect(&harness, count: 2, at: harness.now + 2 * Self.grace + 2_000)
+        #expect(collected[1]?.map(\.key) == [Self.key("doomed")])
+        #expect(harness.replica(3)?.map.entry(forKey: Self.key("doomed"))?.value == Array("v".utf8))
+        // Node 3 returns: a push from it is not taken; the pair reconciles first.
+        for node: UInt64 in 1...2 { harness.engines[EngineHarness.id(node)]?.addPeer(EngineHarness.id(3)) }
+        harness.engines[EngineHarness.id(3)]?.addPeer(EngineHarness.id(1))
+        harness.delivered.removeAll()
+        harness.round(from: 3, to: 1)
+        #expect(harness.kinds().first == .reconcile)
+        #expect(harness.replica(3)?.map.entry(forKey: Self.key("doomed")) == nil)
+        #expect(harness.replica(1)?.map.entry(forKey: Self.key("doomed")) == nil)
+        #expect(harness.replica(1)?.map.entry(forKey: Self.key("offline"))?.value == Array("w".utf8))
+        #expect(harness.directives[EngineHarness.id(3)]?.contains { if case .collected = $0 { true } else { false } } == true)
+    }
+
+    @Test("an unreconciled peer's push is dropped and answered with a reconcile")
+    func unreconciledPushIsGated() throws {
+        var harness = EngineHarness(count: 2, config: Self.config, reconciled: false)
+        let entry = Entry(key: [1], value: [2], timestamp: HLCTimestamp(physical: harness.now), origin: EngineHarness.id(1))
+        let push = GossipMessage.push(Push(hops: 0, items: [Push.Item(entry: entry, previousTimestamp: nil)]))
+        harness.run([.send(push, to: EngineHarness.id(2))], from: EngineHarness.id(1))
+        #expect(harness.kinds().first == .push)
+        #expect(harness.kinds().dropFirst().first == .reconcile)
+        #expect(harness.replica(2)?.map.entry(forKey: [1]) == nil)
+        #expect(harness.engines[EngineHarness.id(2)]?.isReconciled(with: EngineHarness.id(1), now: harness.now) == true)
+    }
+
+    @Test("after the reconcile step a round moves the watermarks as before")
+    func reconcileThenRound() throws {
+        var harness = EngineHarness(count: 2, reconciled: false)
+        harness.write(1, "a", "1")
+        harness.round(from: 2, to: 1)
+        #expect(harness.kinds() == [.reconcile, .syncAnswer, .syncAnswer])
+        #expect(harness.replica(2)?.map.count == 1)
+        #expect(harness.replica(2)?.digest == harness.replica(1)?.digest)
+    }
+}
