@@ -16,9 +16,16 @@ extension Node {
             case let .rejected(reason, from: peer):
                 metrics.rejected(reason: reason.label)
                 logger.debug("refused data from \(peer): \(reason)")
-            case .collected:
-                // Reads already saw the entry as absent: nothing to publish.
-                break
+            case let .collected(entry):
+                // A collected tombstone or expired entry read as absent already. A live value
+                // dropped by a reconcile (a peer's watermark covers it and the peer no longer
+                // holds it: it was deleted and collected there) disappears now: subscribers see
+                // a deletion. Not logged: a restart reconciles again and drops it again.
+                if entry.visibleValue(at: engine.replica.readTime(physical: WallClock.nowMilliseconds())) != nil {
+                    let removal = Entry(key: entry.key, value: nil, timestamp: entry.timestamp, origin: entry.origin)
+                    feed.publish(Change(entry: removal, source: .remote))
+                    expiryWatch.track(removal)
+                }
             case let .answerCompleted(from: peer, adopted: _):
                 if let started = roundStartedAt.removeValue(forKey: peer) {
                     let now = WallClock.nowMilliseconds()
