@@ -62,6 +62,8 @@ struct RevocationCLITests {
             [
                 "--cluster-dir", dir, "--name", name, "--bind", "127.0.0.1", "--gossip-port", "\(base + 5_000 + index)",
                 "--resp-port", "\(base + index)", "--metrics-port", "0", "--no-multicast", "--log-level", "info",
+                // Inside the test's directory: the default data directory would outlive the test.
+                "--data-dir", directory + "/data-" + name,
             ]
         }
         let a = try NodeProcess(
