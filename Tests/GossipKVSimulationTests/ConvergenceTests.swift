@@ -42,7 +42,7 @@ struct ConvergenceTests {
         let verbose = ProcessInfo.processInfo.environment["GOSSIPKV_SIM_VERBOSE"] != nil
         let failures = await withCheckedContinuation { (continuation: CheckedContinuation<[SimulationReport], Never>) in
             DispatchQueue.global().async {
-                let failed = FailedReports()
+                let failed = SimulationReports()
                 DispatchQueue.concurrentPerform(iterations: seeds.count) { index in
                     var simulation = Self.schedule(seed: seeds[index])
                     let report = simulation.run()
@@ -79,8 +79,9 @@ struct ConvergenceTests {
     }
 }
 
-/// Failed reports collected from GCD worker threads.
-final class FailedReports: @unchecked Sendable {
+/// Simulation reports collected from GCD worker threads (by ConvergenceTests and
+/// GarbageCollectionSimulationTests).
+final class SimulationReports: @unchecked Sendable {
     private let lock = NSLock()
     private var reports: [SimulationReport] = []
 

@@ -28,7 +28,7 @@ struct GarbageCollectionSimulationTests {
         let seeds = (0..<count).map { 0x6C00 + $0 }
         let reports = await withCheckedContinuation { (continuation: CheckedContinuation<[SimulationReport], Never>) in
             DispatchQueue.global().async {
-                let collected = CollectedReports()
+                let collected = SimulationReports()
                 DispatchQueue.concurrentPerform(iterations: seeds.count) { index in
                     var simulation = Simulation(seed: seeds[index], options: Self.options(seed: seeds[index]))
                     collected.append(simulation.run())
@@ -44,23 +44,5 @@ struct GarbageCollectionSimulationTests {
         #expect(collecting * 2 > reports.count, "only \(collecting) of \(reports.count) runs collected anything")
         let zombies = reports.reduce(0) { $0 + $1.zombieReturns }
         print("garbage collection: \(reports.count) schedules, \(reports.reduce(0) { $0 + $1.collectedEntries }) entries collected, \(zombies) zombie returns")
-    }
-}
-
-/// Reports collected from GCD worker threads.
-final class CollectedReports: @unchecked Sendable {
-    private let lock = NSLock()
-    private var reports: [SimulationReport] = []
-
-    func append(_ report: SimulationReport) {
-        lock.lock()
-        reports.append(report)
-        lock.unlock()
-    }
-
-    var sorted: [SimulationReport] {
-        lock.lock()
-        defer { lock.unlock() }
-        return reports.sorted { $0.seed < $1.seed }
     }
 }
