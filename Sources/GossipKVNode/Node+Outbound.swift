@@ -16,16 +16,10 @@ extension Node {
             case let .rejected(reason, from: peer):
                 metrics.rejected(reason: reason.label)
                 logger.debug("refused data from \(peer): \(reason)")
-            case let .collected(entry):
-                // A collected tombstone or expired entry read as absent already. A live value
-                // dropped by a reconcile (a peer's watermark covers it and the peer no longer
-                // holds it: it was deleted and collected there) disappears now: subscribers see
-                // a deletion. Not logged: a restart reconciles again and drops it again.
-                if entry.visibleValue(at: engine.replica.readTime(physical: WallClock.nowMilliseconds())) != nil {
-                    let removal = Entry(key: entry.key, value: nil, timestamp: entry.timestamp, origin: entry.origin)
-                    feed.publish(Change(entry: removal, source: .remote))
-                    expiryWatch.track(removal)
-                }
+            case .collected:
+                // Only dead entries are collected (a tombstone, an expired value): reads saw
+                // nothing there already, so subscribers hear nothing.
+                metrics.collected.increment()
             case let .answerCompleted(from: peer, adopted: _):
                 if let started = roundStartedAt.removeValue(forKey: peer) {
                     let now = WallClock.nowMilliseconds()

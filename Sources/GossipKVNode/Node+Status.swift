@@ -36,6 +36,8 @@ public struct NodeStatus: Sendable {
     /// False when this node's id may have written before without keeping the data (see
     /// `Replica.ownHistoryComplete`).
     public var ownHistoryComplete = true
+    /// Non-nil while this node refuses writes because its clock runs ahead of most peers.
+    public var clockFence: ClockFence?
 }
 
 extension Node {
@@ -58,7 +60,8 @@ extension Node {
         return NodeStatus(
             id: id, name: name, entries: engine.replica.map.count, stateHash: engine.replica.map.stateHash,
             hlc: engine.replica.clock.last, digest: engine.replica.digest, peers: peers,
-            ownHistoryComplete: engine.replica.ownHistoryComplete)
+            ownHistoryComplete: engine.replica.ownHistoryComplete,
+            clockFence: engine.clockFence(now: WallClock.nowMilliseconds()))
     }
 
     /// Chooses the advertised address: the configured one; the bind address when specific; the

@@ -64,6 +64,9 @@ struct NodeDurability {
     var isClosed = false
     /// The storage's counters as last copied into the metrics.
     var reportedStatistics = StorageStatistics()
+    /// Watermarks logged but not yet known fsynced, with the log position that makes them so
+    /// (`GossipEngine.advertisedDigest`: only durable watermarks are claimed to peers).
+    var pendingDurable: (digest: Digest, position: UInt64)?
 
     var directory: String { storage.configuration.directory }
 }
@@ -161,9 +164,25 @@ extension Node {
         do {
             try durability.storage.appendWatermarks(digest)
             self.durability?.loggedDigest = digest
+            if durability.storage.configuration.fsync == .never {
+                // Nothing is ever fsynced on purpose: what the kernel holds is all there is.
+                engine.markDurable(digest)
+            } else {
+                self.durability?.pendingDurable = (digest, durability.storage.appendedPosition)
+            }
         } catch {
             storageFailed(error, doing: "log the watermarks")
         }
+        advanceDurableDigest()
+    }
+
+    /// Hands the engine the last logged watermarks once an fsync covered them.
+    func advanceDurableDigest() {
+        guard let durability, let pending = durability.pendingDurable,
+            durability.storage.durablePosition >= pending.position
+        else { return }
+        engine.markDurable(pending.digest)
+        self.durability?.pendingDurable = nil
     }
 
     func storageFailed(_ error: StorageError, doing what: String) {

@@ -6,7 +6,9 @@ extension Node {
     /// earlier (a write arms the 2 ms push window).
     func refreshTimer() {
         guard !isShuttingDown else { return }
-        let next = min(engine.nextTickAt, membership.nextTickAt, nextAnnounceAt, nextExpiryAt)
+        var next = min(engine.nextTickAt, membership.nextTickAt, nextAnnounceAt, nextExpiryAt)
+        // Logged watermarks waiting for the batch fsync: look again shortly.
+        if durability?.pendingDurable != nil { next = min(next, WallClock.nowMilliseconds() + 50) }
         guard next < scheduledTickAt else { return }
         scheduledTickAt = next
         tickTask?.cancel()
@@ -34,7 +36,11 @@ extension Node {
             logger.warning("certificate of \(expired) expired; its messages are now refused")
         }
         metrics.hlcPhysicalMilliseconds.record(Int64(engine.replica.clock.last.physical))
+        let fence = engine.clockFence(now: now)
+        metrics.clockFenced.record(fence == nil ? 0 : 1)
+        metrics.clockAheadMilliseconds.record(Int64(clamping: fence?.aheadMilliseconds ?? 0))
         persistDigestIfChanged()
+        advanceDurableDigest()
         snapshotIfDue()
         refreshTimer()
     }

@@ -232,6 +232,8 @@ public actor Node: Service {
         if let (storage, recovered) = opened {
             self.durability = NodeDurability(
                 storage: storage, clockCeiling: recovered.clockCeiling, loggedDigest: recovered.digest)
+            // What recovery read is on disk: the digest to claim from the start.
+            self.engine.markDurable(recovered.digest)
             // Log a ceiling above the restored clock before anything can tick it.
             renewClockCeilingIfNeeded(now: now)
             if let failure = durability?.failure {

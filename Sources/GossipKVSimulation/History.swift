@@ -63,7 +63,7 @@ public struct History: Sendable {
     mutating func noteZombies(collected entry: Entry, by collector: Replica, replicas: [Replica], now: HLCTimestamp) {
         for replica in replicas {
             guard let held = replica.map.entry(forKey: entry.key), entry.wins(over: held),
-                held.visibleValue(at: now) != nil, collector.digest[held.origin] < held.timestamp
+                held.visibleValue(at: now) != nil
             else { continue }
             zombies.insert(WriteKey(origin: held.origin, timestamp: held.timestamp))
         }

@@ -58,6 +58,10 @@ extension Simulation {
                 ownHistoryComplete: old.ownHistoryComplete)
         }
         nodes[node].engine = GossipEngine(replica: replica, config: engineConfig, seed: random.next(), now: physical)
+        // What it came back with is on its disk.
+        nodes[node].engine.markDurable(replica.digest)
+        nodes[node].durable = replica
+        nodes[node].syncedAt = now
         nodes[node].isUp = true
         nodes[node].queuedTickAt = .max
         nodes[node].boot(epoch: nodes[node].engine.replica.readTime(physical: physical), at: now)

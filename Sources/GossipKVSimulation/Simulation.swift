@@ -21,6 +21,8 @@ public struct Simulation: Sendable {
     /// Of `messagesSent`, the SWIM messages (pings, acks, ping-requests, nacks).
     public internal(set) var membershipMessagesSent = 0
     public internal(set) var bytesSent = 0
+    /// Client writes refused by clock fencing (only nodes that had a clock excursion may refuse).
+    public internal(set) var fencedWrites = 0
     public internal(set) var now: UInt64
     let start: UInt64
 
@@ -58,6 +60,7 @@ public struct Simulation: Sendable {
             nodes.append(node)
         }
         let ids = nodes.map(\.id)
+        for index in nodes.indices { nodes[index].engine.markDurable(Digest()) }
         for (index, id) in ids.enumerated() { indexByID[id] = index }
         knownIDs = Set(ids)
         // The boot epoch is the node's HLC at start, read with its own clock, as the node does.
@@ -216,7 +219,14 @@ public struct Simulation: Sendable {
             let entry = try nodes[node].engine.write(keyBytes, value: value, expiry: expiry, now: physical)
             history.record(entry)
         } catch {
-            return "a valid write was refused: \(error)"
+            // Clock fencing refuses writes on a node whose clock ran ahead of most peers: fine
+            // for a node that had a clock excursion (its HLC may stay ahead after it ended), a
+            // failure for any other.
+            if case .clockAheadOfPeers = error, nodes[node].hadClockExcursion {
+                fencedWrites += 1
+                return afterInput(node)
+            }
+            return "a valid write was refused at node \(node): \(error)"
         }
         return afterInput(node)
     }
@@ -226,6 +236,7 @@ public struct Simulation: Sendable {
     mutating func afterInput(_ node: Int) -> String? {
         if nodes[node].isUp, now >= nodes[node].syncedAt + options.syncIntervalMilliseconds {
             nodes[node].durable = nodes[node].engine.replica
+            nodes[node].engine.markDurable(nodes[node].engine.replica.digest)
             nodes[node].syncedAt = now
         }
         return noteClock(node) ?? rescheduleTick(node)

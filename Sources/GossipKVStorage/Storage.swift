@@ -166,6 +166,11 @@ public final class Storage: @unchecked Sendable {
     /// A consistent copy of the counters.
     public var statistics: StorageStatistics { state.withLock { $0.statistics } }
 
+    /// Bytes appended since open, and how many of them are known fsynced: a record appended when
+    /// `appendedPosition` was p is on disk once `durablePosition >= p`.
+    public var appendedPosition: UInt64 { state.withLock { $0.appended } }
+    public var durablePosition: UInt64 { state.withLock { $0.durable } }
+
     // MARK: Snapshots
 
     /// Whether the log has grown past `snapshotAfterLogBytes` since the last snapshot (false

@@ -2,8 +2,8 @@ import GossipKVCore
 import Testing
 
 /// Engines wired together by a FIFO queue: every `.send` is delivered in order unless `drop`
-/// says otherwise. Time stands still unless a test moves it. Every pair starts reconciled (its
-/// first contact, on empty maps, is the reconcile step), unless `reconciled` is false.
+/// says otherwise. Time stands still unless a test moves it. Every pair completes a round at
+/// the start (on empty maps), unless `reconciled` is false.
 struct EngineHarness {
     var engines: [NodeID: GossipEngine] = [:]
     var now: UInt64 = 1_764_000_000_000

@@ -27,6 +27,13 @@ public struct Digest: Hashable, Sendable, CustomStringConvertible {
         for (origin, watermark) in other.watermarks { raise(origin, to: watermark) }
     }
 
+    /// Per origin, the lower of this digest's watermark and `other`'s: what both claim.
+    public func capped(by other: Digest) -> Digest {
+        var result = Digest()
+        for (origin, watermark) in watermarks { result.set(origin, to: Swift.min(watermark, other[origin])) }
+        return result
+    }
+
     /// The watermarks in node-id order: the only order that may reach the wire or a hash.
     public var sorted: [(origin: NodeID, watermark: HLCTimestamp)] {
         watermarks.sorted { $0.key < $1.key }.map { (origin: $0.key, watermark: $0.value) }

@@ -2,9 +2,12 @@
 public enum WriteError: Error, Equatable, Sendable, CustomStringConvertible {
     case keyTooLarge(bytes: Int, limit: Int)
     case valueTooLarge(bytes: Int, limit: Int)
+    /// This node's clock runs ahead of most live peers (`GossipEngine+Fencing.swift`).
+    case clockAheadOfPeers(ClockFence)
 
     public var description: String {
         switch self {
+        case let .clockAheadOfPeers(fence): return fence.description
         case let .keyTooLarge(bytes, limit): return "key is \(bytes) bytes; the cluster's limit is \(limit) bytes"
         case let .valueTooLarge(bytes, limit): return "value is \(bytes) bytes; the cluster's limit is \(limit) bytes"
         }
@@ -41,6 +44,8 @@ public struct Replica: Sendable {
     /// only through complete sync answers, never by its own new writes, because it cannot know
     /// which of its earlier writes are missing (DESIGN: "never claims more than it holds").
     public private(set) var ownHistoryComplete: Bool
+    /// What garbage collection dropped lately (see `CollectionEcho`).
+    var collectionEcho = CollectionEcho()
 
     public init(
         id: NodeID, limits: Limits = .standard, maxClockOffsetMilliseconds: UInt64 = 500,
@@ -93,24 +98,21 @@ public struct Replica: Sendable {
         } catch {
             return .failure(.clockTooFarAhead)
         }
-        if isCollectedEarlier(entry) { return .success(.unchanged) }
+        if map.entry(forKey: entry.key) == nil, collectionEcho.refuses(entry, now: physical) {
+            return .success(.unchanged)
+        }
         return .success(map.merge(entry))
     }
 
-    /// True when our watermark covers `entry` yet we hold nothing for its key. Our digest says we
-    /// hold the effect of that write (it, or something newer for the key), so the effect was
-    /// ours and garbage collection dropped it: the entry is a stale copy (a deleted key's old
-    /// value, or a tombstone collected already) and merging it would bring the key back.
-    public func isCollectedEarlier(_ entry: Entry) -> Bool {
-        digest[entry.origin] >= entry.timestamp && map.entry(forKey: entry.key) == nil
-    }
-
-    /// Drops `entry` if it is still the one held for its key. Only garbage collection and the
-    /// reconcile step call it, each after proving that every holder of the key's effect may
-    /// forget it (`GossipEngine+Collection.swift`); watermarks stay, since the effect remains.
+    /// Drops `entry` if it is still the one held for its key, and refuses older writes of the
+    /// key for `echoMilliseconds` (`CollectionEcho`). Only garbage collection calls it, for a
+    /// dead entry every holder of the key's effect may forget (`GossipEngine+Collection.swift`);
+    /// watermarks stay, since the effect remains.
     @discardableResult
-    public mutating func collect(_ entry: Entry) -> Bool {
-        map.remove(entry)
+    public mutating func collect(_ entry: Entry, now: UInt64, echoMilliseconds: UInt64) -> Bool {
+        guard LWWMap.deadSince(entry) != nil, map.remove(entry) else { return false }
+        collectionEcho.record(entry, until: now.addingSaturating(echoMilliseconds))
+        return true
     }
 
     /// Merges a message's HLC into the clock (a receive event).

@@ -31,6 +31,12 @@ public struct GossipConfig: Sendable, Equatable {
     /// How often the engine looks for garbage (one scan of the map each time; 1 min). Nil turns
     /// collection off.
     public var collectionIntervalMilliseconds: UInt64? = 60_000
+    /// After collecting an entry, a replica refuses older writes of its key for this long: copies
+    /// still in flight (a delayed datagram, an answer computed before the delete reached its
+    /// sender) must not bring the key back. Twice the sync timeout covers every answer in flight.
+    public var collectionEchoMilliseconds: UInt64 = 10_000
+    /// A peer's clock sample counts for clock fencing for this long (`GossipEngine+Fencing.swift`).
+    public var clockSampleMilliseconds: UInt64 = 10_000
 
     public init() {}
 }

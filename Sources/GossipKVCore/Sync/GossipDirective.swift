@@ -10,8 +10,8 @@ public enum GossipDirective: Equatable, Sendable {
     case rejected(GossipRejection, from: NodeID)
     /// An answer from `peer` arrived whole; `adopted` tells whether its watermarks were adopted.
     case answerCompleted(from: NodeID, adopted: Bool)
-    /// Garbage collection, or the reconcile step of a bucket exchange, dropped `entry` from the
-    /// map (for change feeds and metrics; reads see no difference).
+    /// Garbage collection dropped `entry`, a dead entry, from the map (for metrics and the log;
+    /// reads see no difference).
     case collected(Entry)
 }
 
@@ -23,6 +23,9 @@ public enum GossipRejection: Equatable, Hashable, Sendable, CustomStringConverti
     case entry(EntryRejection)
     /// A chunk disagreed with earlier chunks of the same answer about their count.
     case inconsistentChunk
+    /// A digest claimed a watermark beyond its sender's clock plus the max offset: the whole
+    /// message was dropped (`GossipEngine+Claims.swift`).
+    case watermarkBeyondClock
 
     /// A short, stable name for metrics labels.
     public var label: String {
@@ -32,6 +35,7 @@ public enum GossipRejection: Equatable, Hashable, Sendable, CustomStringConverti
         case .entry(.keyTooLarge): return "key_too_large"
         case .entry(.valueTooLarge): return "value_too_large"
         case .inconsistentChunk: return "inconsistent_chunk"
+        case .watermarkBeyondClock: return "watermark_beyond_clock"
         }
     }
 
@@ -40,6 +44,7 @@ public enum GossipRejection: Equatable, Hashable, Sendable, CustomStringConverti
         case .messageClockTooFarAhead: return "message clock beyond the max clock offset"
         case let .entry(reason): return "entry refused: \(reason)"
         case .inconsistentChunk: return "chunk count differs from earlier chunks of the same answer"
+        case .watermarkBeyondClock: return "a watermark beyond the sender's clock plus the max clock offset"
         }
     }
 }

@@ -1,32 +1,31 @@
-/// Garbage collection of tombstones and expired values (NOTES-gc.md states the rule for
-/// operators; `GossipEngine+Reconcile.swift` keeps a collected delete from coming back).
+/// Garbage collection of tombstones and expired values (README, "Deletes and garbage
+/// collection", states the rule for operators).
 ///
 /// **Drop rule.** An entry is dropped when (a) it has been dead (a tombstone since its timestamp,
 /// an expiring value since its deadline) for longer than `tombstoneGracePeriodMilliseconds` at
-/// this replica's HLC read time, and (b) this replica's digest, the last known digest of every
-/// current peer (each reconciled with us), and the last known digest of every peer that left
-/// less than a grace period ago all cover it (`digest[origin] >= timestamp`). A peer whose
-/// digest is unknown (new, renewed, or silent since we started) blocks collection. A covering
-/// digest means its holder has the entry or something newer for the key, so after the drop no
-/// member holds a value the tombstone superseded without its digest saying so.
+/// this replica's HLC read time, (b) this replica's digest, the last digest of every current
+/// peer (received since it last became a peer) and the last digest of every peer that left less
+/// than a grace period ago all cover it (`digest[origin] >= timestamp`), and (c) this engine has
+/// run for a grace period: the peers that departed before a restart are unknown to this life. A
+/// covering digest means its holder has the entry or something newer for the key, so after the
+/// drop no member holds a value the tombstone superseded. Only dead entries are ever collected:
+/// no digest (ours or a peer's) removes a live value.
 ///
-/// **What keeps a collected delete collected.** By the digest invariant ("never claims more than
-/// it holds"), an entry our watermark covers while we hold nothing for its key can only be the
-/// effect of something garbage collection dropped:
-/// - on receipt (`Replica.isCollectedEarlier`) such an entry is ignored, not merged;
-/// - a node that was away (removed from the peers) must reconcile before any entry moves, and
-///   drops the values the other side's digest covers but it no longer holds;
-/// - before adopting an answer's digest, and at the end of any bucket exchange, a node drops the
-///   live values that the peer's digest covers but that the peer did not send.
-/// Writes made by a node while cut off are above the others' watermarks for its origin, so no
-/// rule touches them: they win or lose by `(hlc, origin)` as any write.
+/// **What remains (the zombie limit).** A node away from the cluster (down, or cut off and
+/// removed from the membership) for longer than the grace period may return holding a value
+/// whose delete every other node collected meanwhile; that value is then live again everywhere,
+/// as in Cassandra past `gc_grace_seconds`. Within the grace period it cannot happen: its last
+/// digest holds collection back. For a short while after a collection, copies of superseded
+/// writes still in flight are refused (`Replica.collect`, the collection echo window), so a
+/// delayed datagram does not bring a key back.
 extension GossipEngine {
     /// Drops every entry that satisfies the drop rule now. One scan of the map; runs once per
     /// `collectionIntervalMilliseconds` from `tick`.
     mutating func collectGarbage(now: UInt64) -> [GossipDirective] {
+        guard now >= startedAt, now - startedAt > config.tombstoneGracePeriodMilliseconds else { return [] }
         var digests = [replica.digest]
         for peer in peers {
-            guard isReconciled(with: peer, now: now), let digest = peerDigests[peer] else { return [] }
+            guard let digest = peerDigests[peer] else { return [] }
             digests.append(digest)
         }
         // A peer that left less than a grace period ago still counts: it may hold writes no
@@ -39,7 +38,9 @@ extension GossipEngine {
         let candidates = replica.map.entriesPastGrace(
             at: readTime, graceMilliseconds: config.tombstoneGracePeriodMilliseconds)
         for entry in candidates where digests.allSatisfy({ $0[entry.origin] >= entry.timestamp }) {
-            if replica.collect(entry) { directives.append(.collected(entry)) }
+            if replica.collect(entry, now: now, echoMilliseconds: config.collectionEchoMilliseconds) {
+                directives.append(.collected(entry))
+            }
         }
         return directives
     }

@@ -13,10 +13,11 @@ import DequeModule
 /// B's watermarks plus its digest (`.answerBack`). Each side adopts the other's watermarks once
 /// the whole answer arrived with no entry refused.
 ///
-/// Garbage collection drops old tombstones (`GossipEngine+Collection.swift`); so that a delete
-/// it collected cannot come back, two nodes that may disagree on what was collected (a peer
-/// removed and back, or any peer after a restart) reconcile before any entry moves between them
-/// (`GossipEngine+Reconcile.swift`, NOTES-gc.md).
+/// Claims are bounded and never delete (`GossipEngine+Claims.swift`): a digest whose watermarks
+/// run past its sender's clock is refused whole, and no message from a peer removes a live
+/// value; only a newer entry does, or garbage collection of a dead entry
+/// (`GossipEngine+Collection.swift`). A node whose clock runs ahead of most peers refuses local
+/// writes until it is back (`GossipEngine+Fencing.swift`).
 public struct GossipEngine: Sendable {
     /// Names one write: every write gets its own HLC tick at its origin.
     struct WriteID: Hashable, Sendable {
@@ -36,17 +37,14 @@ public struct GossipEngine: Sendable {
         var digest: Digest?
         var refusedAnEntry = false
         var deadline: UInt64
-        /// The keys the answer carried: what its end compares our entries against.
-        var suppliedKeys: Set<[UInt8]> = []
     }
 
     /// One bucket exchange, as each side sees it: the peer's digest when it listed its entries
-    /// (for equal digests, the digest both had), the buckets whose entries the peer sends, and
-    /// whether the exchange is the reconcile step. Keyed like answers.
+    /// (for equal digests, the digest both had) and the buckets whose entries the peer sends.
+    /// Keyed like answers.
     struct BucketRound: Sendable {
         var digest: Digest?
         var buckets: BucketSet?
-        var reconciles: Bool
     }
 
     public let config: GossipConfig
@@ -72,9 +70,9 @@ public struct GossipEngine: Sendable {
     /// The last digest each peer sent us (in a request or an answer, or implied by a summary whose
     /// digest hash equals ours), for lag reports and garbage collection.
     public internal(set) var peerDigests: [NodeID: Digest] = [:]
-    /// The digest we sent with each recent request or answer, keyed by the answer it expects:
-    /// the peer computed that answer against it (`dropCollectedElsewhere`). And each
-    /// recent bucket exchange. Both bounded by `maxPendingAnswers * 4`.
+    /// The digest we sent with each recent request or answer, keyed by the answer it expects
+    /// (the peer computed that answer against it), and each recent bucket exchange. Both
+    /// bounded by `maxPendingAnswers * 4`.
     var sentDigests: [AnswerKey: Digest] = [:]
     var sentDigestOrder: Deque<AnswerKey> = []
     var bucketRounds: [AnswerKey: BucketRound] = [:]
@@ -83,12 +81,14 @@ public struct GossipEngine: Sendable {
     var nextCollectionAt: UInt64?
     /// The latest time an input told us (removals carry no time of their own).
     var lastTickAt: UInt64
-    /// Peers reconciled with, and when contact with each last completed (in memory only: after
-    /// a restart every peer is unreconciled, which is safe). See `GossipEngine+Reconcile.swift`.
-    var reconciledAt: [NodeID: UInt64] = [:]
-    /// When we last sent each peer a `reconcile`, so that a stream of its messages does not
-    /// become a stream of ours.
-    var reconcileSentAt: [NodeID: UInt64] = [:]
+    /// When this engine started: garbage collection waits a grace period after it, since the
+    /// peers that departed before a restart are unknown to this life (`collectGarbage`).
+    let startedAt: UInt64
+    /// The last clock each peer's messages carried, and when (`GossipEngine+Fencing.swift`).
+    var peerClocks: [NodeID: PeerClockSample] = [:]
+    /// The watermarks the shell last made durable (nil: no disk, advertise what is held).
+    /// See `advertisedDigest`.
+    public internal(set) var durableDigest: Digest?
     /// Peers removed within the grace period, with their last known digest (empty if unknown)
     /// and when they left: they still bound garbage collection (`GossipEngine+Collection.swift`).
     var departed: [NodeID: (digest: Digest, at: UInt64)] = [:]
@@ -103,6 +103,7 @@ public struct GossipEngine: Sendable {
         self.nextIdleSummaryAt = now + (config.idleSummaryIntervalMilliseconds ?? 0)
         self.nextCollectionAt = config.collectionIntervalMilliseconds.map { now + $0 }
         self.lastTickAt = now
+        self.startedAt = now
     }
 
     // MARK: Peers
@@ -114,7 +115,7 @@ public struct GossipEngine: Sendable {
         peers = kept.sorted()
         openRounds = openRounds.filter { peers.contains($0.key) }
         peerDigests = peerDigests.filter { peers.contains($0.key) }
-        reconciledAt = reconciledAt.filter { peers.contains($0.key) }
+        peerClocks = peerClocks.filter { peers.contains($0.key) }
     }
 
     /// Adds `peer`, or renews it (a membership change that keeps it active, such as a restart
@@ -128,14 +129,14 @@ public struct GossipEngine: Sendable {
         peers.sort()
     }
 
-    /// Removes `peer`. It is unreconciled from now on: while it was away we may collect entries
-    /// it never saw deleted, so on its return it must reconcile before any entry goes either way.
+    /// Removes `peer`. Its last digest still bounds garbage collection for a grace period
+    /// (`departed`), so a peer back within it cannot hold a value whose delete we collected.
     public mutating func removePeer(_ peer: NodeID) {
         if peers.contains(peer) { departed[peer] = (peerDigests[peer] ?? Digest(), lastTickAt) }
         peers.removeAll { $0 == peer }
         openRounds[peer] = nil
         peerDigests[peer] = nil
-        reconciledAt[peer] = nil
+        peerClocks[peer] = nil
     }
 
     /// How far `peer` was behind this replica when it last sent its digest: the entries we hold
@@ -155,7 +156,7 @@ public struct GossipEngine: Sendable {
 
     /// The pair that may ride on any other message (SWIM probes and acks).
     public var summary: SyncSummary {
-        SyncSummary(digestHash: replica.digest.stableHash, stateHash: replica.map.stateHash)
+        SyncSummary(digestHash: advertisedDigest.stableHash, stateHash: replica.map.stateHash)
     }
 
     /// When the shell must call `tick` next (physical milliseconds).
@@ -178,6 +179,7 @@ public struct GossipEngine: Sendable {
     public mutating func write(
         _ key: [UInt8], value: [UInt8]?, expiry: HLCTimestamp? = nil, now: UInt64
     ) throws(WriteError) -> Entry {
+        if let fence = clockFence(now: now) { throw .clockAheadOfPeers(fence) }
         let (entry, previous) = try replica.write(key, value: value, expiry: expiry, physical: now)
         remember(WriteID(origin: entry.origin, timestamp: entry.timestamp))
         lastChangeAt = now
@@ -188,9 +190,8 @@ public struct GossipEngine: Sendable {
 
     /// Opens a round with `peer` now (e.g. when it joins, or after a summary mismatch).
     public mutating func startRound(with peer: NodeID, now: UInt64) -> [GossipDirective] {
-        if !isReconciled(with: peer, now: now) { return beginReconcile(with: peer, now: now) }
         openRounds[peer] = now + config.syncTimeoutMilliseconds
-        let digest = replica.digest
+        let digest = advertisedDigest
         if digest.count > config.fullDigestMaxOrigins {
             return [.send(.syncSummary(summary), to: peer)]
         }
@@ -201,12 +202,15 @@ public struct GossipEngine: Sendable {
     public mutating func receive(
         _ message: GossipMessage, from sender: NodeID, senderClock: HLCTimestamp, now: UInt64
     ) -> [GossipDirective] {
+        notePeerClock(sender, clock: senderClock, now: now)
         do {
             try replica.observe(senderClock, physical: now)
         } catch {
             return [.rejected(.messageClockTooFarAhead, from: sender)]
         }
-        if let directives = gateUnreconciled(message, from: sender, now: now) { return directives }
+        if let rejection = unboundedClaim(in: message, senderClock: senderClock) {
+            return [.rejected(rejection, from: sender)]
+        }
         switch message {
         case let .push(push): return receivePush(push, from: sender, now: now)
         case let .syncRequest(request): return receiveRequest(request, from: sender)
@@ -283,10 +287,8 @@ public struct GossipEngine: Sendable {
     private mutating func flushPushes(now: UInt64) -> [GossipDirective] {
         pushFlushAt = nil
         var directives: [GossipDirective] = []
-        // Never to an unreconciled peer: the next round reconciles it and then carries these.
-        let unreconciled = Set(peers.filter { !isReconciled(with: $0, now: now) })
         for (hops, items) in [(UInt8(0), pendingPush), (UInt8(1), pendingRelay)] where !items.isEmpty {
-            let targets = choosePeers(config.fanout, excluding: unreconciled)
+            let targets = choosePeers(config.fanout, excluding: [])
             let budget = config.pushBudgetBytes - WireSize.pushOverhead
             for batch in Self.batches(of: items, budget: budget, size: WireSize.encodedSize(of:)) {
                 for peer in targets {
@@ -304,10 +306,10 @@ public struct GossipEngine: Sendable {
     private mutating func receiveSummary(_ summary: SyncSummary, from sender: NodeID, now: UInt64) -> [GossipDirective] {
         // Equal digest hashes mean equal digests (SipHash-2-4 over the sorted watermarks, between
         // authenticated members): what garbage collection needs to know of an idle peer.
-        if summary.digestHash == replica.digest.stableHash { peerDigests[sender] = replica.digest }
+        let advertised = advertisedDigest
+        if summary.digestHash == advertised.stableHash { peerDigests[sender] = advertised }
         if summary == self.summary {
             openRounds[sender] = nil
-            noteContact(with: sender, now: now)
             return []
         }
         // The reply that closes a round we opened, or a peer's idle pair while a round is open:
@@ -320,7 +322,7 @@ public struct GossipEngine: Sendable {
 
     private mutating func receiveRequest(_ request: SyncRequest, from sender: NodeID) -> [GossipDirective] {
         peerDigests[sender] = request.digest
-        let digest = replica.digest
+        let digest = advertisedDigest
         if request.digest == digest {
             if request.stateHash == replica.map.stateHash {
                 return [.send(.syncSummary(summary), to: sender)]
@@ -328,7 +330,7 @@ public struct GossipEngine: Sendable {
             let hashes = replica.map.bucketHashes.map { UInt32(truncatingIfNeeded: $0) }
             rememberBucketRound(
                 AnswerKey(peer: sender, syncID: request.syncID, phase: .buckets),
-                BucketRound(digest: digest, buckets: nil, reconciles: false))
+                BucketRound(digest: digest, buckets: nil))
             return [.send(.bucketHashes(BucketHashes(syncID: request.syncID, hashes: hashes)), to: sender)]
         }
         let entries = replica.map.delta(for: request.digest)
@@ -348,7 +350,7 @@ public struct GossipEngine: Sendable {
         if let sent = sentDigests[AnswerKey(peer: sender, syncID: message.syncID, phase: .answer)] {
             rememberBucketRound(
                 AnswerKey(peer: sender, syncID: message.syncID, phase: .buckets),
-                BucketRound(digest: sent, buckets: differing, reconciles: false))
+                BucketRound(digest: sent, buckets: differing))
         }
         let entries = replica.map.entries(inBuckets: differing)
         return chunks(entries, syncID: message.syncID, phase: .buckets, digest: nil, requestedBuckets: differing)
@@ -383,7 +385,6 @@ public struct GossipEngine: Sendable {
                 if let digest = chunk.digest { bucketRounds[key]?.digest = digest }
             }
         }
-        for entry in chunk.entries { pending.suppliedKeys.insert(entry.key) }
         for entry in chunk.entries {
             switch replica.applyRemote(entry, physical: now) {
             case let .failure(reason):
@@ -403,17 +404,14 @@ public struct GossipEngine: Sendable {
             openRounds[sender] = nil
             var adopt = false
             if chunk.phase == .buckets {
-                directives += reconcileBuckets(
-                    key, supplied: pending.suppliedKeys, refused: pending.refusedAnEntry, now: now)
+                finishBucketExchange(key)
             } else if !pending.refusedAnEntry, let digest = pending.digest,
-                let base = sentDigests.removeValue(forKey: key)
+                sentDigests.removeValue(forKey: key) != nil
             {
-                // Before claiming the answerer's watermarks, drop what they newly cover but it
-                // did not send: it held that, or something newer, and collected it.
-                directives += dropCollectedElsewhere(
-                    between: base, and: digest, supplied: pending.suppliedKeys, now: now)
+                // The answer held every entry above the digest we sent: we now hold what the
+                // answerer held up to its watermarks (bounded by its clock on receipt). Nothing
+                // is dropped for what it did not send: no claim removes a live value.
                 replica.adopt(digest)
-                noteContact(with: sender, now: now)
                 adopt = true
             }
             directives.append(.answerCompleted(from: sender, adopted: adopt))
@@ -424,7 +422,7 @@ public struct GossipEngine: Sendable {
     }
 
     private mutating func answerBack(to peer: NodeID, syncID: UInt64, peerDigest: Digest) -> [GossipDirective] {
-        let digest = replica.digest
+        let digest = advertisedDigest
         let entries = replica.map.delta(for: peerDigest)
         let peerKnowsAll = digest.watermarks.allSatisfy { peerDigest[$0.key] >= $0.value }
         if entries.isEmpty && peerKnowsAll { return [] }
@@ -442,7 +440,7 @@ public struct GossipEngine: Sendable {
     /// A request with our digest, remembered by sync id: the answer (or bucket exchange) it
     /// leads to was computed against it.
     private mutating func makeRequest(to peer: NodeID) -> SyncRequest {
-        let request = SyncRequest(syncID: makeSyncID(), digest: replica.digest, stateHash: replica.map.stateHash)
+        let request = SyncRequest(syncID: makeSyncID(), digest: advertisedDigest, stateHash: replica.map.stateHash)
         rememberSentDigest(request.digest, AnswerKey(peer: peer, syncID: request.syncID, phase: .answer))
         return request
     }

@@ -26,6 +26,12 @@ public final class NodeMetrics: Sendable {
     public let snapshotDuration: Timer
     /// Bytes the data directory holds on disk (log segments and snapshots), sampled per scrape.
     public let storageBytes: Gauge
+    /// Dead entries (tombstones, expired values) garbage collection dropped.
+    public let collected: Counter
+    /// 1 while this node refuses writes because its clock runs ahead of most peers, else 0.
+    public let clockFenced: Gauge
+    /// How far ahead of the peers behind it this node's clock runs while fenced (0 otherwise).
+    public let clockAheadMilliseconds: Gauge
     private let labels: [(String, String)]
     private let counters = NIOLockedValueBox<[String: Counter]>([:])
     private let gauges = NIOLockedValueBox<[String: Gauge]>([:])
@@ -51,6 +57,9 @@ public final class NodeMetrics: Sendable {
         snapshots = Counter(label: "gossipkv_snapshots_total", dimensions: labels, factory: factory)
         snapshotDuration = Timer(label: "gossipkv_snapshot_duration_seconds", dimensions: labels, factory: factory)
         storageBytes = Gauge(label: "gossipkv_storage_bytes", dimensions: labels, factory: factory)
+        collected = Counter(label: "gossipkv_collected_total", dimensions: labels, factory: factory)
+        clockFenced = Gauge(label: "gossipkv_clock_fenced", dimensions: labels, factory: factory)
+        clockAheadMilliseconds = Gauge(label: "gossipkv_clock_ahead_ms", dimensions: labels, factory: factory)
     }
 
     private func counter(_ name: String, _ dimension: (String, String)) -> Counter {

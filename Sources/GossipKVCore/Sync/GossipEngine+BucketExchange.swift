@@ -1,0 +1,40 @@
+/// Bucket exchanges: how two replicas whose watermarks say nothing more (equal digests with
+/// unequal state hashes, or a `reconcile` opening) find the entries one of them lacks.
+///
+/// The pair compares 256 per-bucket hashes and sends each other the entries of the buckets that
+/// differ; each side merges what arrives. Nothing else follows from the exchange: a 32-bit hash
+/// that matches is not proof that two buckets hold the same entries, so no watermark is adopted
+/// on its strength, and an entry the peer did not send is not evidence that it is stale, so none
+/// is dropped (an earlier design did both; a peer answering with forged hashes or an empty
+/// answer could then freeze or wipe a replica). A replica loses a live value only to a newer
+/// entry it holds, or to its own garbage collection of a dead one.
+///
+/// `reconcile` (message kind 6) was the opening of that earlier design's gate for peers back from
+/// an absence; it is still answered, as a bucket exchange, so that such a message from any peer
+/// is harmless and useful.
+extension GossipEngine {
+    /// A peer opens a bucket exchange: we send our entries of the buckets that differ and ask
+    /// for its entries of the same buckets.
+    mutating func receiveReconcile(_ reconcile: Reconcile, from sender: NodeID, now: UInt64) -> [GossipDirective] {
+        peerDigests[sender] = reconcile.digest
+        var differing = BucketSet()
+        for (bucket, hash) in replica.map.bucketHashes.enumerated()
+        where bucket < reconcile.hashes.count && UInt32(truncatingIfNeeded: hash) != reconcile.hashes[bucket] {
+            differing.insert(UInt8(bucket))
+        }
+        guard !differing.isEmpty else { return [] }
+        rememberBucketRound(
+            AnswerKey(peer: sender, syncID: reconcile.syncID, phase: .buckets),
+            BucketRound(digest: reconcile.digest, buckets: differing))
+        let entries = replica.map.entries(inBuckets: differing)
+        return chunks(
+            entries, syncID: reconcile.syncID, phase: .buckets, digest: advertisedDigest, requestedBuckets: differing
+        ).map { .send(.syncAnswer($0), to: sender) }
+    }
+
+    /// The end of a bucket exchange's answer from a peer: the entries arrived and were merged
+    /// one by one; the exchange's bookkeeping is all that is left to clear.
+    mutating func finishBucketExchange(_ key: AnswerKey) {
+        bucketRounds[key] = nil
+    }
+}

@@ -1,0 +1,60 @@
+/// Clock fencing (DESIGN, "Data model and ordering"): a node whose clock runs more than the max
+/// offset ahead of most live peers is the one that is wrong, so it refuses local writes until it
+/// is back within bounds, as CockroachDB does. Its writes would otherwise carry timestamps the
+/// peers refuse as clock poisoning, and win every conflict for as long as the skew lasts.
+///
+/// Each message from a peer is a sample: the HLC its envelope carried, against our HLC read time
+/// on receipt. A sample counts for `GossipConfig.clockSampleMilliseconds`. The fence is up while
+/// more than half of the peers sampled in that window are too far behind us (below).
+/// "Behind" means more than twice the max offset: an honest node's HLC may run up to one max
+/// offset ahead of a peer's by merging a third node's fast (but admitted) clock, and its own
+/// wall clock may differ from the peer's by up to another. A node with no recent sample (alone,
+/// or cut off) is never fenced: writes while alone are the store's promise.
+public struct ClockFence: Equatable, Sendable, CustomStringConvertible {
+    /// How far ahead of the median peer behind us our clock runs, in milliseconds.
+    public var aheadMilliseconds: UInt64
+    public var peersBehind: Int
+    public var peersSampled: Int
+    public var maxOffsetMilliseconds: UInt64
+
+    public var description: String {
+        "this node's clock runs \(aheadMilliseconds) ms ahead of \(peersBehind) of \(peersSampled) peers "
+            + "(max clock offset \(maxOffsetMilliseconds) ms); writes are refused until it is back within bounds. "
+            + "Check this machine's clock (NTP), or write through another node"
+    }
+}
+
+/// One peer's clock as its last message showed it.
+struct PeerClockSample: Sendable {
+    /// Our HLC read time minus the peer's, in milliseconds (negative: the peer is ahead).
+    var behindMilliseconds: Int64
+    /// Our physical time when the sample was taken.
+    var at: UInt64
+}
+
+extension GossipEngine {
+    /// Records the clock a message from `peer` carried. Called for every message from a current
+    /// peer, before the clock check (a peer far ahead is a sample too).
+    public mutating func notePeerClock(_ peer: NodeID, clock: HLCTimestamp, now: UInt64) {
+        guard peers.contains(peer) else { return }
+        let ours = replica.readTime(physical: now).physical
+        let behind = Int64(truncatingIfNeeded: ours &- clock.physical)
+        peerClocks[peer] = PeerClockSample(behindMilliseconds: behind, at: now)
+    }
+
+    /// Non-nil while local writes are refused because our clock runs ahead of most live peers.
+    public func clockFence(now: UInt64) -> ClockFence? {
+        let window = config.clockSampleMilliseconds
+        let recent = peerClocks.values.filter { now >= $0.at && now - $0.at <= window || now < $0.at }
+        guard !recent.isEmpty else { return nil }
+        let maxOffset = replica.clock.maxOffsetMilliseconds
+        // The gap is measured now, not when sampled: our clock moved on since, the peer's too.
+        let threshold = Int64(clamping: maxOffset.multipliedReportingOverflow(by: 2).partialValue)
+        let behind = recent.filter { $0.behindMilliseconds > threshold }
+        guard behind.count * 2 > recent.count else { return nil }
+        let gaps = behind.map(\.behindMilliseconds).sorted()
+        return ClockFence(
+            aheadMilliseconds: UInt64(gaps[gaps.count / 2]), peersBehind: behind.count, peersSampled: recent.count,
+            maxOffsetMilliseconds: maxOffset)
+    }
+}
