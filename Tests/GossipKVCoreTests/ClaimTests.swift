@@ -13,7 +13,7 @@ struct ClaimTests {
     static func forge(
         _ message: GossipMessage, to harness: inout EngineHarness, clock: HLCTimestamp? = nil
     ) -> [GossipDirective] {
-        var engine = harness.engines[EngineHarness.id(1)]!
+        guard var engine = harness.engines[EngineHarness.id(1)] else { return [] }
         let senderClock = clock ?? HLCTimestamp(physical: harness.now)
         let output = engine.receive(message, from: liar, senderClock: senderClock, now: harness.now)
         harness.engines[EngineHarness.id(1)] = engine
@@ -23,7 +23,9 @@ struct ClaimTests {
     static func liveValues(_ replica: Replica?, now: UInt64) -> [[UInt8]: Entry] {
         var values: [[UInt8]: Entry] = [:]
         let readTime = replica?.readTime(physical: now) ?? .zero
-        replica?.map.forEachEntry { entry in if entry.visibleValue(at: readTime) != nil { values[entry.key] = entry } }
+        replica?.map.forEachEntry { entry in
+            if entry.visibleValue(at: readTime) != nil { values[entry.key] = entry }
+        }
         return values
     }
 
@@ -38,21 +40,32 @@ struct ClaimTests {
         var harness = EngineHarness(count: 3)
         harness.write(1, "a", "1")
         let before = try #require(harness.replica(1))
-        var request = harness.engines[EngineHarness.id(1)]!
+        var request = try #require(harness.engines[EngineHarness.id(1)])
         let opening = request.startRound(with: Self.liar, now: harness.now)
         harness.engines[EngineHarness.id(1)] = request
-        guard case let .send(.syncRequest(sent), _) = opening.first else { Issue.record("no request"); return }
+        guard case let .send(.syncRequest(sent), _) = opening.first else {
+            Issue.record("no request"); return
+        }
         let forged = Self.inflated(sent.digest, to: .max, origins: (1...3).map { EngineHarness.id($0) })
-        let answer = SyncAnswer(syncID: sent.syncID, index: 0, count: 1, phase: .answer, digest: forged, requestedBuckets: nil, entries: [])
+        let answer = SyncAnswer(
+            syncID: sent.syncID, index: 0, count: 1, phase: .answer, digest: forged, requestedBuckets: nil,
+            entries: [])
         let output = Self.forge(.syncAnswer(answer), to: &harness)
         #expect(output == [.rejected(.watermarkBeyondClock, from: Self.liar)])
         #expect(harness.replica(1)?.digest == before.digest)
         #expect(harness.engines[EngineHarness.id(1)]?.peerDigests[Self.liar] != forged)
         // The reconcile opening and a request are held to the same bound.
-        let reconcile = Reconcile(syncID: 1, digest: forged, hashes: before.map.bucketHashes.map { UInt32(truncatingIfNeeded: $0) })
-        #expect(Self.forge(.reconcile(reconcile), to: &harness) == [.rejected(.watermarkBeyondClock, from: Self.liar)])
+        let reconcile = Reconcile(
+            syncID: 1, digest: forged, hashes: before.map.bucketHashes.map { UInt32(truncatingIfNeeded: $0) })
+        #expect(
+            Self.forge(.reconcile(reconcile), to: &harness) == [
+                .rejected(.watermarkBeyondClock, from: Self.liar)
+            ])
         let forgedRequest = SyncRequest(syncID: 2, digest: forged, stateHash: 0)
-        #expect(Self.forge(.syncRequest(forgedRequest), to: &harness) == [.rejected(.watermarkBeyondClock, from: Self.liar)])
+        #expect(
+            Self.forge(.syncRequest(forgedRequest), to: &harness) == [
+                .rejected(.watermarkBeyondClock, from: Self.liar)
+            ])
     }
 
     @Test("the bound is the sender's clock plus the max offset")
@@ -60,22 +73,32 @@ struct ClaimTests {
         let clock = HLCTimestamp(physical: 1_000_000, logical: 7)
         let bound = GossipEngine.claimBound(senderClock: clock, maxOffsetMilliseconds: 500)
         #expect(bound == HLCTimestamp(physical: 1_000_500, logical: .max))
-        #expect(GossipEngine.claimBound(senderClock: .max, maxOffsetMilliseconds: 500).physical == HLCTimestamp.maxPhysical)
+        #expect(
+            GossipEngine.claimBound(senderClock: .max, maxOffsetMilliseconds: 500).physical
+                == HLCTimestamp.maxPhysical)
     }
 
-    @Test("an empty answer with inflated (but bounded) watermarks removes nothing, and later writes still arrive")
+    @Test(
+        "an empty answer with inflated (but bounded) watermarks removes nothing, and later writes still arrive"
+    )
     func emptyInflatedAnswerDropsNothing() throws {
         var harness = EngineHarness(count: 3)
         harness.write(1, "kept", "1")
         harness.write(2, "late", "2")
         let late = try #require(harness.replica(2)?.map.entry(forKey: Self.key("late")))
         let liveBefore = Self.liveValues(harness.replica(1), now: harness.now)
-        var engine = harness.engines[EngineHarness.id(1)]!
+        var engine = try #require(harness.engines[EngineHarness.id(1)])
         let opening = engine.startRound(with: Self.liar, now: harness.now)
         harness.engines[EngineHarness.id(1)] = engine
-        guard case let .send(.syncRequest(sent), _) = opening.first else { Issue.record("no request"); return }
-        let forged = Self.inflated(sent.digest, to: HLCTimestamp(physical: harness.now), origins: (1...3).map { EngineHarness.id($0) })
-        let answer = SyncAnswer(syncID: sent.syncID, index: 0, count: 1, phase: .answer, digest: forged, requestedBuckets: nil, entries: [])
+        guard case let .send(.syncRequest(sent), _) = opening.first else {
+            Issue.record("no request"); return
+        }
+        let forged = Self.inflated(
+            sent.digest, to: HLCTimestamp(physical: harness.now),
+            origins: (1...3).map { EngineHarness.id($0) })
+        let answer = SyncAnswer(
+            syncID: sent.syncID, index: 0, count: 1, phase: .answer, digest: forged, requestedBuckets: nil,
+            entries: [])
         _ = Self.forge(.syncAnswer(answer), to: &harness)
         #expect(Self.liveValues(harness.replica(1), now: harness.now) == liveBefore)
         // Node 2's earlier write arrives after the inflated claim: it is merged, not refused.
@@ -92,14 +115,21 @@ struct ClaimTests {
         let replica = try #require(harness.replica(1))
         let liveBefore = Self.liveValues(replica, now: harness.now)
         let echoed = replica.map.bucketHashes.map { UInt32(truncatingIfNeeded: $0) }
-        let bounded = Self.inflated(replica.digest, to: HLCTimestamp(physical: harness.now), origins: (1...3).map { EngineHarness.id($0) })
-        let output = Self.forge(.reconcile(Reconcile(syncID: 5, digest: bounded, hashes: echoed)), to: &harness)
+        let bounded = Self.inflated(
+            replica.digest, to: HLCTimestamp(physical: harness.now),
+            origins: (1...3).map { EngineHarness.id($0) })
+        let output = Self.forge(
+            .reconcile(Reconcile(syncID: 5, digest: bounded, hashes: echoed)), to: &harness)
         #expect(output.isEmpty)
         #expect(harness.replica(1)?.digest == replica.digest)
         // Random hashes: node 1 sends its buckets; the liar answers them with nothing.
-        let differing = Self.forge(.reconcile(Reconcile(syncID: 6, digest: bounded, hashes: Array(repeating: 1, count: 256))), to: &harness)
+        let differing = Self.forge(
+            .reconcile(Reconcile(syncID: 6, digest: bounded, hashes: Array(repeating: 1, count: 256))),
+            to: &harness)
         #expect(!differing.isEmpty)
-        let empty = SyncAnswer(syncID: 6, index: 0, count: 1, phase: .buckets, digest: bounded, requestedBuckets: BucketSet(words: (.max, .max, .max, .max)), entries: [])
+        let empty = SyncAnswer(
+            syncID: 6, index: 0, count: 1, phase: .buckets, digest: bounded,
+            requestedBuckets: BucketSet(words: (.max, .max, .max, .max)), entries: [])
         _ = Self.forge(.syncAnswer(empty), to: &harness)
         #expect(Self.liveValues(harness.replica(1), now: harness.now) == liveBefore)
         #expect(harness.replica(1)?.digest == replica.digest)
@@ -107,7 +137,8 @@ struct ClaimTests {
 
     @Test("no sequence of messages from a peer removes a live value except a newer entry for its key")
     func noMessageRemovesALiveValue() async {
-        await propertyCheck(count: 200, input: WireGen.message.array(of: 1...8), Gen.uint64(in: 0...2_000)) { messages, skew in
+        await propertyCheck(count: 200, input: WireGen.message.array(of: 1...8), Gen.uint64(in: 0...2_000)) {
+            messages, skew in
             var harness = EngineHarness(count: 3)
             for index in 0..<6 { harness.write(UInt64(1 + index % 2), "k\(index)", "v\(index)") }
             harness.round(from: 1, to: 2)
@@ -131,11 +162,13 @@ struct ClaimTests {
     @Test("a node whose clock runs ahead of most peers refuses writes until it is back")
     func clockFencing() throws {
         var harness = EngineHarness(count: 4)
-        var engine = harness.engines[EngineHarness.id(1)]!
+        var engine = try #require(harness.engines[EngineHarness.id(1)])
         let now = harness.now
         // Alone (no samples) or with peers in step: writes go through.
         #expect(engine.clockFence(now: now) == nil)
-        for peer: UInt64 in 2...4 { engine.notePeerClock(EngineHarness.id(peer), clock: HLCTimestamp(physical: now - 100), now: now) }
+        for peer: UInt64 in 2...4 {
+            engine.notePeerClock(EngineHarness.id(peer), clock: HLCTimestamp(physical: now - 100), now: now)
+        }
         #expect(engine.clockFence(now: now) == nil)
         // One peer of three far behind: it is the odd one, not us.
         engine.notePeerClock(EngineHarness.id(2), clock: HLCTimestamp(physical: now - 600_000), now: now)
@@ -149,18 +182,23 @@ struct ClaimTests {
         }
         #expect(fence.description.contains("ahead of 2 of 3 peers"))
         // Fresh samples in step lift the fence; so does the samples' age.
-        for peer: UInt64 in 2...3 { engine.notePeerClock(EngineHarness.id(peer), clock: HLCTimestamp(physical: now), now: now + 1) }
+        for peer: UInt64 in 2...3 {
+            engine.notePeerClock(EngineHarness.id(peer), clock: HLCTimestamp(physical: now), now: now + 1)
+        }
         #expect(engine.clockFence(now: now + 1) == nil)
         _ = try engine.write(Self.key("x"), value: [1], now: now + 1)
         harness.engines[EngineHarness.id(1)] = engine
     }
 
     @Test("samples older than the window do not fence")
-    func staleSamplesExpire() {
+    func staleSamplesExpire() throws {
         var harness = EngineHarness(count: 3)
-        var engine = harness.engines[EngineHarness.id(1)]!
+        var engine = try #require(harness.engines[EngineHarness.id(1)])
         let now = harness.now
-        for peer: UInt64 in 2...3 { engine.notePeerClock(EngineHarness.id(peer), clock: HLCTimestamp(physical: now - 60_000), now: now) }
+        for peer: UInt64 in 2...3 {
+            engine.notePeerClock(
+                EngineHarness.id(peer), clock: HLCTimestamp(physical: now - 60_000), now: now)
+        }
         #expect(engine.clockFence(now: now) != nil)
         #expect(engine.clockFence(now: now + engine.config.clockSampleMilliseconds + 1) == nil)
         harness.engines[EngineHarness.id(1)] = engine

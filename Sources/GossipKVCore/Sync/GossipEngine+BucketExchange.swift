@@ -15,11 +15,14 @@
 extension GossipEngine {
     /// A peer opens a bucket exchange: we send our entries of the buckets that differ and ask
     /// for its entries of the same buckets.
-    mutating func receiveReconcile(_ reconcile: Reconcile, from sender: NodeID, now: UInt64) -> [GossipDirective] {
+    mutating func receiveReconcile(_ reconcile: Reconcile, from sender: NodeID, now: UInt64)
+        -> [GossipDirective]
+    {
         peerDigests[sender] = reconcile.digest
         var differing = BucketSet()
         for (bucket, hash) in replica.map.bucketHashes.enumerated()
-        where bucket < reconcile.hashes.count && UInt32(truncatingIfNeeded: hash) != reconcile.hashes[bucket] {
+        where bucket < reconcile.hashes.count && UInt32(truncatingIfNeeded: hash) != reconcile.hashes[bucket]
+        {
             differing.insert(UInt8(bucket))
         }
         guard !differing.isEmpty else { return [] }
@@ -28,7 +31,8 @@ extension GossipEngine {
             BucketRound(digest: reconcile.digest, buckets: differing))
         let entries = replica.map.entries(inBuckets: differing)
         return chunks(
-            entries, syncID: reconcile.syncID, phase: .buckets, digest: advertisedDigest, requestedBuckets: differing
+            entries, syncID: reconcile.syncID, phase: .buckets, digest: advertisedDigest,
+            requestedBuckets: differing
         ).map { .send(.syncAnswer($0), to: sender) }
     }
 

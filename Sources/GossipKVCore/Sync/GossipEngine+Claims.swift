@@ -18,7 +18,8 @@ extension GossipEngine {
         case .push, .syncSummary, .bucketHashes: digest = nil
         }
         guard let digest else { return nil }
-        let bound = Self.claimBound(senderClock: senderClock, maxOffsetMilliseconds: replica.clock.maxOffsetMilliseconds)
+        let bound = Self.claimBound(
+            senderClock: senderClock, maxOffsetMilliseconds: replica.clock.maxOffsetMilliseconds)
         guard digest.watermarks.values.contains(where: { $0 > bound }) else { return nil }
         return .watermarkBeyondClock
     }

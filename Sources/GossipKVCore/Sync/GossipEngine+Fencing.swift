@@ -54,7 +54,8 @@ extension GossipEngine {
         guard behind.count * 2 > recent.count else { return nil }
         let gaps = behind.map(\.behindMilliseconds).sorted()
         return ClockFence(
-            aheadMilliseconds: UInt64(gaps[gaps.count / 2]), peersBehind: behind.count, peersSampled: recent.count,
+            aheadMilliseconds: UInt64(gaps[gaps.count / 2]), peersBehind: behind.count,
+            peersSampled: recent.count,
             maxOffsetMilliseconds: maxOffset)
     }
 }
