@@ -308,6 +308,10 @@ extension Node {
     /// The HLC ceiling last logged (the next start's clock begins above it); nil when in memory.
     public func persistedClockCeiling() -> HLCTimestamp? { durability?.clockCeiling }
 
+    /// The highest clock ceiling the storage has fsynced (nil when in memory): the clock never
+    /// issues a timestamp above it.
+    public func durableClockCeiling() -> HLCTimestamp? { durability?.storage.statistics.durableClockCeiling }
+
     /// The data directory, or nil for an in-memory node.
     public nonisolated var dataDirectory: String? { configuration.storage?.directory }
 }
