@@ -19,6 +19,8 @@ import Glibc
 ///   may cover entries that were cut, and claiming less than is held is the safe side (peers
 ///   resend what the watermark does not claim).
 /// - A file of a newer format version is refused whatever `repair` says.
+/// - Every cut (a torn tail or a repair) is a `PossibleLoss` in the recovered state: the node
+///   then writes under a new data epoch, so that none of its claims covers a write that was cut.
 enum Recovery {
     struct Plan {
         var state: RecoveredState
