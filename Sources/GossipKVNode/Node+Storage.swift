@@ -265,7 +265,9 @@ extension Node {
         await startSnapshot()?.value
         recordStorageMetrics()
         do {
-            try current.storage.close()
+            // After a failure something applied may be missing from the log: the next start
+            // must take a new epoch, so the directory stays marked running.
+            try current.storage.close(markClean: durability?.failure == nil)
             logger.info("data directory \(current.directory) closed")
         } catch {
             logger.error("closing the data directory \(current.directory) failed: \(error)")

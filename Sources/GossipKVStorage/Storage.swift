@@ -311,8 +311,9 @@ public final class Storage: @unchecked Sendable {
     /// the epoch is confirmed, see `beginEpoch`: otherwise the directory stays marked, so the
     /// next start takes a new data epoch); releases the lock.
     /// Waits for a snapshot being written to finish. Later calls do nothing; appends after it
-    /// throw `closed`.
-    public func close() throws(StorageError) {
+    /// throw `closed`. `markClean: false` keeps the marker set whatever happens: a caller that
+    /// may have applied (and pushed) something it could not log says so this way.
+    public func close(markClean: Bool = true) throws(StorageError) {
         let wasClosed = state.withLock { s in
             defer { s.closed = true }
             return s.closed
@@ -330,7 +331,7 @@ public final class Storage: @unchecked Sendable {
                 try Posix.fsync(s.segment)
                 s.statistics.fsyncs += 1
                 s.durable = s.appended
-                if s.epochConfirmed {
+                if s.epochConfirmed && markClean {
                     // A clean mark vouches for the whole log: segments rolled without an fsync
                     // (policy `never`) or left by a crashed run must be on disk first.
                     try Self.fsyncSegments(in: configuration.directory, except: s.segment.path)
