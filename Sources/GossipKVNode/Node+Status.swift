@@ -33,9 +33,11 @@ public struct NodeStatus: Sendable {
     public var hlc: HLCTimestamp
     public var digest: Digest
     public var peers: [PeerLag]
-    /// False when this node's id may have written before without keeping the data (see
-    /// `Replica.ownHistoryComplete`).
-    public var ownHistoryComplete = true
+    /// This run's data epoch: 0 until the node's first possible loss of data, then a new random
+    /// one after each (see `Node.newEpochReason`).
+    public var dataEpoch: UInt64 = 0
+    /// The origin this run's writes carry: `NodeID.origin(node: id, epoch: dataEpoch)`.
+    public var origin: NodeID
     /// Non-nil while this node refuses writes because its clock runs ahead of most peers.
     public var clockFence: ClockFence?
 }
@@ -60,7 +62,7 @@ extension Node {
         return NodeStatus(
             id: id, name: name, entries: engine.replica.map.count, stateHash: engine.replica.map.stateHash,
             hlc: engine.replica.clock.last, digest: engine.replica.digest, peers: peers,
-            ownHistoryComplete: engine.replica.ownHistoryComplete,
+            dataEpoch: engine.replica.epoch, origin: engine.replica.origin,
             clockFence: engine.clockFence(now: WallClock.nowMilliseconds()))
     }
 

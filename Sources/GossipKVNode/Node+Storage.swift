@@ -98,29 +98,42 @@ extension Node {
         return opened
     }
 
-    /// Whether the replica holds every write ever made under this id (see
-    /// `Replica.ownHistoryComplete`): a recovered data directory does, and so does a new
-    /// identity; a persistent identity with no (or a new) data directory may have lost writes.
-    static func ownHistoryComplete(identityIsPersistent: Bool, recovered: RecoveredState?) -> Bool {
-        if let recovered, !recovered.isFresh { return true }
-        return !identityIsPersistent
+    /// Why this start must write under a new data epoch, or nil to keep the recorded one.
+    ///
+    /// After any possible loss of its own writes a node writes as a new origin
+    /// (`NodeID.origin(node:epoch:)`), so its own watermark only ever claims writes it holds,
+    /// and its pushes' proofs of contiguity name only writes of this epoch. A loss is possible
+    /// when recovery cut a torn tail or made a repair cut, when the last run did not close the
+    /// directory (records not yet fsynced may be gone, yet pushes may have carried them), and
+    /// when a persistent identity (one that may have written before) finds no data at all: a new
+    /// or wiped directory, or no directory (in memory). A new identity starts at epoch 0.
+    static func newEpochReason(identityIsPersistent: Bool, recovered: RecoveredState?) -> String? {
+        guard let recovered else {
+            return identityIsPersistent ? "this node keeps no data directory, and its id may have written before" : nil
+        }
+        if recovered.isFresh {
+            return identityIsPersistent ? "the data directory is new, and this node's id may have written before" : nil
+        }
+        guard recovered.mayHaveLostData else { return nil }
+        return recovered.possibleLosses.map(\.description).joined(separator: "; ")
     }
 
-    /// The recovered watermarks, with this node's own raised to the clock ceiling when it holds
-    /// its whole history. A local write's push names the previous own watermark as proof of
-    /// contiguity, so that watermark must be exactly "no own write since": the logged one may lag
-    /// the last own writes (a crash before the next watermark record), and a peer holding that
-    /// lagging value would then skip the writes in between. Every own write is at or below the
-    /// ceiling and in the log, and the clock restarts above it, so the ceiling is such a value.
-    static func restoredDigest(_ recovered: RecoveredState, ownID: NodeID, ownHistoryComplete: Bool) -> Digest {
-        var digest = recovered.digest
-        if ownHistoryComplete, !recovered.isFresh { digest.raise(ownID, to: recovered.clockCeiling) }
-        return digest
+    /// A new data epoch from the system's random number generator: never 0 (the node id itself)
+    /// nor `current`. Random rather than counted, so that a node that forgot its epochs (a wiped
+    /// directory, a node in memory) still never reuses one.
+    static func randomEpoch(other current: UInt64) -> UInt64 {
+        var generator = SystemRandomNumberGenerator()
+        var epoch = generator.next() as UInt64
+        while epoch == 0 || epoch == current { epoch = generator.next() }
+        return epoch
     }
 
     /// Logs a ceiling above every timestamp the clock may issue or merge soon: the clock issues
     /// at most `max(now, last) + 1` and merges at most `now + maxOffset`. Called before every
-    /// clock-moving input and from the timer, so the persisted ceiling is never reached.
+    /// clock-moving input and from the timer, so the persisted ceiling is never reached. The
+    /// record is fsynced before this returns whatever the fsync policy, so the clock never goes
+    /// past a ceiling that is not durable (a power cut and a clock stepped back must not let the
+    /// next run reuse a timestamp); `clockCeiling` moves only after that fsync.
     func renewClockCeilingIfNeeded(now: UInt64) {
         guard var durability, durability.failure == nil, !durability.isClosed else { return }
         let reach = max(now, engine.replica.clock.last.physical) + configuration.maxClockOffsetMilliseconds
@@ -128,7 +141,7 @@ extension Node {
         let ceiling = HLCTimestamp(
             physical: reach + max(Self.ceilingLeadMilliseconds, configuration.maxClockOffsetMilliseconds))
         do {
-            try durability.storage.appendClockCeiling(ceiling)
+            try durability.storage.appendClockCeilingDurably(ceiling)
             durability.clockCeiling = ceiling
         } catch {
             durability.failure = error
@@ -259,16 +272,21 @@ extension Node {
 
     private func snapshotFinished() { durability?.snapshotTask = nil }
 
-    /// On shutdown: waits for a running snapshot, writes a final one (so the next start replays
-    /// little), then fsyncs and releases the lock. Nothing is appended after this starts.
+    /// On shutdown: logs the exact watermarks, waits for a running snapshot, writes a final one
+    /// (so the next start replays little), then fsyncs, clears the running marker and releases
+    /// the lock. Nothing is appended after this starts. The next start under the same epoch
+    /// adopts the own watermark as logged here: exactly this run's last own write.
     func closeStorage() async {
         guard let current = durability, !current.isClosed else { return }
+        persistDigestIfChanged()
         durability?.isClosed = true
         await current.snapshotTask?.value
         await startSnapshot()?.value
         recordStorageMetrics()
         do {
-            try current.storage.close()
+            // After a failure something applied may be missing from the log: the next start
+            // must take a new epoch, so the directory stays marked running.
+            try current.storage.close(markClean: durability?.failure == nil)
             logger.info("data directory \(current.directory) closed")
         } catch {
             logger.error("closing the data directory \(current.directory) failed: \(error)")
@@ -302,8 +320,18 @@ extension Node {
 }
 
 extension Node {
+    /// This run's data epoch (0 until the node's first possible loss of data).
+    public nonisolated var dataEpoch: UInt64 { epoch }
+
+    /// The origin this run's writes are stamped with: `NodeID.origin(node: id, epoch: dataEpoch)`.
+    public nonisolated var origin: NodeID { NodeID.origin(node: id, epoch: epoch) }
+
     /// The HLC ceiling last logged (the next start's clock begins above it); nil when in memory.
     public func persistedClockCeiling() -> HLCTimestamp? { durability?.clockCeiling }
+
+    /// The highest clock ceiling the storage has fsynced (nil when in memory): the clock never
+    /// issues a timestamp above it.
+    public func durableClockCeiling() -> HLCTimestamp? { durability?.storage.statistics.durableClockCeiling }
 
     /// The data directory, or nil for an in-memory node.
     public nonisolated var dataDirectory: String? { configuration.storage?.directory }

@@ -70,6 +70,8 @@ public actor Node: Service {
     var closing: Task<Void, Never>?
     /// The data directory's state; nil for an in-memory node.
     var durability: NodeDurability?
+    /// This run's data epoch (see `newEpochReason`).
+    let epoch: UInt64
     /// No local write before this (wall milliseconds): a persistent identity without a data
     /// directory waits out the max clock offset so it never reuses a timestamp of its last run.
     let firstWriteNotBefore: UInt64
@@ -101,6 +103,19 @@ public actor Node: Service {
 
         let opened = try configuration.storage.map { storage throws(NodeStartError) in
             try Self.openStorage(storage, limits: limits, logger: logger)
+        }
+        let newEpochReason = Self.newEpochReason(
+            identityIsPersistent: configuration.identity.isPersistent, recovered: opened?.1)
+        let epoch = newEpochReason == nil ? (opened?.1.dataEpoch ?? 0) : Self.randomEpoch(other: opened?.1.dataEpoch ?? 0)
+        if let (storage, recovered) = opened, recovered.isFresh || newEpochReason != nil {
+            // Durable before anything is written under it. Until this succeeds the directory
+            // cannot be closed as clean, so a start that fails here comes back under a new epoch.
+            do {
+                try storage.beginEpoch(epoch)
+            } catch {
+                try? storage.close()
+                throw NodeStartError.storage(directory: storage.configuration.directory, error)
+            }
         }
         let startedAt = WallClock.nowMilliseconds()
         self.firstWriteNotBefore =
@@ -182,27 +197,28 @@ public actor Node: Service {
         let now = WallClock.nowMilliseconds()
         var systemRandom = SystemRandomNumberGenerator()
         var random = SplitMix64(seed: systemRandom.next())
-        let ownHistoryComplete = Self.ownHistoryComplete(
-            identityIsPersistent: configuration.identity.isPersistent, recovered: opened?.1)
+        self.epoch = epoch
         let replica: Replica
         if let recovered = opened?.1 {
-            let digest = Self.restoredDigest(
-                recovered, ownID: configuration.identity.nodeID, ownHistoryComplete: ownHistoryComplete)
+            // The watermarks as recovered: under a kept epoch the own one is exactly the last
+            // own write (a clean close logged it), under a new epoch there is none yet.
             replica = Replica(
-                id: configuration.identity.nodeID, limits: limits,
+                id: configuration.identity.nodeID, epoch: epoch, limits: limits,
                 maxClockOffsetMilliseconds: configuration.maxClockOffsetMilliseconds, restoring: recovered.map,
-                digest: digest, clockCeiling: recovered.clockCeiling, ownHistoryComplete: ownHistoryComplete)
+                digest: recovered.digest, clockCeiling: recovered.clockCeiling)
         } else {
             replica = Replica(
-                id: configuration.identity.nodeID, limits: limits,
-                maxClockOffsetMilliseconds: configuration.maxClockOffsetMilliseconds,
-                ownHistoryComplete: ownHistoryComplete)
+                id: configuration.identity.nodeID, epoch: epoch, limits: limits,
+                maxClockOffsetMilliseconds: configuration.maxClockOffsetMilliseconds)
         }
-        if !ownHistoryComplete {
-            logger.notice(
-                Logger.Message(
-                    stringLiteral: "this node's id may have written before without keeping the data: it claims "
-                        + "none of its own old writes and gets them back from its peers"))
+        if let newEpochReason {
+            let text =
+                "writing as origin \(replica.origin) (new data epoch \(epoch)): \(newEpochReason); earlier writes "
+                + "keep their origins and come back from peers"
+            logger.notice(Logger.Message(stringLiteral: text), metadata: ["storage.epoch": "\(epoch)"])
+        } else {
+            logger.info(
+                "writing as origin \(replica.origin) (data epoch \(epoch))", metadata: ["storage.epoch": "\(epoch)"])
         }
         // Recovered keys with a deadline still owe their `expired` event.
         var expiryWatch = ExpiryWatch()

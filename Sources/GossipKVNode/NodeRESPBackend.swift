@@ -61,7 +61,8 @@ final class NodeRESPBackend: RESPBackend {
         [
             RESPInfoField("data_dir", node.configuration.storage?.directory ?? "(in memory)"),
             RESPInfoField("fsync", node.configuration.storage.map { "\($0.fsync)" } ?? "none"),
-            RESPInfoField("own_history_complete", status.ownHistoryComplete ? "1" : "0"),
+            RESPInfoField("data_epoch", "\(status.dataEpoch)"),
+            RESPInfoField("origin", "\(status.origin)"),
             RESPInfoField("clock_fenced", status.clockFence == nil ? "0" : "1"),
             RESPInfoField("clock_ahead_ms", "\(status.clockFence?.aheadMilliseconds ?? 0)"),
         ]

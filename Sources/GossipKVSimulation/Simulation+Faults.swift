@@ -31,8 +31,9 @@ extension Simulation {
     /// waits out the max offset (starts its clock above now + max offset) as DESIGN requires.
     ///
     /// After losing unsynced data it comes back as last synced, with the HLC ceiling it had
-    /// (storage keeps the ceiling ahead of issued timestamps), claiming its own history complete
-    /// only if none of its own writes was lost.
+    /// (storage keeps the ceiling ahead of issued timestamps). A restart that lost its disk or
+    /// unsynced data comes back under a new data epoch (a new origin, as the node does after any
+    /// possible loss), so it never repeats a claim about writes it lost; a clean one keeps it.
     mutating func restart(_ node: Int, loseDisk: Bool, loseUnsynced: Bool = false) -> String? {
         if let problem = deathDetectionProblem(restarting: node) { return problem }
         let old = nodes[node].engine.replica
@@ -42,20 +43,17 @@ extension Simulation {
             let survivors = nodes.indices.filter { $0 != node }.map { nodes[$0].engine.replica }
             history.recordDiskLoss(of: old, keeping: durable, survivors: survivors)
             replica = Replica(
-                id: old.id, maxClockOffsetMilliseconds: options.maxClockOffsetMilliseconds,
-                restoring: durable.map.sortedEntries(), digest: durable.digest, clockCeiling: old.clock.last,
-                ownHistoryComplete: durable.ownHistoryComplete && durable.digest[old.id] == old.digest[old.id])
+                id: old.id, epoch: newEpoch(after: old.epoch), maxClockOffsetMilliseconds: options.maxClockOffsetMilliseconds,
+                restoring: durable.map.sortedEntries(), digest: durable.digest, clockCeiling: old.clock.last)
         } else if loseDisk {
             history.recordDiskLoss(of: old, survivors: nodes.indices.filter { $0 != node }.map { nodes[$0].engine.replica })
             replica = Replica(
-                id: old.id, maxClockOffsetMilliseconds: options.maxClockOffsetMilliseconds,
-                startingAfter: HLCTimestamp(physical: physical + options.maxClockOffsetMilliseconds),
-                ownHistoryComplete: false)
+                id: old.id, epoch: newEpoch(after: old.epoch), maxClockOffsetMilliseconds: options.maxClockOffsetMilliseconds,
+                startingAfter: HLCTimestamp(physical: physical + options.maxClockOffsetMilliseconds))
         } else {
             replica = Replica(
-                id: old.id, maxClockOffsetMilliseconds: options.maxClockOffsetMilliseconds,
-                restoring: old.map.sortedEntries(), digest: old.digest, clockCeiling: old.clock.last,
-                ownHistoryComplete: old.ownHistoryComplete)
+                id: old.id, epoch: old.epoch, maxClockOffsetMilliseconds: options.maxClockOffsetMilliseconds,
+                restoring: old.map.sortedEntries(), digest: old.digest, clockCeiling: old.clock.last)
         }
         nodes[node].engine = GossipEngine(replica: replica, config: engineConfig, seed: random.next(), now: physical)
         // What it came back with is on its disk.
@@ -72,6 +70,13 @@ extension Simulation {
         trace(4, node, loseDisk ? 1 : (loseUnsynced ? 2 : 0), 0)
         schedule(.rediscover(node: node, generation: nodes[node].generation), at: now + 10 + random.next() % 300)
         return afterInput(node)
+    }
+
+    /// A random data epoch (from the run's seed), never 0 and never the current one.
+    mutating func newEpoch(after current: UInt64) -> UInt64 {
+        var epoch = random.next()
+        while epoch == 0 || epoch == current { epoch = random.next() }
+        return epoch
     }
 
     /// Heals every fault: the network, clocks, crashed nodes. Loss and duplication stop too.

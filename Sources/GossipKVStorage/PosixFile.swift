@@ -88,6 +88,25 @@ enum Posix {
         return bytes
     }
 
+    /// At most `limit` bytes from the start of the file (fewer at its end).
+    static func read(_ file: FileDescriptor, upTo limit: Int) throws(StorageError) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: limit)
+        var filled = 0
+        while filled < limit {
+            let count = bytes.withUnsafeMutableBytes { raw in
+                Glibc.read(file.fd, raw.baseAddress! + filled, raw.count - filled)
+            }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw .io(operation: "read", path: file.path, errno: errno)
+            }
+            if count == 0 { break }
+            filled += count
+        }
+        bytes.removeSubrange(filled...)
+        return bytes
+    }
+
     /// Names in a directory, without "." and "..", sorted (so every scan sees one order).
     static func listDirectory(_ path: String) throws(StorageError) -> [String] {
         guard let directory = opendir(path) else { throw .io(operation: "list", path: path, errno: errno) }

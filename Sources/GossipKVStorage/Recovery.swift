@@ -19,6 +19,8 @@ import Glibc
 ///   may cover entries that were cut, and claiming less than is held is the safe side (peers
 ///   resend what the watermark does not claim).
 /// - A file of a newer format version is refused whatever `repair` says.
+/// - Every cut (a torn tail or a repair) is a `PossibleLoss` in the recovered state: the node
+///   then writes under a new data epoch, so that none of its claims covers a write that was cut.
 enum Recovery {
     struct Plan {
         var state: RecoveredState
@@ -35,6 +37,7 @@ enum Recovery {
         let segments = names.compactMap(SegmentName.parseSegment).sorted()
         let snapshots = names.compactMap(SegmentName.parseSnapshot).sorted(by: >)
         var report: [String] = []
+        var losses: [PossibleLoss] = []
         var deletions = names.filter { $0.hasSuffix(".tmp") }.map { directory + "/" + $0 }
         for path in deletions { report.append("deleted the unfinished snapshot \(path)") }
 
@@ -61,6 +64,7 @@ enum Recovery {
         if chosen == nil, let failure = snapshotFailure {
             guard repair else { throw .corruptSnapshot(file: failure.name, reason: failure.reason) }
             report.append("repair: no snapshot is usable; recovering from the log alone, watermarks reset")
+            losses.append(.repairCut("the unusable snapshot \(failure.name)"))
             frozenDigest = true
         }
 
@@ -103,6 +107,7 @@ enum Recovery {
             if sequence != expected {
                 guard repair else { throw .missingSegment(directory: directory, sequence: expected) }
                 report.append("repair: segments \(SegmentName.hex16(expected)) to \(SegmentName.hex16(sequence - 1)) are missing; continuing")
+                losses.append(.repairCut("missing segments \(SegmentName.hex16(expected)) to \(SegmentName.hex16(sequence - 1))"))
                 frozenDigest = true
             }
             expected = sequence + 1
@@ -121,6 +126,7 @@ enum Recovery {
                     let reason = problem == .torn ? "header cut short" : "\(problem)"
                     guard repair else { throw .corruptLog(segment: name, offset: 0, reason: reason) }
                     report.append("repair: segment \(name) has a bad header (\(reason)); deleted")
+                    losses.append(.repairCut("segment \(name) (bad header)"))
                     deletions.append(path)
                     frozenDigest = true
                 }
@@ -130,6 +136,7 @@ enum Recovery {
                 let reason = "its header names segment \(header.sequence)"
                 guard repair else { throw .corruptLog(segment: name, offset: 0, reason: reason) }
                 report.append("repair: segment \(name): \(reason); deleted")
+                losses.append(.repairCut("segment \(name) (\(reason))"))
                 deletions.append(path)
                 frozenDigest = true
                 continue
@@ -149,10 +156,12 @@ enum Recovery {
             case .tornTail(let offset, let reason) where isNewest:
                 report.append("segment \(name): torn tail cut at offset \(offset) (\(reason)); \(bytes.count - offset) bytes dropped")
                 truncations.append((path, offset))
+                losses.append(.tornTail(segment: name, offset: offset))
             case .tornTail(let offset, let reason), .corrupt(let offset, let reason):
                 guard repair else { throw .corruptLog(segment: name, offset: offset, reason: reason) }
                 report.append("repair: segment \(name) cut at offset \(offset) (\(reason)); \(bytes.count - offset) bytes dropped, watermarks kept from before the cut")
                 truncations.append((path, offset))
+                losses.append(.repairCut("segment \(name) from offset \(offset)"))
                 frozenDigest = true
             }
         }
@@ -160,11 +169,13 @@ enum Recovery {
             // The roll before a snapshot creates this segment (durably) before the snapshot exists.
             guard repair else { throw .missingSegment(directory: directory, sequence: base) }
             report.append("repair: segment \(SegmentName.fileName(base)) after the snapshot is missing; continuing")
+            losses.append(.repairCut("the missing segment \(SegmentName.fileName(base))"))
         }
         report.append("replayed \(records) log records from \(replay.count) segments")
-        let state = RecoveredState(
+        var state = RecoveredState(
             map: map, digest: digest, clockCeiling: ceiling,
             isFresh: segments.isEmpty && snapshots.isEmpty, report: report)
+        state.possibleLosses = losses
         var plan = Plan(state: state, nextSegment: reusedSequence ?? max(expected, (segments.last ?? 0) + 1), logBytes: logBytes)
         plan.truncations = truncations
         plan.deletions = deletions

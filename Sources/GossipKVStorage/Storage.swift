@@ -9,9 +9,15 @@ import Glibc
 /// The data directory of one node: lock, write-ahead log, snapshots.
 /// Thread-safe; appends are synchronous `write(2)`s so a returned append survives `kill -9`.
 ///
-/// Directory layout: `LOCK` (flock, holder's pid), `log-<16 hex>.wal` segments (see
-/// `SegmentHeader`, `LogRecord`), `snap-<16 hex>.snap` snapshots named after the first segment
-/// they do not cover (see `SnapshotFile`), `*.tmp` snapshots being written.
+/// Directory layout: `LOCK` (flock, holder's pid), `EPOCH` (the data epoch and the running
+/// marker, see `DataEpochFile`), `log-<16 hex>.wal` segments (see `SegmentHeader`, `LogRecord`),
+/// `snap-<16 hex>.snap` snapshots named after the first segment they do not cover (see
+/// `SnapshotFile`), `*.tmp` snapshots being written.
+///
+/// Data epochs: `open` marks the directory running (durably, before the first append) and
+/// reports in `RecoveredState.possibleLosses` anything that may have lost writes of an earlier
+/// run, including the marker found still set (the last run did not close). The node then starts
+/// a new epoch with `beginEpoch`; `close` clears the marker once everything is fsynced.
 ///
 /// Concurrency: one mutex guards the append position; appends hold it only for the `write(2)`.
 /// fsyncs run on a serial background queue, outside the mutex, so appends continue during one.
@@ -48,6 +54,11 @@ public final class Storage: @unchecked Sendable {
         var failure: StorageError?
         var closed = false
         var statistics = StorageStatistics()
+        /// The data epoch the `EPOCH` file holds.
+        var dataEpoch: UInt64
+        /// Whether `close` may clear the running marker: false after an open that found the
+        /// directory new or reported a possible loss, until `beginEpoch` names the epoch to use.
+        var epochConfirmed: Bool
         /// Tests only: each group-commit fsync first sleeps this long, standing in for a slow disk
         /// so that contention (and so grouping) does not depend on the test machine's disk.
         var slowFsyncMicroseconds: UInt32 = 0
@@ -66,18 +77,44 @@ public final class Storage: @unchecked Sendable {
         try Posix.makeDirectory(directory)
         let lock = try DirectoryLock.acquire(directory: directory)
         let names = try Posix.listDirectory(directory)
+        let epochRecord = try DataEpochFile.read(directory: directory)
+        if case .failure(.unsupportedVersion(let version)) = epochRecord {
+            throw .unsupportedFormat(file: DataEpochFile.fileName, reason: "epoch file format version \(version)")
+        }
         let plan = try Recovery.plan(directory: directory, names: names, repair: configuration.repair, limits: limits)
         try Recovery.apply(plan, directory: directory)
-        let storage = try Storage(configuration: configuration, limits: limits, lock: lock, plan: plan)
-        return (storage, plan.state)
+        var state = plan.state
+        switch epochRecord {
+        case nil:
+            if !state.isFresh { state.possibleLosses.append(.noEpochRecord) }
+        case .success(let record):
+            state.isFresh = false
+            state.dataEpoch = record.epoch
+            if record.running { state.possibleLosses.append(.uncleanShutdown) }
+        case .failure(let error):
+            state.isFresh = false
+            state.possibleLosses.append(.unreadableEpochRecord(error.description))
+        }
+        for loss in state.possibleLosses { state.report.append("possible loss of earlier writes: \(loss)") }
+        // The running marker goes down before anything else can be written.
+        try DataEpochFile.write(DataEpochFile.Record(epoch: state.dataEpoch, running: true), directory: directory)
+        let storage = try Storage(
+            configuration: configuration, limits: limits, lock: lock, plan: plan, dataEpoch: state.dataEpoch,
+            epochConfirmed: !state.isFresh && !state.mayHaveLostData)
+        return (storage, state)
     }
 
-    private init(configuration: StorageConfiguration, limits: Limits, lock: DirectoryLock, plan: Recovery.Plan) throws(StorageError) {
+    private init(
+        configuration: StorageConfiguration, limits: Limits, lock: DirectoryLock, plan: Recovery.Plan, dataEpoch: UInt64,
+        epochConfirmed: Bool
+    ) throws(StorageError) {
         self.configuration = configuration
         self.limits = limits
         self.directoryLock = lock
         let segment = try Self.createSegment(plan.nextSegment, in: configuration.directory, sync: configuration.fsync != .never)
-        var initial = State(segment: segment, segmentSize: SegmentHeader.size)
+        var initial = State(
+            segment: segment, segmentSize: SegmentHeader.size, dataEpoch: dataEpoch, epochConfirmed: epochConfirmed)
+        initial.statistics.epochFileWrites = 1
         initial.statistics.currentSegment = plan.nextSegment
         initial.statistics.logBytesSinceSnapshot = plan.logBytes
         state = Mutex(initial)
@@ -103,9 +140,39 @@ public final class Storage: @unchecked Sendable {
     /// Appends the watermarks (after the entries they cover).
     public func appendWatermarks(_ digest: Digest) throws(StorageError) { try append(record: .watermarks(digest)) }
 
-    /// Appends a new HLC ceiling: the clock will restart above it.
+    /// Appends a new HLC ceiling: the clock will restart above it. Follows the fsync policy; a
+    /// node uses `appendClockCeilingDurably`.
     public func appendClockCeiling(_ ceiling: HLCTimestamp) throws(StorageError) {
         try append(record: .clockCeiling(ceiling))
+    }
+
+    /// Appends a new HLC ceiling and fsyncs the log before returning, whatever the fsync policy:
+    /// a clock MUST NOT issue a timestamp above a ceiling that is not yet durable, or a power cut
+    /// with a clock stepped back could make the next run reuse one. Synchronous (one fsync on the
+    /// caller's thread); renewals are rare (about one a second), so this costs little.
+    public func appendClockCeilingDurably(_ ceiling: HLCTimestamp) throws(StorageError) {
+        try append(record: .clockCeiling(ceiling))
+        try syncNow()
+        state.withLock { s in s.statistics.durableClockCeiling = max(s.statistics.durableClockCeiling, ceiling) }
+    }
+
+    /// The data epoch recorded in the directory.
+    public var dataEpoch: UInt64 { state.withLock { $0.dataEpoch } }
+
+    /// Records `epoch` as the directory's data epoch (durably: the epoch file is replaced and
+    /// fsynced, directory included, before this returns). The caller MUST call it right after
+    /// `open`, before any append, when the directory is new (naming the first epoch) or
+    /// `RecoveredState.possibleLosses` is not empty (naming a new one). Until then `close`
+    /// leaves the running marker set, so that a run that never chose an epoch makes the next
+    /// open report `uncleanShutdown` rather than vouch for a directory that may have lost writes.
+    public func beginEpoch(_ epoch: UInt64) throws(StorageError) {
+        try state.withLock { (s) throws(StorageError) in
+            try Self.checkOpen(s)
+            try DataEpochFile.write(DataEpochFile.Record(epoch: epoch, running: true), directory: configuration.directory)
+            s.dataEpoch = epoch
+            s.epochConfirmed = true
+            s.statistics.epochFileWrites += 1
+        }
     }
 
     /// Appends any record: encoded outside the lock, written with one `write(2)` under it.
@@ -163,6 +230,35 @@ public final class Storage: @unchecked Sendable {
         try result.get()
     }
 
+    /// fsyncs the current segment now, on the caller's thread, and resumes the waiters it covers.
+    /// Appends come from one caller at a time (the node's actor), so the segment cannot roll
+    /// between the capture and the fsync; the batch flusher may fsync the same file meanwhile,
+    /// which is harmless.
+    private func syncNow() throws(StorageError) {
+        let (file, target) = try state.withLock { (s) throws(StorageError) in
+            try Self.checkOpen(s)
+            return (s.segment, s.appended)
+        }
+        var failure: StorageError?
+        do throws(StorageError) { try Posix.fsync(file) } catch { failure = error }
+        var ready: [Waiter] = []
+        let outcome = state.withLock { s -> Result<Void, StorageError> in
+            s.statistics.fsyncs += 1
+            if let failure {
+                s.failure = s.failure ?? .failed(reason: "\(failure)")
+                ready = s.waiters
+                s.waiters = []
+                return .failure(s.failure ?? failure)
+            }
+            s.durable = max(s.durable, target)
+            ready = s.waiters.filter { $0.target <= s.durable }
+            s.waiters.removeAll { $0.target <= s.durable }
+            return .success(())
+        }
+        Self.resume(ready, with: outcome)
+        try outcome.get()
+    }
+
     /// A consistent copy of the counters.
     public var statistics: StorageStatistics { state.withLock { $0.statistics } }
 
@@ -216,9 +312,13 @@ public final class Storage: @unchecked Sendable {
 
     // MARK: Closing
 
-    /// Final fsync; releases the lock. Waits for a snapshot being written to finish. Later calls
-    /// do nothing; appends after it throw `closed`.
-    public func close() throws(StorageError) {
+    /// Final fsync, then clears the running marker (only when everything reached the disk and
+    /// the epoch is confirmed, see `beginEpoch`: otherwise the directory stays marked, so the
+    /// next start takes a new data epoch); releases the lock.
+    /// Waits for a snapshot being written to finish. Later calls do nothing; appends after it
+    /// throw `closed`. `markClean: false` keeps the marker set whatever happens: a caller that
+    /// may have applied (and pushed) something it could not log says so this way.
+    public func close(markClean: Bool = true) throws(StorageError) {
         let wasClosed = state.withLock { s in
             defer { s.closed = true }
             return s.closed
@@ -236,6 +336,14 @@ public final class Storage: @unchecked Sendable {
                 try Posix.fsync(s.segment)
                 s.statistics.fsyncs += 1
                 s.durable = s.appended
+                if s.epochConfirmed && markClean {
+                    // A clean mark vouches for the whole log: segments rolled without an fsync
+                    // (policy `never`) or left by a crashed run must be on disk first.
+                    try Self.fsyncSegments(in: configuration.directory, except: s.segment.path)
+                    try DataEpochFile.write(
+                        DataEpochFile.Record(epoch: s.dataEpoch, running: false), directory: configuration.directory)
+                    s.statistics.epochFileWrites += 1
+                }
                 return .success(())
             } catch {
                 s.failure = .failed(reason: "\(error)")
@@ -289,6 +397,15 @@ public final class Storage: @unchecked Sendable {
             try Posix.fsyncDirectory(directory)
         }
         return file
+    }
+
+    /// fsyncs every log segment of `directory` but `except` (already fsynced).
+    private static func fsyncSegments(in directory: String, except: String) throws(StorageError) {
+        for name in try Posix.listDirectory(directory) where SegmentName.parseSegment(name) != nil {
+            let path = directory + "/" + name
+            if path == except { continue }
+            try Posix.fsync(try Posix.open(path, O_RDONLY))
+        }
     }
 
     /// The batch timer's tick: fsync when something was appended since the last one.

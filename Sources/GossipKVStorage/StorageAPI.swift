@@ -64,11 +64,19 @@ public struct RecoveredState: Sendable {
     public var digest: Digest
     /// Restart the clock above this (the persisted HLC ceiling).
     public var clockCeiling: HLCTimestamp
-    /// True when the directory held no earlier data (a new node).
+    /// True when the directory held no earlier data (a new node): no log, no snapshot, no epoch file.
     public var isFresh: Bool
     /// Human-readable lines about what recovery did (snapshot used, records replayed, a torn tail
     /// cut at segment/offset), for the node's log.
     public var report: [String]
+    /// The data epoch the directory recorded (0 when it recorded none). `Storage.open` has
+    /// already marked the directory running under it; `Storage.beginEpoch` moves to a new one.
+    public var dataEpoch: UInt64 = 0
+    /// Why writes of an earlier run may be missing (empty when the last run closed cleanly and
+    /// recovery cut nothing). Any of them means the node MUST start a new data epoch.
+    public var possibleLosses: [PossibleLoss] = []
+    /// True when some write of an earlier run may be missing (`possibleLosses` is not empty).
+    public var mayHaveLostData: Bool { !possibleLosses.isEmpty }
 
     init(map: LWWMap, digest: Digest, clockCeiling: HLCTimestamp, isFresh: Bool, report: [String]) {
         self.map = map
@@ -76,6 +84,34 @@ public struct RecoveredState: Sendable {
         self.clockCeiling = clockCeiling
         self.isFresh = isFresh
         self.report = report
+    }
+}
+
+/// Why recovery cannot vouch that the directory holds every write of the runs before.
+public enum PossibleLoss: Equatable, Sendable, CustomStringConvertible {
+    /// A torn tail was cut off the newest segment (a crash during an append; after a power cut,
+    /// records before it that were not fsynced may be gone too).
+    case tornTail(segment: String, offset: Int)
+    /// `repair` cut or skipped damaged records, segments or snapshots.
+    case repairCut(String)
+    /// The last run did not close the directory (crash, `kill -9`, power cut): records it had
+    /// not fsynced may be gone even where recovery found nothing to cut, and its pushes may have
+    /// told peers about writes the log lost.
+    case uncleanShutdown
+    /// The directory holds data but no epoch file (written before epochs existed, or the file
+    /// was removed): whether its last run closed cleanly is unknown.
+    case noEpochRecord
+    /// The epoch file is damaged; the epoch it held is unknown.
+    case unreadableEpochRecord(String)
+
+    public var description: String {
+        switch self {
+        case .tornTail(let segment, let offset): return "a torn tail was cut from \(segment) at offset \(offset)"
+        case .repairCut(let what): return "repair cut \(what)"
+        case .uncleanShutdown: return "the last run did not close the data directory"
+        case .noEpochRecord: return "the data directory has no epoch file"
+        case .unreadableEpochRecord(let reason): return "the epoch file is unreadable (\(reason))"
+        }
     }
 }
 
@@ -108,6 +144,10 @@ public struct StorageStatistics: Sendable, Equatable {
     public var currentSegment: UInt64 = 0
     /// Log bytes since the last snapshot (what `isSnapshotDue` compares).
     public var logBytesSinceSnapshot = 0
+    /// The highest clock ceiling known on disk (`appendClockCeilingDurably`); zero before one.
+    public var durableClockCeiling = HLCTimestamp.zero
+    /// Writes of the epoch file since open (the running marker, a new epoch, the clean close).
+    public var epochFileWrites = 0
 
     public init() {}
 }

@@ -133,14 +133,12 @@ struct ClusterCommand: ParsableCommand {
 
 extension ClusterCommand {
     /// Starts a new node's data directory beside its new key: a node that finds its key from
-    /// disk and an empty data directory must assume it lost its old writes (see
-    /// `Replica.ownHistoryComplete`), but this key has never written, so its (empty) history is
-    /// complete. One clock-ceiling record makes the directory not new.
+    /// disk and an empty data directory must assume it lost its old writes and start a new data
+    /// epoch (see `Node.newEpochReason`), but this key has never written, so its (empty) history
+    /// is complete: the directory records data epoch 0 and a clean close.
     static func startHistory(in directory: String) throws {
         let (storage, recovered) = try Storage.open(StorageConfiguration(directory: directory))
-        if recovered.isFresh {
-            try storage.appendClockCeiling(HLCTimestamp(physical: UInt64(Date().timeIntervalSince1970 * 1_000)))
-        }
+        if recovered.isFresh { try storage.beginEpoch(0) }
         try storage.close()
     }
 }

@@ -44,6 +44,9 @@ struct StatusCommand: ParsableCommand {
             "hlc:         \(info.hlc)" + Self.clockNote(info.hlcPhysicalMilliseconds),
             "members:     \(info.members.count) (\(info.members.filter { $0.state == "alive" }.count) alive)",
         ]
+        if let origin = info.origin, let epoch = info.dataEpoch {
+            lines.insert("origin:      \(origin) (data epoch \(epoch))", at: 1)
+        }
         let peers = info.members.filter { !$0.isSelf }
         if !peers.isEmpty {
             var table = TextTable(["PEER", "STATE", "LAG"])

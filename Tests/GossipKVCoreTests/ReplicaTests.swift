@@ -101,26 +101,61 @@ struct ReplicaTests {
     }
 
     @Test(
-        "a replica that lost its own history never raises its own watermark by writing; a complete sync does")
-    func incompleteHistoryKeepsOwnWatermark() throws {
-        var lost = Replica(id: Self.a, ownHistoryComplete: false)
+        "a replica under a new data epoch writes as a new origin, claims nothing of its old one, and gets the old writes back by a complete sync")
+    func newEpochWritesAsNewOrigin() throws {
+        let epoch: UInt64 = 0x5EED
+        var lost = Replica(id: Self.a, epoch: epoch)
+        #expect(lost.origin == NodeID.origin(node: Self.a, epoch: epoch))
+        #expect(lost.origin != Self.a)
+        var previous: HLCTimestamp?
         for index in 0..<5 {
             let (entry, previousOwnWrite) = try lost.write(
                 [UInt8(index)], value: [1], physical: Self.t0 + UInt64(index))
-            #expect(previousOwnWrite == nil)
-            #expect(lost.digest[Self.a] == .zero)
-            #expect(lost.map.entry(forKey: [UInt8(index)]) == entry)
+            #expect(entry.origin == lost.origin)
+            #expect(previousOwnWrite == (previous ?? .zero))
+            #expect(lost.digest[lost.origin] == entry.timestamp)
+            #expect(lost.digest[Self.a] == .zero, "no claim about the old origin's writes")
+            previous = entry.timestamp
         }
-        // A peer that holds the earlier writes answers completely: now the claim is true.
+        // A peer that holds the earlier writes answers completely: now the old origin's claim is true.
         var peer = Replica(id: Self.b)
-        var earlier = Replica(id: Self.a)  // the lost replica's previous life
+        var earlier = Replica(id: Self.a)  // the lost replica's previous life, epoch 0
         let (old, _) = try earlier.write([99], value: [9], physical: Self.t0 - 10_000)
         sync(&peer, from: earlier, physical: Self.t0)
         sync(&lost, from: peer, physical: Self.t0 + 10)
         #expect(lost.digest[Self.a] == old.timestamp)
         #expect(lost.map.entry(forKey: [99]) == old)
-        #expect(!lost.ownHistoryComplete)
+        #expect(lost.digest[lost.origin] == previous)
     }
+
+    @Test("a restored replica's clock starts above the persisted ceiling and above every timestamp it holds")
+    func restoredClockStartsAboveEverything() throws {
+        var writer = Replica(id: Self.b)
+        let (ahead, _) = try writer.write([1], value: [1], physical: Self.t0 + 5_000)
+        let low = HLCTimestamp(physical: Self.t0)
+        var restored = Replica(id: Self.a, restoring: [ahead], digest: Digest(), clockCeiling: low)
+        let (next, _) = try restored.write([2], value: [2], physical: Self.t0)
+        #expect(next.timestamp > ahead.timestamp)
+        let high = HLCTimestamp(physical: Self.t0 + 9_000)
+        var aboveCeiling = Replica(id: Self.a, restoring: [ahead], digest: Digest(), clockCeiling: high)
+        #expect(try aboveCeiling.write([3], value: [3], physical: Self.t0).entry.timestamp > high)
+    }
+
+    @Test("the origin of epoch 0 is the node id; other epochs give fixed, distinct origins")
+    func originsOfEpochs() {
+        #expect(NodeID.origin(node: Self.a, epoch: 0) == Self.a)
+        let origins = (1...50).map { NodeID.origin(node: Self.a, epoch: UInt64($0)) }
+        #expect(Set(origins).count == 50)
+        #expect(!origins.contains(Self.a))
+        #expect(NodeID.origin(node: Self.b, epoch: 1) != NodeID.origin(node: Self.a, epoch: 1))
+        // A fixed function: the same pair gives the same origin in every process, forever.
+        #expect(NodeID.origin(node: NodeID(high: 1, low: 2), epoch: 3) == NodeID.origin(node: NodeID(high: 1, low: 2), epoch: 3))
+        #expect("\(NodeID.origin(node: NodeID(high: 1, low: 2), epoch: 3))" == Self.pinnedOrigin)
+    }
+
+    /// `NodeID.origin(node: (1, 2), epoch: 3)`'s first 8 bytes, pinned: a change of the function
+    /// changes the origins of persisted data.
+    static let pinnedOrigin = "5b601abc00d7972d"
 
     @Test("advanceContiguous moves a watermark only when the push's previous timestamp equals it")
     func advanceContiguousRules() {

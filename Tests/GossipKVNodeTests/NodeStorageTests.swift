@@ -36,7 +36,7 @@ struct NodeStorageTests {
         return identity
     }
 
-    @Test("a restart from the data directory keeps every key and the watermarks, and starts the clock above the ceiling")
+    @Test("a clean restart from the data directory keeps every key, the origin and the exact watermarks, and starts the clock above the ceiling")
     func restartKeepsEverything() async throws {
         let directory = Self.temporaryDirectory("restart")
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -47,7 +47,7 @@ struct NodeStorageTests {
         var ceiling: HLCTimestamp?
         var values: [String: String] = [:]
         try await Loopback.withRunning([first]) {
-            #expect(await first.status().ownHistoryComplete, "a new identity in a new directory has nothing to lose")
+            #expect(await first.status().dataEpoch == 0, "a new identity in a new directory writes as its node id")
             for index in 0..<300 {
                 try await first.put("key-\(index)", "value-\(index)")
                 values["key-\(index)"] = "value-\(index)"
@@ -74,12 +74,13 @@ struct NodeStorageTests {
             let after = await second.status()
             #expect(after.entries == status.entries)
             #expect(after.stateHash == status.stateHash)
-            // Other origins' watermarks come back as logged; the own one restarts at the ceiling
-            // (every own write is at or below it, and the clock restarts above it).
-            #expect(after.digest.count == status.digest.count)
-            #expect(after.digest[identity.nodeID] == persistedCeiling)
-            #expect(status.digest[identity.nodeID] <= persistedCeiling)
-            #expect(after.ownHistoryComplete, "the data directory held this node's own history")
+            // Every watermark comes back as the clean close logged it: the own one is exactly the
+            // last own write, never raised to the ceiling (which would claim writes never made,
+            // and after a loss writes it no longer holds).
+            #expect(after.digest == status.digest)
+            #expect(after.digest[identity.nodeID] < persistedCeiling)
+            #expect(after.dataEpoch == 0, "a clean restart keeps the data epoch")
+            #expect(after.origin == identity.nodeID)
             for (key, value) in values { #expect(await second.get(key) == value, "\(key)") }
             #expect(await second.liveKeys().count == values.count)
             // The ceiling was about a second ahead of the wall clock when the first run stopped,
@@ -116,23 +117,39 @@ struct NodeStorageTests {
         }
     }
 
-    @Test("a persistent identity without a data directory does not claim its own history; with one restored, it does")
-    func ownHistoryWithoutData() async throws {
+    @Test("a persistent identity in memory, or with a new data directory, writes under a new data epoch; a clean restart keeps it")
+    func newEpochWithoutData() async throws {
         let identity = Self.reloaded(try NodeIdentity.open(name: "p", now: Loopback.now()))
         let started = Loopback.now()
-        let memory = try await Node(Loopback.configuration("p", identity: identity), logger: Loopback.quietLogger)
-        try await Loopback.withRunning([memory]) {
-            #expect(await !memory.status().ownHistoryComplete)
-            let written = try await memory.put("k", "v")
-            // It waits out the max clock offset (500 ms) before its first write, so it cannot
-            // reuse a timestamp of an earlier run under this id.
-            #expect(written.timestamp.physical >= started + 500)
+        var epochs: Set<UInt64> = []
+        for _ in 0..<2 {
+            let memory = try await Node(Loopback.configuration("p", identity: identity), logger: Loopback.quietLogger)
+            try await Loopback.withRunning([memory]) {
+                let status = await memory.status()
+                #expect(status.dataEpoch != 0, "no disk keeps the epoch: a random one each start")
+                #expect(status.origin == NodeID.origin(node: identity.nodeID, epoch: status.dataEpoch))
+                let written = try await memory.put("k", "v")
+                #expect(written.origin == status.origin)
+                #expect(await memory.status().digest[identity.nodeID] == .zero, "no claim about its old writes")
+                // It waits out the max clock offset (500 ms) before its first write.
+                #expect(written.timestamp.physical >= started + 500)
+                epochs.insert(status.dataEpoch)
+            }
         }
+        #expect(epochs.count == 2, "each in-memory start takes its own epoch")
         let directory = Self.temporaryDirectory("history")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let fresh = try await Node(Self.configuration("p", identity: identity, directory: directory), logger: Loopback.quietLogger)
+        var epoch: UInt64 = 0
         try await Loopback.withRunning([fresh]) {
-            #expect(await !fresh.status().ownHistoryComplete, "a new data directory under an old id may have lost writes")
+            epoch = await fresh.status().dataEpoch
+            #expect(epoch != 0, "a new data directory under an old id may have lost writes")
+            #expect(!epochs.contains(epoch))
+            try await fresh.put("k", "v")
+        }
+        let again = try await Node(Self.configuration("p", identity: identity, directory: directory), logger: Loopback.quietLogger)
+        try await Loopback.withRunning([again]) {
+            #expect(await again.status().dataEpoch == epoch, "the epoch is persisted; a clean restart keeps it")
         }
     }
 

@@ -52,8 +52,9 @@ struct LocalClusterTests {
         }
         #expect(LabCluster.eventually { Self.redis(respBase, ["SET", "a", "5"]) == "OK" })
         #expect(LabCluster.eventually { Self.redis(respBase + 2, ["GET", "a"]) == "5" })
-        // New keys come with new data directories: each node knows it holds its whole history.
-        #expect(Self.redis(respBase + 1, ["INFO", "cluster"]).contains("own_history_complete:1"))
+        // New keys come with new data directories: each node holds its whole history and writes
+        // under data epoch 0 (its node id).
+        #expect(Self.redis(respBase + 1, ["INFO", "cluster"]).contains("data_epoch:0"))
         #expect(Self.processes(mentioning: directory).count == 4)
         kill(process.processIdentifier, SIGINT)
         let deadline = Date().addingTimeInterval(15)

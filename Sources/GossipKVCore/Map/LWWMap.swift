@@ -131,6 +131,12 @@ public struct LWWMap: Sendable {
         return entry(key: key, stored: stored)
     }
 
+    /// The greatest timestamp of an entry held, nil when empty. O(origins): each origin's index
+    /// knows its last timestamp.
+    public var latestTimestamp: HLCTimestamp? {
+        indexes.compactMap(\.lastTimestamp).max()
+    }
+
     /// Every origin that has written an entry still held, in node-id order.
     public var writers: [NodeID] {
         originTable.ids.enumerated().filter { !indexes[$0.offset].isEmpty }.map(\.element).sorted()

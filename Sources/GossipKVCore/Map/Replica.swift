@@ -32,29 +32,37 @@ public enum EntryRejection: Error, Equatable, Hashable, Sendable, CustomStringCo
 
 /// One node's replica: its clock, its LWW map and its watermarks. Pure: time comes in as
 /// `physical` milliseconds. This is the state the storage layer persists (map, watermarks, HLC).
+///
+/// Two ids: `id` is the node (peers and membership know it by that), `origin` is what its writes
+/// are stamped with during its current data epoch (`NodeID.origin(node:epoch:)`). After any
+/// possible loss of its own writes the node comes back under a new epoch, so the current origin
+/// always has its whole history here: its own watermark moves with each write, and no claim it
+/// makes can cover a write it lost. Older origins of the same node are like any other origin.
 public struct Replica: Sendable {
+    /// The node's id (peers, membership, messages).
     public let id: NodeID
+    /// The node's data epoch: 0 until its first possible loss of data.
+    public let epoch: UInt64
+    /// The origin of this replica's writes: `NodeID.origin(node: id, epoch: epoch)`.
+    public let origin: NodeID
     public let limits: Limits
     public private(set) var clock: HybridLogicalClock
     public private(set) var map = LWWMap()
     /// What this replica claims to hold; see `Digest`.
     public private(set) var digest = Digest()
-    /// True when this replica holds every write it ever made as `id`. A replica that lost its
-    /// data (restarted empty under the same id) sets this to false: its own watermark then moves
-    /// only through complete sync answers, never by its own new writes, because it cannot know
-    /// which of its earlier writes are missing (DESIGN: "never claims more than it holds").
-    public private(set) var ownHistoryComplete: Bool
     /// What garbage collection dropped lately (see `CollectionEcho`).
     var collectionEcho = CollectionEcho()
 
+    /// A replica with nothing yet. `ceiling`: the clock starts above it.
     public init(
-        id: NodeID, limits: Limits = .standard, maxClockOffsetMilliseconds: UInt64 = 500,
-        startingAfter ceiling: HLCTimestamp = .zero, ownHistoryComplete: Bool = true
+        id: NodeID, epoch: UInt64 = 0, limits: Limits = .standard, maxClockOffsetMilliseconds: UInt64 = 500,
+        startingAfter ceiling: HLCTimestamp = .zero
     ) {
         self.id = id
+        self.epoch = epoch
+        self.origin = NodeID.origin(node: id, epoch: epoch)
         self.limits = limits
         self.clock = HybridLogicalClock(maxOffsetMilliseconds: maxClockOffsetMilliseconds, startingAfter: ceiling)
-        self.ownHistoryComplete = ownHistoryComplete
     }
 
     /// The HLC "now" for reads: the clock's last timestamp or the wall clock, whichever is later.
@@ -80,11 +88,10 @@ public struct Replica: Sendable {
             throw .valueTooLarge(bytes: value.count, limit: limits.maxValueBytes)
         }
         let timestamp = clock.now(physical: physical)
-        let entry = Entry(key: key, value: value, timestamp: timestamp, origin: id, expiry: expiry)
+        let entry = Entry(key: key, value: value, timestamp: timestamp, origin: origin, expiry: expiry)
         map.merge(entry)
-        guard ownHistoryComplete else { return (entry, nil) }
-        let previous = digest[id]
-        digest.raise(id, to: timestamp)
+        let previous = digest[origin]
+        digest.raise(origin, to: timestamp)
         return (entry, previous)
     }
 
@@ -138,27 +145,33 @@ public struct Replica: Sendable {
     }
 
     /// Restores persisted state (map entries, watermarks, the HLC ceiling). Used by storage and by
-    /// the simulator's restarts.
+    /// the simulator's restarts. The clock starts above the ceiling and above every timestamp
+    /// held, so no write of this run can reuse a timestamp of an earlier one.
+    ///
+    /// `epoch` MUST be a new one (never used before by this node) unless `entries` and `digest`
+    /// hold every write this node made under it, with the own watermark exactly its last write:
+    /// a local write's push names that watermark as proof of contiguity.
     public init(
-        id: NodeID, limits: Limits = .standard, maxClockOffsetMilliseconds: UInt64 = 500,
-        restoring entries: [Entry], digest: Digest, clockCeiling: HLCTimestamp, ownHistoryComplete: Bool = true
+        id: NodeID, epoch: UInt64 = 0, limits: Limits = .standard, maxClockOffsetMilliseconds: UInt64 = 500,
+        restoring entries: [Entry], digest: Digest, clockCeiling: HLCTimestamp
     ) {
-        self.init(
-            id: id, limits: limits, maxClockOffsetMilliseconds: maxClockOffsetMilliseconds,
-            startingAfter: clockCeiling, ownHistoryComplete: ownHistoryComplete)
+        var map = LWWMap()
         map.reserveCapacity(entries.count)
         for entry in entries { map.merge(entry) }
-        self.digest = digest
+        self.init(
+            id: id, epoch: epoch, limits: limits, maxClockOffsetMilliseconds: maxClockOffsetMilliseconds,
+            restoring: map, digest: digest, clockCeiling: clockCeiling)
     }
 
     /// Restores persisted state from a map recovery already built (no re-merge of every entry).
+    /// Same duties as the entries form.
     public init(
-        id: NodeID, limits: Limits = .standard, maxClockOffsetMilliseconds: UInt64 = 500,
-        restoring map: LWWMap, digest: Digest, clockCeiling: HLCTimestamp, ownHistoryComplete: Bool = true
+        id: NodeID, epoch: UInt64 = 0, limits: Limits = .standard, maxClockOffsetMilliseconds: UInt64 = 500,
+        restoring map: LWWMap, digest: Digest, clockCeiling: HLCTimestamp
     ) {
         self.init(
-            id: id, limits: limits, maxClockOffsetMilliseconds: maxClockOffsetMilliseconds,
-            startingAfter: clockCeiling, ownHistoryComplete: ownHistoryComplete)
+            id: id, epoch: epoch, limits: limits, maxClockOffsetMilliseconds: maxClockOffsetMilliseconds,
+            startingAfter: Swift.max(clockCeiling, map.latestTimestamp ?? .zero))
         self.map = map
         self.digest = digest
     }

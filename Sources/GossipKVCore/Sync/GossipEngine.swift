@@ -48,6 +48,8 @@ public struct GossipEngine: Sendable {
     }
 
     public let config: GossipConfig
+    /// The replica. Peers are node ids and are compared with `replica.id` (the node), never with
+    /// `replica.origin` (what its writes are stamped with in its current data epoch).
     public internal(set) var replica: Replica
     /// Known peers in node-id order (so random choices depend only on the seed).
     public private(set) var peers: [NodeID] = []

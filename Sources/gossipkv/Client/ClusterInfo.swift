@@ -25,6 +25,9 @@ struct ClusterInfo: Equatable, Sendable {
     var hlc: String { fields["hlc"] ?? "" }
     var hlcPhysicalMilliseconds: Int? { fields["hlc_physical_ms"].flatMap { Int($0) } }
     var stateHash: String { fields["state_hash"] ?? "" }
+    /// The node's data epoch and the origin its writes carry (absent from older nodes).
+    var dataEpoch: String? { fields["data_epoch"] }
+    var origin: String? { fields["origin"] }
     /// Entries held, tombstones and expired entries included.
     var entries: Int? { fields["entries"].flatMap { Int($0) } }
     /// Keys a read sees (INFO keyspace's `db0:keys=N`; absent when there are none).
