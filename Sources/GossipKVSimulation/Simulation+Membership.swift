@@ -219,3 +219,9 @@ extension Simulation {
         nodes[observer].membership?.member(nodes[member].id)?.state
     }
 }
+
+extension Simulation {
+    /// Whether every node is up and every replica holds the checker's expected map (what `run`
+    /// waits for after the fault phase), for tests that step the run themselves.
+    public var replicasConverged: Bool { isConverged() }
+}
