@@ -98,6 +98,17 @@ extension Node {
             verifier = candidate
         }
         metrics.messageIn(kind: "announcement", bytes: packet.bytes.count)
+        // The clock check of every message, and the announcement's boot epoch (the incarnation
+        // it claims) may not be above its own clock: an incarnation beyond reach would make the
+        // member impossible to suspect and refute (`Membership.isWithinReach`).
+        guard engine.observeClock(header.hlc, now: now) else {
+            metrics.rejected(reason: GossipRejection.messageClockTooFarAhead.label)
+            return
+        }
+        guard header.bootEpoch <= header.hlc else {
+            metrics.rejected(reason: "membership_incarnation_out_of_reach")
+            return
+        }
         var address = announcement.address
         if address.isUnspecified, let source = packet.source,
             let fromSource = MemberAddress(socketAddress: source, gossipPort: address.gossipPort, clientPort: address.clientPort)
@@ -114,6 +125,8 @@ extension Node {
             carryOut(engine.startRound(with: header.sender, now: now))
         default:
             admitted = false
+            // A member we hold dead announces itself: it runs, so ask it to refute.
+            carryOut(membership.heardFrom(header.sender, now: now, summary: engine.summary), hlc: header.hlc)
         }
         if admitted || announcement.wantsReply, let target = address.gossipSocketAddress() {
             let list = membership.members

@@ -43,18 +43,33 @@ extension Node {
         let header = frame.header
         let limits = configuration.gossip.limits
         if header.kind.isMembership {
+            let message: SWIMMessage
             do {
-                let message = try SWIMMessage.decodeBody(kind: header.kind, frame.body)
-                let summary = engine.summary
-                carryOut(membership.receive(message, from: header.sender, now: now, summary: summary), hlc: header.hlc)
+                message = try SWIMMessage.decodeBody(kind: header.kind, frame.body)
             } catch {
                 metrics.rejected(reason: "invalid_body")
+                return
             }
+            // The clock check `GossipEngine.receive` makes for anti-entropy messages: a clock
+            // beyond the max offset is refused, not merged, and the updates are bounded by it.
+            guard engine.observeClock(header.hlc, now: now) else {
+                metrics.rejected(reason: GossipRejection.messageClockTooFarAhead.label)
+                return
+            }
+            let summary = engine.summary
+            carryOut(
+                membership.receive(message, from: header.sender, senderClock: header.hlc, now: now, summary: summary),
+                hlc: header.hlc)
             return
         }
         do {
             let message = try GossipMessage.decodeBody(kind: header.kind, frame.body, limits: limits)
-            carryOut(engine.receive(message, from: header.sender, senderClock: header.hlc, now: now))
+            let directives = engine.receive(message, from: header.sender, senderClock: header.hlc, now: now)
+            carryOut(directives)
+            // Any authenticated message proves its sender runs: one we hold dead is asked to refute.
+            if !directives.contains(.rejected(.messageClockTooFarAhead, from: header.sender)) {
+                carryOut(membership.heardFrom(header.sender, now: now, summary: engine.summary), hlc: header.hlc)
+            }
         } catch {
             metrics.rejected(reason: "invalid_body")
         }

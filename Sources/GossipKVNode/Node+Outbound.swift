@@ -42,8 +42,18 @@ extension Node {
                 memberChanged(member, previous: previous, now: now)
             case let .summary(summary, from: peer):
                 carryOut(engine.receive(.syncSummary(summary), from: peer, senderClock: hlc, now: now))
-            case .dropped:
-                metrics.rejected(reason: "membership_unexpected")
+            case let .dropped(reason, from: peer):
+                metrics.rejected(reason: "membership_\(reason.label)")
+                if case .incarnationOutOfReach = reason {
+                    logger.warning("refused a membership claim from \(peer): \(reason)")
+                }
+            case let .introduce(stranger, at: address):
+                // Gossip named a member we do not know: our announcement asks for its own,
+                // which admits it (`handleAnnouncement`). `introduce(to:)` rate-limits per address.
+                if let target = address.gossipSocketAddress() {
+                    logger.debug("introducing ourselves to \(stranger), named in gossip, at \(address)")
+                    introduce(to: target, now: now)
+                }
             }
         }
     }
@@ -53,6 +63,11 @@ extension Node {
             engine.addPeer(member.id)
             if verifier.senders[member.id] == nil, let address = member.address.gossipSocketAddress() {
                 introduce(to: address, now: now)
+            }
+            // Back from dead (a healed partition, a resumed pause): exchange digests at once
+            // rather than wait for a summary on a probe, since both sides may have written.
+            if !(previous?.isActive ?? false) {
+                carryOut(engine.startRound(with: member.id, now: now))
             }
         } else {
             engine.removePeer(member.id)

@@ -227,9 +227,12 @@ public actor Node: Service {
         var engine = GossipEngine(replica: replica, config: configuration.gossip, seed: random.next(), now: now)
         let bootEpoch = engine.replica.readTime(physical: now)
         self.bootEpoch = bootEpoch
+        // Membership bounds incarnations by the same max offset the clock check uses.
+        var membershipConfig = configuration.membership
+        membershipConfig.maxClockOffsetMilliseconds = configuration.maxClockOffsetMilliseconds
         var membership = Membership(
             localID: configuration.identity.nodeID, localAddress: advertisedAddress, bootEpoch: bootEpoch,
-            config: configuration.membership, seed: random.next(), now: now)
+            config: membershipConfig, seed: random.next(), now: now)
         for node in revokedAtStart { _ = membership.exclude(node) }
         self.membership = membership
         engine.setPeers([])

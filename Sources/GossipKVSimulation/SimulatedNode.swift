@@ -36,7 +36,7 @@ struct SimulatedNode: Sendable {
     var opener: EnvelopeOpener
     var nextSequence: [WireChannel: UInt64] = [:]
     /// Envelopes refused by the opener, by reason (duplicates land here as replays), and
-    /// membership messages the state machine ignored (`membership_dropped`).
+    /// membership messages the state machine ignored (`membership_` and the drop's label).
     var rejections: [String: Int] = [:]
 
     static let cluster = NodeID(high: 0x5349_4D55_4C41_5445, low: 0x4455_5354_4552_0001)

@@ -154,7 +154,7 @@ public struct SimulationReport: Sendable, Equatable, CustomStringConvertible {
     public var zombieReturns: Int
     public var expectedKeys: Int
     /// Envelopes and membership messages refused, by reason, summed over nodes: duplicated
-    /// datagrams show up as `replay`, and ignored SWIM messages as `membership_dropped`.
+    /// datagrams show up as `replay`, and ignored SWIM messages as `membership_` and the drop's label.
     public var rejections: [String: Int]
     /// Fingerprint of the whole run: equal for equal seeds.
     public var traceHash: UInt64

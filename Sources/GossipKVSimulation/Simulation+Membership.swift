@@ -12,7 +12,11 @@ import GossipKVCore
 /// - discovery is modelled simply: at start each node admits every other (as static seeds or
 ///   multicast would), and a restarted node does so again after a short delay, each at its
 ///   current boot epoch. Nobody else is told of a restart: SWIM must spread it, the restarted
-///   node's new incarnation (its new boot epoch) refuting its old death.
+///   node's new incarnation (its new boot epoch) refuting its old death. Gossip never inserts a
+///   member; an `.introduce` is modelled as the announcement exchange it starts (`introduce`);
+/// - SWIM messages pass the engine's clock check before the membership sees them, and every
+///   other message from a member held dead goes to `heardFrom`, as in the node;
+/// - a member that becomes active again gets a round at once, as in the node.
 extension Simulation {
     // MARK: Lifecycle
 
@@ -28,33 +32,57 @@ extension Simulation {
 
     /// A fresh state machine for this life of `node`: its incarnation starts at the boot epoch.
     func makeMembership(_ node: Int, seed: UInt64, now: UInt64) -> Membership {
-        Membership(
+        var config = options.membershipConfig
+        config.maxClockOffsetMilliseconds = options.maxClockOffsetMilliseconds
+        return Membership(
             localID: nodes[node].id, localAddress: nodes[node].address, bootEpoch: nodes[node].bootEpoch,
-            config: options.membershipConfig, seed: seed, now: nodes[node].physical(at: now, start: start))
+            config: config, seed: seed, now: nodes[node].physical(at: now, start: start))
     }
 
     /// Discovery admits every other node at its current boot epoch, as `Node+Discovery` admits
     /// an announcement: a new or renewed member becomes an engine peer and gets a round at once.
     mutating func discoverEveryone(_ node: Int) -> String? {
-        let physical = physical(of: node)
         for other in nodes.indices where other != node {
-            let (id, address, epoch) = (nodes[other].id, nodes[other].address, nodes[other].bootEpoch)
-            // Optional chaining mutates the stored state machine in place (a copy would be
-            // copied again on write).
-            guard
-                let result = nodes[node].membership?.addMember(
-                    id, address: address, incarnation: epoch.rawValue, now: physical)
-            else { return nil }
-            switch result {
-            case .added, .renewed:
-                nodes[node].engine.addPeer(nodes[other].id)
-                let directives = nodes[node].engine.startRound(with: nodes[other].id, now: physical)
-                if let problem = carryOut(directives, node: node) { return problem }
-            case .alreadyKnown, .newerIncarnationKnown, .isSelf, .excluded:
-                break
-            }
+            if let problem = admit(other, by: node) { return problem }
         }
         return nil
+    }
+
+    /// `observer` handles `member`'s announcement as `Node.handleAnnouncement` does: a new or
+    /// renewed member becomes an engine peer and gets a round at once; a member held dead is
+    /// asked to refute (`heardFrom`).
+    mutating func admit(_ member: Int, by observer: Int) -> String? {
+        let physical = physical(of: observer)
+        let (id, address, epoch) = (nodes[member].id, nodes[member].address, nodes[member].bootEpoch)
+        // Optional chaining mutates the stored state machine in place (a copy would be copied
+        // again on write).
+        guard
+            let result = nodes[observer].membership?.addMember(
+                id, address: address, incarnation: epoch.rawValue, now: physical)
+        else { return nil }
+        switch result {
+        case .added, .renewed:
+            nodes[observer].engine.addPeer(id)
+            let directives = nodes[observer].engine.startRound(with: id, now: physical)
+            return carryOut(directives, node: observer)
+        case .alreadyKnown, .newerIncarnationKnown:
+            let summary = nodes[observer].engine.summary
+            guard let directives = nodes[observer].membership?.heardFrom(id, now: physical, summary: summary)
+            else { return nil }
+            return carryOut(directives, node: observer, hlc: nodes[observer].engine.replica.readTime(physical: physical))
+        case .isSelf, .excluded:
+            return nil
+        }
+    }
+
+    /// `node` introduces itself to `other`, a member gossip named that it does not know: its
+    /// announcement (asking for one back) and the answer, modelled at once, each only if the
+    /// network lets it through at the moment (no loss: announcements are retried).
+    mutating func introduce(_ node: Int, to other: Int) -> String? {
+        guard node != other, nodes[other].isUp, network.allows(from: node, to: other) else { return nil }
+        if let problem = admit(node, by: other) { return problem }
+        guard network.allows(from: other, to: node) else { return nil }
+        return admit(other, by: node)
     }
 
     // MARK: Inputs
@@ -63,15 +91,21 @@ extension Simulation {
     /// sender's summary (if any) goes to the engine with the envelope's HLC.
     mutating func receiveMembership(_ frame: AuthenticatedFrame, at node: Int) -> String? {
         let header = frame.header
-        let summary = nodes[node].engine.summary
         let physical = physical(of: node)
-        guard let message = try? SWIMMessage.decodeBody(kind: header.kind, frame.body),
-            let directives = nodes[node].membership?.receive(
-                message, from: header.sender, now: physical, summary: summary)
-        else {
+        guard let message = try? SWIMMessage.decodeBody(kind: header.kind, frame.body) else {
             nodes[node].rejections["invalid_body", default: 0] += 1
             return nil
         }
+        // The engine's clock check, as in `Node.dispatch`.
+        guard nodes[node].engine.observeClock(header.hlc, now: physical) else {
+            nodes[node].rejections[GossipRejection.messageClockTooFarAhead.label, default: 0] += 1
+            return nil
+        }
+        let summary = nodes[node].engine.summary
+        guard
+            let directives = nodes[node].membership?.receive(
+                message, from: header.sender, senderClock: header.hlc, now: physical, summary: summary)
+        else { return nil }
         return carryOut(directives, node: node, hlc: header.hlc)
     }
 
@@ -105,10 +139,14 @@ extension Simulation {
                 if let problem = sendSealed(kind: message.kind, body: body, from: node, to: target) {
                     return problem
                 }
-            case let .memberChanged(member, _):
+            case let .memberChanged(member, previous):
                 trace(5, node, indexByID[member.id] ?? nodes.count, UInt64(member.state.rawValue))
                 if member.state.isActive {
                     nodes[node].engine.addPeer(member.id)
+                    if !(previous?.isActive ?? false) {
+                        let directives = nodes[node].engine.startRound(with: member.id, now: physical(of: node))
+                        if let problem = carryOut(directives, node: node) { return problem }
+                    }
                 } else {
                     nodes[node].engine.removePeer(member.id)
                 }
@@ -116,8 +154,11 @@ extension Simulation {
                 let directives = nodes[node].engine.receive(
                     .syncSummary(summary), from: peer, senderClock: hlc, now: physical(of: node))
                 if let problem = carryOut(directives, node: node) { return problem }
-            case .dropped:
-                nodes[node].rejections["membership_dropped", default: 0] += 1
+            case let .dropped(reason, _):
+                nodes[node].rejections["membership_\(reason.label)", default: 0] += 1
+            case let .introduce(stranger, _):
+                guard let other = indexByID[stranger] else { continue }
+                if let problem = introduce(node, to: other) { return problem }
             }
         }
         return nil
@@ -177,4 +218,10 @@ extension Simulation {
     public func membershipState(of member: Int, seenBy observer: Int) -> Member.State? {
         nodes[observer].membership?.member(nodes[member].id)?.state
     }
+}
+
+extension Simulation {
+    /// Whether every node is up and every replica holds the checker's expected map (what `run`
+    /// waits for after the fault phase), for tests that step the run themselves.
+    public var replicasConverged: Bool { isConverged() }
 }

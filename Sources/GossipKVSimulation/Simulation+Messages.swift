@@ -38,9 +38,15 @@ extension Simulation {
         }
         let directives = nodes[node].engine.receive(
             message, from: header.sender, senderClock: header.hlc, now: physical(of: node))
-        return carryOut(directives, node: node).map {
-            "\($0) (node \(node) handling a \(header.kind) from node \(indexByID[header.sender] ?? -1) at t=\(now - start) ms)"
+        if let problem = carryOut(directives, node: node) {
+            return "\(problem) (node \(node) handling a \(header.kind) from node \(indexByID[header.sender] ?? -1) at t=\(now - start) ms)"
         }
+        // Any authenticated message proves its sender runs, as in `Node.dispatch`.
+        let (physical, summary) = (physical(of: node), nodes[node].engine.summary)
+        guard !directives.contains(.rejected(.messageClockTooFarAhead, from: header.sender)),
+            let revival = nodes[node].membership?.heardFrom(header.sender, now: physical, summary: summary)
+        else { return nil }
+        return carryOut(revival, node: node, hlc: header.hlc)
     }
 
     // MARK: Sending

@@ -9,6 +9,11 @@ import GossipKVCore
 /// way but composed with the engine, over sealed envelopes (`Simulation+Membership.swift`);
 /// this harness stays the lighter bench for membership alone: plain messages, exact control of
 /// links and pauses. Every directive is kept in `log` for the tests to read.
+///
+/// Every message carries its sender's clock at sending (`HLCTimestamp(physical: now)`: the
+/// harness has one clock), and an `.introduce` is carried out as the announcement exchange it
+/// starts in the node: the stranger admits the introducer at its boot epoch and answers, and
+/// the introducer admits the stranger, each only if the link between them delivers.
 struct MembershipHarness {
     struct Delivery {
         var at: UInt64
@@ -17,6 +22,7 @@ struct MembershipHarness {
         var from: NodeID
         var to: NodeID
         var message: SWIMMessage
+        var senderClock: HLCTimestamp
     }
 
     struct Event: Equatable {
@@ -32,6 +38,8 @@ struct MembershipHarness {
 
     let config: MembershipConfig
     private(set) var nodes: [NodeID: Membership] = [:]
+    /// Each node's boot epoch in this run: the incarnation its announcement offers.
+    private(set) var bootEpochs: [NodeID: UInt64] = [:]
     private(set) var stopped: Set<NodeID> = []
     private(set) var now: UInt64
     private(set) var log: [Event] = []
@@ -76,6 +84,7 @@ struct MembershipHarness {
     mutating func boot(_ number: Int) {
         let id = Self.id(number)
         stopped.remove(id)
+        bootEpochs[id] = HLCTimestamp(physical: now).rawValue
         nodes[id] = Membership(
             localID: id, localAddress: Self.address(number), bootEpoch: HLCTimestamp(physical: now),
             config: config, seed: random.next(), now: now)
@@ -159,7 +168,8 @@ struct MembershipHarness {
 
     private mutating func deliver(_ delivery: Delivery) {
         guard !stopped.contains(delivery.to), var node = nodes[delivery.to] else { return }
-        let output = node.receive(delivery.message, from: delivery.from, now: now, summary: summaries[delivery.to])
+        let output = node.receive(
+            delivery.message, from: delivery.from, senderClock: delivery.senderClock, now: now, summary: summaries[delivery.to])
         nodes[delivery.to] = node
         handle(output, from: delivery.to)
     }
@@ -167,6 +177,10 @@ struct MembershipHarness {
     private mutating func handle(_ directives: [MembershipDirective], from id: NodeID) {
         for directive in directives {
             log.append(Event(time: now, node: id, directive: directive))
+            if case let .introduce(stranger, _) = directive {
+                introduce(id, to: stranger)
+                continue
+            }
             guard case let .send(message, to) = directive else { continue }
             sent += 1
             if blocked.contains(Link(from: id, to: to)) || random.next() % 1_000_000 < lossPerMillion {
@@ -174,12 +188,41 @@ struct MembershipHarness {
                 continue
             }
             let delay = latency.lowerBound + random.next() % (latency.upperBound - latency.lowerBound + 1)
-            let delivery = Delivery(at: now + delay, order: nextOrder, from: id, to: to, message: message)
+            let delivery = Delivery(
+                at: now + delay, order: nextOrder, from: id, to: to, message: message,
+                senderClock: HLCTimestamp(physical: now))
             nextOrder += 1
             let index = pending.firstIndex { ($0.at, $0.order) > (delivery.at, delivery.order) } ?? pending.endIndex
             pending.insert(delivery, at: index)
         }
     }
+
+    /// `id`'s announcement reaches `stranger` (if the link delivers and it runs), which admits
+    /// it and answers with its own, which `id` admits (if the way back delivers). Introductions
+    /// count as sent messages.
+    private mutating func introduce(_ id: NodeID, to stranger: NodeID) {
+        introductions += 1
+        guard !stopped.contains(stranger), nodes[stranger] != nil, !blocked.contains(Link(from: id, to: stranger)) else { return }
+        admit(id, by: stranger)
+        guard !blocked.contains(Link(from: stranger, to: id)) else { return }
+        admit(stranger, by: id)
+    }
+
+    /// `observer` handles `member`'s announcement (its boot epoch as the incarnation).
+    private mutating func admit(_ member: NodeID, by observer: NodeID) {
+        guard let known = nodes[member]?.localMember, let epoch = bootEpochs[member], var node = nodes[observer] else { return }
+        let result = node.addMember(member, address: known.address, incarnation: epoch, now: now)
+        var output: [MembershipDirective] = []
+        switch result {
+        case .alreadyKnown, .newerIncarnationKnown: output = node.heardFrom(member, now: now, summary: summaries[observer])
+        default: break
+        }
+        nodes[observer] = node
+        handle(output, from: observer)
+    }
+
+    /// Announcement exchanges started by `.introduce` directives.
+    private(set) var introductions = 0
 
     // MARK: Reading views
 

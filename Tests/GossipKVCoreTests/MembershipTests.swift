@@ -8,6 +8,10 @@ struct MembershipTests {
     static let start: UInt64 = 1_764_000_000_000
     static let me = NodeID(high: 0xFFFF, low: 1)
     static let epoch = HLCTimestamp(physical: start, logical: 7)
+    /// The clock every test message carries: the start, like our own.
+    static let clock = HLCTimestamp(physical: start)
+    /// A member that gossips to us and is not one of the `peer(1...)` the tests know.
+    static let gossiper = NodeID(high: 0xEEEE, low: 9)
 
     static func peer(_ number: Int) -> NodeID { NodeID(high: UInt64(number), low: 0) }
     static func address(_ number: Int) -> MemberAddress {
@@ -55,7 +59,7 @@ struct MembershipTests {
         #expect(node.addMember(other, address: Self.address(1), incarnation: 5, now: Self.start) == .added)
         #expect(node.addMember(other, address: Self.address(1), incarnation: 5, now: Self.start) == .alreadyKnown(.alive))
         #expect(node.addMember(other, address: Self.address(1), incarnation: 4, now: Self.start) == .newerIncarnationKnown(5))
-        _ = node.apply([MemberUpdate(id: other, address: Self.address(1), incarnation: 5, state: .dead)], now: Self.start)
+        _ = node.apply([MemberUpdate(id: other, address: Self.address(1), incarnation: 5, state: .dead)], from: Self.gossiper, senderClock: Self.clock, now: Self.start)
         #expect(node.member(other)?.state == .dead)
         #expect(node.addMember(other, address: Self.address(2), incarnation: 6, now: Self.start) == .renewed(previous: .dead))
         #expect(node.member(other)?.state == .alive)
@@ -108,7 +112,7 @@ struct MembershipTests {
         #expect(probe.at == failed.at + 1_000)
         let health = node.localHealth
         #expect(health == 2)
-        let ack = node.receive(.ack(sequence: probe.sequence, updates: [], summary: nil), from: probe.target, now: probe.at + 5, summary: nil)
+        let ack = node.receive(.ack(sequence: probe.sequence, updates: [], summary: nil), from: probe.target, senderClock: Self.clock, now: probe.at + 5, summary: nil)
         #expect(ack.isEmpty)
         #expect(node.localHealth == health - 1)
         #expect(node.member(probe.target)?.lastHeardAt == probe.at + 5)
@@ -122,13 +126,13 @@ struct MembershipTests {
     func staleAck() throws {
         var node = Self.node(peers: 2)
         let probe = try #require(Self.nextProbe(&node))
-        let stale = node.receive(.ack(sequence: probe.sequence &- 1, updates: [], summary: nil), from: probe.target, now: probe.at, summary: nil)
+        let stale = node.receive(.ack(sequence: probe.sequence &- 1, updates: [], summary: nil), from: probe.target, senderClock: Self.clock, now: probe.at, summary: nil)
         #expect(stale == [.dropped(.unexpectedAck(sequence: probe.sequence &- 1), from: probe.target)])
         // An ack with the right number from a member that was not asked does not count either.
         let other = probe.target == Self.peer(1) ? Self.peer(2) : Self.peer(1)
-        let wrongSender = node.receive(.ack(sequence: probe.sequence, updates: [], summary: nil), from: other, now: probe.at, summary: nil)
+        let wrongSender = node.receive(.ack(sequence: probe.sequence, updates: [], summary: nil), from: other, senderClock: Self.clock, now: probe.at, summary: nil)
         #expect(wrongSender == [.dropped(.unexpectedAck(sequence: probe.sequence), from: other)])
-        let nack = node.receive(.nack(sequence: probe.sequence), from: other, now: probe.at, summary: nil)
+        let nack = node.receive(.nack(sequence: probe.sequence), from: other, senderClock: Self.clock, now: probe.at, summary: nil)
         #expect(nack == [.dropped(.unexpectedNack(sequence: probe.sequence), from: other)])
     }
 
@@ -139,7 +143,7 @@ struct MembershipTests {
         let relays = Self.sends(node.tick(now: probe.at + 300, summary: nil)).map(\.1)
         #expect(relays.count == 3)
         for relay in relays {
-            #expect(node.receive(.nack(sequence: probe.sequence), from: relay, now: probe.at + 700, summary: nil).isEmpty)
+            #expect(node.receive(.nack(sequence: probe.sequence), from: relay, senderClock: Self.clock, now: probe.at + 700, summary: nil).isEmpty)
         }
         _ = node.tick(now: probe.at + 1_000, summary: nil)
         #expect(node.localHealth == 0)
@@ -152,7 +156,7 @@ struct MembershipTests {
         let probe = try #require(Self.nextProbe(&node))
         let relay = try #require(Self.sends(node.tick(now: probe.at + 300, summary: nil)).first?.1)
         let summary = SyncSummary(digestHash: 4, stateHash: 5)
-        let output = node.receive(.ack(sequence: probe.sequence, updates: [], summary: summary), from: relay, now: probe.at + 400, summary: nil)
+        let output = node.receive(.ack(sequence: probe.sequence, updates: [], summary: summary), from: relay, senderClock: Self.clock, now: probe.at + 400, summary: nil)
         #expect(output == [.summary(summary, from: relay)])
         _ = node.tick(now: probe.at + 1_000, summary: nil)
         #expect(node.member(probe.target)?.state == .alive)
@@ -165,23 +169,23 @@ struct MembershipTests {
         let requester = Self.peer(1)
         let target = Self.peer(2)
         let mine = SyncSummary(digestHash: 1, stateHash: 2)
-        let out = node.receive(.pingRequest(sequence: 77, target: target, updates: []), from: requester, now: Self.start + 10, summary: mine)
+        let out = node.receive(.pingRequest(sequence: 77, target: target, updates: []), from: requester, senderClock: Self.clock, now: Self.start + 10, summary: mine)
         let (ping, to) = try #require(Self.sends(out).first)
         #expect(to == target)
         guard case let .ping(relaySequence, _, pingSummary) = ping else { Issue.record("not a ping: \(ping)"); return }
         #expect(pingSummary == mine)
-        let forwarded = node.receive(.ack(sequence: relaySequence, updates: [], summary: nil), from: target, now: Self.start + 20, summary: mine)
+        let forwarded = node.receive(.ack(sequence: relaySequence, updates: [], summary: nil), from: target, senderClock: Self.clock, now: Self.start + 20, summary: mine)
         #expect(Self.sends(forwarded).map(\.1) == [requester])
         #expect(Self.sends(forwarded).first?.0.sequence == 77)
         #expect(Self.sends(forwarded).first?.0.summary == mine)
         // A second request, never answered: a nack at the relay timeout, once.
-        _ = node.receive(.pingRequest(sequence: 78, target: target, updates: []), from: requester, now: Self.start + 30, summary: nil)
+        _ = node.receive(.pingRequest(sequence: 78, target: target, updates: []), from: requester, senderClock: Self.clock, now: Self.start + 30, summary: nil)
         let due = node.tick(now: Self.start + 30 + 300, summary: nil)
         #expect(Self.sends(due).contains { $0.0 == .nack(sequence: 78) && $0.1 == requester })
         let later = node.tick(now: Self.start + 30 + 600, summary: nil)
         #expect(!Self.sends(later).contains { $0.0 == .nack(sequence: 78) })
         // Requests naming ourselves or the requester are refused.
-        let selfTarget = node.receive(.pingRequest(sequence: 79, target: Self.me, updates: []), from: requester, now: Self.start, summary: nil)
+        let selfTarget = node.receive(.pingRequest(sequence: 79, target: Self.me, updates: []), from: requester, senderClock: Self.clock, now: Self.start, summary: nil)
         #expect(selfTarget == [.dropped(.invalidPingRequest, from: requester)])
     }
 
@@ -190,7 +194,7 @@ struct MembershipTests {
         var node = Self.node(peers: 1)
         let theirs = SyncSummary(digestHash: 10, stateHash: 20)
         let mine = SyncSummary(digestHash: 30, stateHash: 40)
-        let out = node.receive(.ping(sequence: 5, updates: [], summary: theirs), from: Self.peer(1), now: Self.start, summary: mine)
+        let out = node.receive(.ping(sequence: 5, updates: [], summary: theirs), from: Self.peer(1), senderClock: Self.clock, now: Self.start, summary: mine)
         #expect(out.first == .summary(theirs, from: Self.peer(1)))
         let (ack, to) = try #require(Self.sends(out).first)
         #expect(to == Self.peer(1))
@@ -200,7 +204,7 @@ struct MembershipTests {
         let probe = Self.sends(node.tick(now: node.nextTickAt, summary: mine))
         #expect(probe.first?.0.summary == mine)
         // A ping without a summary yields no summary directive.
-        let bare = node.receive(.ping(sequence: 6, updates: [], summary: nil), from: Self.peer(1), now: Self.start, summary: nil)
+        let bare = node.receive(.ping(sequence: 6, updates: [], summary: nil), from: Self.peer(1), senderClock: Self.clock, now: Self.start, summary: nil)
         #expect(!bare.contains { if case .summary = $0 { true } else { false } })
     }
 
@@ -209,7 +213,7 @@ struct MembershipTests {
         var node = Self.node(peers: 1)
         let mine = node.incarnation
         let accusation = MemberUpdate(id: Self.me, address: Self.address(100), incarnation: mine, state: .suspect)
-        let out = node.receive(.ping(sequence: 1, updates: [accusation], summary: nil), from: Self.peer(1), now: Self.start, summary: nil)
+        let out = node.receive(.ping(sequence: 1, updates: [accusation], summary: nil), from: Self.peer(1), senderClock: Self.clock, now: Self.start, summary: nil)
         #expect(node.incarnation == mine + 1)
         #expect(node.localMember.state == .alive)
         #expect(node.localHealth == 1)
@@ -217,15 +221,22 @@ struct MembershipTests {
         #expect(ack.updates.contains(MemberUpdate(id: Self.me, address: Self.address(100), incarnation: mine + 1, state: .alive)))
         // A stale accusation (below our incarnation) changes nothing but is answered with our state.
         let stale = MemberUpdate(id: Self.me, address: Self.address(100), incarnation: mine, state: .dead)
-        _ = node.apply([stale], now: Self.start)
+        _ = node.apply([stale], from: Self.gossiper, senderClock: Self.clock, now: Self.start)
         #expect(node.incarnation == mine + 1)
         #expect(node.localHealth == 1)
         // An accusation from the future (an earlier run of ours refuted more) is outbid.
         let future = MemberUpdate(id: Self.me, address: Self.address(100), incarnation: mine + 50, state: .dead)
-        _ = node.apply([future], now: Self.start)
+        _ = node.apply([future], from: Self.gossiper, senderClock: Self.clock, now: Self.start)
         #expect(node.incarnation == mine + 51)
-        // At the very top there is nothing higher to refute with; nothing traps.
-        _ = node.apply([MemberUpdate(id: Self.me, address: Self.address(100), incarnation: .max, state: .suspect)], now: Self.start)
+        // A claim out of its sender's reach is refused, not refuted: it cannot drive our
+        // incarnation to the top, where nothing could refute the next accusation.
+        let top = MemberUpdate(id: Self.me, address: Self.address(100), incarnation: .max, state: .suspect)
+        let refused = node.apply([top], from: Self.gossiper, senderClock: Self.clock, now: Self.start)
+        #expect(refused == [.dropped(.incarnationOutOfReach(member: Self.me, incarnation: .max), from: Self.gossiper)])
+        #expect(node.incarnation == mine + 51)
+        // Even a sender with a clock at the top (which the shell's clock check refuses first)
+        // traps nothing.
+        _ = node.apply([top], from: Self.gossiper, senderClock: .max, now: Self.start)
         #expect(node.incarnation == .max)
     }
 
@@ -233,16 +244,16 @@ struct MembershipTests {
     func revival() {
         var node = Self.node(peers: 1)
         let other = Self.peer(1)
-        _ = node.apply([MemberUpdate(id: other, address: Self.address(1), incarnation: 3, state: .dead)], now: Self.start)
+        _ = node.apply([MemberUpdate(id: other, address: Self.address(1), incarnation: 3, state: .dead)], from: Self.gossiper, senderClock: Self.clock, now: Self.start)
         #expect(node.member(other)?.state == .dead)
-        _ = node.apply([MemberUpdate(id: other, address: Self.address(1), incarnation: 3, state: .alive)], now: Self.start)
+        _ = node.apply([MemberUpdate(id: other, address: Self.address(1), incarnation: 3, state: .alive)], from: Self.gossiper, senderClock: Self.clock, now: Self.start)
         #expect(node.member(other)?.state == .dead)
-        let out = node.apply([MemberUpdate(id: other, address: Self.address(9), incarnation: 4, state: .alive)], now: Self.start)
+        let out = node.apply([MemberUpdate(id: other, address: Self.address(9), incarnation: 4, state: .alive)], from: Self.gossiper, senderClock: Self.clock, now: Self.start)
         #expect(node.member(other)?.state == .alive)
         #expect(node.member(other)?.address == Self.address(9))
         #expect(out.contains { if case let .memberChanged(member, .dead) = $0 { member.id == other } else { false } })
         // Dead members are kept and reported, but not probed.
-        _ = node.apply([MemberUpdate(id: other, address: Self.address(1), incarnation: 4, state: .dead)], now: Self.start)
+        _ = node.apply([MemberUpdate(id: other, address: Self.address(1), incarnation: 4, state: .dead)], from: Self.gossiper, senderClock: Self.clock, now: Self.start)
         #expect(node.members.count == 2)
         for _ in 0..<5 {
             let sends = Self.sends(node.tick(now: node.nextTickAt, summary: nil))
@@ -265,8 +276,8 @@ struct MembershipTests {
             shuffled.shuffle(using: &random)
             var first = Self.node(peers: 1)
             var second = Self.node(peers: 1)
-            for update in updates { _ = first.apply([update], now: Self.start) }
-            for update in shuffled { _ = second.apply([update], now: Self.start) }
+            for update in updates { _ = first.apply([update], from: Self.gossiper, senderClock: Self.clock, now: Self.start) }
+            for update in shuffled { _ = second.apply([update], from: Self.gossiper, senderClock: Self.clock, now: Self.start) }
             let a = first.member(Self.peer(1))
             let b = second.member(Self.peer(1))
             #expect(a?.incarnation == b?.incarnation)
@@ -282,13 +293,14 @@ struct MembershipTests {
     func piggybackLimits() {
         var config = MembershipConfig()
         config.backgroundUpdatesPerMessage = 0
-        var node = Self.node(peers: 0, config: config)
-        while !node.piggyback(max: 64).isEmpty {}  // drain our own "alive"
+        // Gossip inserts no member: nine known ones, each with news (a new incarnation).
+        var node = Self.node(peers: 9, config: config)
+        while !node.piggyback(max: 64).isEmpty {}  // drain our own "alive" and the join news
         var counts: [NodeID: Int] = [:]
         for number in 1...9 {
-            let update = MemberUpdate(id: Self.peer(number), address: Self.address(number), incarnation: 1, state: .alive)
+            let update = MemberUpdate(id: Self.peer(number), address: Self.address(number), incarnation: 2, state: .alive)
             // Greeting pings to the new members carry news too, and count as sends.
-            for (message, _) in Self.sends(node.apply([update], now: Self.start)) {
+            for (message, _) in Self.sends(node.apply([update], from: Self.gossiper, senderClock: Self.clock, now: Self.start)) {
                 for update in message.updates where update.id != Self.me { counts[update.id, default: 0] += 1 }
             }
         }
@@ -315,7 +327,7 @@ struct MembershipTests {
     func backgroundRecords() throws {
         var node = Self.node(peers: 5)
         while !node.piggyback(max: 64).isEmpty {}
-        let out = node.receive(.ping(sequence: 1, updates: [], summary: nil), from: Self.peer(1), now: Self.start, summary: nil)
+        let out = node.receive(.ping(sequence: 1, updates: [], summary: nil), from: Self.peer(1), senderClock: Self.clock, now: Self.start, summary: nil)
         let (ack, _) = try #require(Self.sends(out).first)
         #expect(ack.updates.count == 2)
         #expect(!ack.updates.contains { $0.id == Self.peer(1) })
@@ -336,9 +348,9 @@ struct MembershipTests {
         #expect(node.nextTickAt == .max)
         #expect(node.leave(now: Self.start + 20).isEmpty)
         // Still answers, with its leave first; relays nothing.
-        let ack = Self.sends(node.receive(.ping(sequence: 3, updates: [], summary: nil), from: Self.peer(1), now: Self.start + 30, summary: nil))
+        let ack = Self.sends(node.receive(.ping(sequence: 3, updates: [], summary: nil), from: Self.peer(1), senderClock: Self.clock, now: Self.start + 30, summary: nil))
         #expect(ack.first?.0.updates.first?.state == .left)
-        let request = node.receive(.pingRequest(sequence: 4, target: Self.peer(2), updates: []), from: Self.peer(1), now: Self.start + 30, summary: nil)
+        let request = node.receive(.pingRequest(sequence: 4, target: Self.peer(2), updates: []), from: Self.peer(1), senderClock: Self.clock, now: Self.start + 30, summary: nil)
         #expect(request == [.dropped(.hasLeft, from: Self.peer(1))])
     }
 
@@ -355,7 +367,7 @@ struct MembershipTests {
     @Test("a message from ourselves is dropped")
     func fromSelf() {
         var node = Self.node(peers: 1)
-        #expect(node.receive(.nack(sequence: 1), from: Self.me, now: Self.start, summary: nil) == [.dropped(.fromSelf, from: Self.me)])
+        #expect(node.receive(.nack(sequence: 1), from: Self.me, senderClock: Self.clock, now: Self.start, summary: nil) == [.dropped(.fromSelf, from: Self.me)])
     }
 
     /// Arbitrary messages from a small pool of senders, about a small pool of members
@@ -389,7 +401,7 @@ struct MembershipTests {
             for ((message, senderNumber), advance) in steps {
                 now += advance
                 let sender = senderNumber == 0 ? Self.me : Self.peer(senderNumber)
-                _ = node.receive(message, from: sender, now: now, summary: nil)
+                _ = node.receive(message, from: sender, senderClock: Self.clock, now: now, summary: nil)
                 if node.nextTickAt <= now { _ = node.tick(now: now, summary: nil) }
                 #expect(node.nextTickAt > now)
                 let ids = node.members.map(\.id)

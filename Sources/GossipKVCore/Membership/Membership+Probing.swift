@@ -67,6 +67,12 @@ extension Membership {
         }
         if let index = courtesyPings.firstIndex(of: sequence) {
             courtesyPings.remove(at: index)
+            // Any answered ping proves we still hear the cluster (Lifeguard section 4.3). It
+            // matters after a long partition or pause: a node that was alone has its health at
+            // the top and probes nobody, and without this it would probe returning members
+            // nine times slower, and suspect them nine times later, until its own probes
+            // brought the counter down one by one.
+            adjustLocalHealth(by: -1)
             return []
         }
         // The answers to the pings that carried our leave.

@@ -5,9 +5,18 @@
 extension Membership {
     // MARK: Receiving updates
 
-    /// Merges updates gossiped by another node (on a SWIM message or an anti-entropy message
-    /// from `sender`, when the caller knows it). Returns a `memberChanged` directive for each
-    /// member whose state or address changed, and a ping to some of them (other than `sender`):
+    /// Merges updates gossiped by `sender` (on a SWIM message or an anti-entropy message whose
+    /// envelope carried `senderClock`). Updates are claims, and no claim evicts or redirects a
+    /// member for good, nor makes this node track members without limit:
+    ///
+    /// - an update whose incarnation is out of its sender's reach (`isWithinReach`) is refused
+    ///   with `.dropped(.incarnationOutOfReach)`;
+    /// - an update naming an active member we do not know inserts nothing: it yields at most an
+    ///   `.introduce` for the shell (`noteStranger`), and the member is admitted only through
+    ///   its own signed announcement (`addMember`). Dead and left strangers are ignored.
+    ///
+    /// Returns a `memberChanged` directive for each member whose state or address changed, and a
+    /// ping to some of them (other than `sender`):
     ///
     /// - to a member that appeared or came back, a greeting carrying our own record, so that a
     ///   newcomer learns of us as fast as the news of its arrival spreads, instead of waiting
@@ -18,9 +27,27 @@ extension Membership {
     ///   paused for a probe period was otherwise declared dead, then revived, in a quarter of
     ///   runs at N = 10, because gossip needs about as long as DESIGN's 1.5 s suspicion timeout
     ///   to carry the refutation to everyone. The cost is one ping per node per suspicion.
-    public mutating func apply(_ updates: [MemberUpdate], from sender: NodeID? = nil, now: UInt64) -> [MembershipDirective] {
+    public mutating func apply(
+        _ updates: [MemberUpdate], from sender: NodeID, senderClock: HLCTimestamp, now: UInt64
+    ) -> [MembershipDirective] {
         var directives: [MembershipDirective] = []
         for update in updates.prefix(MemberUpdate.maxPerMessage) {
+            guard isWithinReach(update, senderClock: senderClock) else {
+                directives.append(.dropped(.incarnationOutOfReach(member: update.id, incarnation: update.incarnation), from: sender))
+                continue
+            }
+            if update.id == localID, update.state != .alive, !hasLeft, records[sender] != nil {
+                // The sender holds us suspect or dead: our own record rides on what we send it
+                // next (the ack this message gets, or the ack to its ping), so that the
+                // refutation reaches it even when it no longer gossips with us.
+                introductions.insert(sender)
+            }
+            if update.id != localID, records[update.id] == nil {
+                if !excluded.contains(update.id), update.state.isActive {
+                    directives += noteStranger(update, from: sender, now: now)
+                }
+                continue
+            }
             let changes = applyUpdate(update, now: now)
             directives += changes
             guard !hasLeft else { continue }
@@ -33,23 +60,53 @@ extension Membership {
         return directives
     }
 
+    /// Whether `update`'s incarnation is within its sender's reach. An incarnation starts at its
+    /// member's boot epoch (that member's HLC at start) and grows by one per refutation, and
+    /// every hop that relays it has merged the clock of the message it came in; so an honest
+    /// sender never names one above its own HLC plus the max clock offset (in HLC raw units, the
+    /// offset shifted past the 16 logical bits), give or take the refutations its member made
+    /// faster than its clock moved (`refutationAllowance`). Beyond that it is a lie or a broken
+    /// node, and believing it would let one admitted peer evict a member for good
+    /// (`dead@UInt64.max`, which nobody can refute) or redirect its traffic (`alive@max`).
+    ///
+    /// About ourselves the bound is tighter (no allowance) above our own incarnation, so that
+    /// our refutation of the highest claim accepted, one above it, is within our own reach as
+    /// others judge it; at or below our incarnation a claim can only make us refute by one.
+    func isWithinReach(_ update: MemberUpdate, senderClock: HLCTimestamp) -> Bool {
+        let offset = config.maxClockOffsetMilliseconds.multipliedSaturating(by: 1 << HLCTimestamp.logicalBits)
+        let reach = senderClock.rawValue.addingSaturating(offset)
+        if update.id == localID {
+            return update.incarnation <= localMember.incarnation || update.incarnation <= reach
+        }
+        return update.incarnation <= reach.addingSaturating(config.refutationAllowance)
+    }
+
+    /// An active member we do not know was named by `sender`. Gossip never inserts it: it is
+    /// admitted only through its own signed announcement. We ask the shell to introduce us to it
+    /// (it answers with its announcement), once per `strangerRetryMilliseconds` per stranger,
+    /// with at most `maxPendingStrangers` pending; beyond that it is refused and counted.
+    mutating func noteStranger(_ update: MemberUpdate, from sender: NodeID, now: UInt64) -> [MembershipDirective] {
+        guard !hasLeft else { return [] }
+        let retry = config.strangerRetryMilliseconds
+        if let last = strangers[update.id] {
+            guard now >= last.addingSaturating(retry) else { return [] }
+        } else if strangers.count >= max(0, config.maxPendingStrangers) {
+            strangers = strangers.filter { now < $0.value.addingSaturating(retry) }
+            guard strangers.count < max(0, config.maxPendingStrangers) else {
+                return [.dropped(.tooManyStrangers(member: update.id), from: sender)]
+            }
+        }
+        strangers[update.id] = now
+        return [.introduce(update.id, at: update.address)]
+    }
+
+    /// Merges one update about ourselves or a member we know (callers filter strangers out).
     mutating func applyUpdate(_ update: MemberUpdate, now: UInt64) -> [MembershipDirective] {
         if update.id == localID {
             refute(update)
             return []
         }
-        guard !excluded.contains(update.id) else { return [] }
-        guard var record = records[update.id] else {
-            // Dead and left strangers are not worth remembering: we never knew them.
-            guard update.state.isActive else { return [] }
-            let added = Member(id: update.id, address: update.address, incarnation: update.incarnation, state: update.state)
-            insertMember(added)
-            if update.state == .suspect {
-                let deadline = now.addingSaturating(currentSuspicionTimeout)
-                records[update.id]?.suspicionDeadline = deadline
-            }
-            return [.memberChanged(added, previous: nil)]
-        }
+        guard !excluded.contains(update.id), var record = records[update.id] else { return [] }
         let previous = record.member
         guard update.supersedes(incarnation: previous.incarnation, state: previous.state) else { return [] }
         record.member.incarnation = update.incarnation
@@ -63,7 +120,10 @@ extension Membership {
             record.suspicionDeadline = now.addingSaturating(currentSuspicionTimeout)
         }
         records[update.id] = record
-        if !previous.state.isActive && update.state.isActive { introductions.insert(update.id) }
+        if !previous.state.isActive && update.state.isActive {
+            introductions.insert(update.id)
+            revivalPingAt[update.id] = nil
+        }
         // Infection style: whoever learns news passes it on.
         broadcasts.enqueue(record.member.update)
         guard previous.state != update.state || previous.address != update.address else { return [] }

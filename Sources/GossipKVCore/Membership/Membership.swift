@@ -15,9 +15,14 @@
 /// The shell's duties: it MUST call `tick` at `nextTickAt` and pass each received SWIM message
 /// to `receive`, both with the node's current anti-entropy summary; it MUST hand `.summary`
 /// directives to the `GossipEngine` and keep the engine's peers in step with `.memberChanged`.
-/// Discovery calls `addMember` for a stranger it admits, and `apply` for a member list a seed
-/// sends back. Anti-entropy messages MAY carry `piggyback(max:)`'s updates; their receiver
-/// passes them to `apply(_:from:now:)`.
+/// Discovery calls `addMember` for a stranger it admits (its own signed announcement): gossip
+/// never inserts a member, it only asks the shell to `.introduce` itself to one. The shell MUST
+/// check a message's HLC against the max clock offset before `receive` (as
+/// `GossipEngine.receive` does) and pass it as `senderClock`: updates are bounded by it. It
+/// SHOULD call `heardFrom` for every other authenticated message (anti-entropy, announcements),
+/// so that a member declared dead that still talks to us learns it and refutes. Anti-entropy
+/// messages MAY carry `piggyback(max:)`'s updates; their receiver passes them to
+/// `apply(_:from:senderClock:now:)`.
 public struct Membership: Sendable {
     struct Record: Sendable {
         var member: Member
@@ -75,6 +80,13 @@ public struct Membership: Sendable {
     /// long left every broadcast queue, even while that member pings it.
     var introductions: Set<NodeID> = []
     var nextReconnectAt: UInt64?
+    /// Members named in gossip that we do not know, with when we last asked the shell to
+    /// introduce us to them. At most `config.maxPendingStrangers`; entries older than
+    /// `config.strangerRetryMilliseconds` make room.
+    var strangers: [NodeID: UInt64] = [:]
+    /// When we last pinged each dead member that talked to us (`heardFrom`): at most one such
+    /// ping per probe interval per member, whatever it sends.
+    var revivalPingAt: [NodeID: UInt64] = [:]
     /// Members removed for good (`exclude`): never re-added, whatever others report.
     public internal(set) var excluded: Set<NodeID> = []
 
@@ -95,8 +107,11 @@ public struct Membership: Sendable {
         // Start probing at a random point of the first interval, so that nodes started together
         // do not probe in lockstep.
         self.nextProbeAt = now.addingSaturating(random.next() % max(1, config.probeIntervalMilliseconds))
+        // A random phase for reconnects too: nodes healed together should not all reconnect at
+        // one instant.
+        let reconnectPhase = random.next()
+        self.nextReconnectAt = config.reconnectIntervalMilliseconds.map { now.addingSaturating(1 + reconnectPhase % max(1, $0)) }
         self.random = random
-        self.nextReconnectAt = config.reconnectIntervalMilliseconds.map { now.addingSaturating($0) }
         self.localMember = Member(
             id: localID, address: localAddress, incarnation: bootEpoch.rawValue, state: .alive, lastHeardAt: now)
         // Our own "alive" is the first news we spread: it is how seeds learn our address.
@@ -122,10 +137,13 @@ public struct Membership: Sendable {
         for relay in relays.values {
             next = min(next, relay.nackAt ?? relay.expiresAt, relay.expiresAt)
         }
+        var anyDead = false
         for record in records.values {
             if let deadline = record.suspicionDeadline { next = min(next, deadline) }
+            if record.member.state == .dead { anyDead = true }
         }
-        if let nextReconnectAt, !hasLeft { next = min(next, nextReconnectAt) }
+        // Reconnect pings only matter while some member is dead; an overdue one fires at once.
+        if let nextReconnectAt, !hasLeft, anyDead { next = min(next, nextReconnectAt) }
         return next
     }
 
@@ -138,6 +156,7 @@ public struct Membership: Sendable {
     ) -> AddMemberResult {
         guard id != localID else { return .isSelf }
         guard !excluded.contains(id) else { return .excluded }
+        strangers[id] = nil
         guard var record = records[id] else {
             insertMember(Member(id: id, address: address, incarnation: incarnation, state: .alive))
             return .added
@@ -155,10 +174,11 @@ public struct Membership: Sendable {
         return .renewed(previous: known.state)
     }
 
-    /// Handles a message from `sender`. `summary` is this node's current anti-entropy summary,
-    /// put on the ack a ping gets (and on a relayed ack).
+    /// Handles a message from `sender` whose envelope carried `senderClock` (the shell MUST have
+    /// refused it already if that clock is beyond the max offset). `summary` is this node's
+    /// current anti-entropy summary, put on the ack a ping gets (and on a relayed ack).
     public mutating func receive(
-        _ message: SWIMMessage, from sender: NodeID, now: UInt64, summary: SyncSummary?
+        _ message: SWIMMessage, from sender: NodeID, senderClock: HLCTimestamp, now: UInt64, summary: SyncSummary?
     ) -> [MembershipDirective] {
         guard sender != localID else { return [.dropped(.fromSelf, from: sender)] }
         switch message {
@@ -167,7 +187,7 @@ public struct Membership: Sendable {
         }
         // Updates first: a refutation riding on an ack must land before the ack is judged, and
         // news about ourselves must be refuted before our answer is built.
-        var directives = apply(message.updates, from: sender, now: now)
+        var directives = apply(message.updates, from: sender, senderClock: senderClock, now: now)
         records[sender]?.member.lastHeardAt = now
         if let theirs = message.summary { directives.append(.summary(theirs, from: sender)) }
         switch message {
@@ -180,7 +200,26 @@ public struct Membership: Sendable {
         case let .nack(sequence):
             directives += receiveNack(sequence, from: sender)
         }
-        return directives
+        return directives + heardFrom(sender, now: now, summary: summary)
+    }
+
+    /// `sender` proved that it runs and reaches us: an authenticated message or announcement came
+    /// from it. If we hold it dead, it does not know (or its refutation has not reached us): we
+    /// ping it with its death notice on top, so that it refutes and its ack brings the new
+    /// incarnation back (this ping also tells it that we are alive, should it hold us dead).
+    /// We do not revive it on our own: `dead` at its incarnation outranks `alive` at the same
+    /// one, and others would kill it again; its refutation revives it everywhere. At most one
+    /// such ping per probe interval per member. The shell calls this for messages other than
+    /// SWIM ones; `receive` does it itself.
+    public mutating func heardFrom(_ sender: NodeID, now: UInt64, summary: SyncSummary?) -> [MembershipDirective] {
+        guard !hasLeft, let record = records[sender], record.member.state == .dead else { return [] }
+        let interval = max(1, config.probeIntervalMilliseconds)
+        if let last = revivalPingAt[sender], now < last.addingSaturating(interval) { return [] }
+        if revivalPingAt.count >= 256 {
+            revivalPingAt = revivalPingAt.filter { now < $0.value.addingSaturating(interval) }
+        }
+        revivalPingAt[sender] = now
+        return [courtesyPing(to: sender, summary: summary)]
     }
 
     /// Runs whatever timers are due: relay nacks, indirect probes, suspicion timeouts, the end of
@@ -255,6 +294,8 @@ public struct Membership: Sendable {
         guard id != localID else { return [] }
         excluded.insert(id)
         introductions.remove(id)
+        strangers[id] = nil
+        revivalPingAt[id] = nil
         guard let record = records.removeValue(forKey: id) else { return [] }
         var gone = record.member
         gone.state = .dead
@@ -262,6 +303,7 @@ public struct Membership: Sendable {
     }
 
     mutating func insertMember(_ member: Member) {
+        strangers[member.id] = nil
         records[member.id] = Record(member: member)
         probeOrder.insert(member.id, random: &random)
         broadcasts.enqueue(member.update)

@@ -36,8 +36,27 @@ public struct MembershipConfig: Sendable, Equatable {
     /// Every this often, ping one dead member (not a left one) picked at random, carrying its
     /// death notice so that it can refute: after a partition heals, each side has declared the
     /// other dead and no longer probes it, and without this they would never meet again (Serf's
-    /// `ReconnectInterval` does the same). nil disables it.
-    public var reconnectIntervalMilliseconds: UInt64? = 30_000
+    /// `ReconnectInterval` does the same). One probe interval (1 s): Serf's 30 s left five
+    /// nodes that had all declared each other dead apart for minutes after a heal on a LAN with
+    /// no multicast to bring them together, and one ping a second to one dead member costs
+    /// next to nothing. nil disables it.
+    public var reconnectIntervalMilliseconds: UInt64? = 1_000
+    /// DESIGN's max clock offset (500 ms). Bounds the incarnations a member update may claim: an
+    /// incarnation starts at its member's boot epoch (an HLC value) and grows by one per
+    /// refutation, so no honest update names an incarnation far above its sender's HLC
+    /// (`Membership.isWithinReach`). Use the node's configured offset.
+    public var maxClockOffsetMilliseconds: UInt64 = 500
+    /// How far, in HLC raw units, a relayed incarnation may be above its sender's HLC plus the
+    /// max clock offset: room for the refutations a member made faster than its clock moved
+    /// (each adds one). 65,536 is one millisecond of the logical counter.
+    public var refutationAllowance: UInt64 = 1 << 16
+    /// Members named in gossip but unknown here are never inserted: they are introduced to (our
+    /// announcement, asking for theirs) and admitted through their own signed announcement. At
+    /// most this many such strangers are pending at once; more are refused and counted, so a
+    /// flood of invented members costs a bounded number of introductions.
+    public var maxPendingStrangers = 64
+    /// A pending stranger is introduced to at most once in this long, and forgotten after it.
+    public var strangerRetryMilliseconds: UInt64 = 10_000
 
     public init() {}
 }

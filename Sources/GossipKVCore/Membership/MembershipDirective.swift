@@ -10,8 +10,15 @@ public enum MembershipDirective: Equatable, Sendable {
     /// `GossipEngine.receive(.syncSummary(summary), from:...)`, which starts a round on a
     /// mismatch.
     case summary(SyncSummary, from: NodeID)
-    /// A message, or part of one, from `from` was ignored; the shell counts it by reason.
+    /// A message, or part of one, from `from` was ignored; the shell counts it by reason
+    /// (`MembershipDrop.label`).
     case dropped(MembershipDrop, from: NodeID)
+    /// Gossip named a member this node does not know, at `address`. Gossip never inserts a
+    /// member: the shell SHOULD send `address` its announcement asking for one back (rate-limited
+    /// per address), and the stranger's own signed announcement admits it (`addMember`). The
+    /// core emits this at most once per `MembershipConfig.strangerRetryMilliseconds` per
+    /// stranger, for at most `maxPendingStrangers` strangers at a time.
+    case introduce(NodeID, at: MemberAddress)
 }
 
 /// Why a message was ignored. None of these is an error of this node; most are late or
@@ -30,6 +37,28 @@ public enum MembershipDrop: Equatable, Hashable, Sendable, CustomStringConvertib
     case tooManyRelays
     /// A ping-request arrived after this node left the cluster.
     case hasLeft
+    /// An update claimed an incarnation out of its sender's reach: above the sender's HLC plus
+    /// the max clock offset (plus `refutationAllowance` about another member). Incarnations
+    /// start at a boot epoch and grow by one per refutation, so only a liar or a broken node
+    /// sends it; accepting `dead@UInt64.max` would evict a live member for good.
+    case incarnationOutOfReach(member: NodeID, incarnation: UInt64)
+    /// Gossip named an unknown member while `MembershipConfig.maxPendingStrangers` strangers
+    /// were pending introduction.
+    case tooManyStrangers(member: NodeID)
+
+    /// A short, stable name for metrics labels.
+    public var label: String {
+        switch self {
+        case .fromSelf: return "from_self"
+        case .unexpectedAck: return "unexpected_ack"
+        case .unexpectedNack: return "unexpected_nack"
+        case .invalidPingRequest: return "invalid_ping_request"
+        case .tooManyRelays: return "too_many_relays"
+        case .hasLeft: return "has_left"
+        case .incarnationOutOfReach: return "incarnation_out_of_reach"
+        case .tooManyStrangers: return "too_many_strangers"
+        }
+    }
 
     public var description: String {
         switch self {
@@ -39,6 +68,10 @@ public enum MembershipDrop: Equatable, Hashable, Sendable, CustomStringConvertib
         case .invalidPingRequest: return "ping-request targets this node or its sender"
         case .tooManyRelays: return "too many indirect probes in flight; ping-request refused"
         case .hasLeft: return "this node has left the cluster and relays no probes"
+        case let .incarnationOutOfReach(member, incarnation):
+            return "update about \(member) claims incarnation \(incarnation), beyond its sender's clock"
+        case let .tooManyStrangers(member):
+            return "too many unknown members pending introduction; \(member) ignored"
         }
     }
 }
