@@ -52,7 +52,7 @@ extension Node {
             }
             // The clock check `GossipEngine.receive` makes for anti-entropy messages: a clock
             // beyond the max offset is refused, not merged, and the updates are bounded by it.
-            guard engine.observeClock(header.hlc, now: now) else {
+            guard engine.observeClock(header.hlc, from: header.sender, now: now) else {
                 metrics.rejected(reason: GossipRejection.messageClockTooFarAhead.label)
                 return
             }

@@ -97,7 +97,7 @@ extension Simulation {
             return nil
         }
         // The engine's clock check, as in `Node.dispatch`.
-        guard nodes[node].engine.observeClock(header.hlc, now: physical) else {
+        guard nodes[node].engine.observeClock(header.hlc, from: header.sender, now: physical) else {
             nodes[node].rejections[GossipRejection.messageClockTooFarAhead.label, default: 0] += 1
             return nil
         }

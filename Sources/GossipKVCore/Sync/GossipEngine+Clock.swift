@@ -8,7 +8,10 @@ extension GossipEngine {
     /// Membership messages pass the same check (DESIGN, "Data model and ordering": one bad clock
     /// must not poison the cluster), and their updates are bounded by the clock it admits
     /// (`Membership.isWithinReach`).
-    public mutating func observeClock(_ senderClock: HLCTimestamp, now: UInt64) -> Bool {
+    ///
+    /// With `sender`, the clock is also a sample for clock fencing (`GossipEngine+Fencing.swift`).
+    public mutating func observeClock(_ senderClock: HLCTimestamp, from sender: NodeID? = nil, now: UInt64) -> Bool {
+        if let sender { notePeerClock(sender, clock: senderClock, now: now) }
         do {
             try replica.observe(senderClock, physical: now)
             return true
