@@ -26,9 +26,38 @@ public struct History: Sendable {
     private var lastWritten: [NodeID: [[UInt8]: Entry]] = [:]
     private var lastRead: [NodeID: [[UInt8]: Entry]] = [:]
     public private(set) var readCount = 0
+    /// Per replica, the writes it may claim without holding their effect: an honest peer that
+    /// held their effect itself (or was vouched for in turn) sent the watermarks that cover them
+    /// (`noteClaims`). How garbage collection is meant to work: a peer that collected a
+    /// tombstone answers without it, and the asker takes the tombstone's effect from the
+    /// watermark. A liar vouches for nothing.
+    private var vouched: [NodeID: Set<WriteKey>] = [:]
+    /// With `strictClaims`, nothing is vouched for: a claim is excused only by what its own
+    /// replica holds or collected (`SimulationOptions.strictChecks`).
+    public let strictClaims: Bool
 
-    public init(liars: Set<NodeID> = []) {
+    public init(liars: Set<NodeID> = [], strictClaims: Bool = false) {
         self.liars = liars
+        self.strictClaims = strictClaims
+    }
+
+    /// Called after `replica` handled a message from `peer` (the peer's replica as it is now,
+    /// nil for an unknown sender), with `replica`'s digest before: records which newly claimed
+    /// writes, lacking at `replica`, the peer vouches for (`vouched`).
+    mutating func noteClaims(of replica: Replica, before: Digest, from peer: Replica?) {
+        guard !strictClaims, replica.digest != before else { return }
+        let raised = replica.digest.watermarks.filter { $0.value > before[$0.key] && !liars.contains($0.key) }
+        guard !raised.isEmpty else { return }
+        for write in accepted {
+            guard let watermark = raised[write.origin], write.timestamp > before[write.origin],
+                write.timestamp <= watermark, !holdsEffect(of: write, in: replica)
+            else { continue }
+            let key = WriteKey(origin: write.origin, timestamp: write.timestamp)
+            guard let peer, !liars.contains(peer.id),
+                holdsEffect(of: write, in: peer) || vouched[peer.id]?.contains(key) == true
+            else { continue }
+            vouched[replica.id, default: []].insert(key)
+        }
     }
     /// Writes destroyed with a disk before any other replica held them.
     public private(set) var lostWithDisk: [Entry] = []
@@ -139,7 +168,13 @@ public struct History: Sendable {
                 lostWithDisk.append(write)
             }
         }
-        droppedBy[lost.id] = nil
+        // What the kept state lacks and the replica had dropped, it had dropped before that
+        // state was synced (a key dropped later was still in it): those drops survive.
+        if let kept {
+            droppedBy[lost.id] = droppedBy[lost.id]?.filter { kept.map.entry(forKey: $0.key) == nil }
+        } else {
+            droppedBy[lost.id] = nil
+        }
         resetSession(of: lost.id)
     }
 
@@ -197,13 +232,19 @@ public struct History: Sendable {
 
     /// The watermark invariant, checked while the run goes: a replica claiming watermark w for
     /// an honest origin o holds the effect of every surviving write by o at or below w: it holds
-    /// the write or something newer for its key, or it collected such an entry itself. Another
-    /// replica's collection excuses nothing: a claim is only as good as what its claimant holds.
+    /// the write or something newer for its key, or it collected such an entry itself, or (unless
+    /// `strictClaims`) an honest peer that held that effect vouched for it (`noteClaims`).
+    /// Another replica's collection alone excuses nothing: a claim is only as good as the
+    /// evidence behind it, so a watermark taken from a liar over a write the replica lacks fails.
     func watermarkViolation(in replica: Replica) -> String? {
         for write in accepted where !isLost(write) && !liars.contains(write.origin) && write.timestamp <= replica.digest[write.origin] {
-            if !holdsEffect(of: write, in: replica) {
+            if !holdsEffect(of: write, in: replica)
+                && vouched[replica.id]?.contains(WriteKey(origin: write.origin, timestamp: write.timestamp)) != true
+            {
+                let held = replica.map.entry(forKey: write.key).map { "\($0)" } ?? "nothing"
+                let elsewhere = collectedMax[write.key].map { "; collected elsewhere: \($0)" } ?? ""
                 return "watermark over-claim: replica \(replica.id) claims watermark \(replica.digest[write.origin]) "
-                    + "for origin \(write.origin) but lacks \(write)"
+                    + "for origin \(write.origin) but lacks \(write) (holds \(held)\(elsewhere))"
             }
         }
         return nil
@@ -211,9 +252,10 @@ public struct History: Sendable {
 
     /// The liveness of watermarks, once the replicas agree: `replica`'s watermark for every
     /// honest origin covers that origin's newest surviving write. Nil when it does.
-    func watermarkLag(in replica: Replica) -> String? {
+    /// `exempt`: origins not held to it (see `Simulation.convergenceProblem`).
+    func watermarkLag(in replica: Replica, exempt: Set<NodeID> = []) -> String? {
         var newest: [NodeID: Entry] = [:]
-        for write in accepted where !isLost(write) && !liars.contains(write.origin) {
+        for write in accepted where !isLost(write) && !liars.contains(write.origin) && !exempt.contains(write.origin) {
             if let known = newest[write.origin], known.timestamp >= write.timestamp { continue }
             newest[write.origin] = write
         }

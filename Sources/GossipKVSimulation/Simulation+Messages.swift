@@ -38,8 +38,14 @@ extension Simulation {
             nodes[node].rejections[EnvelopeRejection.invalidBody(error).label, default: 0] += 1
             return nil
         }
+        let before = nodes[node].engine.replica.digest
         let directives = nodes[node].engine.receive(
             message, from: header.sender, senderClock: header.hlc, now: physical(of: node))
+        if nodes[node].isHonest {
+            history.noteClaims(
+                of: nodes[node].engine.replica, before: before,
+                from: indexByID[header.sender].map { nodes[$0].engine.replica })
+        }
         return carryOut(directives, node: node).map {
             "\($0) (node \(node) handling a \(header.kind) from node \(indexByID[header.sender] ?? -1) at t=\(now - start) ms)"
         }

@@ -71,7 +71,7 @@ public struct Simulation: Sendable {
         for index in (options.nodeCount - liarCount)..<options.nodeCount {
             nodes[index].liar = ByzantinePeer(seed: liarSeeds.next())
         }
-        history = History(liars: Set(nodes.filter { !$0.isHonest }.map(\.id)))
+        history = History(liars: Set(nodes.filter { !$0.isHonest }.map(\.id)), strictClaims: options.strictChecks)
         // The boot epoch is the node's HLC at start, read with its own clock, as the node does.
         for index in nodes.indices {
             let epoch = nodes[index].engine.replica.readTime(physical: nodes[index].physical(at: start, start: start))

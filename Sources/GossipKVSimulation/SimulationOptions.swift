@@ -81,6 +81,14 @@ public struct SimulationOptions: Sendable {
     /// `operationCount`.
     public var readCount: Int?
 
+    /// The checker's literal rules, which the current core fails on honest schedules too:
+    /// a watermark claim over a write a replica lacks is excused only by that replica's own
+    /// collection (not by an honest peer's watermark, which is how garbage collection hands on
+    /// a collected delete), and the watermarks of an origin that lost data must catch up as any
+    /// other's (which needs DESIGN's data epochs). Off by default; see `History.noteClaims` and
+    /// `Simulation.lagExempt`.
+    public var strictChecks = false
+
     public init() {}
 
     /// The engine's configuration as the simulator runs it. With membership on, SWIM probes and
