@@ -83,7 +83,7 @@ extension Simulation {
 
     /// The invariants checked as the run goes, on honest nodes only (a liar's state is its own).
     func checkInvariants() -> String? {
-        for node in nodes where node.isHonest {
+        for node in nodes where node.isHonest && options.checkWatermarkClaims {
             if let violation = history.watermarkViolation(in: node.engine.replica) { return violation }
         }
         return peersMismatch()
@@ -98,6 +98,12 @@ extension Simulation {
         if let down = nodes.firstIndex(where: { !$0.isUp }) { return "node \(down) is down" }
         guard let first = nodes.first(where: \.isHonest)?.engine.replica else { return nil }
         for (index, node) in nodes.enumerated() where node.isHonest && node.engine.replica.map.stateHash != first.map.stateHash {
+            // Say how: the first honest map that is not the expected one.
+            for (other, candidate) in nodes.enumerated() where candidate.isHonest {
+                if let problem = history.mapProblem(candidate.engine.replica.map.sortedEntries()) {
+                    return "honest node \(other): \(problem)"
+                }
+            }
             return "honest node \(index)'s map differs from the first honest node's"
         }
         if let problem = history.mapProblem(first.map.sortedEntries()) { return problem }

@@ -89,6 +89,11 @@ public struct SimulationOptions: Sendable {
     /// `Simulation.lagExempt`.
     public var strictChecks = false
 
+    /// Diagnosis only (no test turns it off): with false, watermark over-claims are not
+    /// checked, so that a run goes on to show what else fails (lost writes, resurrections,
+    /// evictions) after the first over-claim. `GOSSIPKV_SIM_CHECK_CLAIMS=off` in the tests.
+    public var checkWatermarkClaims = true
+
     public init() {}
 
     /// The engine's configuration as the simulator runs it. With membership on, SWIM probes and

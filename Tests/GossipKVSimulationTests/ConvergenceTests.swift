@@ -23,6 +23,9 @@ struct ConvergenceTests {
         var options = SimulationOptions.random(using: &random)
         options.membership = membership
         if !hostile { options.byzantineNodes = 0 }
+        let environment = ProcessInfo.processInfo.environment
+        if environment["GOSSIPKV_SIM_STRICT"] == "on" { options.strictChecks = true }
+        if environment["GOSSIPKV_SIM_CHECK_CLAIMS"] == "off" { options.checkWatermarkClaims = false }
         return options
     }
 
