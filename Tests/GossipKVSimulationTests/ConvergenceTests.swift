@@ -80,10 +80,37 @@ struct ConvergenceTests {
         }
     }
 
+    /// The checker's literal rules (`SimulationOptions.strictChecks`) on honest schedules. Two
+    /// causes fail them on the current core, by design rather than by accident, so this stays
+    /// off until the core changes: (1) garbage collection hands a collected delete on through
+    /// watermarks alone (a peer that collected a tombstone answers without it, and the asker
+    /// adopts the watermark that covers it), so a replica claims a write it neither holds nor
+    /// collected itself; (2) an origin that lost data never claims its own history complete
+    /// again and no push proves contiguity for its later writes, so no watermark for it catches
+    /// up (DESIGN's data epochs are not implemented). Of the 120 seeds from base 24301, 34
+    /// fail: 17 by (1), 17 by (2), for example 24310 and 24315 (1), 24301 and 24314 (2):
+    /// `GOSSIPKV_SIM_STRICT=on GOSSIPKV_SIM_SEED_BASE=24301 GOSSIPKV_SIM_SCHEDULES=120`.
+    @Test(
+        "the literal watermark rules hold on honest schedules",
+        .disabled("enable once the core has data epochs and collection no longer hands deletes on by watermark alone"))
+    func literalWatermarkRules() async throws {
+        let suite = "ConvergenceTests"
+        SimulationSeeds.announce(suite + " (strict)")
+        let reports = await SimulationSeeds.run(SimulationSeeds.seeds) { seed in
+            var options = Self.options(seed: seed, hostile: false)
+            options.strictChecks = true
+            return options
+        }
+        print(SimulationSeeds.summary("strict", reports))
+        for report in reports where report.failure != nil {
+            Issue.record("\(report)\n  replay: GOSSIPKV_SIM_STRICT=on \(SimulationSeeds.replay(report, suite: suite))")
+        }
+    }
+
     @Test("the same seed gives the same run, bit for bit, with membership and without", arguments: [true, false])
     func sameSeedSameRun(membership: Bool) {
-        // 0xDEAD_BEEF draws Byzantine members; a lying run replays bit for bit too.
-        for seed: UInt64 in [1, 42, 0xDEAD_BEEF] {
+        // Seed 7 draws a Byzantine member: a lying run replays bit for bit too.
+        for seed: UInt64 in [1, 42, 0xDEAD_BEEF, 7] {
             var first = Self.schedule(seed: seed, membership: membership)
             var second = Self.schedule(seed: seed, membership: membership)
             let a = first.run()
