@@ -117,7 +117,8 @@ struct ConvergenceTests {
             let b = second.run()
             #expect(a == b)
             #expect(a.steps > 0)
-            #expect((a.membershipMessagesSent > 0) == membership)
+            // (A lying run may fail, and stop, before its first probe.)
+            if a.byzantineNodes == 0 { #expect((a.membershipMessagesSent > 0) == membership) }
         }
     }
 
