@@ -31,9 +31,7 @@ extension Simulation {
             outgoing.append((old.kind, old.body, target))
         } else if roll < 15, let old = liar.pick(liar.envelopes) {
             liar.lies["replayed_envelope", default: 0] += 1
-            nodes[from].liar = liar
             replayEnvelope(old, from: from)
-            liar = nodes[from].liar ?? liar
         } else if kind.isMembership {
             let members = (nodes[from].membership?.members ?? []).filter { $0.id != liarID }
             if let message = try? SWIMMessage.decodeBody(kind: kind, body[...]) {
