@@ -9,9 +9,59 @@ import GossipKVCore
 /// Garbage collection: a key whose greatest write is dead (a tombstone, an expired value) may end
 /// absent instead, if some replica collected exactly that write. And no replica may merge a write
 /// that loses to one it dropped for the same key (`resurrection(at:merging:)`): once a node has
-/// dropped a key's entry, only a newer write of the key may show there again.
+/// dropped a key's entry, only a newer write of the key may show there again, unless the value
+/// is a zombie held by a node away longer than the grace period (`noteZombies`).
+///
+/// With Byzantine members (`SimulationOptions.byzantineNodes`) the expected map is computed
+/// from the writes of honest origins; a liar's write is forgiven either way (it may win a key,
+/// or be lost), and the checks run on honest replicas only.
+///
+/// Reads (`checkRead`): each node has one client; it reads its own writes, its reads of a key
+/// never go back to an older entry, and a value past its expiry reads as absent.
 public struct History: Sendable {
     public private(set) var accepted: [Entry] = []
+    /// Origins of Byzantine members: their writes are forgiven.
+    public private(set) var liars: Set<NodeID>
+    /// Per node's client and key, the last entry it wrote and the last entry it read.
+    private var lastWritten: [NodeID: [[UInt8]: Entry]] = [:]
+    private var lastRead: [NodeID: [[UInt8]: Entry]] = [:]
+    public private(set) var readCount = 0
+    /// Per replica, the writes it may claim without holding their effect: an honest peer that
+    /// held their effect itself (or was vouched for in turn) sent the watermarks that cover them
+    /// (`noteClaims`). How garbage collection is meant to work: a peer that collected a
+    /// tombstone answers without it, and the asker takes the tombstone's effect from the
+    /// watermark. A liar vouches for nothing.
+    private var vouched: [NodeID: Set<WriteKey>] = [:]
+    /// With `strictClaims`, nothing is vouched for: a claim is excused only by what its own
+    /// replica holds or collected (`SimulationOptions.strictChecks`).
+    public let strictClaims: Bool
+
+    /// A liar restarted under a new data epoch: its writes carry a new origin, a liar's too.
+    mutating func addLiarOrigin(_ origin: NodeID) { liars.insert(origin) }
+
+    public init(liars: Set<NodeID> = [], strictClaims: Bool = false) {
+        self.liars = liars
+        self.strictClaims = strictClaims
+    }
+
+    /// Called after `replica` handled a message from `peer` (the peer's replica as it is now,
+    /// nil for an unknown sender), with `replica`'s digest before: records which newly claimed
+    /// writes, lacking at `replica`, the peer vouches for (`vouched`).
+    mutating func noteClaims(of replica: Replica, before: Digest, from peer: Replica?) {
+        guard !strictClaims, replica.digest != before else { return }
+        let raised = replica.digest.watermarks.filter { $0.value > before[$0.key] && !liars.contains($0.key) }
+        guard !raised.isEmpty else { return }
+        for write in accepted {
+            guard let watermark = raised[write.origin], write.timestamp > before[write.origin],
+                write.timestamp <= watermark, !holdsEffect(of: write, in: replica)
+            else { continue }
+            let key = WriteKey(origin: write.origin, timestamp: write.timestamp)
+            guard let peer, !liars.contains(peer.id),
+                holdsEffect(of: write, in: peer) || vouched[peer.id]?.contains(key) == true
+            else { continue }
+            vouched[replica.id, default: []].insert(key)
+        }
+    }
     /// Writes destroyed with a disk before any other replica held them.
     public private(set) var lostWithDisk: [Entry] = []
     private var lostIDs: Set<WriteKey> = []
@@ -29,7 +79,47 @@ public struct History: Sendable {
         var timestamp: HLCTimestamp
     }
 
-    mutating func record(_ entry: Entry) { accepted.append(entry) }
+    mutating func record(_ entry: Entry) {
+        accepted.append(entry)
+        lastWritten[entry.origin, default: [:]][entry.key] = entry
+    }
+
+    /// Checks a client read at `reader`: `value` is what `Replica.get` returned, `entry` what
+    /// the map holds for the key, `readTime` the reader's HLC read time. Nil when the read is
+    /// right: the value is the entry's unless the entry is dead at `readTime` (expired: absent),
+    /// and the entry is the reader's own last write of the key or newer (read-your-writes), and
+    /// its last read of the key or newer (monotonic reads). Absent counts as newer when the
+    /// reader itself collected an entry at least as new; a zombie (`noteZombies`) is excused.
+    mutating func checkRead(
+        at reader: NodeID, key: [UInt8], entry: Entry?, value: [UInt8]?, readTime: HLCTimestamp
+    ) -> String? {
+        readCount += 1
+        let name = String(decoding: key, as: UTF8.self)
+        if value != entry?.visibleValue(at: readTime) {
+            return "read: \(name) read \(value.map { "\($0.count)B" } ?? "nothing") at \(readTime) but the "
+                + "replica holds \(entry.map { "\($0)" } ?? "nothing") (expiry \(entry?.expiry.map { "\($0)" } ?? "none"))"
+        }
+        let floors = [("its own write", lastWritten[reader]?[key]), ("an earlier read", lastRead[reader]?[key])]
+        for case let (what, floor?) in floors {
+            if let entry {
+                if entry == floor || entry.wins(over: floor) { continue }
+                if zombies.contains(WriteKey(origin: entry.origin, timestamp: entry.timestamp)) { continue }
+            } else if let dropped = droppedBy[reader]?[key], dropped == floor || dropped.wins(over: floor) {
+                continue
+            }
+            return "read: the client of \(reader) read \(entry.map { "\($0)" } ?? "nothing") for \(name), "
+                + "older than \(what) \(floor)"
+        }
+        if let entry { lastRead[reader, default: [:]][key] = entry }
+        return nil
+    }
+
+    /// A node that lost data (its disk, or what it had not synced) starts a new client session:
+    /// what its client wrote or read before may be gone (forgiven, like the writes themselves).
+    mutating func resetSession(of node: NodeID) {
+        lastWritten[node] = nil
+        lastRead[node] = nil
+    }
 
     /// A replica dropped `entry` (garbage collection or the reconcile step).
     mutating func recordCollected(_ entry: Entry, by replica: NodeID) {
@@ -50,11 +140,12 @@ public struct History: Sendable {
             zombieReturns += 1
             return nil
         }
-        return "replica \(replica) merged \(entry) after dropping \(dropped): a deleted key came back"
+        return "resurrection: replica \(replica) merged \(entry) after dropping \(dropped): a deleted key came back"
     }
 
-    /// Called when `collector` collects `entry`, with the replicas that are not its current
-    /// members (away, or removed) and every node's last synced state: a visible value of the
+    /// Called when `collector` collects `entry`, with the replicas of the nodes away from it
+    /// (down, or cut off from it) for longer than the grace period, live and as last synced to
+    /// their disks: a visible value of the
     /// key that loses to `entry`, held there while the collector's digest does not cover it, is
     /// a *zombie*: no watermark vouches that it was superseded, so nothing can stop it from
     /// coming back when its holder returns (the limit NOTES-gc.md states; Cassandra's
@@ -80,7 +171,14 @@ public struct History: Sendable {
                 lostWithDisk.append(write)
             }
         }
-        droppedBy[lost.id] = nil
+        // What the kept state lacks and the replica had dropped, it had dropped before that
+        // state was synced (a key dropped later was still in it): those drops survive.
+        if let kept {
+            droppedBy[lost.id] = droppedBy[lost.id]?.filter { kept.map.entry(forKey: $0.key) == nil }
+        } else {
+            droppedBy[lost.id] = nil
+        }
+        resetSession(of: lost.id)
     }
 
     func isLost(_ write: Entry) -> Bool { lostIDs.contains(WriteKey(origin: write.origin, timestamp: write.timestamp)) }
@@ -88,44 +186,47 @@ public struct History: Sendable {
     /// True when `replica` holds `write` or an entry that supersedes it, or holds nothing for the
     /// key having dropped such an entry.
     func holdsEffect(of write: Entry, in replica: Replica) -> Bool {
-        guard let held = replica.map.entry(forKey: write.key) else {
-            guard let dropped = droppedBy[replica.id]?[write.key] else { return false }
-            return dropped == write || dropped.wins(over: write)
-        }
-        return held == write || held.wins(over: write)
+        if let held = replica.map.entry(forKey: write.key), held == write || held.wins(over: write) { return true }
+        guard let dropped = droppedBy[replica.id]?[write.key] else { return false }
+        return dropped == write || dropped.wins(over: write)
     }
 
-    /// True when some replica collected `write` or an entry that supersedes it: the information
-    /// that `write` lost is then gone from that replica, and a replica that never saw it learns
-    /// it only from the reconcile step or a bucket exchange.
-    func isCollectedSomewhere(_ write: Entry) -> Bool {
-        guard let collected = collectedMax[write.key] else { return false }
-        return collected == write || collected.wins(over: write)
+    /// Whether the expected final entry `entry` may be absent: it is dead and was collected, or a
+    /// liar's write that supersedes it was (and the liar's write is forgiven).
+    func mayBeAbsent(_ entry: Entry) -> Bool {
+        guard let collected = collectedMax[entry.key] else { return false }
+        return collected == entry || (liars.contains(collected.origin) && collected.wins(over: entry))
     }
 
-    /// Whether the expected final entry `entry` may be absent: it is dead and was collected.
-    func mayBeAbsent(_ entry: Entry) -> Bool { collectedMax[entry.key] == entry }
-
-    /// Nil when `entries` (sorted by key) are the expected map, up to collected dead entries.
+    /// Nil when `entries` (sorted by key) are the expected map, up to collected dead entries,
+    /// zombies, and liars' writes (which may win a key over the honest writes, or be lost).
     func mapProblem(_ entries: [Entry]) -> String? {
         var held: [[UInt8]: Entry] = [:]
         for entry in entries { held[entry.key] = entry }
         for expected in expectedEntries {
             let actual = held.removeValue(forKey: expected.key)
             if actual == expected || (actual == nil && mayBeAbsent(expected)) { continue }
+            if let actual, liars.contains(actual.origin), actual.wins(over: expected) { continue }
             if let actual, mayBeAbsent(expected), zombies.contains(WriteKey(origin: actual.origin, timestamp: actual.timestamp)) {
                 continue
             }
-            return "expected \(expected), found \(actual.map { "\($0)" } ?? "nothing")"
+            if let actual, actual.wins(over: expected) {
+                return "holds \(actual), newer than the expected \(expected), which no accepted write explains"
+            }
+            let what = expected.isTombstone && actual?.value != nil ? "resurrection: a deleted key came back" : "lost honest write"
+            return "\(what): expected \(expected), found \(actual.map { "\($0)" } ?? "nothing")"
         }
-        if let extra = held.values.first { return "holds \(extra), which no accepted write explains" }
+        for extra in held.values.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) })
+        where !liars.contains(extra.origin) {
+            return "holds \(extra), which no accepted write of an honest origin explains"
+        }
         return nil
     }
 
-    /// Per key, the greatest surviving accepted write, sorted by key.
+    /// Per key, the greatest surviving accepted write of an honest origin, sorted by key.
     public var expectedEntries: [Entry] {
         var best: [[UInt8]: Entry] = [:]
-        for write in accepted where !isLost(write) {
+        for write in accepted where !isLost(write) && !liars.contains(write.origin) {
             if let current = best[write.key], !write.wins(over: current) { continue }
             best[write.key] = write
         }
@@ -133,13 +234,37 @@ public struct History: Sendable {
     }
 
     /// The watermark invariant, checked while the run goes: a replica claiming watermark w for
-    /// origin o holds the effect of every surviving write by o at or below w.
+    /// an honest origin o holds the effect of every surviving write by o at or below w: it holds
+    /// the write or something newer for its key, or it collected such an entry itself, or (unless
+    /// `strictClaims`) an honest peer that held that effect vouched for it (`noteClaims`).
+    /// Another replica's collection alone excuses nothing: a claim is only as good as the
+    /// evidence behind it, so a watermark taken from a liar over a write the replica lacks fails.
     func watermarkViolation(in replica: Replica) -> String? {
-        for write in accepted where !isLost(write) && write.timestamp <= replica.digest[write.origin] {
-            if !holdsEffect(of: write, in: replica) && !isCollectedSomewhere(write) {
-                return "replica \(replica.id) claims watermark \(replica.digest[write.origin]) for origin "
-                    + "\(write.origin) but lacks \(write)"
+        for write in accepted where !isLost(write) && !liars.contains(write.origin) && write.timestamp <= replica.digest[write.origin] {
+            if !holdsEffect(of: write, in: replica)
+                && vouched[replica.id]?.contains(WriteKey(origin: write.origin, timestamp: write.timestamp)) != true
+            {
+                let held = replica.map.entry(forKey: write.key).map { "\($0)" } ?? "nothing"
+                let elsewhere = collectedMax[write.key].map { "; collected elsewhere: \($0)" } ?? ""
+                return "watermark over-claim: replica \(replica.id) claims watermark \(replica.digest[write.origin]) "
+                    + "for origin \(write.origin) but lacks \(write) (holds \(held)\(elsewhere))"
             }
+        }
+        return nil
+    }
+
+    /// The liveness of watermarks, once the replicas agree: `replica`'s watermark for every
+    /// honest origin covers that origin's newest surviving write. Nil when it does.
+    /// `exempt`: origins not held to it (see `Simulation.convergenceProblem`).
+    func watermarkLag(in replica: Replica, exempt: Set<NodeID> = []) -> String? {
+        var newest: [NodeID: Entry] = [:]
+        for write in accepted where !isLost(write) && !liars.contains(write.origin) && !exempt.contains(write.origin) {
+            if let known = newest[write.origin], known.timestamp >= write.timestamp { continue }
+            newest[write.origin] = write
+        }
+        for (origin, write) in newest.sorted(by: { $0.key < $1.key }) where replica.digest[origin] < write.timestamp {
+            return "watermark lag: replica \(replica.id)'s watermark \(replica.digest[origin]) for origin \(origin) "
+                + "is below its newest write \(write)"
         }
         return nil
     }

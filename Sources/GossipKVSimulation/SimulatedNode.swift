@@ -38,6 +38,11 @@ struct SimulatedNode: Sendable {
     /// Envelopes refused by the opener, by reason (duplicates land here as replays), and
     /// membership messages the state machine ignored (`membership_` and the drop's label).
     var rejections: [String: Int] = [:]
+    /// Set for a Byzantine member (`SimulationOptions.byzantineNodes`): what it overheard and
+    /// the generator of its lies. Nil for an honest node.
+    var liar: ByzantinePeer?
+
+    var isHonest: Bool { liar == nil }
 
     static let cluster = NodeID(high: 0x5349_4D55_4C41_5445, low: 0x4455_5354_4552_0001)
 

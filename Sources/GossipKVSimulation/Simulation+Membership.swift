@@ -169,7 +169,7 @@ extension Simulation {
     /// The composition invariant: a node's engine gossips with exactly the active members of
     /// its view, itself excluded.
     func peersMismatch() -> String? {
-        for (index, node) in nodes.enumerated() where node.isUp {
+        for (index, node) in nodes.enumerated() where node.isUp && node.isHonest {
             guard let membership = node.membership else { continue }
             let active = membership.members.filter { $0.state.isActive && $0.id != node.id }.map(\.id)
             if node.engine.peers != active {
@@ -180,13 +180,15 @@ extension Simulation {
         return nil
     }
 
-    /// Nil once every node is up and sees every other node alive, and the engines' peers follow
-    /// the views: what SWIM must reach after the faults heal and crashed nodes restart.
+    /// Nil once every node is up and every honest node sees every other honest node alive, and
+    /// the engines' peers follow the views: what SWIM must reach after the faults heal and
+    /// crashed nodes restart. (What liars see, or how they are seen, is not checked.)
     func membershipSettleProblem() -> String? {
         guard options.membership else { return nil }
         for (index, node) in nodes.enumerated() {
             guard node.isUp, let membership = node.membership else { return "node \(index) is down" }
-            for (other, peer) in nodes.enumerated() where other != index {
+            guard node.isHonest else { continue }
+            for (other, peer) in nodes.enumerated() where other != index && peer.isHonest {
                 let state = membership.member(peer.id)?.state
                 if state != .alive {
                     return "node \(index) sees node \(other) as \(state.map { "\($0)" } ?? "unknown")"

@@ -18,6 +18,8 @@ extension Simulation {
             nodes[node].rejections[rejection.label, default: 0] += 1
             return nil
         case let .success(frame):
+            if let sender = indexByID[frame.header.sender] { lastHeard[node][sender] = now }
+            if nodes[node].liar != nil { overhear(frame, at: node) }
             let problem =
                 frame.header.kind.isMembership
                 ? receiveMembership(frame, at: node)
@@ -36,8 +38,14 @@ extension Simulation {
             nodes[node].rejections[EnvelopeRejection.invalidBody(error).label, default: 0] += 1
             return nil
         }
+        let before = nodes[node].engine.replica.digest
         let directives = nodes[node].engine.receive(
             message, from: header.sender, senderClock: header.hlc, now: physical(of: node))
+        if nodes[node].isHonest {
+            history.noteClaims(
+                of: nodes[node].engine.replica, before: before,
+                from: indexByID[header.sender].map { nodes[$0].engine.replica })
+        }
         if let problem = carryOut(directives, node: node) {
             return "\(problem) (node \(node) handling a \(header.kind) from node \(indexByID[header.sender] ?? -1) at t=\(now - start) ms)"
         }
@@ -56,6 +64,9 @@ extension Simulation {
     mutating func carryOut(_ directives: [GossipDirective], node: Int) -> String? {
         for directive in directives {
             switch directive {
+            case .applied where !nodes[node].isHonest, .collected where !nodes[node].isHonest:
+                // A liar's own state is not checked.
+                continue
             case let .applied(entry):
                 let readTime = nodes[node].engine.replica.readTime(physical: physical(of: node))
                 if let problem = history.resurrection(at: nodes[node].id, merging: entry, now: readTime) {
@@ -63,11 +74,15 @@ extension Simulation {
                 }
                 continue
             case let .collected(entry):
+                // Only a node away from the collector (down, or cut off from it) for longer
+                // than the grace period may bring a value back: its live state, or what it last
+                // synced to its disk.
                 let collector = nodes[node].engine.replica
-                let members = Set(nodes[node].engine.peers)
-                let away = nodes.filter { !members.contains($0.id) || !$0.isUp }.map(\.engine.replica)
+                let grace = options.gossip.tombstoneGracePeriodMilliseconds
+                let away = nodes.indices.filter { $0 != node && nodes[$0].isHonest && now - lastHeard[node][$0] > grace }
                 history.noteZombies(
-                    collected: entry, by: collector, replicas: away + nodes.compactMap(\.durable),
+                    collected: entry, by: collector,
+                    replicas: away.map { nodes[$0].engine.replica } + away.compactMap { nodes[$0].durable },
                     now: collector.readTime(physical: physical(of: node)))
                 history.recordCollected(entry, by: nodes[node].id)
                 continue
@@ -93,6 +108,12 @@ extension Simulation {
     /// Stream frames are neither lost nor duplicated and keep their order (TCP); datagrams may
     /// be lost, duplicated and reordered.
     mutating func sendSealed(kind: MessageKind, body: [UInt8], from: Int, to: Int) -> String? {
+        if nodes[from].liar != nil { return lie(kind: kind, body: body, from: from, to: to) }
+        return transmit(kind: kind, body: body, from: from, to: to)
+    }
+
+    /// Seals and sends `body` as it is (a liar's lies come through here too).
+    mutating func transmit(kind: MessageKind, body: [UInt8], from: Int, to: Int) -> String? {
         let limits = options.gossip.limits
         let channel: WireChannel =
             body.count + WireSize.envelopeOverhead(authenticatorLength: 8) <= limits.maxDatagramBytes
@@ -110,6 +131,7 @@ extension Simulation {
         } catch {
             return "a \(kind) message could not be sealed: \(error)"
         }
+        nodes[from].liar?.remember(ByzantinePeer.SentEnvelope(to: to, channel: channel, envelope: envelope))
         messagesSent += 1
         if kind.isMembership { membershipMessagesSent += 1 }
         bytesSent += envelope.count

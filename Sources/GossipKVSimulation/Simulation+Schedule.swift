@@ -6,11 +6,16 @@ extension Simulation {
     /// Draws the client operations and faults of the fault phase from the seed.
     mutating func planSchedule() {
         var plan = random.derived()
+        // Reads come from a generator of their own, derived from the seed alone, so that they
+        // change no other choice of the plan.
+        var reads = SplitMix64(seed: seed ^ 0x4EAD_0F_5EED)
         let phase = options.faultPhaseMilliseconds
         for _ in 0..<options.operationCount {
             let time = start + plan.next() % phase
             let node = Int(plan.next() % UInt64(options.nodeCount))
             let key = Int(plan.next() % UInt64(options.keySpace))
+            // About half the writes are read back by the writer's client soon after.
+            if reads.next() % 2 == 0 { schedule(.read(node: node, key: key), at: time + 1 + reads.next() % 300) }
             let kind: WriteKind
             switch plan.next() % 10 {
             case 0..<6: kind = .put
@@ -18,6 +23,11 @@ extension Simulation {
             default: kind = .putExpiring(afterMilliseconds: 50 + plan.next() % 3_000)
             }
             schedule(.write(node: node, key: key, kind: kind), at: time)
+        }
+        for _ in 0..<(options.readCount ?? options.operationCount) {
+            let time = start + reads.next() % phase
+            let node = Int(reads.next() % UInt64(options.nodeCount))
+            schedule(.read(node: node, key: Int(reads.next() % UInt64(options.keySpace))), at: time)
         }
         for _ in 0..<options.networkFaults {
             let time = start + plan.next() % phase

@@ -36,6 +36,9 @@ public struct Simulation: Sendable {
     var network: NetworkState
     var random: SplitMix64
     var faultsActive = true
+    /// `lastHeard[a][b]`: when node a last accepted an envelope from node b (simulated time):
+    /// how long b has been away from a, down or cut off (`History.noteZombies`).
+    var lastHeard: [[UInt64]]
 
     public init(seed: UInt64, options: SimulationOptions) {
         self.seed = seed
@@ -45,6 +48,7 @@ public struct Simulation: Sendable {
         start = 1_764_000_000_000
         now = start
         network = NetworkState(random: random.derived(), nodeCount: options.nodeCount)
+        lastHeard = Array(repeating: Array(repeating: start, count: options.nodeCount), count: options.nodeCount)
         var clockRandom = random.derived()
         var idRandom = random.derived()
         var engineSeeds = random.derived()
@@ -63,6 +67,14 @@ public struct Simulation: Sendable {
         for index in nodes.indices { nodes[index].engine.markDurable(Digest()) }
         for (index, id) in ids.enumerated() { indexByID[id] = index }
         knownIDs = Set(ids)
+        // The liars are the last indices. Their generators come from the seed alone (not from
+        // `random`), so that a seed plans the same writes and faults with liars or without.
+        var liarSeeds = SplitMix64(seed: seed ^ 0xB12A_4717_E5EE_D001)
+        let liarCount = min(max(0, options.byzantineNodes), options.nodeCount - 1)
+        for index in (options.nodeCount - liarCount)..<options.nodeCount {
+            nodes[index].liar = ByzantinePeer(seed: liarSeeds.next())
+        }
+        history = History(liars: Set(nodes.filter { !$0.isHonest }.map(\.id)), strictClaims: options.strictChecks)
         // The boot epoch is the node's HLC at start, read with its own clock, as the node does.
         for index in nodes.indices {
             let epoch = nodes[index].engine.replica.readTime(physical: nodes[index].physical(at: start, start: start))
@@ -85,6 +97,8 @@ public struct Simulation: Sendable {
         case deliver(from: Int, to: Int, generation: Int, envelope: [UInt8], channel: WireChannel)
         case tick(node: Int, generation: Int)
         case write(node: Int, key: Int, kind: WriteKind)
+        /// A client read at an honest node, checked by `History.checkRead`.
+        case read(node: Int, key: Int)
         case fault(Fault)
         /// Discovery finds every other node (multicast or static seeds, as at start).
         case rediscover(node: Int, generation: Int)
@@ -149,8 +163,8 @@ public struct Simulation: Sendable {
             }
         }
         if failure == nil && convergedAt == nil {
-            if !isConverged() {
-                failure = "replicas did not converge within the settle budget"
+            if let problem = convergenceProblem() {
+                failure = "replicas did not converge within the settle budget: \(problem)"
                 if let problem = membershipSettleProblem() { failure? += " (membership: \(problem))" }
             } else if let problem = membershipSettleProblem() {
                 failure = "membership did not settle within the settle budget: \(problem)"
@@ -188,6 +202,9 @@ public struct Simulation: Sendable {
             guard nodes[node].isUp else { return nil }
             trace(3, node, key, 0)
             return clientWrite(node: node, key: key, kind: kind)
+        case let .read(node, key):
+            guard nodes[node].isUp, nodes[node].isHonest else { return nil }
+            return clientRead(node: node, key: key)
         case let .fault(fault):
             return apply(fault)
         case let .rediscover(node, generation):
@@ -226,9 +243,22 @@ public struct Simulation: Sendable {
                 fencedWrites += 1
                 return afterInput(node)
             }
-            return "a valid write was refused at node \(node): \(error)"
+            return "not available: a valid write was refused at node \(node): \(error)"
         }
         return afterInput(node)
+    }
+
+    /// A client read as `Node.get` serves it (`Replica.get` at the node's clock), checked
+    /// against what this node's client wrote and read before.
+    private mutating func clientRead(node: Int, key: Int) -> String? {
+        let physical = physical(of: node)
+        let replica = nodes[node].engine.replica
+        let keyBytes = Array("key-\(key)".utf8)
+        let value = replica.get(keyBytes, physical: physical)
+        return history.checkRead(
+            at: replica.id, key: keyBytes, entry: replica.map.entry(forKey: keyBytes), value: value,
+            readTime: replica.readTime(physical: physical)
+        ).map { "\($0) (node \(node) at t=\(now - start) ms)" }
     }
 
     /// What follows every input to a node: the HLC check, a sync to its simulated disk when one

