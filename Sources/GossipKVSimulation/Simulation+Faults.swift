@@ -91,9 +91,12 @@ extension Simulation {
         return checkInvariants()
     }
 
+    /// Whether watermark claims are checked (see `SimulationOptions.checkWatermarkClaims`).
+    var checksClaims: Bool { options.checkWatermarkClaims && options.byzantineNodes == 0 }
+
     /// The invariants checked as the run goes, on honest nodes only (a liar's state is its own).
     func checkInvariants() -> String? {
-        for node in nodes where node.isHonest && options.checkWatermarkClaims {
+        for node in nodes where node.isHonest && checksClaims {
             if let violation = history.watermarkViolation(in: node.engine.replica) { return violation }
         }
         return peersMismatch()

@@ -89,9 +89,14 @@ public struct SimulationOptions: Sendable {
     /// `Simulation.lagExempt`.
     public var strictChecks = false
 
-    /// Diagnosis only (no test turns it off): with false, watermark over-claims are not
-    /// checked, so that a run goes on to show what else fails (lost writes, resurrections,
-    /// evictions) after the first over-claim. `GOSSIPKV_SIM_CHECK_CLAIMS=off` in the tests.
+    /// With false, watermark over-claims are not checked, so that a run goes on to show what
+    /// else fails (lost writes, resurrections, evictions) after the first over-claim
+    /// (`GOSSIPKV_SIM_CHECK_CLAIMS=off` in the tests). Schedules with Byzantine members never
+    /// check them (`Simulation.checksClaims`): a certified liar may inflate a digest up to its
+    /// own clock plus the max offset (the bound the core enforces), and an honest node that
+    /// adopts it claims writes it lacks. What those schedules hold the core to is the issue's
+    /// invariant: honest nodes lose nothing but the liars' writes, agree, read right, stay
+    /// available, and see each other alive.
     public var checkWatermarkClaims = true
 
     public init() {}

@@ -128,9 +128,13 @@ public struct Replica: Sendable {
     }
 
     /// Adopts a complete, fully accepted sync answer's watermarks: this replica now holds
-    /// everything the answerer held up to them.
+    /// everything the answerer held up to them. Never for our own origin: we know our own writes
+    /// exactly, and a peer's claim about them (a liar's, inflated up to its clock) would make
+    /// our next writes name a previous write that never was.
     public mutating func adopt(_ answererDigest: Digest) {
-        digest.formUnion(answererDigest)
+        for (origin, watermark) in answererDigest.watermarks where origin != self.origin {
+            digest.raise(origin, to: watermark)
+        }
     }
 
     /// Moves `origin`'s watermark to `timestamp` when a push proves contiguity: it names the
