@@ -240,10 +240,15 @@ extension Node {
     /// Captures the state in this actor turn (the map is copy-on-write) and hands it to the
     /// storage, which writes it in the background.
     @discardableResult
-    func startSnapshot() -> Task<Void, Never>? {
+    /// `closing`: the final snapshot of a clean shutdown, after which the clock moves no more;
+    /// it records the clock's exact last value as the ceiling, so that the next start under the
+    /// same epoch resumes there instead of up to `ceilingLeadMilliseconds` plus the max offset
+    /// ahead of wall time (which peers would refuse as clock poisoning until wall time caught up,
+    /// and which grew with every quick restart).
+    func startSnapshot(closing: Bool = false) -> Task<Void, Never>? {
         guard let durability, durability.failure == nil else { return nil }
-        let state = SnapshotState(
-            map: engine.replica.map, digest: engine.replica.digest, clockCeiling: durability.clockCeiling)
+        let ceiling = closing ? engine.replica.clock.last : durability.clockCeiling
+        let state = SnapshotState(map: engine.replica.map, digest: engine.replica.digest, clockCeiling: ceiling)
         let writing: Task<Void, any Error>
         do {
             writing = try durability.storage.beginSnapshot(state)
@@ -281,7 +286,7 @@ extension Node {
         persistDigestIfChanged()
         durability?.isClosed = true
         await current.snapshotTask?.value
-        await startSnapshot()?.value
+        await startSnapshot(closing: true)?.value
         recordStorageMetrics()
         do {
             // After a failure something applied may be missing from the log: the next start

@@ -133,6 +133,7 @@ extension Simulation {
         }
         nodes[from].liar?.remember(ByzantinePeer.SentEnvelope(to: to, channel: channel, envelope: envelope))
         messagesSent += 1
+        sentByKind["\(nodes[from].isHonest ? "honest" : "liar") \(kind)", default: 0] += 1
         if kind.isMembership { membershipMessagesSent += 1 }
         bytesSent += envelope.count
         if channel == .stream {

@@ -21,6 +21,8 @@ public struct Simulation: Sendable {
     /// Of `messagesSent`, the SWIM messages (pings, acks, ping-requests, nacks).
     public internal(set) var membershipMessagesSent = 0
     public internal(set) var bytesSent = 0
+    /// Messages sent, by sender (honest or liar) and kind: where the traffic goes.
+    public internal(set) var sentByKind: [String: Int] = [:]
     /// Client writes refused by clock fencing (only nodes that had a clock excursion may refuse).
     public internal(set) var fencedWrites = 0
     public internal(set) var now: UInt64
@@ -237,9 +239,9 @@ public struct Simulation: Sendable {
             history.record(entry)
         } catch {
             // Clock fencing refuses writes on a node whose clock ran ahead of most peers: fine
-            // for a node that had a clock excursion (its HLC may stay ahead after it ended), a
-            // failure for any other.
-            if case .clockAheadOfPeers = error, nodes[node].hadClockExcursion {
+            // in a schedule with clock excursions (the node's own, or peers' behind it; an HLC
+            // may stay ahead after an excursion ended), a failure in any other.
+            if case .clockAheadOfPeers = error, nodes.contains(where: \.hadClockExcursion) {
                 fencedWrites += 1
                 return afterInput(node)
             }

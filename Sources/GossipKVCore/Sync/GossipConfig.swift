@@ -35,6 +35,11 @@ public struct GossipConfig: Sendable, Equatable {
     /// still in flight (a delayed datagram, an answer computed before the delete reached its
     /// sender) must not bring the key back. Twice the sync timeout covers every answer in flight.
     public var collectionEchoMilliseconds: UInt64 = 10_000
+    /// Requests (sync requests, bucket hashes, reconcile openings) answered per peer per second,
+    /// with bursts of twice that. An honest peer opens a round with us at most every gossip
+    /// interval (5/s) and each round asks once or twice; a liar's requests, each of which could
+    /// draw the whole map out of us, stop here.
+    public var answersPerPeerPerSecond: UInt64 = 20
     /// A peer's clock sample counts for clock fencing for this long (`GossipEngine+Fencing.swift`).
     public var clockSampleMilliseconds: UInt64 = 10_000
 

@@ -26,6 +26,9 @@ public enum GossipRejection: Equatable, Hashable, Sendable, CustomStringConverti
     /// A digest claimed a watermark beyond its sender's clock plus the max offset: the whole
     /// message was dropped (`GossipEngine+Claims.swift`).
     case watermarkBeyondClock
+    /// A peer asked for more answers than `GossipConfig.answersPerPeerPerSecond` allows: the
+    /// request was dropped (an honest peer's next round asks again).
+    case answerRateExceeded
 
     /// A short, stable name for metrics labels.
     public var label: String {
@@ -36,6 +39,7 @@ public enum GossipRejection: Equatable, Hashable, Sendable, CustomStringConverti
         case .entry(.valueTooLarge): return "value_too_large"
         case .inconsistentChunk: return "inconsistent_chunk"
         case .watermarkBeyondClock: return "watermark_beyond_clock"
+        case .answerRateExceeded: return "answer_rate"
         }
     }
 
@@ -45,6 +49,7 @@ public enum GossipRejection: Equatable, Hashable, Sendable, CustomStringConverti
         case let .entry(reason): return "entry refused: \(reason)"
         case .inconsistentChunk: return "chunk count differs from earlier chunks of the same answer"
         case .watermarkBeyondClock: return "a watermark beyond the sender's clock plus the max clock offset"
+        case .answerRateExceeded: return "more requests than the per-peer answer rate allows"
         }
     }
 }

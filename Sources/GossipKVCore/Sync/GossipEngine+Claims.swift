@@ -51,3 +51,45 @@ extension GossipEngine {
         durableDigest = digest
     }
 }
+
+/// A token bucket per peer for the requests that make us answer: one request can draw the
+/// whole map out of us, so a peer gets `answersPerPeerPerSecond`, bursts of twice that.
+struct AnswerBudget: Sendable {
+    var tokens: UInt64
+    var refilledAt: UInt64
+}
+
+extension GossipMessage {
+    /// Whether handling this message makes us send an answer of entries.
+    var asksForAnAnswer: Bool {
+        switch self {
+        case .syncRequest, .bucketHashes, .reconcile: return true
+        case .push, .syncSummary, .syncAnswer: return false
+        }
+    }
+}
+
+extension GossipEngine {
+    /// Takes one token from `peer`'s answer budget; false when there is none.
+    mutating func spendAnswerBudget(on peer: NodeID, now: UInt64) -> Bool {
+        let rate = config.answersPerPeerPerSecond
+        let burst = rate.multipliedReportingOverflow(by: 2).partialValue
+        var budget = answerBudgets[peer] ?? AnswerBudget(tokens: burst, refilledAt: now)
+        if now > budget.refilledAt, rate > 0 {
+            let earned = (now - budget.refilledAt).multipliedReportingOverflow(by: rate).partialValue / 1_000
+            if earned > 0 {
+                budget.tokens = Swift.min(burst, budget.tokens.addingReportingOverflow(earned).partialValue)
+                budget.refilledAt = now
+            }
+        } else if now < budget.refilledAt {
+            budget.refilledAt = now
+        }
+        guard budget.tokens > 0 else {
+            answerBudgets[peer] = budget
+            return false
+        }
+        budget.tokens -= 1
+        answerBudgets[peer] = budget
+        return true
+    }
+}

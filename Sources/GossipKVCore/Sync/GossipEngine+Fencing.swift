@@ -5,7 +5,8 @@
 ///
 /// Each message from a peer is a sample: the HLC its envelope carried, against our HLC read time
 /// on receipt. A sample counts for `GossipConfig.clockSampleMilliseconds`. The fence is up while
-/// more than half of the peers sampled in that window are too far behind us (below).
+/// more than half of the peers sampled in that window, and at least two, are too far behind us
+/// (below).
 /// "Behind" means more than twice the max offset: an honest node's HLC may run up to one max
 /// offset ahead of a peer's by merging a third node's fast (but admitted) clock, and its own
 /// wall clock may differ from the peer's by up to another. A node with no recent sample (alone,
@@ -51,7 +52,8 @@ extension GossipEngine {
         // The gap is measured now, not when sampled: our clock moved on since, the peer's too.
         let threshold = Int64(clamping: maxOffset.multipliedReportingOverflow(by: 2).partialValue)
         let behind = recent.filter { $0.behindMilliseconds > threshold }
-        guard behind.count * 2 > recent.count else { return nil }
+        // At least two: with one peer sampled there is no telling which clock is wrong.
+        guard behind.count >= 2, behind.count * 2 > recent.count else { return nil }
         let gaps = behind.map(\.behindMilliseconds).sorted()
         return ClockFence(
             aheadMilliseconds: UInt64(gaps[gaps.count / 2]), peersBehind: behind.count,

@@ -91,6 +91,8 @@ public struct GossipEngine: Sendable {
     /// The watermarks the shell last made durable (nil: no disk, advertise what is held).
     /// See `advertisedDigest`.
     public internal(set) var durableDigest: Digest?
+    /// Per peer, how many more requests we will answer now (`GossipEngine+Claims.swift`).
+    var answerBudgets: [NodeID: AnswerBudget] = [:]
     /// Peers removed within the grace period, with their last known digest (empty if unknown)
     /// and when they left: they still bound garbage collection (`GossipEngine+Collection.swift`).
     var departed: [NodeID: (digest: Digest, at: UInt64)] = [:]
@@ -118,6 +120,7 @@ public struct GossipEngine: Sendable {
         openRounds = openRounds.filter { peers.contains($0.key) }
         peerDigests = peerDigests.filter { peers.contains($0.key) }
         peerClocks = peerClocks.filter { peers.contains($0.key) }
+        answerBudgets = answerBudgets.filter { peers.contains($0.key) }
     }
 
     /// Adds `peer`, or renews it (a membership change that keeps it active, such as a restart
@@ -139,6 +142,7 @@ public struct GossipEngine: Sendable {
         openRounds[peer] = nil
         peerDigests[peer] = nil
         peerClocks[peer] = nil
+        answerBudgets[peer] = nil
     }
 
     /// How far `peer` was behind this replica when it last sent its digest: the entries we hold
@@ -212,6 +216,9 @@ public struct GossipEngine: Sendable {
         }
         if let rejection = unboundedClaim(in: message, senderClock: senderClock) {
             return [.rejected(rejection, from: sender)]
+        }
+        if message.asksForAnAnswer, !spendAnswerBudget(on: sender, now: now) {
+            return [.rejected(.answerRateExceeded, from: sender)]
         }
         switch message {
         case let .push(push): return receivePush(push, from: sender, now: now)
@@ -325,7 +332,18 @@ public struct GossipEngine: Sendable {
     private mutating func receiveRequest(_ request: SyncRequest, from sender: NodeID) -> [GossipDirective] {
         peerDigests[sender] = request.digest
         let digest = advertisedDigest
-        if request.digest == digest {
+        let entries = request.digest == digest ? [] : replica.map.delta(for: request.digest)
+        // Nothing above the asker's watermarks, the asker claims nothing beyond ours, yet the
+        // maps differ: entries sit below the watermarks unevenly, which only the buckets can
+        // find (an answer and an answer back, each above the other's watermarks, would move
+        // nothing). Equal digests are the common case; the other arises when a watermark ran
+        // ahead of what its holder has (adopted from a peer that claimed more than it held),
+        // and a liar that keeps inflating digests would otherwise keep two honest nodes from
+        // ever holding equal ones.
+        let askerClaimsNoMore = request.digest.watermarks.allSatisfy { $0.value <= digest[$0.key] }
+        if entries.isEmpty && askerClaimsNoMore
+            && (request.digest == digest || request.stateHash != replica.map.stateHash)
+        {
             if request.stateHash == replica.map.stateHash {
                 return [.send(.syncSummary(summary), to: sender)]
             }
@@ -335,7 +353,6 @@ public struct GossipEngine: Sendable {
                 BucketRound(digest: digest, buckets: nil))
             return [.send(.bucketHashes(BucketHashes(syncID: request.syncID, hashes: hashes)), to: sender)]
         }
-        let entries = replica.map.delta(for: request.digest)
         rememberSentDigest(digest, AnswerKey(peer: sender, syncID: request.syncID, phase: .answerBack))
         return chunks(entries, syncID: request.syncID, phase: .answer, digest: digest, requestedBuckets: nil)
             .map { .send(.syncAnswer($0), to: sender) }
@@ -372,10 +389,14 @@ public struct GossipEngine: Sendable {
         if chunk.index == 0 {
             // Answer back from the state before this answer is merged: the peer has none of it
             // to learn, and our digest then still describes exactly what we send.
-            if chunk.phase == .answer, let peerDigest = chunk.digest {
+            // Only to an answer we asked for (a round we opened, a bucket exchange we began):
+            // an unsolicited answer would otherwise draw our entries out to anyone who sends one.
+            if chunk.phase == .answer, let peerDigest = chunk.digest, sentDigests[key] != nil {
                 directives += answerBack(to: sender, syncID: chunk.syncID, peerDigest: peerDigest)
             }
-            if chunk.phase == .buckets, let requested = chunk.requestedBuckets, !requested.isEmpty {
+            if chunk.phase == .buckets, let requested = chunk.requestedBuckets, !requested.isEmpty,
+                bucketRounds[key] != nil
+            {
                 let entries = replica.map.entries(inBuckets: requested)
                 directives += chunks(entries, syncID: chunk.syncID, phase: .buckets, digest: nil, requestedBuckets: nil)
                     .map { .send(.syncAnswer($0), to: sender) }
