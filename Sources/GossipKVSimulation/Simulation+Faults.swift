@@ -117,7 +117,16 @@ extension Simulation {
                     return "honest node \(other): \(problem)"
                 }
             }
-            return "honest node \(index)'s map differs from the first honest node's"
+            let theirs = node.engine.replica.map.sortedEntries()
+            let ours = first.map.sortedEntries()
+            let differing = Set(theirs.map { $0 }).symmetricDifference(Set(ours.map { $0 })).sorted {
+                $0.key.lexicographicallyPrecedes($1.key)
+            }
+            let shown = differing.prefix(4).map { entry in
+                "\(entry) (watermarks for its origin: first honest \(first.digest[entry.origin]), node \(index) \(node.engine.replica.digest[entry.origin]))"
+            }
+            return "honest node \(index)'s map differs from the first honest node's: "
+                + shown.joined(separator: "; ")
         }
         if let problem = history.mapProblem(first.map.sortedEntries()) { return problem }
         for node in nodes where node.isHonest {

@@ -39,6 +39,7 @@ public struct SimulationOptions: Sendable {
         var config = GossipConfig()
         config.tombstoneGracePeriodMilliseconds = 2_500
         config.collectionIntervalMilliseconds = 250
+        config.collectionEchoMilliseconds = 500
         return config
     }()
 

@@ -33,8 +33,9 @@ public struct GossipConfig: Sendable, Equatable {
     public var collectionIntervalMilliseconds: UInt64? = 60_000
     /// After collecting an entry, a replica refuses older writes of its key for this long: copies
     /// still in flight (a delayed datagram, an answer computed before the delete reached its
-    /// sender) must not bring the key back. Twice the sync timeout covers every answer in flight.
-    public var collectionEchoMilliseconds: UInt64 = 10_000
+    /// sender) must not bring the key back. Short on purpose: past the zombie limit (a node
+    /// away longer than the grace period) the refusal only delays convergence by this much.
+    public var collectionEchoMilliseconds: UInt64 = 3_000
     /// Requests (sync requests, bucket hashes, reconcile openings) answered per peer per second,
     /// with bursts of twice that. An honest peer opens a round with us at most every gossip
     /// interval (5/s) and each round asks once or twice; a liar's requests, each of which could
