@@ -173,6 +173,7 @@ extension Simulation {
             bytesSent: bytesSent,
             acceptedWrites: history.accepted.count, writesLostWithDisk: history.lostWithDisk.count,
             collectedEntries: history.collectedCount, zombieReturns: history.zombieReturns,
+            liarResurrections: history.liarResurrections,
             expectedKeys: expected.count, byzantineNodes: nodes.count - nodes.filter(\.isHonest).count,
             reads: history.readCount, lies: liesTold,
             rejections: nodes.reduce(into: [:]) { total, node in total.merge(node.rejections, uniquingKeysWith: +) },
@@ -202,6 +203,8 @@ public struct SimulationReport: Sendable, Equatable, CustomStringConvertible {
     /// Values that came back after a collection because no watermark of the collector covered
     /// them (`History.noteZombies`): the stated limit of garbage collection, counted.
     public var zombieReturns: Int
+    /// Deletes a liar's inflated claims undid (counted, not failed; `History.resurrection`).
+    public var liarResurrections: Int
     public var expectedKeys: Int
     /// Byzantine members in the run (`SimulationOptions.byzantineNodes`).
     public var byzantineNodes: Int
@@ -235,6 +238,6 @@ public struct SimulationReport: Sendable, Equatable, CustomStringConvertible {
         let outcome = failure.map { "FAILED [\(category ?? "")]: \($0)" } ?? "converged \(settleMilliseconds ?? 0) ms after heal"
         let liars = byzantineNodes > 0 ? " (\(byzantineNodes) Byzantine, \(lies.values.reduce(0, +)) lies)" : ""
         return "seed \(seed): \(nodeCount) nodes\(liars), \(reads) reads, \(acceptedWrites) writes (\(writesLostWithDisk) lost with a disk), "
-            + "\(collectedEntries) collected (\(zombieReturns) zombie returns), \(steps) events, \(messagesSent) messages (\(membershipMessagesSent) SWIM); \(outcome)"
+            + "\(collectedEntries) collected (\(zombieReturns) zombie returns, \(liarResurrections) undone by liars), \(steps) events, \(messagesSent) messages (\(membershipMessagesSent) SWIM); \(outcome)"
     }
 }

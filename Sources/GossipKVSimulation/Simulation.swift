@@ -258,7 +258,7 @@ public struct Simulation: Sendable {
         let keyBytes = Array("key-\(key)".utf8)
         let value = replica.get(keyBytes, physical: physical)
         return history.checkRead(
-            at: replica.id, key: keyBytes, entry: replica.map.entry(forKey: keyBytes), value: value,
+            at: replica.origin, key: keyBytes, entry: replica.map.entry(forKey: keyBytes), value: value,
             readTime: replica.readTime(physical: physical)
         ).map { "\($0) (node \(node) at t=\(now - start) ms)" }
     }

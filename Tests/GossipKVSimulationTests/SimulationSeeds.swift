@@ -91,7 +91,8 @@ enum SimulationSeeds {
         for report in failed { categories[report.category ?? "other", default: 0] += 1 }
         let byCategory = categories.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
         let hostile = reports.filter { $0.byzantineNodes > 0 }.count
-        return "\(label): \(reports.count) schedules (\(hostile) with Byzantine members), \(failed.count) failures"
+        let undone = reports.reduce(0) { $0 + $1.liarResurrections }
+        return "\(label): \(reports.count) schedules (\(hostile) with Byzantine members, \(undone) deletes undone by liars), \(failed.count) failures"
             + (failed.isEmpty ? "" : " (\(byCategory)); failed seeds: \(failed.map { "\($0.seed)" }.joined(separator: " "))")
     }
 }

@@ -340,7 +340,10 @@ public struct GossipEngine: Sendable {
         // ahead of what its holder has (adopted from a peer that claimed more than it held),
         // and a liar that keeps inflating digests would otherwise keep two honest nodes from
         // ever holding equal ones.
-        let askerClaimsNoMore = request.digest.watermarks.allSatisfy { $0.value <= digest[$0.key] }
+        // (Our own origin aside: we hold every write we made, and never adopt a peer's claim
+        // about them, so a peer that took an inflated claim about us stays "ahead" there.)
+        let origin = replica.origin
+        let askerClaimsNoMore = request.digest.watermarks.allSatisfy { $0.key == origin || $0.value <= digest[$0.key] }
         if entries.isEmpty && askerClaimsNoMore
             && (request.digest == digest || request.stateHash != replica.map.stateHash)
         {
