@@ -94,7 +94,8 @@ public struct History: Sendable {
     /// its last read of the key or newer (monotonic reads). Absent counts as newer when the
     /// reader itself collected an entry at least as new; a zombie (`noteZombies`) is excused.
     mutating func checkRead(
-        at reader: NodeID, key: [UInt8], entry: Entry?, value: [UInt8]?, readTime: HLCTimestamp
+        at reader: NodeID, replica replicaID: NodeID, key: [UInt8], entry: Entry?, value: [UInt8]?,
+        readTime: HLCTimestamp
     ) -> String? {
         readCount += 1
         let name = String(decoding: key, as: UTF8.self)
@@ -108,11 +109,14 @@ public struct History: Sendable {
             // entry that reads as absent too: an old dead entry may come back after its key was
             // collected (past the collection echo window), and reads the same.
             if floor.visibleValue(at: readTime) == nil && value == nil { continue }
+            // Absent because the replica collected a dead entry at least as new as the floor;
+            // an older dead entry may have come back since (past the echo window): still absent.
+            if value == nil, let dropped = droppedBy[replicaID]?[key], dropped == floor || dropped.wins(over: floor) {
+                continue
+            }
             if let entry {
                 if entry == floor || entry.wins(over: floor) { continue }
                 if zombies.contains(WriteKey(origin: entry.origin, timestamp: entry.timestamp)) { continue }
-            } else if let dropped = droppedBy[reader]?[key], dropped == floor || dropped.wins(over: floor) {
-                continue
             }
             return "read: the client of \(reader) read \(entry.map { "\($0)" } ?? "nothing") for \(name), "
                 + "older than \(what) \(floor)"

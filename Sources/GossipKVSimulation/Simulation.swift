@@ -25,6 +25,7 @@ public struct Simulation: Sendable {
     public internal(set) var sentByKind: [String: Int] = [:]
     /// Client writes refused by clock fencing (only nodes that had a clock excursion may refuse).
     public internal(set) var fencedWrites = 0
+
     public internal(set) var now: UInt64
     let start: UInt64
 
@@ -258,7 +259,7 @@ public struct Simulation: Sendable {
         let keyBytes = Array("key-\(key)".utf8)
         let value = replica.get(keyBytes, physical: physical)
         return history.checkRead(
-            at: replica.origin, key: keyBytes, entry: replica.map.entry(forKey: keyBytes), value: value,
+            at: replica.origin, replica: replica.id, key: keyBytes, entry: replica.map.entry(forKey: keyBytes), value: value,
             readTime: replica.readTime(physical: physical)
         ).map { "\($0) (node \(node) at t=\(now - start) ms)" }
     }
