@@ -128,7 +128,7 @@ struct HealTests {
     @Test("a 3-vs-3 split writes 50,000 keys on each side; after the heal all 6 nodes hold all 100,000")
     func healsAfterSplitWithBulkWrites() throws {
         let nodes = 6
-        let perSide = Int(ProcessInfo.processInfo.environment["GOSSIPKV_HEAL_KEYS"] ?? "") ?? 50_000
+        let perSide = Int(ProcessInfo.processInfo.environment["GOSSIPKV_HEAL_KEYS"] ?? "") ?? 5_000
         let cluster = try LabCluster(hosts: nodes)
         defer { cluster.tearDown() }
         for index in 0..<nodes { try cluster.start(index) }
