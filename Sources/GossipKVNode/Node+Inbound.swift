@@ -33,13 +33,13 @@ extension Node {
             metrics.messageIn(kind: "\(header.kind)", bytes: packet.bytes.count)
             // The message may move the clock up to the max offset ahead: keep the ceiling above.
             renewClockCeilingIfNeeded(now: now)
-            dispatch(frame, now: now)
+            dispatch(frame, now: now, receivedAt: packet.receivedAt)
             persistDigestIfChanged()
         }
         refreshTimer()
     }
 
-    private func dispatch(_ frame: AuthenticatedFrame, now: UInt64) {
+    private func dispatch(_ frame: AuthenticatedFrame, now: UInt64, receivedAt: UInt64) {
         let header = frame.header
         let limits = configuration.gossip.limits
         if header.kind.isMembership {
@@ -52,19 +52,20 @@ extension Node {
             }
             // The clock check `GossipEngine.receive` makes for anti-entropy messages: a clock
             // beyond the max offset is refused, not merged, and the updates are bounded by it.
-            guard engine.observeClock(header.hlc, from: header.sender, now: now) else {
+            guard engine.observeClock(header.hlc, from: header.sender, now: now, receivedAt: receivedAt) else {
                 metrics.rejected(reason: GossipRejection.messageClockTooFarAhead.label)
                 return
             }
             let summary = engine.summary
             carryOut(
                 membership.receive(message, from: header.sender, senderClock: header.hlc, now: now, summary: summary),
-                hlc: header.hlc)
+                hlc: header.hlc, receivedAt: receivedAt)
             return
         }
         do {
             let message = try GossipMessage.decodeBody(kind: header.kind, frame.body, limits: limits)
-            let directives = engine.receive(message, from: header.sender, senderClock: header.hlc, now: now)
+            let directives = engine.receive(
+                message, from: header.sender, senderClock: header.hlc, now: now, receivedAt: receivedAt)
             carryOut(directives)
             // Any authenticated message proves its sender runs: one we hold dead is asked to refute.
             if !directives.contains(.rejected(.messageClockTooFarAhead, from: header.sender)) {

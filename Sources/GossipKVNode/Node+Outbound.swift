@@ -31,8 +31,9 @@ extension Node {
     }
 
     /// Carries out the membership state machine's directives; `hlc` is the clock of the message
-    /// that caused them (for summaries handed to the engine).
-    func carryOut(_ directives: [MembershipDirective], hlc: HLCTimestamp) {
+    /// that caused them and `receivedAt` when it was read off the network (for summaries handed
+    /// to the engine).
+    func carryOut(_ directives: [MembershipDirective], hlc: HLCTimestamp, receivedAt: UInt64? = nil) {
         let now = WallClock.nowMilliseconds()
         for directive in directives {
             switch directive {
@@ -41,7 +42,7 @@ extension Node {
             case let .memberChanged(member, previous):
                 memberChanged(member, previous: previous, now: now)
             case let .summary(summary, from: peer):
-                carryOut(engine.receive(.syncSummary(summary), from: peer, senderClock: hlc, now: now))
+                carryOut(engine.receive(.syncSummary(summary), from: peer, senderClock: hlc, now: now, receivedAt: receivedAt))
             case let .dropped(reason, from: peer):
                 metrics.rejected(reason: "membership_\(reason.label)")
                 if case .incarnationOutOfReach = reason {

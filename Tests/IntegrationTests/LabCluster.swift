@@ -60,11 +60,20 @@ final class LabCluster: @unchecked Sendable {
         guard let process = processes.removeValue(forKey: index) else { return }
         if process.isRunning {
             Foundation.kill(process.processIdentifier, kill ? SIGKILL : SIGINT)
+            // A paused (SIGSTOP) node handles the SIGINT only once it runs again.
+            Foundation.kill(process.processIdentifier, SIGCONT)
         }
         let deadline = Date().addingTimeInterval(10)
         while process.isRunning && Date() < deadline { usleep(20_000) }
         if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
+    }
+
+    /// Pauses (SIGSTOP) or resumes (SIGCONT) the node on host `index`, by its PID (`ip netns
+    /// exec` execs the node, so the PID is the node's).
+    func setPaused(_ index: Int, _ paused: Bool) {
+        guard let process = processes[index], process.isRunning else { return }
+        Foundation.kill(process.processIdentifier, paused ? SIGSTOP : SIGCONT)
     }
 
     /// Runs `redis-cli -p 7379 <arguments>` inside host `index`; returns its output, trimmed.

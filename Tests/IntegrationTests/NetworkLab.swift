@@ -9,6 +9,7 @@ final class NetworkLab: @unchecked Sendable {
     let prefix: String
     let subnet: Int
     private(set) var hosts: [String] = []
+    private var segments: Set<Int> = []
     private var switchNamespace: String { "\(prefix)sw" }
 
     static var isAvailable: Bool {
@@ -57,6 +58,35 @@ final class NetworkLab: @unchecked Sendable {
         try exec(switchNamespace, ["ip", "link", "set", "\(prefix)p\(index)", connected ? "up" : "down"])
     }
 
+    /// Moves host `index`'s switch port to bridge `segment` of the switch (0 is the LAN every
+    /// host starts on; others are made on first use): hosts on different segments cannot reach
+    /// each other, hosts on one segment can. Moving every port back to 0 heals the split.
+    func setSegment(_ index: Int, _ segment: Int) throws {
+        let bridge = "br\(segment)"
+        if segment != 0 && !segments.contains(segment) {
+            try exec(switchNamespace, ["ip", "link", "add", bridge, "type", "bridge"])
+            try exec(switchNamespace, ["ip", "link", "set", bridge, "up"])
+            segments.insert(segment)
+        }
+        try exec(switchNamespace, ["ip", "link", "set", "\(prefix)p\(index)", "master", bridge])
+    }
+
+    /// Drops `percent` % of the packets host `index` receives on its LAN port (an nftables table
+    /// `gkvloss` in the host's namespace: this kernel has no netem); 0 removes the table.
+    /// Loopback (the host's own RESP clients) is never touched.
+    func setLoss(_ index: Int, percent: Int) throws {
+        let host = hosts[index]
+        _ = try? exec(host, ["nft", "delete", "table", "inet", "gkvloss"])
+        guard percent > 0 else { return }
+        try exec(host, ["nft", "add", "table", "inet", "gkvloss"])
+        try exec(host, ["nft", "add chain inet gkvloss input { type filter hook input priority 0 ; policy accept ; }"])
+        try exec(host, ["nft", "add rule inet gkvloss input iifname eth0 numgen random mod 100 < \(percent) drop"])
+    }
+
+    static var hasNftables: Bool {
+        ["/usr/sbin/nft", "/sbin/nft"].contains { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
     /// Starts `arguments` inside host `index`'s namespace; output goes to `log`.
     func spawn(on index: Int, _ arguments: [String], log: URL) throws -> Process {
         let process = Process()
@@ -75,6 +105,7 @@ final class NetworkLab: @unchecked Sendable {
     }
 
     func tearDown() {
+        for index in hosts.indices { _ = try? setLoss(index, percent: 0) }
         for host in hosts { _ = try? run(["ip", "netns", "del", host]) }
         _ = try? run(["ip", "netns", "del", switchNamespace])
         hosts.removeAll()

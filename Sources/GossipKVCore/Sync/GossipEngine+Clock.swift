@@ -9,9 +9,12 @@ extension GossipEngine {
     /// must not poison the cluster), and their updates are bounded by the clock it admits
     /// (`Membership.isWithinReach`).
     ///
-    /// With `sender`, the clock is also a sample for clock fencing (`GossipEngine+Fencing.swift`).
-    public mutating func observeClock(_ senderClock: HLCTimestamp, from sender: NodeID? = nil, now: UInt64) -> Bool {
-        if let sender { notePeerClock(sender, clock: senderClock, now: now) }
+    /// With `sender`, the clock is also a sample for clock fencing (`GossipEngine+Fencing.swift`),
+    /// taken as of `receivedAt` when given (see `notePeerClock`).
+    public mutating func observeClock(
+        _ senderClock: HLCTimestamp, from sender: NodeID? = nil, now: UInt64, receivedAt: UInt64? = nil
+    ) -> Bool {
+        if let sender { notePeerClock(sender, clock: senderClock, now: now, receivedAt: receivedAt) }
         do {
             try replica.observe(senderClock, physical: now)
             return true

@@ -35,10 +35,15 @@ struct PeerClockSample: Sendable {
 
 extension GossipEngine {
     /// Records the clock a message from `peer` carried. Called for every message from a current
-    /// peer, before the clock check (a peer far ahead is a sample too).
-    public mutating func notePeerClock(_ peer: NodeID, clock: HLCTimestamp, now: UInt64) {
+    /// peer, before the clock check (a peer far ahead is a sample too). `receivedAt` is when the
+    /// shell read the message off the network, if earlier than `now`: the time it then waited in
+    /// this node's own queue is not the peer's lag, and is taken off. Without it, a node busy
+    /// with a burst of client writes (50,000 pipelined SETs) saw every peer seconds "behind"
+    /// and fenced itself, refusing the very writes that kept it busy.
+    public mutating func notePeerClock(_ peer: NodeID, clock: HLCTimestamp, now: UInt64, receivedAt: UInt64? = nil) {
         guard peers.contains(peer) else { return }
-        let ours = replica.readTime(physical: now).physical
+        let queued = receivedAt.map { now > $0 ? now - $0 : 0 } ?? 0
+        let ours = replica.readTime(physical: now).physical &- queued
         let behind = Int64(truncatingIfNeeded: ours &- clock.physical)
         peerClocks[peer] = PeerClockSample(behindMilliseconds: behind, at: now)
     }

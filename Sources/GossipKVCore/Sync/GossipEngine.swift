@@ -204,11 +204,13 @@ public struct GossipEngine: Sendable {
         return [.send(.syncRequest(makeRequest(to: peer)), to: peer)]
     }
 
-    /// Handles a message from `sender` whose envelope carried `senderClock`.
+    /// Handles a message from `sender` whose envelope carried `senderClock`; `receivedAt` is when
+    /// the shell read it off the network, if it waited in a queue since (`notePeerClock`).
     public mutating func receive(
-        _ message: GossipMessage, from sender: NodeID, senderClock: HLCTimestamp, now: UInt64
+        _ message: GossipMessage, from sender: NodeID, senderClock: HLCTimestamp, now: UInt64,
+        receivedAt: UInt64? = nil
     ) -> [GossipDirective] {
-        notePeerClock(sender, clock: senderClock, now: now)
+        notePeerClock(sender, clock: senderClock, now: now, receivedAt: receivedAt)
         do {
             try replica.observe(senderClock, physical: now)
         } catch {

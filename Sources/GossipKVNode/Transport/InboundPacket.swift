@@ -12,6 +12,9 @@ public struct InboundPacket: Sendable {
     public var bytes: [UInt8]
     /// Where a datagram came from (for a stream: the connection's remote address).
     public var source: SocketAddress?
+    /// When the event loop read it off the socket (wall-clock milliseconds), before it waited
+    /// in the node's queue: a busy node must not take its own backlog for peers' slow clocks.
+    public var receivedAt: UInt64 = WallClock.nowMilliseconds()
 }
 
 /// Hands every inbound buffer to a continuation; does nothing else (decisions belong to the node).
