@@ -163,14 +163,16 @@ struct ClaimTests {
     func clockFencing() throws {
         var harness = EngineHarness(count: 4)
         var engine = try #require(harness.engines[EngineHarness.id(1)])
-        let now = harness.now
+        let start = harness.now
         // Alone (no samples) or with peers in step: writes go through.
-        #expect(engine.clockFence(now: now) == nil)
+        #expect(engine.clockFence(now: start) == nil)
         for peer: UInt64 in 2...4 {
-            engine.notePeerClock(EngineHarness.id(peer), clock: HLCTimestamp(physical: now - 100), now: now)
+            engine.notePeerClock(EngineHarness.id(peer), clock: HLCTimestamp(physical: start - 100), now: start)
         }
-        #expect(engine.clockFence(now: now) == nil)
-        // One peer of three far behind: it is the odd one, not us.
+        #expect(engine.clockFence(now: start) == nil)
+        // Later (past the window in which a peer's least-behind sample stands): one peer of
+        // three far behind is the odd one, not us.
+        let now = start + 2_001
         engine.notePeerClock(EngineHarness.id(2), clock: HLCTimestamp(physical: now - 600_000), now: now)
         #expect(engine.clockFence(now: now) == nil)
         // Two of three behind by ten minutes: we are the one that is wrong.
@@ -181,12 +183,28 @@ struct ClaimTests {
             try engine.write(Self.key("x"), value: [1], now: now)
         }
         #expect(fence.description.contains("ahead of 2 of 3 peers"))
-        // Fresh samples in step lift the fence; so does the samples' age.
+        // Fresh samples in step lift the fence at once.
         for peer: UInt64 in 2...3 {
             engine.notePeerClock(EngineHarness.id(peer), clock: HLCTimestamp(physical: now), now: now + 1)
         }
         #expect(engine.clockFence(now: now + 1) == nil)
         _ = try engine.write(Self.key("x"), value: [1], now: now + 1)
+        harness.engines[EngineHarness.id(1)] = engine
+    }
+
+    @Test("a backlog of old messages (a paused process, a queue) does not fence: the least-behind sample stands")
+    func backlogDoesNotFence() throws {
+        var harness = EngineHarness(count: 3)
+        var engine = try #require(harness.engines[EngineHarness.id(1)])
+        let now = harness.now
+        for peer: UInt64 in 2...3 {
+            engine.notePeerClock(EngineHarness.id(peer), clock: HLCTimestamp(physical: now), now: now)
+        }
+        // Messages sealed seconds ago, read only now (they waited in the kernel's buffer).
+        for peer: UInt64 in 2...3 {
+            engine.notePeerClock(EngineHarness.id(peer), clock: HLCTimestamp(physical: now - 5_000), now: now + 500)
+        }
+        #expect(engine.clockFence(now: now + 500) == nil)
         harness.engines[EngineHarness.id(1)] = engine
     }
 

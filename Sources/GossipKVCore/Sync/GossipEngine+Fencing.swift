@@ -45,8 +45,21 @@ extension GossipEngine {
         let queued = receivedAt.map { now > $0 ? now - $0 : 0 } ?? 0
         let ours = replica.readTime(physical: now).physical &- queued
         let behind = Int64(truncatingIfNeeded: ours &- clock.physical)
+        // The least-behind sample of the last `clockMinimumWindowMilliseconds` stands: a message
+        // can only look more behind than its sender is (it waited somewhere: in the kernel's
+        // buffer while this process was paused, on a slow link), never less. So a backlog does
+        // not fence us, a return within bounds lifts the fence at once, and a real jump ahead
+        // raises it within the window.
+        if let held = peerClocks[peer], now >= held.at, now - held.at < Self.clockMinimumWindowMilliseconds,
+            held.behindMilliseconds <= behind
+        {
+            return
+        }
         peerClocks[peer] = PeerClockSample(behindMilliseconds: behind, at: now)
     }
+
+    /// How long the least-behind sample of a peer stands (see `notePeerClock`).
+    static let clockMinimumWindowMilliseconds: UInt64 = 2_000
 
     /// Non-nil while local writes are refused because our clock runs ahead of most live peers.
     public func clockFence(now: UInt64) -> ClockFence? {
