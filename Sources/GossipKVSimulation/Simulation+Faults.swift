@@ -40,13 +40,15 @@ extension Simulation {
         let physical = nodes[node].physical(at: now, start: start)
         let replica: Replica
         if loseUnsynced && !loseDisk, let durable = nodes[node].durable {
-            let survivors = nodes.indices.filter { $0 != node }.map { nodes[$0].engine.replica }
+            // A write only a liar still holds may be lost: liars withhold what they like.
+            let survivors = nodes.indices.filter { $0 != node && nodes[$0].isHonest }.map { nodes[$0].engine.replica }
             history.recordDiskLoss(of: old, keeping: durable, survivors: survivors)
             replica = Replica(
                 id: old.id, epoch: newEpoch(after: old.epoch), maxClockOffsetMilliseconds: options.maxClockOffsetMilliseconds,
                 restoring: durable.map.sortedEntries(), digest: durable.digest, clockCeiling: old.clock.last)
         } else if loseDisk {
-            history.recordDiskLoss(of: old, survivors: nodes.indices.filter { $0 != node }.map { nodes[$0].engine.replica })
+            history.recordDiskLoss(
+                of: old, survivors: nodes.indices.filter { $0 != node && nodes[$0].isHonest }.map { nodes[$0].engine.replica })
             replica = Replica(
                 id: old.id, epoch: newEpoch(after: old.epoch), maxClockOffsetMilliseconds: options.maxClockOffsetMilliseconds,
                 startingAfter: HLCTimestamp(physical: physical + options.maxClockOffsetMilliseconds))
