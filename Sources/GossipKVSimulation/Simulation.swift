@@ -26,7 +26,6 @@ public struct Simulation: Sendable {
     /// Client writes refused by clock fencing (only nodes that had a clock excursion may refuse).
     public internal(set) var fencedWrites = 0
 
-
     public internal(set) var now: UInt64
     let start: UInt64
 
