@@ -264,6 +264,7 @@ public struct History: Sendable {
         for write in accepted where !isLost(write) && !liars.contains(write.origin) && write.timestamp <= replica.digest[write.origin] {
             if !holdsEffect(of: write, in: replica)
                 && vouched[replica.id]?.contains(WriteKey(origin: write.origin, timestamp: write.timestamp)) != true
+                && !isZombieOverCollected(write, in: replica)
             {
                 let held = replica.map.entry(forKey: write.key).map { "\($0)" } ?? "nothing"
                 let elsewhere = collectedMax[write.key].map { "; collected elsewhere: \($0)" } ?? ""
@@ -272,6 +273,17 @@ public struct History: Sendable {
             }
         }
         return nil
+    }
+
+    /// The zombie limit, seen from a watermark: the replica collected `write` (or something newer
+    /// for its key), and a zombie (`noteZombies`) came back for the key since. Its watermark
+    /// still covers what it collected; what it holds is the stated limit, not an over-claim.
+    func isZombieOverCollected(_ write: Entry, in replica: Replica) -> Bool {
+        guard let held = replica.map.entry(forKey: write.key),
+            zombies.contains(WriteKey(origin: held.origin, timestamp: held.timestamp)),
+            let dropped = droppedBy[replica.id]?[write.key]
+        else { return false }
+        return dropped == write || dropped.wins(over: write)
     }
 
     /// The liveness of watermarks, once the replicas agree: `replica`'s watermark for every
