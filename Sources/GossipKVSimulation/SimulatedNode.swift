@@ -1,7 +1,7 @@
 import GossipKVCore
 
 /// One simulated node: the real `NodeCore` (the `GossipEngine` and, when the options ask for
-/// it, the `Membership`, composed as the node composes them), plus what the simulator tracks
+/// it, the `Membership`, composed for the node itself), plus what the simulator tracks
 /// about it. A crash keeps only what storage
 /// persists (map, watermarks, HLC); peers, the membership view, timers and in-flight messages
 /// are gone.
