@@ -101,7 +101,7 @@ extension Node {
         // The clock check of every message, and the announcement's boot epoch (the incarnation
         // it claims) may not be above its own clock: an incarnation beyond reach would make the
         // member impossible to suspect and refute (`Membership.isWithinReach`).
-        guard engine.observeClock(header.hlc, now: now) else {
+        guard core.observeClock(header.hlc, now: now) else {
             metrics.rejected(reason: GossipRejection.messageClockTooFarAhead.label)
             return
         }
@@ -115,21 +115,20 @@ extension Node {
         {
             address = fromSource
         }
-        let result = membership.addMember(header.sender, address: address, incarnation: header.bootEpoch.rawValue, now: now)
+        let (result, directives) = core.admit(
+            header.sender, address: address, incarnation: header.bootEpoch.rawValue, now: now)
         let admitted: Bool
         switch result {
         case .added, .renewed:
             admitted = true
-            engine.addPeer(header.sender)
             logger.info("admitted \(certificate.name) (\(header.sender)) at \(address)")
-            carryOut(engine.startRound(with: header.sender, now: now))
         default:
+            // A member we hold dead announces itself: it runs, so the core asks it to refute.
             admitted = false
-            // A member we hold dead announces itself: it runs, so ask it to refute.
-            carryOut(membership.heardFrom(header.sender, now: now, summary: engine.summary), hlc: header.hlc)
         }
+        carryOut(directives)
         if admitted || announcement.wantsReply, let target = address.gossipSocketAddress() {
-            let list = membership.members
+            let list = core.members
                 .filter { $0.id != id && $0.id != header.sender && $0.state.isActive }
                 .prefix(Announcement.maxMembersInReply)
                 .map(\.update)

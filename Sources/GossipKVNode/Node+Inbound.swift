@@ -39,6 +39,8 @@ extension Node {
         refreshTimer()
     }
 
+    /// Decodes an authenticated message and hands it to the core (`NodeCore`), which checks
+    /// its clock, wires engine and membership, and answers with what to carry out.
     private func dispatch(_ frame: AuthenticatedFrame, now: UInt64, receivedAt: UInt64) {
         let header = frame.header
         let limits = configuration.gossip.limits
@@ -50,27 +52,15 @@ extension Node {
                 metrics.rejected(reason: "invalid_body")
                 return
             }
-            // The clock check `GossipEngine.receive` makes for anti-entropy messages: a clock
-            // beyond the max offset is refused, not merged, and the updates are bounded by it.
-            guard engine.observeClock(header.hlc, from: header.sender, now: now, receivedAt: receivedAt) else {
-                metrics.rejected(reason: GossipRejection.messageClockTooFarAhead.label)
-                return
-            }
-            let summary = engine.summary
             carryOut(
-                membership.receive(message, from: header.sender, senderClock: header.hlc, now: now, summary: summary),
-                hlc: header.hlc, receivedAt: receivedAt)
+                core.receiveMembership(
+                    message, from: header.sender, senderClock: header.hlc, now: now, receivedAt: receivedAt))
             return
         }
         do {
             let message = try GossipMessage.decodeBody(kind: header.kind, frame.body, limits: limits)
-            let directives = engine.receive(
-                message, from: header.sender, senderClock: header.hlc, now: now, receivedAt: receivedAt)
-            carryOut(directives)
-            // Any authenticated message proves its sender runs: one we hold dead is asked to refute.
-            if !directives.contains(.rejected(.messageClockTooFarAhead, from: header.sender)) {
-                carryOut(membership.heardFrom(header.sender, now: now, summary: engine.summary), hlc: header.hlc)
-            }
+            carryOut(
+                core.receiveGossip(message, from: header.sender, senderClock: header.hlc, now: now, receivedAt: receivedAt))
         } catch {
             metrics.rejected(reason: "invalid_body")
         }

@@ -2,52 +2,40 @@ import GossipKVCore
 import NIOCore
 
 extension Node {
-    /// Carries out the anti-entropy engine's directives.
-    func carryOut(_ directives: [GossipDirective]) {
+    /// Carries out the core's directives: sends, storage and the change feed, metrics and logs.
+    func carryOut(_ directives: [NodeCoreDirective]) {
+        let now = WallClock.nowMilliseconds()
         for directive in directives {
             switch directive {
-            case let .send(message, to: peer):
-                if case .syncRequest = message { roundStartedAt[peer] = WallClock.nowMilliseconds() }
+            case let .send(.gossip(message), to: peer):
+                if case .syncRequest = message { roundStartedAt[peer] = now }
                 send(message, to: peer)
+            case let .send(.swim(message), to: peer):
+                sendMembership(message, to: peer)
             case let .applied(entry):
                 persist(entry)
                 feed.publish(Change(entry: entry, source: .remote))
                 expiryWatch.track(entry)
             case let .rejected(reason, from: peer):
                 metrics.rejected(reason: reason.label)
-                logger.debug("refused data from \(peer): \(reason)")
+                switch reason {
+                case .gossip:
+                    logger.debug("refused data from \(peer): \(reason)")
+                case .membership(.incarnationOutOfReach):
+                    logger.warning("refused a membership claim from \(peer): \(reason)")
+                case .membership:
+                    break
+                }
             case .collected:
                 // Only dead entries are collected (a tombstone, an expired value): reads saw
                 // nothing there already, so subscribers hear nothing.
                 metrics.collected.increment()
             case let .answerCompleted(from: peer, adopted: _):
                 if let started = roundStartedAt.removeValue(forKey: peer) {
-                    let now = WallClock.nowMilliseconds()
                     metrics.syncDuration.recordMilliseconds(Int64(now > started ? now - started : 0))
                 }
-            }
-        }
-        metrics.keys.record(engine.replica.map.count)
-    }
-
-    /// Carries out the membership state machine's directives; `hlc` is the clock of the message
-    /// that caused them and `receivedAt` when it was read off the network (for summaries handed
-    /// to the engine).
-    func carryOut(_ directives: [MembershipDirective], hlc: HLCTimestamp, receivedAt: UInt64? = nil) {
-        let now = WallClock.nowMilliseconds()
-        for directive in directives {
-            switch directive {
-            case let .send(message, to: peer):
-                sendMembership(message, to: peer)
             case let .memberChanged(member, previous):
                 memberChanged(member, previous: previous, now: now)
-            case let .summary(summary, from: peer):
-                carryOut(engine.receive(.syncSummary(summary), from: peer, senderClock: hlc, now: now, receivedAt: receivedAt))
-            case let .dropped(reason, from: peer):
-                metrics.rejected(reason: "membership_\(reason.label)")
-                if case .incarnationOutOfReach = reason {
-                    logger.warning("refused a membership claim from \(peer): \(reason)")
-                }
             case let .introduce(stranger, at: address):
                 // Gossip named a member we do not know: our announcement asks for its own,
                 // which admits it (`handleAnnouncement`). `introduce(to:)` rate-limits per address.
@@ -57,28 +45,22 @@ extension Node {
                 }
             }
         }
+        metrics.keys.record(engine.replica.map.count)
     }
 
+    /// The core has already moved the engine's peers; the shell asks an active member it has no
+    /// certificate for to introduce itself, logs, and updates the member gauges.
     private func memberChanged(_ member: Member, previous: Member.State?, now: UInt64) {
-        if member.state.isActive {
-            engine.addPeer(member.id)
-            if verifier.senders[member.id] == nil, let address = member.address.gossipSocketAddress() {
-                introduce(to: address, now: now)
-            }
-            // Back from dead (a healed partition, a resumed pause): exchange digests at once
-            // rather than wait for a summary on a probe, since both sides may have written.
-            if !(previous?.isActive ?? false) {
-                carryOut(engine.startRound(with: member.id, now: now))
-            }
-        } else {
-            engine.removePeer(member.id)
+        if member.state.isActive, verifier.senders[member.id] == nil, let address = member.address.gossipSocketAddress() {
+            introduce(to: address, now: now)
         }
         let previousText = previous.map { "\($0)" } ?? "new"
         logger.info(
             "member \(member.id) \(previousText) -> \(member.state)",
             metadata: ["member.address": "\(member.address)", "member.incarnation": "\(member.incarnation)"])
+        let members = core.members
         for state in Member.State.allCases {
-            metrics.members(state: "\(state)", count: membership.members.filter { $0.state == state }.count)
+            metrics.members(state: "\(state)", count: members.filter { $0.state == state }.count)
         }
     }
 
@@ -105,7 +87,7 @@ extension Node {
 
     /// Seals `body` for `peer` and sends it: a datagram when the envelope fits, else a TCP frame.
     func sendSealed(kind: MessageKind, body: [UInt8], to peer: NodeID) {
-        guard let address = membership.member(peer)?.address.gossipSocketAddress() else {
+        guard let address = core.member(peer)?.address.gossipSocketAddress() else {
             metrics.rejected(reason: "no_address")
             return
         }

@@ -19,8 +19,7 @@ extension Node {
         let added = nodes.subtracting(verifier.revoked)
         for node in added.sorted() {
             verifier.revoke(node)
-            engine.removePeer(node)
-            carryOut(membership.exclude(node), hlc: engine.replica.readTime(physical: now))
+            carryOut(core.exclude(node, now: now))
             logger.warning("node \(node) is revoked: its messages are refused from now on")
         }
         refreshTimer()

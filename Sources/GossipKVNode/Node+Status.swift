@@ -45,7 +45,7 @@ public struct NodeStatus: Sendable {
 extension Node {
     public func members() -> [MemberInfo] {
         let now = WallClock.nowMilliseconds()
-        return membership.members.map { member in
+        return core.members.map { member in
             MemberInfo(
                 id: member.id, name: verifier.senders[member.id]?.name ?? "", state: member.state,
                 address: member.address, incarnation: member.incarnation,

@@ -179,7 +179,7 @@ extension Node {
             self.durability?.loggedDigest = digest
             if durability.storage.configuration.fsync == .never {
                 // Nothing is ever fsynced on purpose: what the kernel holds is all there is.
-                engine.markDurable(digest)
+                core.markDurable(digest)
             } else {
                 self.durability?.pendingDurable = (digest, durability.storage.appendedPosition)
             }
@@ -194,7 +194,7 @@ extension Node {
         guard let durability, let pending = durability.pendingDurable,
             durability.storage.durablePosition >= pending.position
         else { return }
-        engine.markDurable(pending.digest)
+        core.markDurable(pending.digest)
         self.durability?.pendingDurable = nil
     }
 

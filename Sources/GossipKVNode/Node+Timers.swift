@@ -6,7 +6,7 @@ extension Node {
     /// earlier (a write arms the 2 ms push window).
     func refreshTimer() {
         guard !isShuttingDown else { return }
-        var next = min(engine.nextTickAt, membership.nextTickAt, nextAnnounceAt, nextExpiryAt)
+        var next = min(core.nextTickAt, nextAnnounceAt, nextExpiryAt)
         // Logged watermarks waiting for the batch fsync: look again shortly.
         if durability?.pendingDurable != nil { next = min(next, WallClock.nowMilliseconds() + 50) }
         guard next < scheduledTickAt else { return }
@@ -28,8 +28,7 @@ extension Node {
         scheduledTickAt = .max
         let now = WallClock.nowMilliseconds()
         renewClockCeilingIfNeeded(now: now)
-        carryOut(engine.tick(now: now))
-        carryOut(membership.tick(now: now, summary: engine.summary), hlc: engine.replica.readTime(physical: now))
+        carryOut(core.tick(now: now))
         if now >= nextAnnounceAt { announce(now: now) }
         sweepExpired(now: now)
         for expired in verifier.removeExpired(now: now) {

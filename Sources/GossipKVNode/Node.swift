@@ -7,7 +7,8 @@ import NIOCore
 import NIOPosix
 import ServiceLifecycle
 
-/// A running GossipKV node: the pure core (`GossipEngine`, `Membership`) on real sockets.
+/// A running GossipKV node: the pure core (`NodeCore`: `GossipEngine` and `Membership` composed)
+/// on real sockets and storage.
 ///
 /// Embed it the way the lecture embeds its `MapServer`:
 /// ```swift
@@ -38,8 +39,11 @@ public actor Node: Service {
     /// When `run()` began serving; nil before (for `/ready`).
     var servingSince: UInt64?
 
-    var engine: GossipEngine
-    var membership: Membership
+    /// The composition of engine and membership (`NodeCore`); this actor carries out its
+    /// directives.
+    var core: NodeCore
+    /// The core's anti-entropy engine, read-only: every input goes through `core`.
+    var engine: GossipEngine { core.engine }
     var opener: EnvelopeOpener
     var verifier: CertificateVerifier
     let signer: Ed25519Signer
@@ -224,7 +228,7 @@ public actor Node: Service {
         var expiryWatch = ExpiryWatch()
         replica.map.forEachEntry { entry in if entry.expiry != nil { expiryWatch.track(entry) } }
         self.expiryWatch = expiryWatch
-        var engine = GossipEngine(replica: replica, config: configuration.gossip, seed: random.next(), now: now)
+        let engine = GossipEngine(replica: replica, config: configuration.gossip, seed: random.next(), now: now)
         let bootEpoch = engine.replica.readTime(physical: now)
         self.bootEpoch = bootEpoch
         // Membership bounds incarnations by the same max offset the clock check uses.
@@ -234,9 +238,7 @@ public actor Node: Service {
             localID: configuration.identity.nodeID, localAddress: advertisedAddress, bootEpoch: bootEpoch,
             config: membershipConfig, seed: random.next(), now: now)
         for node in revokedAtStart { _ = membership.exclude(node) }
-        self.membership = membership
-        engine.setPeers([])
-        self.engine = engine
+        self.core = NodeCore(engine: engine, membership: membership)
         self.opener = EnvelopeOpener(
             cluster: configuration.identity.clusterID.rawValue, localNode: configuration.identity.nodeID,
             limits: limits)
@@ -252,7 +254,7 @@ public actor Node: Service {
             self.durability = NodeDurability(
                 storage: storage, clockCeiling: recovered.clockCeiling, loggedDigest: recovered.digest)
             // What recovery read is on disk: the digest to claim from the start.
-            self.engine.markDurable(recovered.digest)
+            self.core.markDurable(recovered.digest)
             // Log a ceiling above the restored clock before anything can tick it.
             renewClockCeilingIfNeeded(now: now)
             if let failure = durability?.failure {
@@ -346,7 +348,7 @@ public actor Node: Service {
         try checkWritable()
         let entry: Entry
         do {
-            entry = try engine.write(key, value: value, expiry: expiry, now: now)
+            entry = try core.write(key, value: value, expiry: expiry, now: now)
         } catch {
             throw .refused(error)
         }
@@ -385,7 +387,7 @@ public actor Node: Service {
         guard !isShuttingDown else { return }
         isShuttingDown = true
         let now = WallClock.nowMilliseconds()
-        carryOut(membership.leave(now: now), hlc: engine.replica.readTime(physical: now))
+        carryOut(core.leave(now: now))
         logger.info("leaving the cluster")
         // Give the leave announcements a moment on the wire before the sockets close.
         try? await Task.sleep(for: .milliseconds(100))

@@ -1,7 +1,8 @@
 import GossipKVCore
 
-/// One simulated node: the real `GossipEngine` and, when the options ask for it, the real
-/// `Membership`, plus what the simulator tracks about it. A crash keeps only what storage
+/// One simulated node: the real `NodeCore` (the `GossipEngine` and, when the options ask for
+/// it, the `Membership`, composed for the node itself), plus what the simulator tracks
+/// about it. A crash keeps only what storage
 /// persists (map, watermarks, HLC); peers, the membership view, timers and in-flight messages
 /// are gone.
 struct SimulatedNode: Sendable {
@@ -9,9 +10,12 @@ struct SimulatedNode: Sendable {
     /// Where the node says it can be reached; nothing routes by it (the simulator routes by
     /// index), but it travels in membership updates as a real address does.
     let address: MemberAddress
-    var engine: GossipEngine
-    /// This life's SWIM state machine; nil when the simulation runs without membership.
-    var membership: Membership?
+    /// This life's core: every input goes through it, as in the node.
+    var core: NodeCore
+    /// The core's engine, read-only.
+    var engine: GossipEngine { core.engine }
+    /// This life's SWIM state machine, read-only; nil when the simulation runs without membership.
+    var membership: Membership? { core.membership }
     var clock: SimulatedClock
     var isUp = true
     /// Bumped by every crash, so that ticks and deliveries meant for an earlier life are dropped.
@@ -35,8 +39,9 @@ struct SimulatedNode: Sendable {
     var bootEpoch = HLCTimestamp.zero
     var opener: EnvelopeOpener
     var nextSequence: [WireChannel: UInt64] = [:]
-    /// Envelopes refused by the opener, by reason (duplicates land here as replays), and
-    /// membership messages the state machine ignored (`membership_` and the drop's label).
+    /// Envelopes refused by the opener, by reason (duplicates land here as replays), and what
+    /// the core refused (`NodeCoreRejection.label`: the engine's reasons, and membership
+    /// messages the state machine ignored as `membership_` and the drop's label).
     var rejections: [String: Int] = [:]
     /// Set for a Byzantine member (`SimulationOptions.byzantineNodes`): what it overheard and
     /// the generator of its lies. Nil for an honest node.
@@ -49,7 +54,7 @@ struct SimulatedNode: Sendable {
     init(id: NodeID, index: Int, engine: GossipEngine, clock: SimulatedClock) {
         self.id = id
         self.address = Self.address(ofNode: index)
-        self.engine = engine
+        self.core = NodeCore(engine: engine)
         self.clock = clock
         self.opener = EnvelopeOpener(cluster: Self.cluster, localNode: id)
     }

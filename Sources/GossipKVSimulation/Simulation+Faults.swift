@@ -57,18 +57,20 @@ extension Simulation {
                 id: old.id, epoch: old.epoch, maxClockOffsetMilliseconds: options.maxClockOffsetMilliseconds,
                 restoring: old.map.sortedEntries(), digest: old.digest, clockCeiling: old.clock.last)
         }
-        nodes[node].engine = GossipEngine(replica: replica, config: engineConfig, seed: random.next(), now: physical)
+        var engine = GossipEngine(replica: replica, config: engineConfig, seed: random.next(), now: physical)
         if !nodes[node].isHonest { history.addLiarOrigin(replica.origin) }
         // What it came back with is on its disk.
-        nodes[node].engine.markDurable(replica.digest)
+        engine.markDurable(replica.digest)
         nodes[node].durable = replica
         nodes[node].syncedAt = now
         nodes[node].isUp = true
         nodes[node].queuedTickAt = .max
-        nodes[node].boot(epoch: nodes[node].engine.replica.readTime(physical: physical), at: now)
+        nodes[node].boot(epoch: engine.replica.readTime(physical: physical), at: now)
         if options.membership {
             // A new process: an empty view and a new incarnation, the new boot epoch.
-            nodes[node].membership = makeMembership(node, seed: random.next(), now: now)
+            nodes[node].core = NodeCore(engine: engine, membership: makeMembership(node, seed: random.next(), now: now))
+        } else {
+            nodes[node].core = NodeCore(engine: engine)
         }
         trace(4, node, loseDisk ? 1 : (loseUnsynced ? 2 : 0), 0)
         schedule(.rediscover(node: node, generation: nodes[node].generation), at: now + 10 + random.next() % 300)

@@ -2,8 +2,8 @@ import GossipKVCore
 
 /// The message path, as the node runs it (`Node+Inbound.swift`, `Node+Outbound.swift`): every
 /// message is sealed into a real envelope, sent over the simulated network, opened by the
-/// node's real `EnvelopeOpener` (replay windows included) and dispatched by kind to the engine
-/// or the membership.
+/// node's real `EnvelopeOpener` (replay windows included) and dispatched by kind to the node's
+/// `NodeCore`.
 extension Simulation {
     // MARK: Receiving
 
@@ -39,7 +39,7 @@ extension Simulation {
             return nil
         }
         let before = nodes[node].engine.replica.digest
-        let directives = nodes[node].engine.receive(
+        let directives = nodes[node].core.receiveGossip(
             message, from: header.sender, senderClock: header.hlc, now: physical(of: node))
         if nodes[node].isHonest {
             history.noteClaims(
@@ -49,19 +49,15 @@ extension Simulation {
         if let problem = carryOut(directives, node: node) {
             return "\(problem) (node \(node) handling a \(header.kind) from node \(indexByID[header.sender] ?? -1) at t=\(now - start) ms)"
         }
-        // Any authenticated message proves its sender runs, as in `Node.dispatch`.
-        let (physical, summary) = (physical(of: node), nodes[node].engine.summary)
-        guard !directives.contains(.rejected(.messageClockTooFarAhead, from: header.sender)),
-            let revival = nodes[node].membership?.heardFrom(header.sender, now: physical, summary: summary)
-        else { return nil }
-        return carryOut(revival, node: node, hlc: header.hlc)
+        return nil
     }
 
-    // MARK: Sending
+    // MARK: Carrying out
 
-    /// Sends what the engine asks for. The other directives concern the node's change feed and
-    /// metrics, which the simulator checks through the replicas themselves.
-    mutating func carryOut(_ directives: [GossipDirective], node: Int) -> String? {
+    /// Carries out the core's directives as the node does (`Node.carryOut`): messages are
+    /// sealed and sent, refusals counted by label. The change feed and metrics are the node's;
+    /// the simulator checks applied and collected entries against its history instead.
+    mutating func carryOut(_ directives: [NodeCoreDirective], node: Int) -> String? {
         for directive in directives {
             switch directive {
             case .applied where !nodes[node].isHonest, .collected where !nodes[node].isHonest:
@@ -72,7 +68,6 @@ extension Simulation {
                 if let problem = history.resurrection(at: nodes[node].id, merging: entry, now: readTime) {
                     return problem
                 }
-                continue
             case let .collected(entry):
                 // Only a node away from the collector (down, or cut off from it) for longer
                 // than the grace period may bring a value back: its live state, or what it last
@@ -85,24 +80,35 @@ extension Simulation {
                     replicas: away.map { nodes[$0].engine.replica } + away.compactMap { nodes[$0].durable },
                     now: collector.readTime(physical: physical(of: node)))
                 history.recordCollected(entry, by: nodes[node].id)
+            case let .send(message, to: peer):
+                guard let target = indexByID[peer] else { continue }
+                let body: [UInt8]
+                do {
+                    switch message {
+                    case let .gossip(message): body = try message.encodedBody(limits: options.gossip.limits)
+                    case let .swim(message): body = try message.encodedBody()
+                    }
+                } catch {
+                    return "the core produced a \(message.kind) message the codec refused: \(error)"
+                }
+                if let problem = sendSealed(kind: message.kind, body: body, from: node, to: target) {
+                    return problem
+                }
+            case let .rejected(reason, _):
+                nodes[node].rejections[reason.label, default: 0] += 1
+            case .answerCompleted:
                 continue
-            case .send, .rejected, .answerCompleted:
-                break
-            }
-            guard case let .send(message, to: peer) = directive else { continue }
-            guard let target = indexByID[peer] else { continue }
-            let body: [UInt8]
-            do {
-                body = try message.encodedBody(limits: options.gossip.limits)
-            } catch {
-                return "the engine produced a message the codec refused: \(error)"
-            }
-            if let problem = sendSealed(kind: message.kind, body: body, from: node, to: target) {
-                return problem
+            case let .memberChanged(member, _):
+                trace(5, node, indexByID[member.id] ?? nodes.count, UInt64(member.state.rawValue))
+            case let .introduce(stranger, _):
+                guard let other = indexByID[stranger] else { continue }
+                if let problem = introduce(node, to: other) { return problem }
             }
         }
         return nil
     }
+
+    // MARK: Sending
 
     /// Seals `body` as the node does: a datagram when the envelope fits, the stream otherwise.
     /// Stream frames are neither lost nor duplicated and keep their order (TCP); datagrams may

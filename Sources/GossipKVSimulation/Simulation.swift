@@ -5,7 +5,7 @@ import HeapModule
 /// duplicates, delays and reorders messages, partitions and heals, nodes that crash and restart
 /// (some losing their disk), and clocks that drift, step and, for a while, leave the max offset.
 /// Each node runs the anti-entropy engine and, unless the options turn it off, SWIM membership,
-/// composed as the real node composes them (`Simulation+Membership.swift`).
+/// composed by the node's own `NodeCore` (`Sources/GossipKVCore/Node/NodeCore.swift`).
 ///
 /// One seed reproduces a run bit for bit: every random choice comes from generators derived from
 /// the seed, events are ordered by `(time, sequence)`, and no iteration over an unordered
@@ -67,7 +67,7 @@ public struct Simulation: Sendable {
             nodes.append(node)
         }
         let ids = nodes.map(\.id)
-        for index in nodes.indices { nodes[index].engine.markDurable(Digest()) }
+        for index in nodes.indices { nodes[index].core.markDurable(Digest()) }
         for (index, id) in ids.enumerated() { indexByID[id] = index }
         knownIDs = Set(ids)
         // The liars are the last indices. Their generators come from the seed alone (not from
@@ -86,7 +86,7 @@ public struct Simulation: Sendable {
         // Without membership the peers are static; with it they follow the membership view,
         // which discovery fills at start (`startMembership`).
         if !options.membership {
-            for index in nodes.indices { nodes[index].engine.setPeers(ids) }
+            for index in nodes.indices { nodes[index].core.setPeers(ids) }
         }
         self.random = random
         planSchedule()
@@ -213,8 +213,8 @@ public struct Simulation: Sendable {
         case let .rediscover(node, generation):
             guard nodes[node].isUp, nodes[node].generation == generation else { return nil }
             guard nodes[node].membership != nil else {
-                nodes[node].engine.setPeers(nodes.map(\.id))
-                let directives = nodes[node].engine.startRound(with: randomPeer(of: node), now: physical(of: node))
+                nodes[node].core.setPeers(nodes.map(\.id))
+                let directives = nodes[node].core.startRound(with: randomPeer(of: node), now: physical(of: node))
                 return carryOut(directives, node: node) ?? afterInput(node)
             }
             return discoverEveryone(node) ?? afterInput(node)
@@ -236,7 +236,7 @@ public struct Simulation: Sendable {
         case let .putExpiring(after): expiry = HLCTimestamp(physical: physical + after)
         }
         do {
-            let entry = try nodes[node].engine.write(keyBytes, value: value, expiry: expiry, now: physical)
+            let entry = try nodes[node].core.write(keyBytes, value: value, expiry: expiry, now: physical)
             history.record(entry)
         } catch {
             // Clock fencing refuses writes on a node whose clock ran ahead of most peers: fine
@@ -269,30 +269,33 @@ public struct Simulation: Sendable {
     mutating func afterInput(_ node: Int) -> String? {
         if nodes[node].isUp, now >= nodes[node].syncedAt + options.syncIntervalMilliseconds {
             nodes[node].durable = nodes[node].engine.replica
-            nodes[node].engine.markDurable(nodes[node].engine.replica.digest)
+            nodes[node].core.markDurable(nodes[node].engine.replica.digest)
             nodes[node].syncedAt = now
         }
         return noteClock(node) ?? rescheduleTick(node)
     }
 
-    /// The node's timers, in the order the real node runs them (`Node.tick`): the engine's,
-    /// then the membership's with the engine's current summary on its probes.
+    /// The node's timers, through the core as the real node runs them (`Node.tick`). A tick
+    /// MUST move the membership's next deadline past now; one that does not would tick forever.
     private mutating func tick(_ node: Int) -> String? {
         let physical = physical(of: node)
-        if let problem = carryOut(nodes[node].engine.tick(now: physical), node: node) { return problem }
-        return tickMembership(node, now: physical)
+        let directives = nodes[node].core.tick(now: physical)
+        if let next = nodes[node].membership?.nextTickAt, next <= physical {
+            return "node \(node)'s membership asks for a tick at \(next) after ticking at \(physical)"
+        }
+        return carryOut(directives, node: node)
     }
 
     mutating func scheduleTick(_ node: Int) {
         _ = rescheduleTick(node)
     }
 
-    /// Queues a tick at the earliest deadline of the engine and the membership (as the node's
-    /// `refreshTimer` does), unless an earlier one is already queued.
+    /// Queues a tick at the core's earliest deadline (as the node's `refreshTimer` does), unless
+    /// an earlier one is already queued.
     mutating func rescheduleTick(_ node: Int) -> String? {
         guard nodes[node].isUp else { return nil }
         let physicalNow = physical(of: node)
-        let wanted = min(nodes[node].engine.nextTickAt, nodes[node].membership?.nextTickAt ?? .max)
+        let wanted = nodes[node].core.nextTickAt
         guard wanted != .max else { return nil }
         // Deadlines are in the node's clock; convert back to simulated time.
         let delay = wanted > physicalNow ? wanted - physicalNow : 0

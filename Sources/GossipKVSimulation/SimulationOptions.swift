@@ -52,8 +52,8 @@ public struct SimulationOptions: Sendable {
     /// deletes the key, the others collect the tombstone, and the node returns.
     public var longOutages = 0
 
-    /// Run SWIM (`Membership`) beside the engine in every node, composed as `GossipKVNode`
-    /// composes them: engine peers follow the membership view, probes and acks carry the
+    /// Run SWIM (`Membership`) beside the engine in every node, composed by the node's own
+    /// `NodeCore`: engine peers follow the membership view, probes and acks carry the
     /// anti-entropy summary, and the engine's own idle round is off (see `engineConfig`). On by
     /// default, so the property runs test the production composition; off gives the engine alone
     /// with static peers and its idle summary round.

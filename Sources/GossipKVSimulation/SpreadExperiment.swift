@@ -74,7 +74,7 @@ extension Simulation {
     /// A client write outside the planned schedule (for experiments).
     public mutating func clientPut(node: Int, key: [UInt8], value: [UInt8]) {
         let physical = nodes[node].physical(at: now, start: start)
-        if let entry = try? nodes[node].engine.write(key, value: value, now: physical) {
+        if let entry = try? nodes[node].core.write(key, value: value, now: physical) {
             history.record(entry)
         }
         _ = afterInput(node)

@@ -8,7 +8,7 @@ extension Node {
     public func health() -> NodeHealth {
         if isShuttingDown || socketsClosed { return .stopping }
         guard let since = servingSince else { return .starting }
-        let others = membership.members.filter { $0.id != id && $0.state == .alive }.count
+        let others = core.members.filter { $0.id != id && $0.state == .alive }.count
         let looksForPeers = !seeds.isEmpty || multicast != nil
         let now = WallClock.nowMilliseconds()
         let waited = now > since ? now - since : 0
@@ -34,7 +34,7 @@ extension Node {
     /// clock). Membership changes do not all pass one place where a gauge could follow them, so
     /// the metrics endpoint calls this before every scrape instead.
     public func recordGauges() {
-        let members = membership.members
+        let members = core.members
         for state in Member.State.allCases {
             metrics.members(state: "\(state)", count: members.filter { $0.state == state }.count)
         }

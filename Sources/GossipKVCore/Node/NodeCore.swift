@@ -1,0 +1,85 @@
+/// THE composition of a node: the anti-entropy engine (`GossipEngine`) and SWIM membership
+/// (`Membership`) wired together in one sans-IO state machine. Events go in (a received
+/// message, an admitted announcement, a write, a tick), `NodeCoreDirective`s come out. The NIO
+/// node (`GossipKVNode.Node`) and the deterministic simulator (`GossipKVSimulation`) both drive
+/// this very type and only carry out its directives, so the simulator tests the production
+/// wiring rather than a copy of it. Nothing else may wire the engine to the membership.
+///
+/// The wiring:
+/// - the engine's peers are the active members of the view, itself excluded: a member change
+///   updates them before it is reported, and a member that becomes active (admitted, renewed,
+///   back from dead) gets a round at once, since both sides may have written;
+/// - SWIM messages pass the engine's clock check first (DESIGN, "Data model and ordering": one
+///   bad clock must not poison the cluster), then reach the membership with the engine's
+///   current summary for its acks; a summary riding on a ping or ack goes to the engine as
+///   `.syncSummary`, with the envelope's HLC;
+/// - any other authenticated message proves its sender runs: one held dead is asked to refute
+///   (`Membership.heardFrom`, Lifeguard-style revival);
+/// - a tick runs the engine's timers, then the membership's with the engine's summary on its
+///   probes (SWIM, Das et al. 2002, piggybacking anti-entropy on the failure detector).
+///
+/// Without a membership (`init(engine:)`: the simulator's engine-only runs) the peers are
+/// static (`setPeers`) and the membership inputs do nothing beyond the clock check.
+public struct NodeCore: Sendable {
+    public internal(set) var engine: GossipEngine
+    public internal(set) var membership: Membership?
+
+    /// A node running SWIM: the engine's peers start as the view's active members.
+    public init(engine: GossipEngine, membership: Membership) {
+        self.engine = engine
+        self.membership = membership
+        self.engine.setPeers(activeMemberIDs)
+    }
+
+    /// An engine without membership: static peers (`setPeers`).
+    public init(engine: GossipEngine) {
+        self.engine = engine
+        self.membership = nil
+    }
+
+    // MARK: Reading
+
+    /// The membership view (empty without membership).
+    public var members: [Member] { membership?.members ?? [] }
+
+    public func member(_ id: NodeID) -> Member? { membership?.member(id) }
+
+    /// The earliest deadline of the engine and the membership: the shell MUST tick by then.
+    public var nextTickAt: UInt64 { min(engine.nextTickAt, membership?.nextTickAt ?? .max) }
+
+    var activeMemberIDs: [NodeID] {
+        members.filter { $0.state.isActive && $0.id != engine.replica.id }.map(\.id)
+    }
+
+    // MARK: Engine-only inputs
+
+    /// A local write (`GossipEngine.write`): applied at once, pushed within the push window.
+    public mutating func write(
+        _ key: [UInt8], value: [UInt8]?, expiry: HLCTimestamp? = nil, now: UInt64
+    ) throws(WriteError) -> Entry {
+        try engine.write(key, value: value, expiry: expiry, now: now)
+    }
+
+    /// `digest` is on disk (`GossipEngine.markDurable`).
+    public mutating func markDurable(_ digest: Digest) {
+        engine.markDurable(digest)
+    }
+
+    /// The clock check of a message the core does not otherwise handle (an announcement):
+    /// false means the shell MUST drop it and count `GossipRejection.messageClockTooFarAhead`.
+    public mutating func observeClock(_ senderClock: HLCTimestamp, now: UInt64) -> Bool {
+        engine.observeClock(senderClock, now: now)
+    }
+
+    /// Static peers, for a core without membership. With membership the peers follow the view,
+    /// and this MUST NOT be called.
+    public mutating func setPeers(_ peers: some Sequence<NodeID>) {
+        precondition(membership == nil, "with membership, the engine's peers follow the view")
+        engine.setPeers(peers)
+    }
+
+    /// Opens an anti-entropy round with `peer` now.
+    public mutating func startRound(with peer: NodeID, now: UInt64) -> [NodeCoreDirective] {
+        route(engine.startRound(with: peer, now: now))
+    }
+}
