@@ -69,6 +69,12 @@ extension Simulation {
                     return problem
                 }
             case let .collected(entry):
+                // Collection drops dead entries only: a live value dropped (on any peer's claim)
+                // is a lost write, whatever the final map says.
+                let collectorTime = nodes[node].engine.replica.readTime(physical: physical(of: node))
+                if entry.visibleValue(at: collectorTime) != nil {
+                    return "lost honest write: node \(node) dropped the live value \(entry)"
+                }
                 // Only a node away from the collector (down, or cut off from it) for longer
                 // than the grace period may bring a value back: its live state, or what it last
                 // synced to its disk.

@@ -159,6 +159,52 @@ struct ClaimTests {
         }
     }
 
+    @Test("a peer's claim about our own origin is never adopted")
+    func ownOriginClaimIgnored() throws {
+        var harness = EngineHarness(count: 3)
+        harness.write(1, "a", "1")
+        let replica = try #require(harness.replica(1))
+        var engine = try #require(harness.engines[EngineHarness.id(1)])
+        let opening = engine.startRound(with: Self.liar, now: harness.now)
+        harness.engines[EngineHarness.id(1)] = engine
+        guard case let .send(.syncRequest(sent), _) = opening.first else {
+            Issue.record("no request")
+            return
+        }
+        // Within the bound, so the answer is taken; but our own writes are ours to count.
+        let forged = Self.inflated(sent.digest, to: HLCTimestamp(physical: harness.now + 100), origins: [replica.origin])
+        let answer = SyncAnswer(
+            syncID: sent.syncID, index: 0, count: 1, phase: .answer, digest: forged, requestedBuckets: nil, entries: [])
+        _ = Self.forge(.syncAnswer(answer), to: &harness)
+        #expect(harness.replica(1)?.digest[replica.origin] == replica.digest[replica.origin])
+        // The next own write still names the true previous write, so peers advance on it.
+        var after = try #require(harness.engines[EngineHarness.id(1)])
+        let entry = try after.write(Self.key("b"), value: [2], now: harness.now + 1)
+        #expect(after.replica.digest[replica.origin] == entry.timestamp)
+    }
+
+    @Test("the digest a node sends is capped by what its log holds durably")
+    func advertisedDigestIsDurable() throws {
+        var harness = EngineHarness(count: 3)
+        harness.write(1, "a", "1")
+        let durable = try #require(harness.replica(1)).digest
+        harness.write(1, "b", "2")
+        var engine = try #require(harness.engines[EngineHarness.id(1)])
+        #expect(engine.advertisedDigest == engine.replica.digest, "no disk: everything held is claimed")
+        engine.markDurable(durable)
+        #expect(engine.advertisedDigest == durable)
+        #expect(engine.replica.digest != durable, "the replica still holds the unsynced write")
+        let opening = engine.startRound(with: EngineHarness.id(2), now: harness.now)
+        guard case let .send(.syncRequest(sent), _) = opening.first else {
+            Issue.record("no request")
+            return
+        }
+        #expect(sent.digest == durable)
+        #expect(engine.summary.digestHash == durable.stableHash)
+        engine.markDurable(engine.replica.digest)
+        #expect(engine.advertisedDigest == engine.replica.digest)
+    }
+
     @Test("a node whose clock runs ahead of most peers refuses writes until it is back")
     func clockFencing() throws {
         var harness = EngineHarness(count: 4)
