@@ -23,8 +23,6 @@ public struct Simulation: Sendable {
     public internal(set) var bytesSent = 0
     /// Messages sent, by sender (honest or liar) and kind: where the traffic goes.
     public internal(set) var sentByKind: [String: Int] = [:]
-    /// Client writes refused by clock fencing (only nodes that had a clock excursion may refuse).
-    public internal(set) var fencedWrites = 0
 
     public internal(set) var now: UInt64
     let start: UInt64
@@ -243,7 +241,6 @@ public struct Simulation: Sendable {
             // in a schedule with clock excursions (the node's own, or peers' behind it; an HLC
             // may stay ahead after an excursion ended), a failure in any other.
             if case .clockAheadOfPeers = error, nodes.contains(where: \.hadClockExcursion) {
-                fencedWrites += 1
                 return afterInput(node)
             }
             return "not available: a valid write was refused at node \(node): \(error)"

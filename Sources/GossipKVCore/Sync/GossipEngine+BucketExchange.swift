@@ -26,9 +26,7 @@ extension GossipEngine {
             differing.insert(UInt8(bucket))
         }
         guard !differing.isEmpty else { return [] }
-        rememberBucketRound(
-            AnswerKey(peer: sender, syncID: reconcile.syncID, phase: .buckets),
-            BucketRound(digest: reconcile.digest, buckets: differing))
+        rememberBucketExchange(AnswerKey(peer: sender, syncID: reconcile.syncID, phase: .buckets))
         let entries = replica.map.entries(inBuckets: differing)
         return chunks(
             entries, syncID: reconcile.syncID, phase: .buckets, digest: advertisedDigest,
@@ -39,6 +37,14 @@ extension GossipEngine {
     /// The end of a bucket exchange's answer from a peer: the entries arrived and were merged
     /// one by one; the exchange's bookkeeping is all that is left to clear.
     mutating func finishBucketExchange(_ key: AnswerKey) {
-        bucketRounds[key] = nil
+        bucketExchanges.remove(key)
+    }
+
+    /// Notes a bucket exchange we began; the oldest are forgotten past `maxPendingAnswers * 4`.
+    mutating func rememberBucketExchange(_ key: AnswerKey) {
+        if bucketExchanges.insert(key).inserted { bucketExchangeOrder.append(key) }
+        while bucketExchangeOrder.count > config.maxPendingAnswers * 4, let oldest = bucketExchangeOrder.popFirst() {
+            bucketExchanges.remove(oldest)
+        }
     }
 }

@@ -44,11 +44,4 @@ extension GossipEngine {
         }
         return directives
     }
-
-    mutating func rememberBucketRound(_ key: AnswerKey, _ round: BucketRound) {
-        if bucketRounds.updateValue(round, forKey: key) == nil { bucketRoundOrder.append(key) }
-        while bucketRoundOrder.count > config.maxPendingAnswers * 4, let oldest = bucketRoundOrder.popFirst() {
-            bucketRounds[oldest] = nil
-        }
-    }
 }

@@ -39,14 +39,6 @@ public struct GossipEngine: Sendable {
         var deadline: UInt64
     }
 
-    /// One bucket exchange, as each side sees it: the peer's digest when it listed its entries
-    /// (for equal digests, the digest both had) and the buckets whose entries the peer sends.
-    /// Keyed like answers.
-    struct BucketRound: Sendable {
-        var digest: Digest?
-        var buckets: BucketSet?
-    }
-
     public let config: GossipConfig
     /// The replica. Peers are node ids and are compared with `replica.id` (the node), never with
     /// `replica.origin` (what its writes are stamped with in its current data epoch).
@@ -77,8 +69,10 @@ public struct GossipEngine: Sendable {
     /// bounded by `maxPendingAnswers * 4`.
     var sentDigests: [AnswerKey: Digest] = [:]
     var sentDigestOrder: Deque<AnswerKey> = []
-    var bucketRounds: [AnswerKey: BucketRound] = [:]
-    var bucketRoundOrder: Deque<AnswerKey> = []
+    /// The bucket exchanges we began (sent bucket hashes, or asked for buckets), keyed like
+    /// answers: only their answers get our entries back (`GossipEngine+BucketExchange.swift`).
+    var bucketExchanges: Set<AnswerKey> = []
+    var bucketExchangeOrder: Deque<AnswerKey> = []
     /// When the next garbage collection runs; nil when collection is off.
     var nextCollectionAt: UInt64?
     /// The latest time an input told us (removals carry no time of their own).
@@ -353,9 +347,7 @@ public struct GossipEngine: Sendable {
                 return [.send(.syncSummary(summary), to: sender)]
             }
             let hashes = replica.map.bucketHashes.map { UInt32(truncatingIfNeeded: $0) }
-            rememberBucketRound(
-                AnswerKey(peer: sender, syncID: request.syncID, phase: .buckets),
-                BucketRound(digest: digest, buckets: nil))
+            rememberBucketExchange(AnswerKey(peer: sender, syncID: request.syncID, phase: .buckets))
             return [.send(.bucketHashes(BucketHashes(syncID: request.syncID, hashes: hashes)), to: sender)]
         }
         rememberSentDigest(digest, AnswerKey(peer: sender, syncID: request.syncID, phase: .answerBack))
@@ -371,10 +363,8 @@ public struct GossipEngine: Sendable {
             differing.insert(UInt8(bucket))
         }
         guard !differing.isEmpty else { return [] }
-        if let sent = sentDigests[AnswerKey(peer: sender, syncID: message.syncID, phase: .answer)] {
-            rememberBucketRound(
-                AnswerKey(peer: sender, syncID: message.syncID, phase: .buckets),
-                BucketRound(digest: sent, buckets: differing))
+        if sentDigests[AnswerKey(peer: sender, syncID: message.syncID, phase: .answer)] != nil {
+            rememberBucketExchange(AnswerKey(peer: sender, syncID: message.syncID, phase: .buckets))
         }
         let entries = replica.map.entries(inBuckets: differing)
         return chunks(entries, syncID: message.syncID, phase: .buckets, digest: nil, requestedBuckets: differing)
@@ -400,7 +390,7 @@ public struct GossipEngine: Sendable {
                 directives += answerBack(to: sender, syncID: chunk.syncID, peerDigest: peerDigest)
             }
             if chunk.phase == .buckets, let requested = chunk.requestedBuckets, !requested.isEmpty,
-                bucketRounds[key] != nil
+                bucketExchanges.contains(key)
             {
                 let entries = replica.map.entries(inBuckets: requested)
                 directives += chunks(entries, syncID: chunk.syncID, phase: .buckets, digest: nil, requestedBuckets: nil)
@@ -408,10 +398,6 @@ public struct GossipEngine: Sendable {
             }
             pending.digest = chunk.digest
             if let digest = chunk.digest { peerDigests[sender] = digest }
-            if chunk.phase == .buckets, let requested = chunk.requestedBuckets {
-                bucketRounds[key]?.buckets = requested
-                if let digest = chunk.digest { bucketRounds[key]?.digest = digest }
-            }
         }
         for entry in chunk.entries {
             switch replica.applyRemote(entry, physical: now) {
