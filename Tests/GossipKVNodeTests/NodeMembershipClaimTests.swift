@@ -40,11 +40,14 @@ struct NodeMembershipClaimTests {
                 a.metrics.rejectionCounts["membership_incarnation_out_of_reach", default: 0] >= 1
                     && b.metrics.rejectionCounts["membership_incarnation_out_of_reach", default: 0] >= 1
             })
-            // Give a wrong acceptance time to show: b stays alive to a, at its own incarnation.
+            // Give a wrong acceptance time to show: b stays alive to a, near its own incarnation.
+            // A loaded machine may let a suspect b for real, and b's refutation then raises its
+            // incarnation by one; the forged claim would have raised it to UInt64.max.
             try await Task.sleep(for: .milliseconds(1_500))
             #expect(await a.members().first { $0.id == victim.id }?.state == .alive)
-            #expect(await b.members().first { $0.isSelf }?.incarnation == incarnation)
-            #expect(await a.members().first { $0.id == victim.id }?.incarnation == incarnation)
+            let nearOwn = { (seen: UInt64?) in seen.map { $0 >= incarnation && $0 - incarnation < 16 } ?? false }
+            #expect(nearOwn(await b.members().first { $0.isSelf }?.incarnation))
+            #expect(nearOwn(await a.members().first { $0.id == victim.id }?.incarnation))
 
             // A SWIM message whose clock is beyond the max offset is refused before the
             // membership sees it, as an anti-entropy message would be.
