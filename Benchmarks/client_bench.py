@@ -37,7 +37,7 @@ CLUSTER_RESP_BASE = 7001
 CLUSTER_GOSSIP_BASE = 7101
 SECRET = "client bench secret words"
 
-# The targets of the "Clients and operators" issue, item 7.
+# Targets beside redis-server in the same run (README, "Throughput and memory beside redis-server").
 TARGET_P1 = 1.0
 TARGET_P16 = 0.8
 TARGET_VISIBLE_P99_MS = 10.0

@@ -18,6 +18,7 @@ extension Node {
             metrics.messageOut(kind: "announcement", bytes: sealed.count * ((multicast == nil ? 0 : 1) + seeds.count))
         }
         announcementsSent += 1
+        refreshSeedAddresses()
         if announcementsSent < schedule.burstCount {
             nextAnnounceAt = now + schedule.burstMilliseconds / UInt64(max(1, schedule.burstCount - 1))
         } else {
@@ -25,6 +26,26 @@ extension Node {
             let offset = spread == 0 ? 0 : random.next() % (2 * spread + 1)
             nextAnnounceAt = now + schedule.intervalMilliseconds - spread + offset
         }
+    }
+
+    /// Looks seed names up again in the background (a name may resolve only once its machine or
+    /// container is up, or move), at most one lookup at a time; IP literals never change.
+    func refreshSeedAddresses() {
+        let hasNames = seedTargets.contains { (try? $0.socketAddress()) == nil }
+        guard hasNames, !seedLookupRunning else { return }
+        seedLookupRunning = true
+        let targets = seedTargets
+        Task { [weak self] in
+            let (addresses, _) = await SeedResolver.resolveAll(targets)
+            await self?.seedsResolved(addresses)
+        }
+    }
+
+    func seedsResolved(_ addresses: [SocketAddress]) {
+        seedLookupRunning = false
+        guard !addresses.isEmpty, addresses != seeds else { return }
+        logger.info("seed addresses now \(addresses.map { "\($0)" }.joined(separator: ", "))")
+        seeds = addresses
     }
 
     /// Sends our announcement to one address, asking for its owner's (at most once a second per

@@ -84,7 +84,18 @@ extension Node {
                 return !ip.hasPrefix("127.")
             }?.address?.ipAddress
         }
-        let socket = try HostPort(host: text ?? "127.0.0.1", port: 1).socketAddress()
+        let target = HostPort(host: text ?? "127.0.0.1", port: 1)
+        let socket: SocketAddress
+        do {
+            // A name (`--advertise node1.lan`) is resolved once; its first IPv4 address is what
+            // peers are told.
+            guard let first = try await SeedResolver.resolve(target).first else {
+                throw HostPort.ParseError.invalid(target.host)
+            }
+            socket = first
+        } catch {
+            throw HostPort.ParseError.invalid("\(target.host) (\(error))")
+        }
         guard let address = MemberAddress(socketAddress: socket, gossipPort: 0, clientPort: 0) else {
             throw HostPort.ParseError.invalid(text ?? "127.0.0.1")
         }

@@ -10,7 +10,7 @@ import ServiceLifecycle
 /// A running GossipKV node: the pure core (`NodeCore`: `GossipEngine` and `Membership` composed)
 /// on real sockets and storage.
 ///
-/// Embed it the way the lecture embeds its `MapServer`:
+/// Embed it in your own Swift server:
 /// ```swift
 /// let node = try await Node(configuration)
 /// try await node.put("a", "5")          // returns after the local apply (and, with fsync
@@ -52,7 +52,11 @@ public actor Node: Service {
     var sequences: [WireChannel: UInt64] = [:]
     let transport: GossipTransport
     let multicast: MulticastSocket?
-    let seeds: [SocketAddress]
+    /// The static seeds as configured (`--join`), and the addresses they resolve to now; names
+    /// are looked up again with each announcement (`Node+Discovery.swift`).
+    let seedTargets: [HostPort]
+    var seeds: [SocketAddress]
+    var seedLookupRunning = false
     let eventLoopGroup: any EventLoopGroup
     let feed = ChangeFeed()
     /// Deadlines still to pass, for `expired` changes (Node+Expiry.swift).
@@ -186,11 +190,16 @@ public actor Node: Service {
             self.metricsServer = nil
             self.metricsPort = nil
         }
-        let seeds: [SocketAddress] = configuration.seeds.compactMap { seed in
-            let parsed = try? HostPort(parsing: seed, defaultPort: 7377).socketAddress()
-            if parsed == nil { logger.warning("ignoring seed '\(seed)': expected HOST:PORT with an IP address") }
+        let seedTargets: [HostPort] = configuration.seeds.compactMap { seed in
+            let parsed = try? HostPort(parsing: seed, defaultPort: 7377)
+            if parsed == nil { logger.warning("ignoring seed '\(seed)': expected HOST:PORT") }
             return parsed
         }
+        let (seeds, unresolved) = await SeedResolver.resolveAll(seedTargets)
+        for failure in unresolved {
+            logger.warning("seed not found yet, asking again with each announcement: \(failure)")
+        }
+        self.seedTargets = seedTargets
         self.seeds = seeds
         let host = try await Self.advertisedHost(
             configuration: configuration, multicast: multicastSocket, seeds: seeds, group: group)

@@ -169,7 +169,8 @@ public struct History: Sendable {
     /// their disks: a visible value of the
     /// key that loses to `entry`, held there while the collector's digest does not cover it, is
     /// a *zombie*: no watermark vouches that it was superseded, so nothing can stop it from
-    /// coming back when its holder returns (the limit NOTES-gc.md states; Cassandra's
+    /// coming back when its holder returns (the limit the README's "Deletes, expiry and garbage
+    /// collection" states; Cassandra's
     /// gc_grace_seconds has the same one). It is counted, and may come back, but only it: a
     /// current member's value must never be one, since collection waits for its digest.
     mutating func noteZombies(collected entry: Entry, by collector: Replica, replicas: [Replica], now: HLCTimestamp) {

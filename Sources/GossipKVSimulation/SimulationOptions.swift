@@ -95,7 +95,7 @@ public struct SimulationOptions: Sendable {
     /// (`GOSSIPKV_SIM_CHECK_CLAIMS=off` in the tests). Schedules with Byzantine members never
     /// check them (`Simulation.checksClaims`): a certified liar may inflate a digest up to its
     /// own clock plus the max offset (the bound the core enforces), and an honest node that
-    /// adopts it claims writes it lacks. What those schedules hold the core to is the issue's
+    /// adopts it claims writes it lacks. What those schedules hold the core to is the
     /// invariant: honest nodes lose nothing but the liars' writes, agree, read right, stay
     /// available, and see each other alive.
     public var checkWatermarkClaims = true

@@ -5,7 +5,7 @@ import GossipKVCrypto
 import GossipKVNode
 import GossipKVStorage
 
-/// `gossipkv cluster --nodes N`: the lecture's local-start.sh. Starts N node processes on
+/// `gossipkv cluster --nodes N`: one command for a local cluster. Starts N node processes on
 /// 127.0.0.1 in one terminal, as a fresh closed cluster (a random cluster key in its directory),
 /// with each other as static seeds and no multicast, so it works on any machine and never mixes
 /// with a LAN. Output is prefixed by node name (colored on a terminal); Ctrl-C stops all cleanly.

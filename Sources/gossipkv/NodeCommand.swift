@@ -35,7 +35,7 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(help: "Address to listen on and advertise (default: listen on all, advertise the multicast interface's).")
     var bind: String?
 
-    @Option(help: "Address other nodes should use to reach this one.")
+    @Option(help: "Address (IP or host name) other nodes should use to reach this one.")
     var advertise: String?
 
     @Option(name: .customLong("gossip-port"), help: "Gossip port, UDP and TCP (default 7377).")
@@ -67,7 +67,7 @@ struct NodeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("in-memory"), help: "Keep data in memory only (a restart starts empty and refills from peers).")
     var inMemory = false
 
-    @Option(name: .customLong("join"), help: "HOST:PORT of a node to contact where multicast is blocked (repeatable).")
+    @Option(name: .customLong("join"), help: "HOST:PORT of a node to contact where multicast is blocked; HOST may be a name (repeatable).")
     var join: [String] = []
 
     @Option(name: .customLong("cluster-secret"), help: "Close the cluster: every node derives the cluster key from these words.")

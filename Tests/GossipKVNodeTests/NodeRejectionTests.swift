@@ -64,8 +64,8 @@ struct NodeRejectionTests {
 
             try await peer.send(try peer.announcement(port: localPort), to: node.gossipPort)
             #expect(await NodeLoopbackTests.eventually { await node.members().count == 2 })
-            // A new peer's entries are taken only once the pair has reconciled (NOTES-gc.md): both
-            // maps are empty, so one reconcile opening with all-zero bucket hashes settles it.
+            // An old-style reconcile opening (kind 6) is answered as a bucket exchange: with both
+            // maps empty it changes nothing, and the push below is what must land.
             let opening = GossipMessage.reconcile(Reconcile(syncID: 1, digest: Digest(), hashes: Array(repeating: 0, count: 256)))
             try await peer.send(
                 try peer.seal(kind: .reconcile, body: try opening.encodedBody(), recipient: node.id, channel: .gossipDatagram),

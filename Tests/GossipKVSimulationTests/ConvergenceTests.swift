@@ -60,7 +60,7 @@ struct ConvergenceTests {
         }
     }
 
-    /// The issue "No claim deletes data": k of N nodes are Byzantine members (1...⌊(N-1)/3⌋),
+    /// No claim deletes data: k of N nodes are Byzantine members (1...⌊(N-1)/3⌋),
     /// lying in every message (`ByzantinePeer`): inflated digests, forged bucket answers, empty
     /// answers under an inflated digest, members declared dead at `UInt64.max`, floods of
     /// invented members, replays. The honest nodes must lose nothing but the liars' writes,

@@ -8,14 +8,14 @@ import Testing
 ///
 /// `GOSSIPKV_HEAL_NODES=10` runs the chaos test with 10 nodes instead of 5;
 /// `GOSSIPKV_HEAL_SEED=N` replays one fault schedule (the seed is printed);
-/// `GOSSIPKV_HEAL_KEYS=50000` gives the split test the 50,000 keys per side (default
+/// `GOSSIPKV_HEAL_KEYS=50000` gives the split test the 50,000 keys per side of the target (default
 /// 5,000, to keep the default run short on 2 cores; at 50,000 a debug node currently stalls
 /// under the sustained pipelined writes: see the heal-lab report).
 @Suite(
     "healing after faults on a namespace LAN", .serialized,
     .enabled(if: LabCluster.isAvailable && NetworkLab.hasNftables, "\(LabCluster.unavailableReason); and nftables (nft)"))
 struct HealTests {
-    /// The target for membership and data after the faults end.
+    /// The target for membership and data after the faults end.
     static let healTarget = 5.0
 
     @Test("after partitions, 30 % loss and paused processes end, every node sees every other alive and holds every write within 5 s")
@@ -81,7 +81,7 @@ struct HealTests {
             }
             usleep(200_000)
         }
-        // The worst end (the issue's): every host alone for a while, one process paused, so
+        // The worst end: every host alone for a while, one process paused, so
         // that every node declares every other dead before the faults end.
         for index in 0..<nodes where cutUntil[index] == nil { try cluster.lab.setConnected(index, false) }
         if pausedUntil.isEmpty, let host = (0..<nodes).randomElement(using: &random) {
@@ -183,7 +183,7 @@ struct HealTests {
             usleep(50_000)
         }
         print(
-            "heal split: after the heal all \(nodes) nodes held all \(2 * perSide) keys after \(Self.seconds(keysAfter)), equal state hashes after \(Self.seconds(hashesAfter)), all alive after \(Self.seconds(aliveAfter)) (issue's target 2 s)"
+            "heal split: after the heal all \(nodes) nodes held all \(2 * perSide) keys after \(Self.seconds(keysAfter)), equal state hashes after \(Self.seconds(hashesAfter)), all alive after \(Self.seconds(aliveAfter)) (target 2 s)"
         )
         for index in [0, 3] {
             print("heal split: h\(index) during the heal:\n" + Self.metricsDelta(before[index], cluster.metrics(index)))

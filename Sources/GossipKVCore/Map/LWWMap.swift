@@ -38,7 +38,7 @@ public struct LWWMap: Sendable {
     /// (the snapshot being written while the node keeps merging) shares structure, so the next
     /// merge copies the O(log n) nodes on its path instead of the whole table. With `Dictionary`
     /// that first merge after a copy stalled the writer for the full-table copy (DESIGN trap
-    /// "Snapshots at 1M keys"; figures in NOTES-storage-module.md).
+    /// "Snapshots at 1M keys"; `Benchmarks/storage-bench.sh` measures it).
     private var storage: TreeDictionary<StorageKey, StoredEntry> = [:]
     private var originTable = OriginTable()
     private var indexes: [TimestampIndex] = []

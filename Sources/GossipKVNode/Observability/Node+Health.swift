@@ -9,7 +9,7 @@ extension Node {
         if isShuttingDown || socketsClosed { return .stopping }
         guard let since = servingSince else { return .starting }
         let others = core.members.filter { $0.id != id && $0.state == .alive }.count
-        let looksForPeers = !seeds.isEmpty || multicast != nil
+        let looksForPeers = !seedTargets.isEmpty || multicast != nil
         let now = WallClock.nowMilliseconds()
         let waited = now > since ? now - since : 0
         if !looksForPeers {

@@ -46,9 +46,9 @@ public struct HostPort: Sendable, Equatable, CustomStringConvertible {
         guard !host.isEmpty else { throw .invalid(text) }
     }
 
+    /// The address when `host` is an IP literal; throws for a name (see `SeedResolver`).
     public func socketAddress() throws -> SocketAddress {
-        if host == "localhost" { return try SocketAddress(ipAddress: "127.0.0.1", port: port) }
-        return try SocketAddress(ipAddress: host, port: port)
+        try SocketAddress(ipAddress: host, port: port)
     }
 
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
