@@ -229,6 +229,11 @@ public struct History: Sendable {
             let actual = held.removeValue(forKey: expected.key)
             if actual == expected || (actual == nil && mayBeAbsent(expected)) { continue }
             if let actual, liars.contains(actual.origin), actual.wins(over: expected) { continue }
+            // A liar may send its own old tombstone again after the newer honest entry, dead
+            // too, was collected everywhere: readers see the key absent either way.
+            if let actual, liars.contains(actual.origin), actual.isTombstone, mayBeAbsent(expected) {
+                continue
+            }
             if let actual, mayBeAbsent(expected), zombies.contains(WriteKey(origin: actual.origin, timestamp: actual.timestamp)) {
                 continue
             }

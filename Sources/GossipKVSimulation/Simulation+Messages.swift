@@ -18,15 +18,26 @@ extension Simulation {
             nodes[node].rejections[rejection.label, default: 0] += 1
             return nil
         case let .success(frame):
-            if let sender = indexByID[frame.header.sender] { lastHeard[node][sender] = now }
             if nodes[node].liar != nil { overhear(frame, at: node) }
+            let clockRefusals = nodes[node].rejections[Self.clockRefusal, default: 0]
             let problem =
                 frame.header.kind.isMembership
                 ? receiveMembership(frame, at: node)
                 : receiveGossip(frame, at: node)
+            // A message refused for its sender's clock (beyond the max offset) does not count
+            // as hearing from it: such a node is cut off as by a partition (DESIGN, "Skew beyond
+            // the max offset is a fault like a partition"), and its absence runs on.
+            if let sender = indexByID[frame.header.sender],
+                nodes[node].rejections[Self.clockRefusal, default: 0] == clockRefusals
+            {
+                lastHeard[node][sender] = now
+            }
             return problem ?? afterInput(node)
         }
     }
+
+    /// The label under which the core refuses a message whose sender clock is too far ahead.
+    static let clockRefusal = GossipRejection.messageClockTooFarAhead.label
 
     private mutating func receiveGossip(_ frame: AuthenticatedFrame, at node: Int) -> String? {
         let header = frame.header
@@ -69,6 +80,7 @@ extension Simulation {
                     return problem
                 }
             case let .collected(entry):
+                traceNote("node \(node) collected \(entry); ms since it heard each node: \(lastHeard[node].map { now - $0 })")
                 // Collection drops dead entries only: a live value dropped (on any peer's claim)
                 // is a lost write, whatever the final map says.
                 let collectorTime = nodes[node].engine.replica.readTime(physical: physical(of: node))
@@ -106,8 +118,10 @@ extension Simulation {
                 continue
             case let .memberChanged(member, _):
                 trace(5, node, indexByID[member.id] ?? nodes.count, UInt64(member.state.rawValue))
+                traceNote("node \(node) sees node \(indexByID[member.id] ?? -1) \(member.state)")
             case let .introduce(stranger, _):
                 guard let other = indexByID[stranger] else { continue }
+                traceNote("node \(node) introduces itself to node \(other)")
                 if let problem = introduce(node, to: other) { return problem }
             }
         }

@@ -154,7 +154,7 @@ public struct Simulation: Sendable {
             }
             if next.time > deadline { break }
             now = max(now, next.time)
-            if let problem = handle(next.event) {
+            if let problem = handleTracing(next.event) {
                 failure = problem
                 break
             }
@@ -186,7 +186,7 @@ public struct Simulation: Sendable {
         _ = handle(next.event)
     }
 
-    private mutating func handle(_ event: Event) -> String? {
+    mutating func handle(_ event: Event) -> String? {
         switch event {
         case let .deliver(from, to, generation, envelope, channel):
             trace(1, from, to, UInt64(envelope.count))

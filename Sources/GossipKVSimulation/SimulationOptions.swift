@@ -100,6 +100,11 @@ public struct SimulationOptions: Sendable {
     /// available, and see each other alive.
     public var checkWatermarkClaims = true
 
+    /// A key to follow (`GOSSIPKV_SIM_TRACE_KEY=key-12` when replaying one seed): the run prints
+    /// every event that changes a node's entry for it or its digest, every fault, membership
+    /// change and collection (`Simulation+Trace.swift`). Nil prints nothing.
+    public var traceKey: String?
+
     public init() {}
 
     /// The engine's configuration as the simulator runs it. With membership on, SWIM probes and

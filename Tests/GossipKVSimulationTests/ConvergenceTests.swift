@@ -26,6 +26,7 @@ struct ConvergenceTests {
         let environment = ProcessInfo.processInfo.environment
         if environment["GOSSIPKV_SIM_STRICT"] == "on" { options.strictChecks = true }
         if environment["GOSSIPKV_SIM_CHECK_CLAIMS"] == "off" { options.checkWatermarkClaims = false }
+        options.traceKey = environment["GOSSIPKV_SIM_TRACE_KEY"]
         return options
     }
 
