@@ -13,7 +13,9 @@ extension Simulation {
         let label = Self.traceLabel(event)
         for index in nodes.indices {
             let after = Self.traceState(of: nodes[index], key: key)
-            if after != before[index] { traceNote("\(label): node \(index)\(nodes[index].isUp ? "" : " (down)") \(after)") }
+            if after != before[index] {
+                traceNote("\(label): node \(index)\(nodes[index].isUp ? "" : " (down)") \(after)")
+            }
         }
         if case .fault = event { traceNote(label) }
         return result

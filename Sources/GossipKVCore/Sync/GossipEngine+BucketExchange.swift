@@ -36,6 +36,20 @@ extension GossipEngine {
 
     /// The end of a bucket exchange's answer from a peer: the entries arrived and were merged
     /// one by one; the exchange's bookkeeping is all that is left to clear.
+    /// After an answer to our request that changed nothing, while the peer's last state hash
+    /// still differs from ours: our buckets, so the pair exchanges the entries of the buckets
+    /// that differ. Without it two replicas can stay apart for good: when both hold entries
+    /// above a watermark that cannot move (an origin whose chain has a gap only a liar could
+    /// fill), every answer carries those entries again, the delta is never empty, and the
+    /// answerer never takes the bucket path, so a difference below the watermarks (a value the
+    /// other lacks under an adopted over-claim) is never found.
+    mutating func bucketsAfterFruitlessAnswer(from peer: NodeID, syncID: UInt64) -> [GossipDirective] {
+        guard let peerHash = peerStateHashes[peer], peerHash != replica.map.stateHash else { return [] }
+        rememberBucketExchange(AnswerKey(peer: peer, syncID: syncID, phase: .buckets))
+        let hashes = replica.map.bucketHashes.map { UInt32(truncatingIfNeeded: $0) }
+        return [.send(.bucketHashes(BucketHashes(syncID: syncID, hashes: hashes)), to: peer)]
+    }
+
     mutating func finishBucketExchange(_ key: AnswerKey) {
         bucketExchanges.remove(key)
     }

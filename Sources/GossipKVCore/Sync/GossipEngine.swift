@@ -36,6 +36,8 @@ public struct GossipEngine: Sendable {
         var received: Set<UInt32> = []
         var digest: Digest?
         var refusedAnEntry = false
+        /// Whether any entry of the answer changed our map.
+        var changedTheMap = false
         var deadline: UInt64
     }
 
@@ -64,6 +66,9 @@ public struct GossipEngine: Sendable {
     /// The last digest each peer sent us (in a request or an answer, or implied by a summary whose
     /// digest hash equals ours), for lag reports and garbage collection.
     public internal(set) var peerDigests: [NodeID: Digest] = [:]
+    /// Each peer's last state hash (from its summary or request): whether a fruitless answer
+    /// leaves our maps different (`GossipEngine+BucketExchange.swift`).
+    var peerStateHashes: [NodeID: UInt64] = [:]
     /// The digest we sent with each recent request or answer, keyed by the answer it expects
     /// (the peer computed that answer against it), and each recent bucket exchange. Both
     /// bounded by `maxPendingAnswers * 4`.
@@ -113,6 +118,7 @@ public struct GossipEngine: Sendable {
         peers = kept.sorted()
         openRounds = openRounds.filter { peers.contains($0.key) }
         peerDigests = peerDigests.filter { peers.contains($0.key) }
+        peerStateHashes = peerStateHashes.filter { peers.contains($0.key) }
         peerClocks = peerClocks.filter { peers.contains($0.key) }
         answerBudgets = answerBudgets.filter { peers.contains($0.key) }
     }
@@ -135,6 +141,7 @@ public struct GossipEngine: Sendable {
         peers.removeAll { $0 == peer }
         openRounds[peer] = nil
         peerDigests[peer] = nil
+        peerStateHashes[peer] = nil
         peerClocks[peer] = nil
         answerBudgets[peer] = nil
     }
@@ -313,6 +320,7 @@ public struct GossipEngine: Sendable {
         // authenticated members): what garbage collection needs to know of an idle peer.
         let advertised = advertisedDigest
         if summary.digestHash == advertised.stableHash { peerDigests[sender] = advertised }
+        if peers.contains(sender) { peerStateHashes[sender] = summary.stateHash }
         if summary == self.summary {
             openRounds[sender] = nil
             return []
@@ -327,6 +335,7 @@ public struct GossipEngine: Sendable {
 
     private mutating func receiveRequest(_ request: SyncRequest, from sender: NodeID) -> [GossipDirective] {
         peerDigests[sender] = request.digest
+        if peers.contains(sender) { peerStateHashes[sender] = request.stateHash }
         let digest = advertisedDigest
         let entries = request.digest == digest ? [] : replica.map.delta(for: request.digest)
         // Nothing above the asker's watermarks, the asker claims nothing beyond ours, yet the
@@ -406,6 +415,7 @@ public struct GossipEngine: Sendable {
                 directives.append(.rejected(.entry(reason), from: sender))
             case let .success(outcome):
                 if outcome != .unchanged {
+                    pending.changedTheMap = true
                     lastChangeAt = now
                     directives.append(.applied(entry))
                 }
@@ -427,6 +437,9 @@ public struct GossipEngine: Sendable {
                 // is dropped for what it did not send: no claim removes a live value.
                 replica.adopt(digest)
                 adopt = true
+            }
+            if chunk.phase == .answer, !pending.changedTheMap, !pending.refusedAnEntry {
+                directives += bucketsAfterFruitlessAnswer(from: sender, syncID: chunk.syncID)
             }
             directives.append(.answerCompleted(from: sender, adopted: adopt))
         } else if pendingAnswers[key] != nil || pendingAnswers.count < config.maxPendingAnswers {
