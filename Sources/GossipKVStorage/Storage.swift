@@ -241,22 +241,33 @@ public final class Storage: @unchecked Sendable {
         }
         var failure: StorageError?
         do throws(StorageError) { try Posix.fsync(file) } catch { failure = error }
-        var ready: [Waiter] = []
-        let outcome = state.withLock { s -> Result<Void, StorageError> in
+        let (outcome, ready, _) = completeFsync(upTo: target, failure: failure, byFlusher: false)
+        Self.resume(ready, with: outcome)
+        try outcome.get()
+    }
+
+    /// Records one fsync of the segment up to `target`, or its failure (which fails every
+    /// waiter and the storage), and takes the waiters it covers. For the batch flusher it also
+    /// says whether waiters remain, so it runs again (`flushScheduled` stays set).
+    private func completeFsync(
+        upTo target: UInt64, failure: StorageError?, byFlusher: Bool
+    ) -> (outcome: Result<Void, StorageError>, ready: [Waiter], again: Bool) {
+        state.withLock { s in
             s.statistics.fsyncs += 1
             if let failure {
                 s.failure = s.failure ?? .failed(reason: "\(failure)")
-                ready = s.waiters
+                let ready = s.waiters
                 s.waiters = []
-                return .failure(s.failure ?? failure)
+                if byFlusher { s.flushScheduled = false }
+                return (.failure(s.failure ?? failure), ready, false)
             }
             s.durable = max(s.durable, target)
-            ready = s.waiters.filter { $0.target <= s.durable }
+            let ready = s.waiters.filter { $0.target <= s.durable }
             s.waiters.removeAll { $0.target <= s.durable }
-            return .success(())
+            let again = byFlusher && !s.waiters.isEmpty
+            if byFlusher { s.flushScheduled = again }
+            return (.success(()), ready, again)
         }
-        Self.resume(ready, with: outcome)
-        try outcome.get()
     }
 
     /// A consistent copy of the counters.
@@ -428,24 +439,7 @@ public final class Storage: @unchecked Sendable {
         if delay > 0 { usleep(delay) }
         var failure: StorageError?
         do throws(StorageError) { try Posix.fsync(file) } catch { failure = error }
-        var ready: [Waiter] = []
-        var again = false
-        let outcome = state.withLock { s -> Result<Void, StorageError> in
-            s.statistics.fsyncs += 1
-            if let failure {
-                s.failure = s.failure ?? .failed(reason: "\(failure)")
-                ready = s.waiters
-                s.waiters = []
-                s.flushScheduled = false
-                return .failure(s.failure ?? failure)
-            }
-            s.durable = max(s.durable, target)
-            ready = s.waiters.filter { $0.target <= s.durable }
-            s.waiters.removeAll { $0.target <= s.durable }
-            again = !s.waiters.isEmpty
-            s.flushScheduled = again
-            return .success(())
-        }
+        let (outcome, ready, again) = completeFsync(upTo: target, failure: failure, byFlusher: true)
         Self.resume(ready, with: outcome)
         if again { flushQueue.async { self.flush() } }
     }
