@@ -17,11 +17,20 @@ struct ClientConnection: Sendable {
     func run(_ events: AsyncStream<ConnectionEvent>, session initial: ClientSession) async {
         var session = initial
         let notifier = KeyspaceNotifier(backend: executor.backend, channel: channel)
-        defer { notifier.stop() }
+        var listing = session.listing
+        executor.server.record(listing, id: session.id)
+        defer {
+            notifier.stop()
+            executor.server.record(nil, id: session.id)
+        }
         for await event in events {
             switch event {
             case let .commands(batch):
                 let keepOpen = await answer(batch, &session, notifier)
+                if session.listing != listing {
+                    listing = session.listing
+                    executor.server.record(listing, id: session.id)
+                }
                 let subscribed = session.isSubscribed
                 channel.eventLoop.execute { [handler] in
                     handler.value.commandsAnswered(batch.count, subscribed: subscribed)
@@ -49,8 +58,11 @@ struct ClientConnection: Sendable {
     ) async -> Bool {
         var buffer = channel.allocator.buffer(capacity: 256)
         for (index, command) in batch.enumerated() {
-            let changesSubscriptions = CommandExecutor.subscriptionCommands.contains(command.name)
+            let name = command.name
+            let changesSubscriptions = CommandExecutor.subscriptionCommands.contains(name)
             let outcome = await executor.execute(command, session: &session)
+            let version = session.protocolVersion
+            if name == "hello" { notifier.use(version) }
             var subscriptions: KeyspaceSubscriptions? = nil
             if changesSubscriptions {
                 // Open the change stream and drop old routes before the confirmation is written;
@@ -60,7 +72,7 @@ struct ClientConnection: Sendable {
                 notifier.narrow(to: updated)
                 subscriptions = updated
             }
-            for reply in outcome.replies { buffer.writeRESPValue(reply) }
+            for reply in outcome.replies { buffer.writeRESPValue(reply, as: version) }
             if outcome.closeAfterReply {
                 try? await channel.writeAndFlush(buffer)
                 return false

@@ -1,0 +1,139 @@
+import GossipKVRESP
+import Testing
+
+@Suite("MULTI/EXEC and CLIENT, in both protocols")
+struct TransactionAndClientTests {
+    @Test("commands after MULTI are queued and EXEC answers their replies in order", arguments: ["2", "3"])
+    func execRunsTheQueue(version: String) async {
+        var client = ExecutorHarness()
+        await client.run("HELLO", version)
+        await client.run("SET", "text", "abc")
+        #expect(await client.run("MULTI") == .ok)
+        #expect(await client.run("SET", "k", "1") == .simpleString("QUEUED"))
+        #expect(await client.run("INCR", "k") == .simpleString("QUEUED"))
+        #expect(await client.run("INCR", "text") == .simpleString("QUEUED"))
+        #expect(await client.run("GET", "missing") == .simpleString("QUEUED"))
+        #expect(await client.run("GET", "k") == .simpleString("QUEUED"))
+        // Nothing ran yet.
+        #expect(await client.backend.get(Array("k".utf8)) == nil)
+        #expect(client.session.listing.queued == 5 && client.session.listing.line.contains(" flags=x "))
+        // A command that fails while running fails alone: the others still apply.
+        #expect(
+            await client.run("EXEC")
+                == .array([
+                    .ok, .integer(2), .error("ERR value is not an integer or out of range"), .null, .b("2"),
+                ]))
+        #expect(await client.run("GET", "k") == .b("2"))
+        #expect(!client.session.isInTransaction)
+        if version == "3" {
+            await client.run("MULTI")
+            await client.run("GET", "missing")
+            #expect(await client.wire("EXEC") == "*1\r\n_\r\n")
+        }
+    }
+
+    @Test("a command refused while queueing aborts the whole transaction with EXECABORT")
+    func execAbort() async {
+        var client = ExecutorHarness()
+        await client.run("MULTI")
+        #expect(await client.run("SET", "k", "1") == .simpleString("QUEUED"))
+        #expect(await client.run("GET") == .error("ERR wrong number of arguments for 'get' command"))
+        #expect(await client.run("SET", "j", "1") == .simpleString("QUEUED"))
+        #expect(
+            await client.run("EXEC") == .error("EXECABORT Transaction discarded because of previous errors."))
+        #expect(await client.run("EXISTS", "k", "j") == .integer(0))
+
+        await client.run("MULTI")
+        #expect(
+            await client.run("NOPE") == .error("ERR unknown command 'NOPE', with args beginning with: "))
+        #expect(
+            await client.run("CLIENT", "NOPE") == .error("ERR unknown subcommand 'NOPE'. Try CLIENT HELP."))
+        #expect(await client.run("SUBSCRIBE", "c") == .error("ERR Command not allowed inside a transaction"))
+        #expect(
+            await client.run("EXEC") == .error("EXECABORT Transaction discarded because of previous errors."))
+        #expect(!client.session.isSubscribed)
+    }
+
+    @Test("DISCARD drops the queue; EXEC and DISCARD need MULTI; MULTI does not nest; WATCH is refused")
+    func controlErrors() async {
+        var client = ExecutorHarness()
+        #expect(await client.run("EXEC") == .error("ERR EXEC without MULTI"))
+        #expect(await client.run("DISCARD") == .error("ERR DISCARD without MULTI"))
+        await client.run("MULTI")
+        #expect(await client.run("MULTI") == .error("ERR MULTI calls can not be nested"))
+        await client.run("SET", "k", "1")
+        #expect(await client.run("DISCARD") == .ok)
+        #expect(await client.run("EXISTS", "k") == .integer(0))
+        #expect(await client.run("EXEC") == .error("ERR EXEC without MULTI"))
+        guard case let .error(message) = await client.run("WATCH", "k") else {
+            Issue.record("WATCH was accepted")
+            return
+        }
+        #expect(message.hasPrefix("ERR WATCH is not supported"))
+        #expect(await client.run("UNWATCH") == .ok)
+        // MULTI then EXEC with nothing queued answers an empty array, as Redis does.
+        await client.run("MULTI")
+        #expect(await client.run("EXEC") == .array([]))
+    }
+
+    @Test("CLIENT SETINFO, SETNAME, GETNAME, ID and INFO answer as redis-py expects")
+    func clientCommands() async {
+        var client = ExecutorHarness()
+        #expect(await client.run("CLIENT", "SETINFO", "LIB-NAME", "redis-py") == .ok)
+        #expect(await client.run("CLIENT", "SETINFO", "LIB-VER", "8.1.0") == .ok)
+        #expect(
+            await client.run("CLIENT", "SETINFO", "LIB-NAME", "a b")
+                == .error("ERR lib-name cannot contain spaces, newlines or special characters."))
+        #expect(
+            await client.run("CLIENT", "SETINFO", "LIB-COLOR", "x")
+                == .error("ERR Unrecognized option 'LIB-COLOR'"))
+        #expect(await client.run("CLIENT", "GETNAME") == .null)
+        #expect(await client.run("CLIENT", "SETNAME", "worker") == .ok)
+        #expect(await client.run("CLIENT", "GETNAME") == .b("worker"))
+        #expect(await client.run("CLIENT", "ID") == .integer(client.session.id))
+        #expect(
+            await client.run("CLIENT", "INFO")
+                == .b(
+                    "id=\(client.session.id) addr=127.0.0.1:5000 name=worker flags=N db=0 sub=0 psub=0 multi=-1 "
+                        + "resp=2 lib-name=redis-py lib-ver=8.1.0\n"))
+    }
+
+    @Test("CLIENT LIST shows every open connection, filtered by TYPE or ID")
+    func clientList() async throws {
+        try await withServer { _, address, _ in
+            let first = try await TestClient.connect(to: address)
+            let second = try await TestClient.connect(to: address)
+            #expect(try await first.call("CLIENT", "SETNAME", "first") == .ok)
+            guard case let .integer(firstID) = try await first.call("CLIENT", "ID"),
+                case let .integer(secondID) = try await second.call("CLIENT", "ID")
+            else {
+                Issue.record("CLIENT ID is not an integer")
+                return
+            }
+            #expect(
+                try await second.call("SUBSCRIBE", "c")
+                    == .array([.bulk("subscribe"), .bulk("c"), .integer(1)]))
+            let all = try await first.call("CLIENT", "LIST").text ?? ""
+            let lines = all.split(separator: "\n")
+            #expect(lines.count == 2, "\(all)")
+            #expect(
+                lines.first?.hasPrefix("id=\(firstID) ") == true
+                    && lines.first?.contains(" name=first ") == true)
+            #expect(
+                lines.last?.hasPrefix("id=\(secondID) ") == true && lines.last?.contains(" flags=P ") == true)
+            let pubsub = try await first.call("CLIENT", "LIST", "TYPE", "pubsub").text ?? ""
+            #expect(pubsub.hasPrefix("id=\(secondID) ") && pubsub.split(separator: "\n").count == 1)
+            let byID = try await first.call("CLIENT", "LIST", "ID", "\(firstID)").text ?? ""
+            #expect(byID.hasPrefix("id=\(firstID) ") && byID.split(separator: "\n").count == 1)
+            #expect(try await first.call("CLIENT", "LIST", "ID", "x") == .error("ERR Invalid client ID"))
+            await second.close()
+            var remaining = 2
+            for _ in 0..<200 where remaining > 1 {
+                try await Task.sleep(for: .milliseconds(10))
+                remaining = (try await first.call("CLIENT", "LIST").text ?? "").split(separator: "\n").count
+            }
+            #expect(remaining == 1)
+            await first.close()
+        }
+    }
+}
