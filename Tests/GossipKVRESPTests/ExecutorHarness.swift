@@ -15,6 +15,13 @@ struct ExecutorHarness {
         self.session = ClientSession(id: executor.server.makeClientID(), address: "127.0.0.1:5000")
     }
 
+    /// Another client of the same server (same executor, backend and counters).
+    init(sharing other: ExecutorHarness) {
+        self.backend = other.backend
+        self.executor = other.executor
+        self.session = ClientSession(id: executor.server.makeClientID(), address: "127.0.0.1:5001")
+    }
+
     /// The replies to one command, as a client reads them off the wire in the session's
     /// protocol (so a map arrives as a flat array in RESP2). An unreadable reply is recorded as an
     /// issue and answered as `-UNREADABLE`.

@@ -1,13 +1,15 @@
 /// MULTI, EXEC, DISCARD: a connection's batch of commands, queued and then run together.
 ///
-/// What EXEC guarantees here: the queued commands run back to back in the connection's task,
-/// in order, and nothing else of this connection runs between them. Commands from other
-/// connections on the same node MAY run between two of them (each command awaits the node on
-/// its own), and every write is its own entry with its own HLC tick, replicated by
-/// last-writer-wins like any other write: other nodes see the entries arrive one by one. What
-/// Redis does promise and this keeps: a command refused while queueing (unknown, wrong
-/// arity) aborts the whole transaction with EXECABORT before any of it runs; a command that
-/// fails while running (INCR on text) fails alone and the others still apply.
+/// What EXEC guarantees here: the queued commands run back to back, in order, as one step on
+/// this node as far as its clients can tell: `TransactionGate` keeps every other client's
+/// command out until the last one is done. Not isolated from replication: writes arriving
+/// from other nodes by gossip may be applied between two of the commands (a later one can read
+/// them). Every write is its own entry with its own HLC tick, replicated by last-writer-wins
+/// like any other write: other nodes see the entries arrive one by one, and a concurrent write
+/// on another node can win over some of them and not others. As in Redis, a command refused
+/// while queueing (unknown, wrong arity) aborts the whole transaction with EXECABORT before
+/// any of it runs, and a command that fails while running (INCR on text) fails alone: the
+/// others still apply. WATCH is refused: no node can tell that no other node changed a key.
 extension CommandExecutor {
     func multi(_ session: inout ClientSession) throws(CommandError) -> CommandOutcome {
         guard !session.isInTransaction else { throw .nestedMulti }

@@ -9,6 +9,8 @@ import GossipKVCore
 public struct CommandExecutor: Sendable {
     public let backend: any RESPBackend
     public let server: RESPServerState
+    /// Shared by every connection of this executor: keeps other clients' commands out of an EXEC.
+    let gate = TransactionGate()
 
     public init(backend: any RESPBackend, server: RESPServerState = RESPServerState()) {
         self.backend = backend
@@ -60,7 +62,11 @@ public struct CommandExecutor: Sendable {
             session.queuedBytes += bytes
             return CommandOutcome(.simpleString("QUEUED"))
         }
-        return await run(name, Arguments(command.arguments), &session)
+        let arguments = Arguments(command.arguments)
+        if name == "exec", session.isInTransaction, !session.transactionFailed {
+            return await gate.exclusive { await run(name, arguments, &session) }
+        }
+        return await gate.shared { await run(name, arguments, &session) }
     }
 
     /// Why `command` cannot run at all, checked before it runs or is queued: an unknown command

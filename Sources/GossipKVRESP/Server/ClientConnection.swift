@@ -14,11 +14,16 @@ struct ClientConnection: Sendable {
     /// not collect in one buffer.
     static let flushThreshold = 64 * 1024
 
+    /// Commands that change what CLIENT LIST shows of the connection.
+    static let listedCommands: Set<String> = [
+        "client", "hello", "subscribe", "psubscribe", "unsubscribe", "punsubscribe", "multi", "exec",
+        "discard",
+    ]
+
     func run(_ events: AsyncStream<ConnectionEvent>, session initial: ClientSession) async {
         var session = initial
         let notifier = KeyspaceNotifier(backend: executor.backend, channel: channel)
-        var listing = session.listing
-        executor.server.record(listing, id: session.id)
+        executor.server.record(session.listing, id: session.id)
         defer {
             notifier.stop()
             executor.server.record(nil, id: session.id)
@@ -27,10 +32,6 @@ struct ClientConnection: Sendable {
             switch event {
             case let .commands(batch):
                 let keepOpen = await answer(batch, &session, notifier)
-                if session.listing != listing {
-                    listing = session.listing
-                    executor.server.record(listing, id: session.id)
-                }
                 let subscribed = session.isSubscribed
                 channel.eventLoop.execute { [handler] in
                     handler.value.commandsAnswered(batch.count, subscribed: subscribed)
@@ -63,6 +64,10 @@ struct ClientConnection: Sendable {
             let outcome = await executor.execute(command, session: &session)
             let version = session.protocolVersion
             if name == "hello" { notifier.use(version) }
+            if session.isInTransaction || Self.listedCommands.contains(name) {
+                // Before the reply goes out, so a client that saw it finds the change in CLIENT LIST.
+                executor.server.record(session.listing, id: session.id)
+            }
             var subscriptions: KeyspaceSubscriptions? = nil
             if changesSubscriptions {
                 // Open the change stream and drop old routes before the confirmation is written;
