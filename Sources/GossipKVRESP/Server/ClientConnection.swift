@@ -58,7 +58,27 @@ struct ClientConnection: Sendable {
         _ batch: [RESPCommand], _ session: inout ClientSession, _ notifier: KeyspaceNotifier
     ) async -> Bool {
         var buffer = channel.allocator.buffer(capacity: 256)
-        for (index, command) in batch.enumerated() {
+        var index = 0
+        while index < batch.count {
+            if let first = CommandExecutor.plainOperation(batch[index], session) {
+                // A run of plain GETs and SETs goes to the backend in one call.
+                var operations = [first]
+                index += 1
+                while index < batch.count, let next = CommandExecutor.plainOperation(batch[index], session) {
+                    operations.append(next)
+                    index += 1
+                }
+                for reply in await executor.executePlain(operations) {
+                    buffer.writeRESPValue(reply, as: session.protocolVersion)
+                }
+                if buffer.readableBytes >= Self.flushThreshold || index == batch.count {
+                    await write(buffer)
+                    buffer = channel.allocator.buffer(capacity: 256)
+                }
+                continue
+            }
+            let command = batch[index]
+            index += 1
             let name = command.name
             let changesSubscriptions = CommandExecutor.subscriptionCommands.contains(name)
             let outcome = await executor.execute(command, session: &session)
@@ -82,8 +102,7 @@ struct ClientConnection: Sendable {
                 try? await channel.writeAndFlush(buffer)
                 return false
             }
-            if changesSubscriptions || buffer.readableBytes >= Self.flushThreshold || index == batch.count - 1
-            {
+            if changesSubscriptions || buffer.readableBytes >= Self.flushThreshold || index == batch.count {
                 await write(buffer)
                 buffer = channel.allocator.buffer(capacity: 256)
             }
