@@ -43,7 +43,8 @@ final class NodeRESPBackend: RESPBackend {
         let lags = Dictionary(uniqueKeysWithValues: status.peers.map { ($0.id, $0) })
         let members = await node.members().map { member in
             RESPMember(
-                nodeID: "\(member.id)", name: member.name, address: "\(member.address)", state: "\(member.state)",
+                nodeID: "\(member.id)", name: member.name, address: "\(member.address)",
+                state: "\(member.state)",
                 isSelf: member.isSelf, lagEntries: lags[member.id]?.entriesBehind,
                 lagMilliseconds: lags[member.id]?.millisecondsBehind)
         }
@@ -52,7 +53,10 @@ final class NodeRESPBackend: RESPBackend {
         return RESPClusterInfo(
             nodeID: "\(status.id)", nodeName: status.name, hlc: status.hlc, stateHash: status.stateHash,
             members: members,
-            extraFields: [RESPInfoField("entries", "\(status.entries)"), RESPInfoField("origins", "\(status.digest.count)")]
+            extraFields: [
+                RESPInfoField("entries", "\(status.entries)"),
+                RESPInfoField("origins", "\(status.digest.count)"),
+            ]
                 + storageFields(node, status: status) + rejections)
     }
 
@@ -73,7 +77,9 @@ final class NodeRESPBackend: RESPBackend {
         let source = node.changes
         return AsyncStream(bufferingPolicy: .bufferingNewest(4_096)) { continuation in
             let task = Task {
-                for await change in source where change.source != .expired { continuation.yield(change.entry) }
+                for await change in source where change.source != .expired {
+                    continuation.yield(change.entry)
+                }
                 continuation.finish()
             }
             continuation.onTermination = { _ in task.cancel() }
@@ -87,7 +93,8 @@ final class NodeRESPBackend: RESPBackend {
         return AsyncStream(bufferingPolicy: .bufferingNewest(4_096)) { continuation in
             let task = Task {
                 for await change in source {
-                    continuation.yield(KeyspaceChange(entry: change.entry, expired: change.source == .expired))
+                    continuation.yield(
+                        KeyspaceChange(entry: change.entry, expired: change.source == .expired))
                 }
                 continuation.finish()
             }
@@ -103,9 +110,41 @@ extension NodeRESPBackend {
     func keyspaceStats() async -> RESPKeyspaceStats {
         await current?.keyspaceStats() ?? RESPKeyspaceStats(keys: 0, expiring: 0)
     }
+
+    /// A pipelined run of plain GETs and SETs in one hop to the node's actor.
+    func perform(_ operations: [RESPOperation]) async -> [RESPOperationResult] {
+        guard let node = current else {
+            return operations.map { operation in
+                if case .get = operation { .value(nil) } else { .refused(NotReady.starting.description) }
+            }
+        }
+        return await node.perform(operations)
+    }
 }
 
 extension Node {
+    /// Runs `operations` in order inside the actor: the same `get` and `put` a command would
+    /// call, without a hop between them. A write that waits (for durability) lets other work
+    /// of the actor run meanwhile, as a lone `put` does.
+    func perform(_ operations: [RESPOperation]) async -> [RESPOperationResult] {
+        var results: [RESPOperationResult] = []
+        results.reserveCapacity(operations.count)
+        for operation in operations {
+            switch operation {
+            case let .get(key):
+                results.append(.value(get(key)))
+            case let .put(key, value):
+                do {
+                    _ = try await put(key, value)
+                    results.append(.written)
+                } catch {
+                    results.append(.refused(String(describing: error)))
+                }
+            }
+        }
+        return results
+    }
+
     /// Live keys (not deleted, not expired) and how many of them have a deadline.
     func keyspaceStats() -> RESPKeyspaceStats {
         let now = engine.replica.readTime(physical: WallClock.nowMilliseconds())

@@ -1,7 +1,9 @@
 import GossipKVRESP
 import NIOCore
 
-/// A client-side RESP2 reply parser for tests: the independent reader of what the server writes.
+/// A client-side RESP2 and RESP3 reply parser for tests: the independent reader of what the
+/// server writes. RESP3's null `_` reads as the null bulk string; tests of the null's own bytes
+/// look at the wire.
 enum RESPReplyParser {
     struct Malformed: Error {}
 
@@ -20,7 +22,7 @@ enum RESPReplyParser {
         return String(decoding: bytes.dropLast(2), as: UTF8.self)
     }
 
-    private static func parse(_ buffer: inout ByteBuffer) throws -> RESPValue? {
+    fileprivate static func parse(_ buffer: inout ByteBuffer) throws -> RESPValue? {
         guard let kind = buffer.readInteger(as: UInt8.self) else { return nil }
         guard let text = line(&buffer) else { return nil }
         switch kind {
@@ -40,15 +42,39 @@ enum RESPReplyParser {
         case UInt8(ascii: "*"):
             guard let count = Int(text) else { throw Malformed() }
             if count < 0 { return .array(nil) }
-            var items: [RESPValue] = []
-            for _ in 0..<count {
-                guard let item = try parse(&buffer) else { return nil }
-                items.append(item)
-            }
-            return .array(items)
+            return try items(count, &buffer).map { .array($0) }
+        case UInt8(ascii: "~"):
+            return try items(Int(text), &buffer).map { .set($0) }
+        case UInt8(ascii: ">"):
+            return try items(Int(text), &buffer).map { .push($0) }
+        case UInt8(ascii: "%"):
+            guard let count = Int(text), count >= 0 else { throw Malformed() }
+            guard let flat = try items(count * 2, &buffer) else { return nil }
+            return .map(stride(from: 0, to: flat.count, by: 2).map { RESPPair(flat[$0], flat[$0 + 1]) })
+        case UInt8(ascii: "_"):
+            guard text.isEmpty else { throw Malformed() }
+            return .bulkString(nil)
+        case UInt8(ascii: "#"):
+            guard text == "t" || text == "f" else { throw Malformed() }
+            return .boolean(text == "t")
+        case UInt8(ascii: ","):
+            guard let number = Double(text) else { throw Malformed() }
+            return .double(number)
         default:
             throw Malformed()
         }
+    }
+}
+
+extension RESPReplyParser {
+    fileprivate static func items(_ count: Int?, _ buffer: inout ByteBuffer) throws -> [RESPValue]? {
+        guard let count, count >= 0 else { throw Malformed() }
+        var items: [RESPValue] = []
+        for _ in 0..<count {
+            guard let item = try parse(&buffer) else { return nil }
+            items.append(item)
+        }
+        return items
     }
 }
 

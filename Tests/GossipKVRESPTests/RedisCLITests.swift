@@ -94,10 +94,44 @@ struct RedisCLITests {
             let port = String(address.port ?? 0)
             let piped = try await runRedisCLI(
                 ["-p", port],
-                input: "SETNX k a\nAPPEND k bc\nGETSET k x\nSETEX t 100 v\nGETEX t PERSIST\nTTL t\nCONFIG GET appendonly\n")
-            #expect(piped.output.split(separator: "\n") == ["1", "3", "abc", "OK", "v", "-1", "appendonly", "no"])
+                input:
+                    "SETNX k a\nAPPEND k bc\nGETSET k x\nSETEX t 100 v\nGETEX t PERSIST\nTTL t\nCONFIG GET appendonly\n"
+            )
+            #expect(
+                piped.output.split(separator: "\n") == ["1", "3", "abc", "OK", "v", "-1", "appendonly", "no"])
             let auth = try await runRedisCLI(["-p", port, "-a", "secret", "--no-auth-warning", "PING"])
             #expect(auth.output.contains("AUTH <password> called without any password configured"))
+        }
+    }
+
+    // --no-raw makes redis-cli print the reply types: RESP3 maps as `1# "field" => value`.
+    @Test("redis-cli -3 speaks RESP3: HELLO and CONFIG GET are maps, nulls read as nil, MULTI/EXEC works")
+    func resp3() async throws {
+        try await withServer { (_, address, _) async throws in
+            let port = String(address.port ?? 0)
+            let hello = try await runRedisCLI(["-3", "--no-raw", "-p", port, "HELLO", "3"])
+            #expect(
+                hello.output.split(separator: "\n").prefix(3) == [
+                    "1# \"server\" => \"redis\"", "2# \"version\" => \"7.0.0\"",
+                    "3# \"proto\" => (integer) 3",
+                ])
+            #expect(
+                try await runRedisCLI(["-3", "--no-raw", "-p", port, "CONFIG", "GET", "save"])
+                    == CLIResult(output: "1# \"save\" => \"\""))
+            #expect(
+                try await runRedisCLI(["--no-raw", "-p", port, "CONFIG", "GET", "save"])
+                    == CLIResult(output: "1) \"save\"\n2) \"\""))
+            #expect(
+                try await runRedisCLI(["-3", "--no-raw", "-p", port, "GET", "missing"])
+                    == CLIResult(output: "(nil)"))
+            let transaction = try await runRedisCLI(
+                ["-3", "--no-raw", "-p", port], input: "MULTI\nSET k 5\nINCR k\nGET missing\nEXEC\n")
+            #expect(
+                transaction.output.split(separator: "\n") == [
+                    "OK", "QUEUED", "QUEUED", "QUEUED", "1) OK", "2) (integer) 6", "3) (nil)",
+                ])
+            let info = try await runRedisCLI(["-3", "-p", port, "CLIENT", "INFO"])
+            #expect(info.output.contains(" resp=3 "), "\(info)")
         }
     }
 
@@ -108,7 +142,9 @@ struct RedisCLITests {
         try await withServer { (_, address, _) async throws in
             let process = Process()
             process.executableURL = URL(fileURLWithPath: benchmark)
-            process.arguments = ["-p", String(address.port ?? 0), "-n", "200", "-c", "2", "-P", "4", "-t", "set,get", "-q"]
+            process.arguments = [
+                "-p", String(address.port ?? 0), "-n", "200", "-c", "2", "-P", "4", "-t", "set,get", "-q",
+            ]
             let output = Pipe()
             process.standardOutput = output
             process.standardError = output

@@ -61,7 +61,7 @@ struct ServerCommandTests {
         #expect(await client.run("CLIENT", "GETNAME") == .null)
     }
 
-    @Test("HELLO 2 answers the handshake map; HELLO 3 is refused with NOPROTO")
+    @Test("HELLO 2 answers the handshake as a flat array; other versions are refused with NOPROTO")
     func hello() async {
         var client = ExecutorHarness()
         guard case let .array(items?) = await client.run("HELLO", "2", "SETNAME", "me") else {
@@ -71,11 +71,16 @@ struct ServerCommandTests {
         #expect(items.count == 14)
         #expect(items.first == .b("server") && items.contains(.b("proto")) && items.contains(.integer(2)))
         #expect(client.session.name == "me")
-        #expect(
-            await client.run("HELLO", "3") == .error("NOPROTO sorry, this protocol version is not supported"))
+        for version in ["1", "4", "-3"] {
+            #expect(
+                await client.run("HELLO", version)
+                    == .error("NOPROTO sorry, this protocol version is not supported"),
+                "HELLO \(version)")
+        }
         #expect(
             await client.run("HELLO", "x") == .error("ERR Protocol version is not an integer or out of range")
         )
+        #expect(client.session.protocolVersion == .resp2)
     }
 
     @Test("COMMAND COUNT, INFO and DOCS describe the table in Redis 7's shapes")
@@ -249,12 +254,12 @@ struct ServerCommandTests {
             channels: [Array("__keyevent@0__:del".utf8)], patterns: [GlobPattern("__keyspace@0__:*")])
         #expect(
             subscriber.messages(for: set) == [
-                .array([.b("pmessage"), .b("__keyspace@0__:*"), .b("__keyspace@0__:k"), .b("set")])
+                .push([.b("pmessage"), .b("__keyspace@0__:*"), .b("__keyspace@0__:k"), .b("set")])
             ])
         #expect(
             subscriber.messages(for: deleted) == [
-                .array([.b("pmessage"), .b("__keyspace@0__:*"), .b("__keyspace@0__:k"), .b("del")]),
-                .array([.b("message"), .b("__keyevent@0__:del"), .b("k")]),
+                .push([.b("pmessage"), .b("__keyspace@0__:*"), .b("__keyspace@0__:k"), .b("del")]),
+                .push([.b("message"), .b("__keyevent@0__:del"), .b("k")]),
             ])
     }
 }

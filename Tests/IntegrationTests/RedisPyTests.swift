@@ -19,20 +19,30 @@ enum RedisPy {
         guard made.status == 0 else {
             return (nil, "cannot create a venv (apt-get install python3-venv): \(made.output.suffix(300))")
         }
-        let installed = run(venv + "/bin/pip", ["install", "-q", "--disable-pip-version-check", "redis==\(version)"])
+        let installed = run(
+            venv + "/bin/pip", ["install", "-q", "--disable-pip-version-check", "redis==\(version)"])
         guard installed.status == 0, run(python, ["-c", "import redis"]).status == 0 else {
-            return (nil, "cannot install redis-py \(version) from PyPI (no network?): \(installed.output.suffix(300))")
+            return (
+                nil,
+                "cannot install redis-py \(version) from PyPI (no network?): \(installed.output.suffix(300))"
+            )
         }
         return (python, "")
     }()
 
-    static var isAvailable: Bool { LabCluster.binary != nil && LabCluster.redisCLI != nil && python.path != nil }
+    static var isAvailable: Bool {
+        LabCluster.binary != nil && LabCluster.redisCLI != nil && python.path != nil
+    }
     static var skipReason: Comment {
-        Comment(rawValue: "redis-py interop skipped: " + (python.path == nil ? python.problem : "needs redis-cli and the gossipkv binary"))
+        Comment(
+            rawValue: "redis-py interop skipped: "
+                + (python.path == nil ? python.problem : "needs redis-cli and the gossipkv binary"))
     }
 
     static func run(_ executable: String, _ arguments: [String]) -> (status: Int32, output: String) {
-        guard FileManager.default.isExecutableFile(atPath: executable) else { return (-1, "\(executable) not found") }
+        guard FileManager.default.isExecutableFile(atPath: executable) else {
+            return (-1, "\(executable) not found")
+        }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -49,17 +59,26 @@ enum RedisPy {
 @Suite("redis-py against real nodes", .serialized, .enabled(if: RedisPy.isAvailable, RedisPy.skipReason))
 struct RedisPyTests {
 
+    /// Runs the check script twice: in redis-py's default configuration (RESP3, HELLO 3) and
+    /// with `protocol=2` (RESP2).
     func check(_ cluster: ChildCluster) async throws {
         try #require(await cluster.waitUntilFormed(), "cluster did not form: \(cluster.log)")
         let python = try #require(RedisPy.python.path)
         let ports = cluster.respPorts.map(String.init).joined(separator: ",")
-        let result = await offPool { RedisPy.run(python, [RedisPy.script, ports]) }
-        #expect(result.status == 0, "\(result.output)\n--- node log ---\n\(cluster.log)")
-        #expect(result.output.contains("against \(cluster.respPorts.count) node(s): all checks passed"), "\(result.output)")
-        #expect(result.output.contains("ok keyspace notifications"))
+        for (configuration, resp) in [("default", "RESP3"), ("2", "RESP2")] {
+            let result = await offPool { RedisPy.run(python, [RedisPy.script, ports, configuration]) }
+            #expect(result.status == 0, "\(result.output)\n--- node log ---\n\(cluster.log)")
+            #expect(
+                result.output.contains(
+                    "(\(configuration) configuration, \(resp)) against \(cluster.respPorts.count) node(s): all checks passed"
+                ),
+                "\(result.output)")
+            #expect(result.output.contains("ok keyspace notifications"))
+            #expect(result.output.contains("ok MULTI/EXEC transaction pipelines"))
+        }
     }
 
-    @Test("one node: every command family, pipelines and keyspace notifications")
+    @Test("one node, RESP3 and RESP2: every command family, transactions and keyspace notifications")
     func singleNode() async throws {
         try await ChildCluster.with(nodes: 1) { try await check($0) }
     }

@@ -38,6 +38,10 @@ public protocol RESPBackend: Sendable {
     /// One page of SCAN (see `RESPScanPage`). The default sorts `keys()` by cursor order; a
     /// backend with an index in that order can answer in time proportional to the page.
     func scan(cursor: UInt64, count: Int) async -> RESPScanPage
+    /// Plain GETs and SETs of one pipelined batch, in order, each as `get` or `put(expiry: nil)`
+    /// would do it. The default calls those one by one; a backend behind an actor SHOULD run the
+    /// whole run in one call to it (one hop per run instead of one per command).
+    func perform(_ operations: [RESPOperation]) async -> [RESPOperationResult]
 }
 
 /// Counts for DBSIZE and INFO's keyspace line.

@@ -11,14 +11,27 @@ public struct ClientSession: Sendable {
     public private(set) var patterns: [[UInt8]] = []
     /// Remote address, for CLIENT INFO.
     public var address: String
+    /// The reply protocol, chosen with HELLO; RESP2 until then.
+    public var protocolVersion: RESPProtocolVersion = .resp2
+    /// Commands queued since MULTI; nil outside a transaction.
+    public internal(set) var queuedCommands: [RESPCommand]? = nil
+    /// The argument bytes held in `queuedCommands`, bounded by `CommandExecutor.maxQueuedBytes`.
+    public internal(set) var queuedBytes = 0
+    /// A command refused while queueing (unknown, wrong arity): EXEC then answers EXECABORT.
+    public internal(set) var transactionFailed = false
 
     public init(id: Int64, address: String = "") {
         self.id = id
         self.address = address
     }
 
-    /// While subscribed, a RESP2 client may only (un)subscribe, PING and QUIT.
+    /// While subscribed, a RESP2 client may only (un)subscribe, PING and QUIT; a RESP3 client
+    /// may send anything, since its messages arrive as push frames that cannot be mistaken for
+    /// replies.
     public var isSubscribed: Bool { !channels.isEmpty || !patterns.isEmpty }
+
+    /// Between MULTI and EXEC (or DISCARD).
+    public var isInTransaction: Bool { queuedCommands != nil }
 
     public var subscriptionCount: Int { channels.count + patterns.count }
 

@@ -18,6 +18,21 @@ public enum CommandError: Error, Hashable, Sendable, CustomStringConvertible {
     case authWithoutPassword
     /// AUTH for a user other than `default`.
     case wrongPassword
+    /// HELLO with an option it does not know, or one missing its arguments.
+    case helloSyntax(option: String)
+    /// CLIENT SETINFO with a value holding spaces or control characters.
+    case invalidClientAttribute(String)
+    case execWithoutMulti
+    case discardWithoutMulti
+    case nestedMulti
+    /// EXEC after a command was refused while queueing: nothing of the transaction ran.
+    case transactionAborted
+    /// A command that cannot be queued (SUBSCRIBE, HELLO, WATCH) sent after MULTI.
+    case notAllowedInTransaction
+    /// MULTI's queue passed `CommandExecutor.maxQueuedCommands` or `maxQueuedBytes`.
+    case transactionTooLarge
+    /// WATCH: a replica cannot promise that no other node changed the key.
+    case watchUnsupported
     /// The backend refused a write (a limit, a clock behind the cluster): its own message.
     case refused(String)
 
@@ -59,6 +74,28 @@ public enum CommandError: Error, Hashable, Sendable, CustomStringConvertible {
                 + "Are you sure your configuration is correct?"
         case .wrongPassword:
             return "WRONGPASS invalid username-password pair or user is disabled."
+        case let .helloSyntax(option):
+            return "ERR Syntax error in HELLO option '\(option.prefix(128))'"
+        case let .invalidClientAttribute(name):
+            return "ERR \(name) cannot contain spaces, newlines or special characters."
+        case .execWithoutMulti:
+            return "ERR EXEC without MULTI"
+        case .discardWithoutMulti:
+            return "ERR DISCARD without MULTI"
+        case .nestedMulti:
+            return "ERR MULTI calls can not be nested"
+        case .transactionAborted:
+            return "EXECABORT Transaction discarded because of previous errors."
+        case .notAllowedInTransaction:
+            return "ERR Command not allowed inside a transaction"
+        case .transactionTooLarge:
+            return
+                "ERR the transaction holds more than \(CommandExecutor.maxQueuedCommands) commands or "
+                + "\(CommandExecutor.maxQueuedBytes >> 20) MiB; it will abort at EXEC (send DISCARD or smaller batches)"
+        case .watchUnsupported:
+            return
+                "ERR WATCH is not supported: a node cannot tell whether another node changed the key; "
+                + "MULTI/EXEC without WATCH applies its commands back to back on this node"
         case let .refused(message):
             return "ERR \(message)"
         }

@@ -20,7 +20,7 @@ extension CommandExecutor {
         ]
     }
 
-    /// CONFIG GET pattern [pattern ...]: a flat name/value array of the parameters matching any
+    /// CONFIG GET pattern [pattern ...]: a map (flat name/value array in RESP2) of the parameters matching any
     /// pattern (case-insensitive globs, as Redis 7). CONFIG SET and RESETSTAT are refused with a
     /// message that says where the setting lives.
     func config(_ args: Arguments) throws(CommandError) -> CommandOutcome {
@@ -33,12 +33,10 @@ extension CommandExecutor {
         switch sub {
         case "get":
             let patterns = (2..<args.count).map { GlobPattern(args[$0].map(asciiLowercased)) }
-            var reply: [RESPValue] = []
-            for (name, value) in configParameters() where patterns.contains(where: { $0.matches(Array(name.utf8)) }) {
-                reply.append(.bulk(name))
-                reply.append(.bulk(value))
+            let matching = configParameters().filter { name, _ in
+                patterns.contains(where: { $0.matches(Array(name.utf8)) })
             }
-            return CommandOutcome(.array(reply))
+            return CommandOutcome(.fields(matching.map { ($0.0, .bulk($0.1)) }))
         default:
             throw .refused(
                 "CONFIG \(sub.uppercased()) is not supported: a GossipKV node is configured by its flags, "

@@ -1,6 +1,6 @@
 /// SUBSCRIBE, PSUBSCRIBE, UNSUBSCRIBE, PUNSUBSCRIBE. The only publisher is the keyspace: see
 /// `KeyspaceSubscriptions` for the channels and events. Each (un)subscription is answered with
-/// its own `[kind, channel, count]` array, as in Redis.
+/// its own `[kind, channel, count]` array, as in Redis: a push frame in RESP3.
 extension CommandExecutor {
     func subscribe(_ args: Arguments, _ session: inout ClientSession, pattern: Bool) -> CommandOutcome {
         let kind = pattern ? "psubscribe" : "subscribe"
@@ -8,7 +8,7 @@ extension CommandExecutor {
         for index in 1..<args.count {
             _ = session.subscribe(args[index], pattern: pattern)
             replies.append(
-                .array([.bulk(kind), .bulkString(args[index]), .integer(Int64(session.subscriptionCount))]))
+                .push([.bulk(kind), .bulkString(args[index]), .integer(Int64(session.subscriptionCount))]))
         }
         return CommandOutcome(replies)
     }
@@ -20,13 +20,13 @@ extension CommandExecutor {
         let targets =
             args.count > 1 ? Array(args.words.dropFirst()) : (pattern ? session.patterns : session.channels)
         if targets.isEmpty {
-            return CommandOutcome(.array([.bulk(kind), .null, .integer(Int64(session.subscriptionCount))]))
+            return CommandOutcome(.push([.bulk(kind), .null, .integer(Int64(session.subscriptionCount))]))
         }
         var replies: [RESPValue] = []
         for target in targets {
             _ = session.unsubscribe(target, pattern: pattern)
             replies.append(
-                .array([.bulk(kind), .bulkString(target), .integer(Int64(session.subscriptionCount))]))
+                .push([.bulk(kind), .bulkString(target), .integer(Int64(session.subscriptionCount))]))
         }
         return CommandOutcome(replies)
     }

@@ -103,7 +103,7 @@ extension CommandExecutor {
             .bulkArray([Array(String(physical / 1000).utf8), Array(String(physical % 1000 * 1000).utf8)]))
     }
 
-    /// MEMBERS: one flat field/value array per member (RESP2 maps), this node included.
+    /// MEMBERS: one map per member (a flat field/value array in RESP2), this node included.
     func members() async -> CommandOutcome {
         let cluster = await backend.clusterInfo()
         return CommandOutcome(
@@ -120,7 +120,7 @@ extension CommandExecutor {
                     if let milliseconds = member.lagMilliseconds {
                         pairs.append(("lag_ms", .integer(Int64(clamping: milliseconds))))
                     }
-                    return .map(pairs)
+                    return .fields(pairs)
                 }))
     }
 
@@ -143,7 +143,7 @@ extension CommandExecutor {
             return CommandOutcome(.array(named.map { CommandTable.spec($0)?.info ?? .array(nil) }))
         case "docs":
             let specs = named.isEmpty ? CommandTable.all : named.compactMap(CommandTable.spec)
-            return CommandOutcome(.map(specs.map { ($0.name, $0.docs) }))
+            return CommandOutcome(.fields(specs.map { ($0.name, $0.docs) }))
         default:
             return CommandOutcome(.bulkArray(CommandTable.all.map { Array($0.name.utf8) }))
         }

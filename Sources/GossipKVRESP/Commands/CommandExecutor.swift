@@ -9,6 +9,8 @@ import GossipKVCore
 public struct CommandExecutor: Sendable {
     public let backend: any RESPBackend
     public let server: RESPServerState
+    /// Shared by every connection of this executor: keeps other clients' commands out of an EXEC.
+    let gate = TransactionGate()
 
     public init(backend: any RESPBackend, server: RESPServerState = RESPServerState()) {
         self.backend = backend
@@ -20,27 +22,85 @@ public struct CommandExecutor: Sendable {
         "subscribe", "psubscribe", "unsubscribe", "punsubscribe", "ping", "quit",
     ]
 
+    /// Bounds on one connection's MULTI queue, which lives in memory until EXEC or DISCARD.
+    public static let maxQueuedCommands = 100_000
+    public static let maxQueuedBytes = 256 << 20
+
+    /// Commands that act at once inside MULTI rather than being queued.
+    static let transactionControl: Set<String> = ["exec", "discard", "multi", "watch", "quit"]
+
+    /// Commands refused inside MULTI: subscriptions and the handshake change the connection
+    /// itself, which a queued batch must not do.
+    static let refusedInTransaction: Set<String> = [
+        "subscribe", "psubscribe", "unsubscribe", "punsubscribe", "hello",
+    ]
+
     /// Commands that change a session's subscriptions.
     static let subscriptionCommands: Set<String> = ["subscribe", "psubscribe", "unsubscribe", "punsubscribe"]
 
     public func execute(_ command: RESPCommand, session: inout ClientSession) async -> CommandOutcome {
         server.update { $0.commandsProcessed += 1 }
         let name = command.name
+        if let refusal = check(command, session) {
+            // As in Redis, a command refused while queueing dooms the transaction.
+            if session.isInTransaction { session.transactionFailed = true }
+            return CommandOutcome(refusal.reply)
+        }
+        if session.isInTransaction, !Self.transactionControl.contains(name) {
+            guard !Self.refusedInTransaction.contains(name) else {
+                session.transactionFailed = true
+                return CommandOutcome(CommandError.notAllowedInTransaction.reply)
+            }
+            let bytes = command.arguments.reduce(0) { $0 + $1.count }
+            guard let count = session.queuedCommands?.count, count < Self.maxQueuedCommands,
+                session.queuedBytes + bytes <= Self.maxQueuedBytes
+            else {
+                session.transactionFailed = true
+                return CommandOutcome(CommandError.transactionTooLarge.reply)
+            }
+            session.queuedCommands?.append(command)
+            session.queuedBytes += bytes
+            return CommandOutcome(.simpleString("QUEUED"))
+        }
+        let arguments = Arguments(command.arguments)
+        if name == "exec", session.isInTransaction, !session.transactionFailed {
+            return await gate.exclusive { await run(name, arguments, &session) }
+        }
+        return await gate.shared { await run(name, arguments, &session) }
+    }
+
+    /// Why `command` cannot run at all, checked before it runs or is queued: an unknown command
+    /// or subcommand, a wrong argument count, or (RESP2 only) a command a subscriber may not send.
+    private func check(_ command: RESPCommand, _ session: ClientSession) -> CommandError? {
+        let name = command.name
         guard let spec = CommandTable.spec(name) else {
-            return CommandOutcome(
-                CommandError.unknownCommand(
-                    name: String(decoding: command.arguments.first ?? [], as: UTF8.self),
-                    arguments: command.arguments.dropFirst().map { String(decoding: $0, as: UTF8.self) }
-                ).reply)
+            return CommandError.unknownCommand(
+                name: String(decoding: command.arguments.first ?? [], as: UTF8.self),
+                arguments: command.arguments.dropFirst().map { String(decoding: $0, as: UTF8.self) })
         }
-        guard spec.acceptsArgumentCount(command.arguments.count) else {
-            return CommandOutcome(CommandError.wrongArity(command: name).reply)
+        guard spec.acceptsArgumentCount(command.arguments.count) else { return .wrongArity(command: name) }
+        if !spec.subcommands.isEmpty, command.arguments.count > 1 {
+            let arguments = Arguments(command.arguments)
+            let sub = name + "|" + arguments.option(1)
+            guard let subspec = spec.subcommands.first(where: { $0.name == sub }) else {
+                return .unknownSubcommand(subcommand: arguments.string(1), command: name)
+            }
+            guard subspec.acceptsArgumentCount(command.arguments.count) else {
+                return .wrongArity(command: sub)
+            }
         }
-        if session.isSubscribed, !Self.allowedWhileSubscribed.contains(name) {
-            return CommandOutcome(CommandError.notAllowedWhileSubscribed(command: name).reply)
+        if session.isSubscribed, session.protocolVersion == .resp2,
+            !Self.allowedWhileSubscribed.contains(name)
+        {
+            return .notAllowedWhileSubscribed(command: name)
         }
+        return nil
+    }
+
+    /// Runs one command now; any failure becomes its error reply.
+    func run(_ name: String, _ args: Arguments, _ session: inout ClientSession) async -> CommandOutcome {
         do {
-            return try await dispatch(name, Arguments(command.arguments), &session)
+            return try await dispatch(name, args, &session)
         } catch let error as CommandError {
             return CommandOutcome(error.reply)
         } catch {
@@ -102,6 +162,11 @@ public struct CommandExecutor: Sendable {
         case "psubscribe": return subscribe(args, &session, pattern: true)
         case "unsubscribe": return unsubscribe(args, &session, pattern: false)
         case "punsubscribe": return unsubscribe(args, &session, pattern: true)
+        case "multi": return try multi(&session)
+        case "exec": return try await exec(&session)
+        case "discard": return try discard(&session)
+        case "watch": throw CommandError.watchUnsupported
+        case "unwatch": return CommandOutcome(.ok)
         default:
             // A name in the table without a case here is a bug in this file, not the client's.
             return CommandOutcome(.err("command '\(name)' is listed but not implemented"))

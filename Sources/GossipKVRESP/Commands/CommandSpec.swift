@@ -59,9 +59,9 @@ struct CommandSpec: Sendable {
         ]
         if !arguments.isEmpty { pairs.append(("arguments", .array(arguments.map(\.docs)))) }
         if !subcommands.isEmpty {
-            pairs.append(("subcommands", .map(subcommands.map { ($0.name, $0.docs) })))
+            pairs.append(("subcommands", .fields(subcommands.map { ($0.name, $0.docs) })))
         }
-        return .map(pairs)
+        return .fields(pairs)
     }
 }
 
@@ -103,6 +103,6 @@ struct ArgumentDoc: Sendable {
         if multiple { flags.append(.simpleString("multiple")) }
         if !flags.isEmpty { pairs.append(("flags", .array(flags))) }
         if !arguments.isEmpty { pairs.append(("arguments", .array(arguments.map(\.docs)))) }
-        return .map(pairs)
+        return .fields(pairs)
     }
 }

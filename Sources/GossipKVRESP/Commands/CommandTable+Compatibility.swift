@@ -14,7 +14,8 @@ extension CommandTable {
     static let stringVariants: [CommandSpec] = [
         CommandSpec(
             "setnx", arity: 3, flags: rwFast, keys: oneKey, group: "string",
-            summary: "Sets the string value of a key only when the key doesn't exist (read on the local replica).",
+            summary:
+                "Sets the string value of a key only when the key doesn't exist (read on the local replica).",
             arguments: [.key(), ArgumentDoc("value", "string")]),
         CommandSpec(
             "setex", arity: 4, flags: rw, keys: oneKey, group: "string", since: "2.0.0",
@@ -30,7 +31,8 @@ extension CommandTable {
             arguments: [.key(), ArgumentDoc("value", "string")]),
         CommandSpec(
             "append", arity: 3, flags: rw, keys: oneKey, group: "string", since: "2.0.0",
-            summary: "Appends a string to the value of a key (writes the whole new value). Creates the key if needed.",
+            summary:
+                "Appends a string to the value of a key (writes the whole new value). Creates the key if needed.",
             arguments: [.key(), ArgumentDoc("value", "string")]),
         CommandSpec(
             "getex", arity: -2, flags: ["write", "fast"], keys: oneKey, group: "string", since: "6.2.0",
@@ -51,13 +53,15 @@ extension CommandTable {
             summary: "A container for server configuration commands.",
             subcommands: [
                 CommandSpec(
-                    "config|get", arity: -3, flags: ["admin", "noscript", "loading", "stale"], group: "server",
+                    "config|get", arity: -3, flags: ["admin", "noscript", "loading", "stale"],
+                    group: "server",
                     since: "2.0.0",
                     summary: "Returns the effective values of configuration parameters (read-only here).",
                     complexity: "O(N)",
                     arguments: [ArgumentDoc("parameter", "string", multiple: true)]),
                 CommandSpec(
-                    "config|set", arity: -4, flags: ["admin", "noscript", "loading", "stale"], group: "server",
+                    "config|set", arity: -4, flags: ["admin", "noscript", "loading", "stale"],
+                    group: "server",
                     since: "2.0.0",
                     summary: "Refused: a node is configured by flags, environment or config file.",
                     arguments: [
@@ -71,7 +75,8 @@ extension CommandTable {
                     summary: "Refused: counters live as long as the node."),
             ]),
         CommandSpec(
-            "auth", arity: -2, flags: ["noscript", "loading", "stale", "fast", "no_auth"], group: "connection",
+            "auth", arity: -2, flags: ["noscript", "loading", "stale", "fast", "no_auth"],
+            group: "connection",
             summary: "Authenticates the connection (nodes have no password: only the default user exists).",
             arguments: [
                 ArgumentDoc("username", "string", optional: true), ArgumentDoc("password", "string"),

@@ -1,7 +1,7 @@
 /// Every command the server answers, with Redis's arity, flags, key positions and docs.
 enum CommandTable {
     static let all: [CommandSpec] =
-        connection + strings + stringVariants + keyspace + expiry + server + admin + pubsub
+        connection + strings + stringVariants + keyspace + expiry + server + admin + pubsub + transactions
 
     static let byName: [String: CommandSpec] = Dictionary(
         all.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
@@ -16,70 +16,6 @@ enum CommandTable {
     private static let expireCondition = ArgumentDoc(
         "condition", "oneof", optional: true,
         [.pureToken("NX"), .pureToken("XX"), .pureToken("GT"), .pureToken("LT")])
-
-    static let connection: [CommandSpec] = [
-        CommandSpec(
-            "ping", arity: -1, flags: ["fast", "stale"], group: "connection",
-            summary: "Returns the server's liveliness response.",
-            arguments: [ArgumentDoc("message", "string", optional: true)]),
-        CommandSpec(
-            "echo", arity: 2, flags: ["fast"], group: "connection", summary: "Returns the given string.",
-            arguments: [ArgumentDoc("message", "string")]),
-        CommandSpec(
-            "select", arity: 2, flags: ["loading", "stale", "fast"], group: "connection",
-            summary: "Changes the selected database (only database 0 exists).",
-            arguments: [ArgumentDoc("index", "integer")]),
-        CommandSpec(
-            "hello", arity: -1, flags: ["noscript", "loading", "stale", "fast", "no_auth"],
-            group: "connection", since: "6.0.0",
-            summary: "Handshakes with the server (RESP2 only).",
-            arguments: [
-                ArgumentDoc(
-                    "arguments", "block", optional: true,
-                    [
-                        ArgumentDoc("protover", "integer"),
-                        ArgumentDoc("clientname", "string", token: "SETNAME", optional: true),
-                    ])
-            ]),
-        CommandSpec(
-            "quit", arity: -1, flags: ["noscript", "loading", "stale", "fast", "no_auth"],
-            group: "connection",
-            summary: "Closes the connection."),
-        CommandSpec(
-            "client", arity: -2, flags: [], group: "connection", since: "2.4.0",
-            summary: "A container for client connection commands.",
-            subcommands: [
-                CommandSpec(
-                    "client|id", arity: 2, flags: ["noscript", "loading", "stale"], group: "connection",
-                    since: "5.0.0",
-                    summary: "Returns the unique client ID of the connection."),
-                CommandSpec(
-                    "client|setname", arity: 3, flags: ["noscript", "loading", "stale"], group: "connection",
-                    since: "2.6.9",
-                    summary: "Sets the connection name.",
-                    arguments: [ArgumentDoc("connection-name", "string")]),
-                CommandSpec(
-                    "client|getname", arity: 2, flags: ["noscript", "loading", "stale"], group: "connection",
-                    since: "2.6.9",
-                    summary: "Returns the name of the connection."),
-                CommandSpec(
-                    "client|setinfo", arity: 4, flags: ["noscript", "loading", "stale"], group: "connection",
-                    since: "7.2.0",
-                    summary: "Sets information specific to the client or connection.",
-                    arguments: [
-                        ArgumentDoc(
-                            "attr", "oneof",
-                            [
-                                ArgumentDoc("libname", "string", token: "LIB-NAME"),
-                                ArgumentDoc("libver", "string", token: "LIB-VER"),
-                            ])
-                    ]),
-                CommandSpec(
-                    "client|info", arity: 2, flags: ["noscript", "loading", "stale"], group: "connection",
-                    since: "6.2.0",
-                    summary: "Returns information about the connection."),
-            ]),
-    ]
 
     static let strings: [CommandSpec] = [
         CommandSpec(

@@ -40,7 +40,8 @@ public struct KeyspaceSubscriptions: Sendable {
     public func messages(for entry: Entry) -> [RESPValue] { messages(for: KeyspaceChange(entry: entry)) }
 
     /// The pub/sub messages `change` produces for this subscriber: `message` for each matching
-    /// channel, `pmessage` for each matching pattern.
+    /// channel, `pmessage` for each matching pattern. They are push frames: RESP3 marks them as
+    /// not being replies; RESP2 writes them as plain arrays.
     public func messages(for change: KeyspaceChange) -> [RESPValue] {
         let entry = change.entry
         var result: [RESPValue] = []
@@ -54,11 +55,11 @@ public struct KeyspaceSubscriptions: Sendable {
 
     private func deliver(channel: [UInt8], message: [UInt8], into result: inout [RESPValue]) {
         if channels.contains(channel) {
-            result.append(.array([.bulk("message"), .bulkString(channel), .bulkString(message)]))
+            result.append(.push([.bulk("message"), .bulkString(channel), .bulkString(message)]))
         }
         for pattern in patterns where pattern.matches(channel) {
             result.append(
-                .array([
+                .push([
                     .bulk("pmessage"), .bulkString(pattern.pattern), .bulkString(channel),
                     .bulkString(message),
                 ]))

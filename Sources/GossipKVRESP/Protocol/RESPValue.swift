@@ -1,17 +1,30 @@
-import NIOCore
-
-/// One RESP2 reply (https://redis.io/docs/reference/protocol-spec/). The server only ever writes
+/// One reply (https://redis.io/docs/reference/protocol-spec/). The server only ever writes
 /// these; requests arrive as `RESPCommand`s, which are arrays of bulk strings or inline lines.
+///
+/// Commands build one value whatever protocol the connection speaks; the encoder writes it in
+/// the connection's `RESPProtocolVersion`. The RESP3-only kinds have a RESP2 form Redis itself
+/// uses: a map is a flat array of alternating fields and values, a set or a push is an array, a
+/// double is a bulk string, a boolean is the integer 1 or 0; both RESP2 nulls become `_`.
 public enum RESPValue: Hashable, Sendable {
     /// `+OK`: a short status line. Must not contain CR or LF; the encoder replaces them.
     case simpleString(String)
     /// `-ERR message`: the first word is the error code (`ERR`, `NOPROTO`, ...).
     case error(String)
     case integer(Int64)
-    /// `$n` followed by n bytes; nil is the RESP2 null bulk string `$-1`.
+    /// `$n` followed by n bytes; nil is the null bulk string (`$-1` in RESP2, `_` in RESP3).
     case bulkString([UInt8]?)
-    /// `*n` followed by n values; nil is the RESP2 null array `*-1`.
+    /// `*n` followed by n values; nil is the null array (`*-1` in RESP2, `_` in RESP3).
     case array([RESPValue]?)
+    /// RESP3 `%`: field/value pairs in order (HELLO, CONFIG GET, COMMAND DOCS).
+    case map([RESPPair])
+    /// RESP3 `~`: an unordered collection of distinct values.
+    case set([RESPValue])
+    /// RESP3 `,`: a floating-point number (`inf`, `-inf` and `nan` included).
+    case double(Double)
+    /// RESP3 `#t` / `#f`.
+    case boolean(Bool)
+    /// RESP3 `>`: out-of-band data, such as pub/sub messages, that is not the reply to a command.
+    case push([RESPValue])
 
     public static let ok = RESPValue.simpleString("OK")
     public static let null = RESPValue.bulkString(nil)
@@ -25,75 +38,26 @@ public enum RESPValue: Hashable, Sendable {
     /// An array of bulk strings.
     public static func bulkArray(_ items: [[UInt8]]) -> RESPValue { .array(items.map { .bulkString($0) }) }
 
-    /// A RESP2 "map": alternating field names and values, flattened into one array, as Redis
-    /// replies to HELLO and COMMAND DOCS when speaking RESP2.
-    public static func map(_ pairs: [(String, RESPValue)]) -> RESPValue {
-        var items: [RESPValue] = []
-        items.reserveCapacity(pairs.count * 2)
-        for (name, value) in pairs {
-            items.append(.bulk(name))
-            items.append(value)
-        }
-        return .array(items)
+    /// A map whose field names are bulk strings, as Redis names the fields of HELLO's reply.
+    public static func fields(_ pairs: [(String, RESPValue)]) -> RESPValue {
+        .map(pairs.map { RESPPair(.bulk($0.0), $0.1) })
     }
 }
 
-extension ByteBuffer {
-    /// Appends `value` in RESP2 form; returns the number of bytes written.
-    ///
-    /// Simple strings and errors are single lines on the wire: CR and LF inside them are written as
-    /// spaces (as Redis does), so that text echoed from a client, such as an unknown command's
-    /// name, can never inject a second reply.
-    @discardableResult
-    public mutating func writeRESPValue(_ value: RESPValue) -> Int {
-        let start = writerIndex
-        switch value {
-        case let .simpleString(text):
-            writeInteger(UInt8(ascii: "+"))
-            writeRESPLine(text)
-        case let .error(text):
-            writeInteger(UInt8(ascii: "-"))
-            writeRESPLine(text)
-        case let .integer(number):
-            writeInteger(UInt8(ascii: ":"))
-            writeString(String(number))
-            writeRESPNewline()
-        case let .bulkString(bytes?):
-            writeInteger(UInt8(ascii: "$"))
-            writeString(String(bytes.count))
-            writeRESPNewline()
-            writeBytes(bytes)
-            writeRESPNewline()
-        case .bulkString(nil):
-            writeString("$-1\r\n")
-        case let .array(items?):
-            writeInteger(UInt8(ascii: "*"))
-            writeString(String(items.count))
-            writeRESPNewline()
-            for item in items { writeRESPValue(item) }
-        case .array(nil):
-            writeString("*-1\r\n")
-        }
-        return writerIndex - start
-    }
+/// One field of a `RESPValue.map`.
+public struct RESPPair: Hashable, Sendable {
+    public var key: RESPValue
+    public var value: RESPValue
 
-    private mutating func writeRESPLine(_ text: String) {
-        for byte in text.utf8 {
-            writeInteger(byte == UInt8(ascii: "\r") || byte == UInt8(ascii: "\n") ? UInt8(ascii: " ") : byte)
-        }
-        writeRESPNewline()
-    }
-
-    private mutating func writeRESPNewline() {
-        writeInteger(UInt16(0x0D0A))
+    public init(_ key: RESPValue, _ value: RESPValue) {
+        self.key = key
+        self.value = value
     }
 }
 
-extension RESPValue {
-    /// The value's RESP2 bytes.
-    public var encoded: [UInt8] {
-        var buffer = ByteBuffer()
-        buffer.writeRESPValue(self)
-        return buffer.readBytes(length: buffer.readableBytes) ?? []
-    }
+/// The reply protocol of one connection, chosen by the client with `HELLO 2|3`. A connection
+/// starts with RESP2, as in Redis.
+public enum RESPProtocolVersion: Int, Sendable, Hashable, CaseIterable {
+    case resp2 = 2
+    case resp3 = 3
 }

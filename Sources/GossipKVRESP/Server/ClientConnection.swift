@@ -14,10 +14,20 @@ struct ClientConnection: Sendable {
     /// not collect in one buffer.
     static let flushThreshold = 64 * 1024
 
+    /// Commands that change what CLIENT LIST shows of the connection.
+    static let listedCommands: Set<String> = [
+        "client", "hello", "subscribe", "psubscribe", "unsubscribe", "punsubscribe", "multi", "exec",
+        "discard",
+    ]
+
     func run(_ events: AsyncStream<ConnectionEvent>, session initial: ClientSession) async {
         var session = initial
         let notifier = KeyspaceNotifier(backend: executor.backend, channel: channel)
-        defer { notifier.stop() }
+        executor.server.record(session.listing, id: session.id)
+        defer {
+            notifier.stop()
+            executor.server.record(nil, id: session.id)
+        }
         for await event in events {
             switch event {
             case let .commands(batch):
@@ -48,9 +58,36 @@ struct ClientConnection: Sendable {
         _ batch: [RESPCommand], _ session: inout ClientSession, _ notifier: KeyspaceNotifier
     ) async -> Bool {
         var buffer = channel.allocator.buffer(capacity: 256)
-        for (index, command) in batch.enumerated() {
-            let changesSubscriptions = CommandExecutor.subscriptionCommands.contains(command.name)
+        var index = 0
+        while index < batch.count {
+            if let first = CommandExecutor.plainOperation(batch[index], session) {
+                // A run of plain GETs and SETs goes to the backend in one call.
+                var operations = [first]
+                index += 1
+                while index < batch.count, let next = CommandExecutor.plainOperation(batch[index], session) {
+                    operations.append(next)
+                    index += 1
+                }
+                for reply in await executor.executePlain(operations) {
+                    buffer.writeRESPValue(reply, as: session.protocolVersion)
+                }
+                if buffer.readableBytes >= Self.flushThreshold || index == batch.count {
+                    await write(buffer)
+                    buffer = channel.allocator.buffer(capacity: 256)
+                }
+                continue
+            }
+            let command = batch[index]
+            index += 1
+            let name = command.name
+            let changesSubscriptions = CommandExecutor.subscriptionCommands.contains(name)
             let outcome = await executor.execute(command, session: &session)
+            let version = session.protocolVersion
+            if name == "hello" { notifier.use(version) }
+            if session.isInTransaction || Self.listedCommands.contains(name) {
+                // Before the reply goes out, so a client that saw it finds the change in CLIENT LIST.
+                executor.server.record(session.listing, id: session.id)
+            }
             var subscriptions: KeyspaceSubscriptions? = nil
             if changesSubscriptions {
                 // Open the change stream and drop old routes before the confirmation is written;
@@ -60,13 +97,12 @@ struct ClientConnection: Sendable {
                 notifier.narrow(to: updated)
                 subscriptions = updated
             }
-            for reply in outcome.replies { buffer.writeRESPValue(reply) }
+            for reply in outcome.replies { buffer.writeRESPValue(reply, as: version) }
             if outcome.closeAfterReply {
                 try? await channel.writeAndFlush(buffer)
                 return false
             }
-            if changesSubscriptions || buffer.readableBytes >= Self.flushThreshold || index == batch.count - 1
-            {
+            if changesSubscriptions || buffer.readableBytes >= Self.flushThreshold || index == batch.count {
                 await write(buffer)
                 buffer = channel.allocator.buffer(capacity: 256)
             }

@@ -15,6 +15,8 @@ import NIOCore
 final class KeyspaceNotifier: Sendable {
     private struct State {
         var subscriptions = KeyspaceSubscriptions()
+        /// The connection's protocol: messages are push frames in RESP3, arrays in RESP2.
+        var protocolVersion = RESPProtocolVersion.resp2
         var task: Task<Void, Never>?
     }
 
@@ -35,11 +37,11 @@ final class KeyspaceNotifier: Sendable {
         let changes = backend.keyspaceChanges()
         let task = Task { [state, channel] in
             for await change in changes {
-                let current = state.withLockedValue { $0.subscriptions }
+                let (current, version) = state.withLockedValue { ($0.subscriptions, $0.protocolVersion) }
                 let messages = current.messages(for: change)
                 if messages.isEmpty { continue }
                 var buffer = channel.allocator.buffer(capacity: 128)
-                for message in messages { buffer.writeRESPValue(message) }
+                for message in messages { buffer.writeRESPValue(message, as: version) }
                 do {
                     try await channel.writeAndFlush(buffer)
                 } catch {
@@ -67,6 +69,11 @@ final class KeyspaceNotifier: Sendable {
             return current.task
         }
         stopped?.cancel()
+    }
+
+    /// Writes messages in `version` from now on (after HELLO).
+    func use(_ version: RESPProtocolVersion) {
+        state.withLockedValue { $0.protocolVersion = version }
     }
 
     func stop() { update(KeyspaceSubscriptions()) }

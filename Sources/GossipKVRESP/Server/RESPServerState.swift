@@ -19,6 +19,7 @@ public final class RESPServerState: Sendable {
     private let counters = NIOLockedValueBox(Counters())
     private let nextID = NIOLockedValueBox(Int64(0))
     private let boundPort = NIOLockedValueBox(0)
+    private let clients = NIOLockedValueBox([Int64: RESPClientListing]())
 
     public init(maxClients: Int = 10_000) { self.maxClients = maxClients }
 
@@ -57,6 +58,14 @@ public final class RESPServerState: Sendable {
     }
 
     func release() { counters.withLockedValue { $0.connectedClients -= 1 } }
+
+    /// The open connections as of their last answered batch (CLIENT LIST).
+    public var clientListings: [Int64: RESPClientListing] { clients.withLockedValue { $0 } }
+
+    /// Records a connection's listing; nil removes it (the connection closed).
+    func record(_ listing: RESPClientListing?, id: Int64) {
+        clients.withLockedValue { $0[id] = listing }
+    }
 
     func update(_ body: (inout Counters) -> Void) { counters.withLockedValue { body(&$0) } }
 }

@@ -1,0 +1,33 @@
+/// Plain GETs and SETs of a pipelined batch, run through `RESPBackend.perform` in one call: the
+/// connection's fast path (one hop to the node per run of them instead of one or more per
+/// command). Replies and effects are those `execute` gives for the same commands.
+extension CommandExecutor {
+    /// The operation of `command` when it is a plain `GET key` or `SET key value` that this
+    /// session runs at once: nil inside MULTI (it is queued) and while subscribed (RESP2
+    /// refuses it), and for anything else.
+    public static func plainOperation(_ command: RESPCommand, _ session: ClientSession) -> RESPOperation? {
+        let words = command.arguments
+        // Cheap checks first: this runs for every command of every batch.
+        guard words.count == 2 || words.count == 3, words[0].count == 3, !session.isInTransaction,
+            !session.isSubscribed
+        else { return nil }
+        switch (command.name, words.count) {
+        case ("get", 2): return .get(key: words[1])
+        case ("set", 3): return .put(key: words[1], value: words[2])
+        default: return nil
+        }
+    }
+
+    /// Runs plain operations in order, in one backend call; one reply each.
+    public func executePlain(_ operations: [RESPOperation]) async -> [RESPValue] {
+        server.update { $0.commandsProcessed += operations.count }
+        let results = await gate.shared { await backend.perform(operations) }
+        return results.map { result in
+            switch result {
+            case let .value(bytes): .bulkString(bytes)
+            case .written: .ok
+            case let .refused(message): CommandError.refused(message).reply
+            }
+        }
+    }
+}

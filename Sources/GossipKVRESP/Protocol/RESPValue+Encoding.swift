@@ -1,0 +1,109 @@
+import NIOCore
+
+extension ByteBuffer {
+    /// Appends `value` as `version` writes it; returns the number of bytes written. RESP2 output
+    /// is what the server wrote before it spoke RESP3, byte for byte.
+    ///
+    /// Simple strings and errors are single lines on the wire: CR and LF inside them are written as
+    /// spaces (as Redis does), so that text echoed from a client, such as an unknown command's
+    /// name, can never inject a second reply.
+    @discardableResult
+    public mutating func writeRESPValue(_ value: RESPValue, as version: RESPProtocolVersion = .resp2) -> Int {
+        let start = writerIndex
+        switch value {
+        case let .simpleString(text):
+            writeInteger(UInt8(ascii: "+"))
+            writeRESPLine(text)
+        case let .error(text):
+            writeInteger(UInt8(ascii: "-"))
+            writeRESPLine(text)
+        case let .integer(number):
+            writeRESPHeader(":", number)
+        case let .bulkString(bytes?):
+            writeRESPBulk(bytes)
+        case .bulkString(nil):
+            writeString(version == .resp3 ? "_\r\n" : "$-1\r\n")
+        case let .array(items?):
+            writeRESPAggregate("*", items, as: version)
+        case .array(nil):
+            writeString(version == .resp3 ? "_\r\n" : "*-1\r\n")
+        case let .map(pairs):
+            if version == .resp3 {
+                writeRESPHeader("%", Int64(pairs.count))
+            } else {
+                writeRESPHeader("*", Int64(pairs.count * 2))
+            }
+            for pair in pairs {
+                writeRESPValue(pair.key, as: version)
+                writeRESPValue(pair.value, as: version)
+            }
+        case let .set(items):
+            writeRESPAggregate(version == .resp3 ? "~" : "*", items, as: version)
+        case let .push(items):
+            writeRESPAggregate(version == .resp3 ? ">" : "*", items, as: version)
+        case let .double(number):
+            if version == .resp3 {
+                writeInteger(UInt8(ascii: ","))
+                writeRESPLine(Self.respDouble(number))
+            } else {
+                writeRESPBulk(Array(Self.respDouble(number).utf8))
+            }
+        case let .boolean(flag):
+            if version == .resp3 {
+                writeString(flag ? "#t\r\n" : "#f\r\n")
+            } else {
+                writeString(flag ? ":1\r\n" : ":0\r\n")
+            }
+        }
+        return writerIndex - start
+    }
+
+    /// Redis's spelling of special doubles; finite ones in Swift's shortest exact form.
+    static func respDouble(_ number: Double) -> String {
+        if number.isNaN { return "nan" }
+        if number.isInfinite { return number < 0 ? "-inf" : "inf" }
+        return "\(number)"
+    }
+
+    private mutating func writeRESPAggregate(
+        _ kind: Unicode.Scalar, _ items: [RESPValue], as version: RESPProtocolVersion
+    ) {
+        writeRESPHeader(kind, Int64(items.count))
+        for item in items { writeRESPValue(item, as: version) }
+    }
+
+    private mutating func writeRESPHeader(_ kind: Unicode.Scalar, _ number: Int64) {
+        writeInteger(UInt8(ascii: kind))
+        writeString(String(number))
+        writeRESPNewline()
+    }
+
+    private mutating func writeRESPBulk(_ bytes: [UInt8]) {
+        writeRESPHeader("$", Int64(bytes.count))
+        writeBytes(bytes)
+        writeRESPNewline()
+    }
+
+    private mutating func writeRESPLine(_ text: String) {
+        for byte in text.utf8 {
+            writeInteger(byte == UInt8(ascii: "\r") || byte == UInt8(ascii: "\n") ? UInt8(ascii: " ") : byte)
+        }
+        writeRESPNewline()
+    }
+
+    private mutating func writeRESPNewline() {
+        writeInteger(UInt16(0x0D0A))
+    }
+}
+
+extension RESPValue {
+    /// The value's RESP2 bytes.
+    public var encoded: [UInt8] { encoded(as: .resp2) }
+
+    /// The value's bytes in `version`.
+    public func encoded(as version: RESPProtocolVersion) -> [UInt8] {
+        var buffer = ByteBuffer()
+        buffer.writeRESPValue(self, as: version)
+        return buffer.readBytes(length: buffer.readableBytes) ?? []
+    }
+}
