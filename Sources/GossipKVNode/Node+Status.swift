@@ -34,7 +34,7 @@ public struct NodeStatus: Sendable {
     public var digest: Digest
     public var peers: [PeerLag]
     /// This run's data epoch: 0 until the node's first possible loss of data, then a new random
-    /// one after each (see `Node.newEpochReason`).
+    /// one after each (see `ReplicaStart`).
     public var dataEpoch: UInt64 = 0
     /// The origin this run's writes carry: `NodeID.origin(node: id, epoch: dataEpoch)`.
     public var origin: NodeID

@@ -98,26 +98,6 @@ extension Node {
         return opened
     }
 
-    /// Why this start must write under a new data epoch, or nil to keep the recorded one.
-    ///
-    /// After any possible loss of its own writes a node writes as a new origin
-    /// (`NodeID.origin(node:epoch:)`), so its own watermark only ever claims writes it holds,
-    /// and its pushes' proofs of contiguity name only writes of this epoch. A loss is possible
-    /// when recovery cut a torn tail or made a repair cut, when the last run did not close the
-    /// directory (records not yet fsynced may be gone, yet pushes may have carried them), and
-    /// when a persistent identity (one that may have written before) finds no data at all: a new
-    /// or wiped directory, or no directory (in memory). A new identity starts at epoch 0.
-    static func newEpochReason(identityIsPersistent: Bool, recovered: RecoveredState?) -> String? {
-        guard let recovered else {
-            return identityIsPersistent ? "this node keeps no data directory, and its id may have written before" : nil
-        }
-        if recovered.isFresh {
-            return identityIsPersistent ? "the data directory is new, and this node's id may have written before" : nil
-        }
-        guard recovered.mayHaveLostData else { return nil }
-        return recovered.possibleLosses.map(\.description).joined(separator: "; ")
-    }
-
     /// A new data epoch from the system's random number generator: never 0 (the node id itself)
     /// nor `current`. Random rather than counted, so that a node that forgot its epochs (a wiped
     /// directory, a node in memory) still never reuses one.

@@ -78,7 +78,7 @@ public actor Node: Service {
     var closing: Task<Void, Never>?
     /// The data directory's state; nil for an in-memory node.
     var durability: NodeDurability?
-    /// This run's data epoch (see `newEpochReason`).
+    /// This run's data epoch (see `ReplicaStart`).
     let epoch: UInt64
     /// No local write before this (wall milliseconds): a persistent identity without a data
     /// directory waits out the max clock offset so it never reuses a timestamp of its last run.
@@ -112,9 +112,24 @@ public actor Node: Service {
         let opened = try configuration.storage.map { storage throws(NodeStartError) in
             try Self.openStorage(storage, limits: limits, logger: logger)
         }
-        let newEpochReason = Self.newEpochReason(
-            identityIsPersistent: configuration.identity.isPersistent, recovered: opened?.1)
-        let epoch = newEpochReason == nil ? (opened?.1.dataEpoch ?? 0) : Self.randomEpoch(other: opened?.1.dataEpoch ?? 0)
+        let disk: ReplicaStart.Disk
+        if let recovered = opened?.1 {
+            disk =
+                recovered.isFresh
+                ? .fresh
+                : .recovered(
+                    ReplicaStart.Recovered(
+                        map: recovered.map, digest: recovered.digest, clockCeiling: recovered.clockCeiling,
+                        dataEpoch: recovered.dataEpoch, possibleLosses: recovered.possibleLosses.map(\.description)))
+        } else {
+            disk = .none
+        }
+        let start = ReplicaStart(
+            id: configuration.identity.nodeID, identityIsPersistent: configuration.identity.isPersistent, disk: disk,
+            limits: limits, maxClockOffsetMilliseconds: configuration.maxClockOffsetMilliseconds,
+            physicalNow: WallClock.nowMilliseconds(), newEpoch: Self.randomEpoch(other:))
+        let newEpochReason = start.newEpochReason
+        let epoch = start.epoch
         if let (storage, recovered) = opened, recovered.isFresh || newEpochReason != nil {
             // Durable before anything is written under it. Until this succeeds the directory
             // cannot be closed as clean, so a start that fails here comes back under a new epoch.
@@ -125,10 +140,7 @@ public actor Node: Service {
                 throw NodeStartError.storage(directory: storage.configuration.directory, error)
             }
         }
-        let startedAt = WallClock.nowMilliseconds()
-        self.firstWriteNotBefore =
-            opened == nil && configuration.identity.isPersistent
-            ? startedAt + configuration.maxClockOffsetMilliseconds : 0
+        self.firstWriteNotBefore = start.firstWriteNotBefore
         let transport: GossipTransport
         do {
             transport = try await GossipTransport.bind(
@@ -211,19 +223,7 @@ public actor Node: Service {
         var systemRandom = SystemRandomNumberGenerator()
         var random = SplitMix64(seed: systemRandom.next())
         self.epoch = epoch
-        let replica: Replica
-        if let recovered = opened?.1 {
-            // The watermarks as recovered: under a kept epoch the own one is exactly the last
-            // own write (a clean close logged it), under a new epoch there is none yet.
-            replica = Replica(
-                id: configuration.identity.nodeID, epoch: epoch, limits: limits,
-                maxClockOffsetMilliseconds: configuration.maxClockOffsetMilliseconds, restoring: recovered.map,
-                digest: recovered.digest, clockCeiling: recovered.clockCeiling)
-        } else {
-            replica = Replica(
-                id: configuration.identity.nodeID, epoch: epoch, limits: limits,
-                maxClockOffsetMilliseconds: configuration.maxClockOffsetMilliseconds)
-        }
+        let replica = start.replica
         if let newEpochReason {
             let text =
                 "writing as origin \(replica.origin) (new data epoch \(epoch)): \(newEpochReason); earlier writes "

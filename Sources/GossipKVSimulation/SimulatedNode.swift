@@ -29,6 +29,12 @@ struct SimulatedNode: Sendable {
     /// Ever had a clock beyond the max offset: such a node may not lose its disk (after a disk
     /// loss a node only waits out the max offset, which would not cover that skew).
     var hadClockExcursion = false
+    /// The node's physical time before which it must not write (`ReplicaStart`): a client
+    /// write earlier waits, as `Node.put` does.
+    var firstWriteNotBefore: UInt64 = 0
+    /// The highest clock of the node's lives before it lost its disk: every later write must
+    /// be ordered after it, or it would lose to the node's own earlier writes.
+    var writeFloor = HLCTimestamp.zero
     /// What a crash that loses unsynced data leaves: the replica as last synced, and when.
     var durable: Replica?
     var syncedAt: UInt64 = 0

@@ -27,36 +27,45 @@ extension Simulation {
         return nil
     }
 
-    /// Brings a crashed node back with what storage keeps, or, after a disk loss, empty: then it
-    /// waits out the max offset (starts its clock above now + max offset) as DESIGN requires.
-    ///
-    /// After losing unsynced data it comes back as last synced, with the HLC ceiling it had
-    /// (storage keeps the ceiling ahead of issued timestamps). A restart that lost its disk or
-    /// unsynced data comes back under a new data epoch (a new origin, as the node does after any
-    /// possible loss), so it never repeats a claim about writes it lost; a clean one keeps it.
+    /// Brings a crashed node back with what its storage would give back, and lets the node's own
+    /// start rule (`ReplicaStart`) decide its data epoch and when it may write first: every
+    /// restart here follows a crash, so the directory was not closed and the node comes back
+    /// under a new data epoch, as a real node does after an unclean shutdown. After a disk loss
+    /// it finds a wiped directory; after losing unsynced data, the state last synced. The HLC
+    /// ceiling it recovers is the clock it had: storage keeps the ceiling ahead of every issued
+    /// timestamp.
     mutating func restart(_ node: Int, loseDisk: Bool, loseUnsynced: Bool = false) -> String? {
         if let problem = deathDetectionProblem(restarting: node) { return problem }
         let old = nodes[node].engine.replica
         let physical = nodes[node].physical(at: now, start: start)
-        let replica: Replica
-        if loseUnsynced && !loseDisk, let durable = nodes[node].durable {
-            // A write only a liar still holds may be lost: liars withhold what they like.
-            let survivors = nodes.indices.filter { $0 != node && nodes[$0].isHonest }.map { nodes[$0].engine.replica }
-            history.recordDiskLoss(of: old, keeping: durable, survivors: survivors)
-            replica = Replica(
-                id: old.id, epoch: newEpoch(after: old.epoch), maxClockOffsetMilliseconds: options.maxClockOffsetMilliseconds,
-                restoring: durable.map.sortedEntries(), digest: durable.digest, clockCeiling: old.clock.last)
-        } else if loseDisk {
-            history.recordDiskLoss(
-                of: old, survivors: nodes.indices.filter { $0 != node && nodes[$0].isHonest }.map { nodes[$0].engine.replica })
-            replica = Replica(
-                id: old.id, epoch: newEpoch(after: old.epoch), maxClockOffsetMilliseconds: options.maxClockOffsetMilliseconds,
-                startingAfter: HLCTimestamp(physical: physical + options.maxClockOffsetMilliseconds))
+        let survivors = nodes.indices.filter { $0 != node && nodes[$0].isHonest }.map { nodes[$0].engine.replica }
+        let disk: ReplicaStart.Disk
+        if loseDisk {
+            history.recordDiskLoss(of: old, survivors: survivors)
+            disk = .fresh
+            // The clock restarts from nothing; what the node must still keep is that its new
+            // writes come after everything its clock reached before (checked at each write).
+            nodes[node].writeFloor = max(nodes[node].writeFloor, nodes[node].highestClock)
+            nodes[node].highestClock = .zero
         } else {
-            replica = Replica(
-                id: old.id, epoch: old.epoch, maxClockOffsetMilliseconds: options.maxClockOffsetMilliseconds,
-                restoring: old.map.sortedEntries(), digest: old.digest, clockCeiling: old.clock.last)
+            var kept = old
+            var losses = ["the last run did not close the data directory"]
+            if loseUnsynced, let durable = nodes[node].durable {
+                // A write only a liar still holds may be lost: liars withhold what they like.
+                history.recordDiskLoss(of: old, keeping: durable, survivors: survivors)
+                kept = durable
+                losses.append("records not fsynced were lost")
+            }
+            disk = .recovered(
+                ReplicaStart.Recovered(
+                    map: kept.map, digest: kept.digest, clockCeiling: old.clock.last, dataEpoch: old.epoch,
+                    possibleLosses: losses))
         }
+        let started = ReplicaStart(
+            id: old.id, identityIsPersistent: true, disk: disk, maxClockOffsetMilliseconds: options.maxClockOffsetMilliseconds,
+            physicalNow: physical, newEpoch: { self.newEpoch(after: $0) })
+        let replica = started.replica
+        nodes[node].firstWriteNotBefore = started.firstWriteNotBefore
         var engine = GossipEngine(replica: replica, config: engineConfig, seed: random.next(), now: physical)
         if !nodes[node].isHonest { history.addLiarOrigin(replica.origin) }
         // What it came back with is on its disk.

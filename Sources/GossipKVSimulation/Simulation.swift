@@ -225,6 +225,11 @@ public struct Simulation: Sendable {
 
     private mutating func clientWrite(node: Int, key: Int, kind: WriteKind) -> String? {
         let physical = physical(of: node)
+        if physical < nodes[node].firstWriteNotBefore {
+            // The node holds the write back until it may write (`Node.put` sleeps): retry then.
+            schedule(.write(node: node, key: key, kind: kind), at: now + (nodes[node].firstWriteNotBefore - physical))
+            return nil
+        }
         let keyBytes = Array("key-\(key)".utf8)
         var value: [UInt8]? = Array("v\(seed % 1000)-\(steps)".utf8)
         var expiry: HLCTimestamp?
@@ -235,6 +240,9 @@ public struct Simulation: Sendable {
         }
         do {
             let entry = try nodes[node].core.write(keyBytes, value: value, expiry: expiry, now: physical)
+            if entry.timestamp <= nodes[node].writeFloor {
+                return "node \(node) wrote \(entry) at or below \(nodes[node].writeFloor), which its clock reached before it lost its disk"
+            }
             history.record(entry)
         } catch {
             // Clock fencing refuses writes on a node whose clock ran ahead of most peers: fine
