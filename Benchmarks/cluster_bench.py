@@ -306,6 +306,7 @@ class Bench:
         tx_pps = [(after[i][3] - before[i][3]) / elapsed for i in range(count)]
         rx_bps = [(after[i][0] - before[i][0]) / elapsed for i in range(count)]
         rss = [rss_kib(self.procs[i].pid) for i in range(count)]
+        anon = [rss_kib(self.procs[i].pid, "RssAnon") for i in range(count)]
         for index, name, state in sorted(oddities):
             self.anomaly("%s idle: h%d listed %s as %s during the idle period" % (system, index, name, state))
         if system == "gossipkv":
@@ -317,7 +318,8 @@ class Bench:
                 self.anomaly("gossipkv idle: messages dropped while idle: %s" % grown)
         self.check_alive(phase)
         return {"seconds": elapsed, "tx_bps": tx_bps, "tx_pps": tx_pps, "rx_bps": rx_bps,
-                "rss_mib": [r / 1024 for r in rss if r is not None]}
+                "rss_mib": [r / 1024 for r in rss if r is not None],
+                "anon_mib": [r / 1024 for r in anon if r is not None]}
 
     # -- the system cycles ---------------------------------------------------------------------
 
@@ -354,10 +356,13 @@ class Bench:
             result = self.idle(system, count, phase)
             self.results["%s_idle" % system] = result
             self.say("   [5] idle %d nodes for %.0f s: sent %.0f B/s and %.2f packets/s per node "
-                     "(eth0 tx, mean; min %.0f, max %.0f B/s), received %.0f B/s; RSS %.1f MiB per process (max %.1f)"
+                     "(eth0 tx, mean; min %.0f, max %.0f B/s), received %.0f B/s; RSS %.1f MiB per process (max %.1f), "
+                     "of which anonymous (the process's own heap and stacks; the rest is code pages shared between "
+                     "processes) %.1f MiB"
                      % (count, result["seconds"], statistics.mean(result["tx_bps"]), statistics.mean(result["tx_pps"]),
                         min(result["tx_bps"]), max(result["tx_bps"]), statistics.mean(result["rx_bps"]),
-                        statistics.mean(result["rss_mib"]), max(result["rss_mib"])))
+                        statistics.mean(result["rss_mib"]), max(result["rss_mib"]),
+                        statistics.mean(result["anon_mib"] or [0])))
         if want_failure:
             self.say("   failure detection: kill -9 h%d, poll the others every 20 ms (%s), restart it between reps"
                      % (count - 1, "INFO cluster state=dead" if system == "gossipkv" else "serf members status failed"))
@@ -785,6 +790,8 @@ class Bench:
                 idle(si, "tx_pps", "%.2f/s"), "—")
             add("[5] idle RSS per process", idle(gi, "rss_mib", "%.1f MiB"), idle(si, "rss_mib", "%.1f MiB"),
                 "Serf ref 15 MB")
+            add("[5] of which anonymous (own heap and stacks)", idle(gi, "anon_mib", "%.1f MiB"),
+                idle(si, "anon_mib", "%.1f MiB"), "—")
         if "crypto" in r:
             add("[6] signed 1,400-byte envelopes opened (verified) per second, 1 thread", "%d/s" % r["crypto"]["opens"],
                 "—", "DESIGN: ~20k/s per core")

@@ -182,11 +182,13 @@ def connect_in(namespace, port, timeout=2.0):
     return sock
 
 
-def rss_kib(pid):
+def rss_kib(pid, field="VmRSS"):
+    """A /proc/PID/status memory figure in KiB: VmRSS (all resident pages, shared code included)
+    or RssAnon (the process's own heap and stacks)."""
     try:
         with open("/proc/%d/status" % pid) as f:
             for line in f:
-                if line.startswith("VmRSS:"):
+                if line.startswith(field + ":"):
                     return int(line.split()[1])
     except FileNotFoundError:
         pass

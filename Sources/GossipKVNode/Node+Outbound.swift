@@ -1,4 +1,5 @@
 import GossipKVCore
+import GossipKVCrypto
 import NIOCore
 
 extension Node {
@@ -51,7 +52,9 @@ extension Node {
     /// The core has already moved the engine's peers; the shell asks an active member it has no
     /// certificate for to introduce itself, logs, and updates the member gauges.
     private func memberChanged(_ member: Member, previous: Member.State?, now: UInt64) {
-        if member.state.isActive, verifier.senders[member.id] == nil, let address = member.address.gossipSocketAddress() {
+        if member.state.isActive, verifier.senders[member.id] == nil,
+            let address = member.address.gossipSocketAddress()
+        {
             introduce(to: address, now: now)
         }
         let previousText = previous.map { "\($0)" } ?? "new"
@@ -92,9 +95,18 @@ extension Node {
             return
         }
         let limits = configuration.gossip.limits
-        let fits = EnvelopeHeader.encodedLength + body.count + signer.authenticatorLength <= limits.maxDatagramBytes
+        let pairSigner = kind.isMembership ? pairMACSigner(for: peer) : nil
+        let authenticatorLength = pairSigner?.authenticatorLength ?? signer.authenticatorLength
+        let fits = EnvelopeHeader.encodedLength + body.count + authenticatorLength <= limits.maxDatagramBytes
         let channel: WireChannel = fits ? .gossipDatagram : .stream
-        guard let sealed = seal(kind: kind, body: body, recipient: peer, channel: channel) else { return }
+        let sealed =
+            if let pairSigner {
+                seal(kind: kind, body: body, recipient: peer, channel: channel, signer: pairSigner)
+            } else {
+                seal(kind: kind, body: body, recipient: peer, channel: channel, signer: signer)
+            }
+        guard let sealed else { return }
+        if pairSigner != nil { metrics.sealedWithPairMAC() }
         metrics.messageOut(kind: "\(kind)", bytes: sealed.count)
         if fits {
             transport.sendDatagram(sealed, to: address)
@@ -111,7 +123,21 @@ extension Node {
         }
     }
 
+    /// A per-pair MAC signer for SWIM messages to `peer` (DESIGN, "The envelope and
+    /// authentication"; `PairKeyring`), or nil to sign: no pair secret with it, or no message
+    /// of its current run authenticated yet, so its boot epoch is unknown.
+    func pairMACSigner(for peer: NodeID) -> PairMACSigner? {
+        guard let peerBootEpoch = opener.replayGuard.bootEpoch(of: peer) else { return nil }
+        return verifier.pairKeys?.signer(for: peer, recipientBootEpoch: peerBootEpoch.rawValue)
+    }
+
     func seal(kind: MessageKind, body: [UInt8], recipient: NodeID, channel: WireChannel) -> [UInt8]? {
+        seal(kind: kind, body: body, recipient: recipient, channel: channel, signer: signer)
+    }
+
+    func seal(
+        kind: MessageKind, body: [UInt8], recipient: NodeID, channel: WireChannel, signer: some MessageSigner
+    ) -> [UInt8]? {
         let sequence = sequences[channel, default: 0]
         sequences[channel] = sequence + 1
         let header = EnvelopeHeader(
@@ -119,7 +145,9 @@ extension Node {
             channel: channel, sequence: sequence,
             hlc: engine.replica.readTime(physical: WallClock.nowMilliseconds()))
         do {
-            return try Envelope.seal(header: header, body: body, signer: signer, maxBytes: configuration.gossip.limits.maxFrameBytes)
+            return try Envelope.seal(
+                header: header, body: body, signer: signer,
+                maxBytes: configuration.gossip.limits.maxFrameBytes)
         } catch {
             logger.error("could not seal \(kind): \(error)")
             return nil

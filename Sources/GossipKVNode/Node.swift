@@ -251,7 +251,9 @@ public actor Node: Service {
         self.opener = EnvelopeOpener(
             cluster: configuration.identity.clusterID.rawValue, localNode: configuration.identity.nodeID,
             limits: limits)
-        var verifier = CertificateVerifier(authority: configuration.identity.authority)
+        var verifier = CertificateVerifier(
+            authority: configuration.identity.authority,
+            pairKeys: PairKeyring(local: configuration.identity.keyPair, bootEpoch: bootEpoch.rawValue))
         verifier.admit(configuration.identity.certificate, now: now)
         for node in revokedAtStart { verifier.revoke(node) }
         self.verifier = verifier

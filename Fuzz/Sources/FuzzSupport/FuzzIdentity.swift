@@ -4,6 +4,10 @@ import GossipKVCore
 /// Ed25519 signature, so the fuzzer uses a cheap keyed checksum instead: 8 bytes of SipHash under
 /// a fixed key. Seeds carry valid checksums, and libFuzzer's comparison tracing can repair them
 /// after a mutation, so inputs reach the replay guard and the body decoder too.
+///
+/// Like a node, the verifier also takes a second, shorter authenticator on membership (SWIM)
+/// kinds, standing in for the per-pair MAC: 4 bytes of SipHash under another key
+/// (`ShortChecksumSigner`), so the opener's choice between two lengths is fuzzed as well.
 public enum FuzzIdentity {
     public static let cluster = NodeID(high: 0xF022_C1D5, low: 1)
     public static let sender = NodeID(high: 0x5E4D_E200, low: 2)
@@ -11,14 +15,32 @@ public enum FuzzIdentity {
     public static let key: UInt64 = 0xF022_F022_F022_F022
 
     public static let signer = ChecksumSigner()
+    public static let shortSigner = ShortChecksumSigner()
     public static let verifier = ChecksumVerifier()
 
     public static func opener() -> EnvelopeOpener {
         EnvelopeOpener(cluster: cluster, localNode: receiver)
     }
 
+    /// The signer that makes `length`-byte authenticators, if any.
+    public static func signer(length: Int) -> (any MessageSigner)? {
+        switch length {
+        case signer.authenticatorLength: return signer
+        case shortSigner.authenticatorLength: return shortSigner
+        default: return nil
+        }
+    }
+
+    public static func shortChecksum(_ bytes: ArraySlice<UInt8>) -> [UInt8] {
+        Array(checksum(bytes, key1: key &+ 1).prefix(4))
+    }
+
     public static func checksum(_ bytes: ArraySlice<UInt8>) -> [UInt8] {
-        var hasher = StableHasher(key0: key, key1: ~key)
+        checksum(bytes, key1: ~key)
+    }
+
+    static func checksum(_ bytes: ArraySlice<UInt8>, key1: UInt64) -> [UInt8] {
+        var hasher = StableHasher(key0: key, key1: key1)
         bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
         var word = hasher.finalize()
         var result = [UInt8]()
@@ -44,5 +66,31 @@ public struct ChecksumVerifier: MessageVerifier {
 
     public func verify(_ authenticator: ArraySlice<UInt8>, over bytes: ArraySlice<UInt8>, sender: NodeID) -> Bool {
         sender == FuzzIdentity.sender && authenticator.elementsEqual(FuzzIdentity.checksum(bytes))
+    }
+}
+
+public struct ShortChecksumSigner: MessageSigner {
+    public var authenticatorLength: Int { 4 }
+
+    public func authenticator(for bytes: [UInt8], recipient: NodeID) -> [UInt8] {
+        FuzzIdentity.shortChecksum(bytes[...])
+    }
+}
+
+extension ChecksumVerifier {
+    /// The short checksum too, on membership kinds only (as a node takes pair MACs).
+    public func accepts(authenticatorLength length: Int, header: EnvelopeHeader) -> Bool {
+        guard header.sender == FuzzIdentity.sender else { return false }
+        return length == 8 || (length == 4 && header.kind.isMembership)
+    }
+
+    public func check(_ authenticator: ArraySlice<UInt8>, over bytes: ArraySlice<UInt8>, header: EnvelopeHeader)
+        -> AuthenticatorVerdict
+    {
+        if authenticator.count == 4 {
+            return header.kind.isMembership && authenticator.elementsEqual(FuzzIdentity.shortChecksum(bytes))
+                ? .verified : .badPairMAC
+        }
+        return verify(authenticator, over: bytes, sender: header.sender) ? .verified : .badSignature
     }
 }

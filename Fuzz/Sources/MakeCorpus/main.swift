@@ -51,6 +51,11 @@ for (offset, seed) in SeedMessages.membership.enumerated() {
     let sealed = try Envelope.seal(
         header: header(kind: seed.message.kind, sequence: UInt64(100 + offset)), message: seed.message, signer: FuzzIdentity.signer)
     try write(sealed, target: "FuzzEnvelope", name: seed.name)
+    // The same message under the short checksum, as a pair MAC closes a SWIM message.
+    let maced = try Envelope.seal(
+        header: header(kind: seed.message.kind, sequence: UInt64(200 + offset)), message: seed.message,
+        signer: FuzzIdentity.shortSigner)
+    try write(maced, target: "FuzzEnvelope", name: seed.name + "-mac")
 }
 
 // Announcements: a bare one (as multicast sends it) and an answer listing members.

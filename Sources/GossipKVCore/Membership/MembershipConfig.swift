@@ -57,6 +57,11 @@ public struct MembershipConfig: Sendable, Equatable {
     public var maxPendingStrangers = 64
     /// A pending stranger is introduced to at most once in this long, and forgotten after it.
     public var strangerRetryMilliseconds: UInt64 = 10_000
+    /// A probe or ack carries the anti-entropy summary only when it changed since the last one
+    /// sent to that peer, or when that one is this old (10 s: about two probe rounds of a
+    /// 10-node cluster), so a lost summary delays a comparison by at most this much
+    /// (`SummaryPacing`). nil: every probe and ack carries it.
+    public var summaryRefreshMilliseconds: UInt64? = 10_000
 
     public init() {}
 }

@@ -24,8 +24,11 @@ extension NodeCore {
         for directive in directives {
             switch directive {
             case let .send(message, to: peer):
-                routed.append(.send(.swim(message), to: peer))
+                let paced = summaryPacing?.paced(message, to: peer, now: now) ?? message
+                routed.append(.send(.swim(paced), to: peer))
             case let .memberChanged(member, previous):
+                // A new run, a return or a departure: whatever it heard from us may be gone.
+                summaryPacing?.forget(member.id)
                 routed.append(.memberChanged(member, previous: previous))
                 if member.state.isActive {
                     engine.addPeer(member.id)

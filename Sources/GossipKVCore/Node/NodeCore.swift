@@ -23,11 +23,15 @@
 public struct NodeCore: Sendable {
     public internal(set) var engine: GossipEngine
     public internal(set) var membership: Membership?
+    /// Which probes and acks carry the summary; nil: all of them.
+    var summaryPacing: SummaryPacing?
 
     /// A node running SWIM: the engine's peers start as the view's active members.
     public init(engine: GossipEngine, membership: Membership) {
         self.engine = engine
         self.membership = membership
+        self.summaryPacing = membership.config.summaryRefreshMilliseconds.map(
+            SummaryPacing.init(refreshMilliseconds:))
         self.engine.setPeers(activeMemberIDs)
     }
 

@@ -40,10 +40,7 @@ extension GossipEngine {
 /// entries of the last fsync interval (100 ms under `--fsync batch`).
 extension GossipEngine {
     /// The digest this node sends: `replica.digest`, capped by `durableDigest` when there is one.
-    public var advertisedDigest: Digest {
-        guard let durableDigest else { return replica.digest }
-        return replica.digest.capped(by: durableDigest)
-    }
+    public var advertisedDigest: Digest { advertised.digest }
 
     /// The shell reports that the log holds `digest` durably (after an fsync covering the
     /// watermark record; at once when writes are durable on `write(2)`).

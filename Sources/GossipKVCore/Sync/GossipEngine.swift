@@ -44,7 +44,9 @@ public struct GossipEngine: Sendable {
     public let config: GossipConfig
     /// The replica. Peers are node ids and are compared with `replica.id` (the node), never with
     /// `replica.origin` (what its writes are stamped with in its current data epoch).
-    public internal(set) var replica: Replica
+    public internal(set) var replica: Replica {
+        didSet { advertised.refresh(digest: replica.digest, durable: durableDigest) }
+    }
     /// Known peers in node-id order (so random choices depend only on the seed).
     public private(set) var peers: [NodeID] = []
     private var random: SplitMix64
@@ -89,7 +91,11 @@ public struct GossipEngine: Sendable {
     var peerClocks: [NodeID: PeerClockSample] = [:]
     /// The watermarks the shell last made durable (nil: no disk, advertise what is held).
     /// See `advertisedDigest`.
-    public internal(set) var durableDigest: Digest?
+    public internal(set) var durableDigest: Digest? {
+        didSet { advertised.refresh(digest: replica.digest, durable: durableDigest) }
+    }
+    /// `advertisedDigest` and its hash, rebuilt only when one of them changes.
+    var advertised = AdvertisedDigest(digest: Digest(), durable: nil)
     /// Per peer, how many more requests we will answer now (`GossipEngine+Claims.swift`).
     var answerBudgets: [NodeID: AnswerBudget] = [:]
     /// Peers removed within the grace period, with their last known digest (empty if unknown)
@@ -107,6 +113,7 @@ public struct GossipEngine: Sendable {
         self.nextCollectionAt = config.collectionIntervalMilliseconds.map { now + $0 }
         self.lastTickAt = now
         self.startedAt = now
+        self.advertised = AdvertisedDigest(digest: replica.digest, durable: nil)
     }
 
     // MARK: Peers
@@ -163,7 +170,7 @@ public struct GossipEngine: Sendable {
 
     /// The pair that may ride on any other message (SWIM probes and acks).
     public var summary: SyncSummary {
-        SyncSummary(digestHash: advertisedDigest.stableHash, stateHash: replica.map.stateHash)
+        SyncSummary(digestHash: advertised.hash, stateHash: replica.map.stateHash)
     }
 
     /// When the shell must call `tick` next (physical milliseconds).

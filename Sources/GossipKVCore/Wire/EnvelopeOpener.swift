@@ -1,5 +1,5 @@
 /// Checks incoming envelopes, in DESIGN's order: size, version, cluster id, recipient, known
-/// sender, replay window, authenticator, then body. Cheap checks come first so a flood of junk
+/// sender, lengths, replay window, authenticator, then body. Cheap checks come first so a flood of junk
 /// costs no signature verifications (about 50 µs each).
 ///
 /// The replay window is recorded only after the authenticator verified (check, verify, record):
@@ -14,7 +14,10 @@ public struct EnvelopeOpener: Sendable {
     public let limits: Limits
     public private(set) var replayGuard: ReplayGuard
 
-    public init(cluster: NodeID, localNode: NodeID, limits: Limits = .standard, replayGuard: ReplayGuard = ReplayGuard()) {
+    public init(
+        cluster: NodeID, localNode: NodeID, limits: Limits = .standard,
+        replayGuard: ReplayGuard = ReplayGuard()
+    ) {
         self.cluster = cluster
         self.localNode = localNode
         self.limits = limits
@@ -31,7 +34,8 @@ public struct EnvelopeOpener: Sendable {
             return .failure(rejection)
         case let .success(authentic):
             do {
-                let message = try GossipMessage.decodeBody(kind: authentic.header.kind, authentic.body, limits: limits)
+                let message = try GossipMessage.decodeBody(
+                    kind: authentic.header.kind, authentic.body, limits: limits)
                 return .success(OpenedEnvelope(header: authentic.header, message: message))
             } catch {
                 return .failure(.invalidBody(error))
@@ -64,22 +68,40 @@ public struct EnvelopeOpener: Sendable {
         guard header.cluster == cluster else { return .failure(.wrongCluster(header.cluster)) }
         guard isForUs(header) else { return .failure(.wrongRecipient(header.recipient)) }
         guard header.sender != localNode else { return .failure(.ownMessage) }
-        guard let authenticatorLength = verifier.authenticatorLength(sender: header.sender), authenticatorLength >= 0 else {
+        guard let mainLength = verifier.authenticatorLength(sender: header.sender), mainLength >= 0 else {
             return .failure(.unknownSender(header.sender))
         }
         // Header, body and authenticator must fill the frame exactly (overflow-safe: both
-        // lengths come from outside this function).
+        // lengths come from outside this function). The authenticator is what the declared body
+        // leaves: the sender's main length, or another one the verifier takes on this kind.
         let (withBody, overflow1) = EnvelopeHeader.encodedLength.addingReportingOverflow(bodyLength)
-        let (expected, overflow2) = withBody.addingReportingOverflow(authenticatorLength)
-        guard !overflow1, !overflow2, expected <= frame.count else {
-            return .failure(.malformed(.truncated(needed: overflow1 || overflow2 ? .max : expected, remaining: frame.count)))
+        let (expected, overflow2) = withBody.addingReportingOverflow(mainLength)
+        var fits = false
+        if !overflow1, withBody <= frame.count {
+            let authenticatorLength = frame.count - withBody
+            fits =
+                authenticatorLength == mainLength
+                || verifier.accepts(authenticatorLength: authenticatorLength, header: header)
         }
-        guard expected == frame.count else { return .failure(.malformed(.trailingBytes(count: frame.count - expected))) }
-        if case let .failure(reason) = replayGuard.check(header.replayStamp) { return .failure(.replay(reason)) }
+        guard fits else {
+            guard !overflow1, !overflow2, expected <= frame.count else {
+                return .failure(
+                    .malformed(
+                        .truncated(needed: overflow1 || overflow2 ? .max : expected, remaining: frame.count)))
+            }
+            return .failure(.malformed(.trailingBytes(count: frame.count - expected)))
+        }
+        if case let .failure(reason) = replayGuard.check(header.replayStamp) {
+            return .failure(.replay(reason))
+        }
         let bodyStart = frame.startIndex + EnvelopeHeader.encodedLength
         let authenticatorStart = bodyStart + bodyLength
-        guard verifier.verify(frame[authenticatorStart...], over: frame[..<authenticatorStart], sender: header.sender) else {
-            return .failure(.badSignature)
+        switch verifier.check(
+            frame[authenticatorStart...], over: frame[..<authenticatorStart], header: header)
+        {
+        case .verified: break
+        case .badSignature: return .failure(.badSignature)
+        case .badPairMAC: return .failure(.badPairMAC)
         }
         replayGuard.record(header.replayStamp)
         return .success(AuthenticatedFrame(header: header, body: frame[bodyStart..<authenticatorStart]))

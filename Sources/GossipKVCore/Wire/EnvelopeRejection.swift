@@ -19,6 +19,9 @@ public enum EnvelopeRejection: Error, Hashable, Sendable, CustomStringConvertibl
     case replay(ReplayRejection)
     /// The authenticator does not verify.
     case badSignature
+    /// A per-pair MAC (SWIM messages) does not verify: a forgery, or a pair key agreed for
+    /// another boot epoch of ours (the sender has not heard of our restart yet).
+    case badPairMAC
     /// Authentic, but the body does not decode: a certified node sent something broken.
     case invalidBody(WireError)
 
@@ -34,6 +37,7 @@ public enum EnvelopeRejection: Error, Hashable, Sendable, CustomStringConvertibl
         case .unknownSender: return "unknown_sender"
         case .replay: return "replay"
         case .badSignature: return "bad_signature"
+        case .badPairMAC: return "bad_mac"
         case .invalidBody: return "invalid_body"
         }
     }
@@ -50,6 +54,7 @@ public enum EnvelopeRejection: Error, Hashable, Sendable, CustomStringConvertibl
         case let .unknownSender(sender): return "unknown sender \(sender)"
         case let .replay(reason): return "replayed envelope: \(reason)"
         case .badSignature: return "authenticator does not verify"
+        case .badPairMAC: return "per-pair MAC does not verify"
         case let .invalidBody(error): return "authentic envelope with an invalid body: \(error)"
         }
     }

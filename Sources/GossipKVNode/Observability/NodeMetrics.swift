@@ -36,6 +36,8 @@ public final class NodeMetrics: Sendable {
     private let counters = NIOLockedValueBox<[String: Counter]>([:])
     private let gauges = NIOLockedValueBox<[String: Gauge]>([:])
     private let rejections = NIOLockedValueBox<[String: Int]>([:])
+    private let pairMACs = NIOLockedValueBox(0)
+    private let pairMACCounter: Counter
     private let factory: any MetricsFactory
 
     /// `factory` defaults to the process-wide `MetricsSystem.factory` as it is now; pass one to
@@ -60,6 +62,8 @@ public final class NodeMetrics: Sendable {
         collected = Counter(label: "gossipkv_collected_total", dimensions: labels, factory: factory)
         clockFenced = Gauge(label: "gossipkv_clock_fenced", dimensions: labels, factory: factory)
         clockAheadMilliseconds = Gauge(label: "gossipkv_clock_ahead_ms", dimensions: labels, factory: factory)
+        pairMACCounter = Counter(
+            label: "gossipkv_pair_mac_messages_out_total", dimensions: labels, factory: factory)
     }
 
     private func counter(_ name: String, _ dimension: (String, String)) -> Counter {
@@ -81,6 +85,16 @@ public final class NodeMetrics: Sendable {
         counter("gossipkv_messages_out_total", ("kind", kind)).increment()
         counter("gossipkv_bytes_out_total", ("kind", kind)).increment(by: bytes)
     }
+
+    /// A message sealed with a per-pair MAC rather than a signature (SWIM messages to a member
+    /// we share a pair key with).
+    public func sealedWithPairMAC() {
+        pairMACCounter.increment()
+        pairMACs.withLockedValue { $0 += 1 }
+    }
+
+    /// Messages sealed with a per-pair MAC so far (also `gossipkv_pair_mac_messages_out_total`).
+    public var pairMACMessagesOut: Int { pairMACs.withLockedValue { $0 } }
 
     /// Every dropped message or refused entry, by reason (unknown sender, bad signature, wrong
     /// cluster, clock poisoning, replay, oversize, malformed, ...).
