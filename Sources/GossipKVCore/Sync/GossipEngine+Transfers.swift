@@ -17,8 +17,10 @@
 /// 2. **No round with a peer that pushes flow to or from.** A push in the last gossip interval
 ///    means the pair is being kept up to date; a round then would only ship the writes in
 ///    flight. A node whose pushes skip a write still learns of it: its links wait above the gap
-///    (`Replica.hasGap`), its rounds with other peers continue, and rounds with this peer resume
-///    an interval after the pushes stop.
+///    (`Replica.hasGap`), and a gap still open after an interval lifts the rule (reordering
+///    fills a gap within milliseconds); its rounds with other peers continue, and rounds with
+///    this peer resume an interval after the pushes stop. (With membership, the summary on
+///    every probe and ack starts a round on a mismatch whatever the pushes.)
 /// 3. **One inbound transfer at a time, and one exchange per pair.** A node asks one peer at a
 ///    time (its other round partners get its summary, and ask it if they differ), and while an
 ///    exchange that may bring it entries is in flight (the answer to its request, or the answer
@@ -84,6 +86,15 @@ extension GossipEngine {
     }
 
     // MARK: Pairs and the inbound slot
+
+    /// Notes whether writes wait above a gap now (since when, if they did already).
+    mutating func noteGap(now: UInt64) {
+        if replica.pendingLinkCount.waiting == 0 {
+            gapSince = nil
+        } else if gapSince == nil {
+            gapSince = now
+        }
+    }
 
     /// Whether pushes went to or came from `peer` in the last gossip interval.
     func pushesFlow(with peer: NodeID, now: UInt64) -> Bool {

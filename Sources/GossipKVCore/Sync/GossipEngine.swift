@@ -73,6 +73,8 @@ public struct GossipEngine: Sendable {
     /// Peers that held the inbound slot for an answer back and sent none, until when they may
     /// not take it that way again.
     var silentAnswerers: [NodeID: UInt64] = [:]
+    /// Since when some write has waited above a gap (links pending), nil when none waits.
+    var gapSince: UInt64?
     /// The last digest each peer sent us (in a request or an answer, or implied by a summary whose
     /// digest hash equals ours), for lag reports and garbage collection.
     public internal(set) var peerDigests: [NodeID: Digest] = [:]
@@ -133,6 +135,7 @@ public struct GossipEngine: Sendable {
         openRounds = openRounds.filter { peers.contains($0.key) }
         sentRequests = sentRequests.filter { peers.contains($0.key) }
         lastPushWith = lastPushWith.filter { peers.contains($0.key) }
+        silentAnswerers = silentAnswerers.filter { peers.contains($0.key) }
         if let peer = inbound?.peer, !peers.contains(peer) { inbound = nil }
         peerDigests = peerDigests.filter { peers.contains($0.key) }
         peerClocks = peerClocks.filter { peers.contains($0.key) }
@@ -158,6 +161,7 @@ public struct GossipEngine: Sendable {
         openRounds[peer] = nil
         sentRequests[peer] = nil
         lastPushWith[peer] = nil
+        silentAnswerers[peer] = nil
         releaseInbound(from: peer)
         peerDigests[peer] = nil
         peerClocks[peer] = nil
@@ -273,7 +277,11 @@ public struct GossipEngine: Sendable {
             if isActive(at: now) {
                 // Not with a peer already in an exchange with us, nor one pushes flow with; one
                 // request at a time, our summary to the others (`GossipEngine+Transfers.swift`).
-                let busy = Set(openRounds.keys).union(peers.filter { pushesFlow(with: $0, now: now) })
+                // A gap open for an interval is no reordering: then any peer may fill it.
+                let gapIsStale =
+                    gapSince.map { now >= $0.addingSaturating(config.gossipIntervalMilliseconds) } ?? false
+                let flowing = gapIsStale ? [] : peers.filter { pushesFlow(with: $0, now: now) }
+                let busy = Set(openRounds.keys).union(flowing)
                 for peer in choosePeers(config.fanout, excluding: busy) {
                     if inboundTransfer(now: now) == nil {
                         directives += startRound(with: peer, now: now)
@@ -326,6 +334,7 @@ public struct GossipEngine: Sendable {
                 replica.link(origin: id.origin, previous: previous, to: id.timestamp)
             }
         }
+        noteGap(now: now)
         if !relay.isEmpty {
             if let index = pendingRelay.firstIndex(where: { $0.root == sender }) {
                 pendingRelay[index].items += relay
@@ -521,6 +530,7 @@ public struct GossipEngine: Sendable {
                 // answerer held up to its watermarks (bounded by its clock on receipt). Nothing
                 // is dropped for what it did not send: no claim removes a live value.
                 replica.adopt(digest)
+                noteGap(now: now)
                 adopt = true
             }
             directives.append(.answerCompleted(from: sender, adopted: adopt))
