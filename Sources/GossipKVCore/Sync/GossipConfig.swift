@@ -2,7 +2,9 @@
 public struct GossipConfig: Sendable, Equatable {
     /// Round interval while changes are recent (200 ms).
     public var gossipIntervalMilliseconds: UInt64 = 200
-    /// Peers per round and per eager push (3).
+    /// Peers per round (3), and the least width of the push tree: a writer pushes to
+    /// max(fanout, ⌈√(N-1)⌉) members, each of which relays to its share of the rest
+    /// (`GossipEngine+Transfers.swift`).
     public var fanout = 3
     /// Fresh writes are gathered this long before one push carries them all (2 ms).
     public var pushWindowMilliseconds: UInt64 = 2
