@@ -155,11 +155,13 @@ public struct Replica: Sendable {
 
     /// Moves `origin`'s watermark to `timestamp` when a push proves contiguity: it names the
     /// origin's previous write, and that is exactly our watermark. Returns whether it moved.
+    /// Never for our own origin. The engine uses `link(origin:previous:to:)`, which also keeps
+    /// links that arrive above a gap.
     @discardableResult
     public mutating func advanceContiguous(
         origin: NodeID, previous: HLCTimestamp, to timestamp: HLCTimestamp
     ) -> Bool {
-        guard previous == digest[origin], timestamp > previous else { return false }
+        guard origin != self.origin, previous == digest[origin], timestamp > previous else { return false }
         digest.raise(origin, to: timestamp)
         return true
     }

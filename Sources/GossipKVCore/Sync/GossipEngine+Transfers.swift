@@ -96,6 +96,34 @@ extension GossipEngine {
         }
     }
 
+    /// Whether some write has waited above a gap for a gossip interval: no reordering then.
+    func gapIsStale(now: UInt64) -> Bool {
+        gapSince.map { now >= $0.addingSaturating(config.gossipIntervalMilliseconds) } ?? false
+    }
+
+    /// Whether a round we would open now should wait for the shell to make our writes durable.
+    /// We advertise only what is durable (`advertisedDigest`), so while the disk lags what we
+    /// hold, every answer to us resends the writes of the last fsync interval, which we hold
+    /// already: during a burst that was most of the traffic. So rounds wait while the lag is
+    /// fresh; a gap open for an interval does not wait, and a lag that lasts (writes that never
+    /// stop) lets one round through per second.
+    mutating func roundsWaitForDurability(now: UInt64) -> Bool {
+        guard durableDigest != nil, advertisedDigest != replica.digest, !gapIsStale(now: now) else {
+            durableLagSince = nil
+            return false
+        }
+        let since = durableLagSince ?? now
+        if now >= since.addingSaturating(Self.longestRoundWaitMilliseconds) {
+            durableLagSince = now
+            return false
+        }
+        durableLagSince = since
+        return true
+    }
+
+    /// The longest a lagging disk holds our rounds back.
+    static let longestRoundWaitMilliseconds: UInt64 = 1_000
+
     /// Whether pushes went to or came from `peer` in the last gossip interval.
     func pushesFlow(with peer: NodeID, now: UInt64) -> Bool {
         guard let last = lastPushWith[peer] else { return false }

@@ -75,6 +75,8 @@ public struct GossipEngine: Sendable {
     var silentAnswerers: [NodeID: UInt64] = [:]
     /// Since when some write has waited above a gap (links pending), nil when none waits.
     var gapSince: UInt64?
+    /// Since when the digest we advertise has lagged what we hold (`roundsWaitForDurability`).
+    var durableLagSince: UInt64?
     /// The last digest each peer sent us (in a request or an answer, or implied by a summary whose
     /// digest hash equals ours), for lag reports and garbage collection.
     public internal(set) var peerDigests: [NodeID: Digest] = [:]
@@ -274,13 +276,11 @@ public struct GossipEngine: Sendable {
         _ = inboundTransfer(now: now)
         if now >= nextRoundAt {
             nextRoundAt = now + config.gossipIntervalMilliseconds
-            if isActive(at: now) {
+            if isActive(at: now), !roundsWaitForDurability(now: now) {
                 // Not with a peer already in an exchange with us, nor one pushes flow with; one
                 // request at a time, our summary to the others (`GossipEngine+Transfers.swift`).
                 // A gap open for an interval is no reordering: then any peer may fill it.
-                let gapIsStale =
-                    gapSince.map { now >= $0.addingSaturating(config.gossipIntervalMilliseconds) } ?? false
-                let flowing = gapIsStale ? [] : peers.filter { pushesFlow(with: $0, now: now) }
+                let flowing = gapIsStale(now: now) ? [] : peers.filter { pushesFlow(with: $0, now: now) }
                 let busy = Set(openRounds.keys).union(flowing)
                 for peer in choosePeers(config.fanout, excluding: busy) {
                     if inboundTransfer(now: now) == nil {
@@ -327,6 +327,7 @@ public struct GossipEngine: Sendable {
         // A mismatch starts a round, unless another exchange may bring us entries now; send the
         // full digest, since the peer could not answer a hash.
         if let transfer = inboundTransfer(now: now), transfer.peer != sender { return [] }
+        if roundsWaitForDurability(now: now) { return [] }
         openRounds[sender] = now + config.syncTimeoutMilliseconds
         return [.send(.syncRequest(makeRequest(to: sender, now: now)), to: sender)]
     }
