@@ -30,6 +30,9 @@
 ///    what it missed from one peer, not from every peer that noticed it at once.
 ///    A peer that held the slot through an answer and never answered back cannot take it that
 ///    way again for `recentChangeMilliseconds`, so a liar cannot keep the slot for itself.
+/// 4. **Rounds wait for the disk.** A node advertises only what is durable, so a round opened
+///    while its disk lags what it holds draws back the writes of the last fsync interval
+///    (`roundsWaitForDurability`).
 extension GossipEngine {
     /// The exchange that may bring this node entries, if one is in flight.
     struct InboundTransfer: Sendable {
@@ -108,6 +111,14 @@ extension GossipEngine {
     /// fresh; a gap open for an interval does not wait, and a lag that lasts (writes that never
     /// stop) lets one round through per second.
     mutating func roundsWaitForDurability(now: UInt64) -> Bool {
+        guard durableLagIsFresh(now: now) else { return false }
+        return true
+    }
+
+    /// Whether the digest we advertise lags what we hold, and has for less than
+    /// `longestRoundWaitMilliseconds` (then it counts as fresh again from now: one exchange
+    /// per second gets through a lag that lasts).
+    mutating func durableLagIsFresh(now: UInt64) -> Bool {
         guard durableDigest != nil, advertisedDigest != replica.digest, !gapIsStale(now: now) else {
             durableLagSince = nil
             return false
@@ -167,11 +178,10 @@ extension GossipEngine {
         if inbound?.peer == peer { inbound = nil }
     }
 
-    /// Whether answering `request` would bring us entries: its digest claims more than ours for
-    /// an origin other than our own (we never take a peer's claim about our own writes).
-    func claimsMore(_ digest: Digest) -> Bool {
-        let ours = replica.digest
-        return digest.watermarks.contains { $0.key != replica.origin && $0.value > ours[$0.key] }
+    /// Whether `digest` claims more than `ours` for an origin other than our own (we never take
+    /// a peer's claim about our own writes): then the answer back to our answer brings entries.
+    func claimsMore(_ digest: Digest, than ours: Digest) -> Bool {
+        digest.watermarks.contains { $0.key != replica.origin && $0.value > ours[$0.key] }
     }
 
     /// What to do with a request from `sender`: nil to answer it, else the reply instead (empty:
@@ -184,7 +194,12 @@ extension GossipEngine {
             sentRequests[sender] = nil
             releaseInbound(from: sender)
         }
-        guard claimsMore(request.digest) else { return nil }
+        // The answer back is computed against the digest we advertise (what is durable).
+        guard claimsMore(request.digest, than: advertisedDigest) else { return nil }
+        // It would resend only what we hold but have not made durable yet: ask again later.
+        if !claimsMore(request.digest, than: replica.digest), durableLagIsFresh(now: now) {
+            return [.send(.syncSummary(summary), to: sender)]
+        }
         if let transfer = inboundTransfer(now: now), transfer.peer != sender {
             return [.send(.syncSummary(summary), to: sender)]
         }
