@@ -160,7 +160,7 @@ struct ReplicationTransferTests {
         #expect(harness.replica(1)?.map.count == 2)
     }
 
-    @Test("a node behind two peers takes what it lacks from one; the other's request gets its summary")
+    @Test("a node behind two peers takes what it lacks from one; the other's request is declined")
     func oneInboundTransferAtATime() throws {
         var harness = EngineHarness(count: 3)
         for index in 0..<20 { harness.write(2, "k\(index)", "v") }
@@ -185,7 +185,13 @@ struct ReplicationTransferTests {
             now: harness.now)
         harness.engines[Self.writer] = one
         #expect(answered.contains { if case .send(.syncAnswer, _) = $0 { true } else { false } })
-        #expect(declined == [.send(.syncSummary(one.summary), to: EngineHarness.id(3))])
+        // Declined: an empty answer without a digest (nothing adopted, nothing answered back).
+        guard case let .send(.syncAnswer(decline), to)? = declined.first else {
+            Issue.record("expected a declining answer, got \(declined)")
+            return
+        }
+        #expect(declined.count == 1 && to == EngineHarness.id(3))
+        #expect(decline.digest == nil && decline.entries.isEmpty && decline.phase == .answer)
         harness.run(answered, from: Self.writer)
         harness.run(declined, from: Self.writer)
         let entriesToOne = harness.delivered.filter { $0.to == Self.writer }.reduce(0) { total, delivery in

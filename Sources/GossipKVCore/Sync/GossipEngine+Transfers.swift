@@ -24,8 +24,8 @@
 /// 3. **One inbound transfer at a time, and one exchange per pair.** A node asks one peer at a
 ///    time (its other round partners get its summary, and ask it if they differ), and while an
 ///    exchange that may bring it entries is in flight (the answer to its request, or the answer
-///    back to its answer) it declines other peers' requests that would bring it more (it sends
-///    its summary instead; they ask another peer). Crossing requests between a pair: the one
+///    back to its answer) it declines other peers' requests that would bring it more (an empty
+///    answer without a digest: they adopt nothing and ask again later). Crossing requests between a pair: the one
 ///    from the lower node id is answered. So a node back from a partition or a restart gets
 ///    what it missed from one peer, not from every peer that noticed it at once.
 ///    A peer that held the slot through an answer and never answered back cannot take it that
@@ -184,6 +184,12 @@ extension GossipEngine {
         digest.watermarks.contains { $0.key != replica.origin && $0.value > ours[$0.key] }
     }
 
+    /// A request we decline for now: an empty answer without a digest, so the asker closes its
+    /// round, adopts nothing, answers nothing back, and asks again later.
+    static func declining(_ request: SyncRequest) -> SyncAnswer {
+        SyncAnswer(syncID: request.syncID, index: 0, count: 1, phase: .answer, digest: nil, entries: [])
+    }
+
     /// What to do with a request from `sender`: nil to answer it, else the reply instead (empty:
     /// drop it). Takes the inbound slot when the answer back will bring us entries.
     mutating func admitRequest(_ request: SyncRequest, from sender: NodeID, now: UInt64) -> [GossipDirective]?
@@ -198,13 +204,13 @@ extension GossipEngine {
         guard claimsMore(request.digest, than: advertisedDigest) else { return nil }
         // It would resend only what we hold but have not made durable yet: ask again later.
         if !claimsMore(request.digest, than: replica.digest), durableLagIsFresh(now: now) {
-            return [.send(.syncSummary(summary), to: sender)]
+            return [.send(.syncAnswer(Self.declining(request)), to: sender)]
         }
         if let transfer = inboundTransfer(now: now), transfer.peer != sender {
-            return [.send(.syncSummary(summary), to: sender)]
+            return [.send(.syncAnswer(Self.declining(request)), to: sender)]
         }
         if let until = silentAnswerers[sender] {
-            if now < until { return [.send(.syncSummary(summary), to: sender)] }
+            if now < until { return [.send(.syncAnswer(Self.declining(request)), to: sender)] }
             silentAnswerers[sender] = nil
         }
         holdInbound(for: sender, kind: .answerBack, now: now)
