@@ -222,13 +222,15 @@ public struct GossipEngine: Sendable {
     }
 
     /// Opens a round with `peer` now (e.g. when it joins, or after a summary mismatch). While
-    /// another exchange may bring us entries (`GossipEngine+Transfers.swift`), it sends our
-    /// summary instead: the peer asks us if it lacks something, and we ask it once the slot is
-    /// free.
+    /// another exchange may bring us entries, or our disk lags what we hold
+    /// (`GossipEngine+Transfers.swift`), it sends our summary instead: the peer asks us if it
+    /// lacks something, and we ask it later.
     public mutating func startRound(with peer: NodeID, now: UInt64) -> [GossipDirective] {
         if let transfer = inboundTransfer(now: now), transfer.peer != peer {
             return [.send(.syncSummary(summary), to: peer)]
         }
+        // Nor while our disk lags: the answer would resend what we hold (`roundsWaitForDurability`).
+        if durableLagIsFresh(now: now) { return [.send(.syncSummary(summary), to: peer)] }
         openRounds[peer] = now + config.syncTimeoutMilliseconds
         let digest = advertisedDigest
         if digest.count > config.fullDigestMaxOrigins {
