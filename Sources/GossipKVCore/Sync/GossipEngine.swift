@@ -323,9 +323,12 @@ public struct GossipEngine: Sendable {
         // The reply that closes a round we opened (or a declined request), or a peer's idle pair
         // while a round is open: the open round (or the next active one) settles the difference.
         if openRounds[sender] != nil {
-            // A summary on a probe or an ack while our request's answer is on its way: keep
-            // waiting for the answer (and keep the inbound slot).
-            if sentRequests[sender] == nil { closeRound(with: sender) }
+            // A summary on a probe or an ack may come while our request's answer is on its way:
+            // the round closes, but the inbound slot stays until that answer or its wait ends.
+            let awaitingAnswer = sentRequests[sender] != nil
+            openRounds[sender] = nil
+            sentRequests[sender] = nil
+            if !awaitingAnswer { releaseInbound(from: sender) }
             return []
         }
         // A mismatch starts a round, unless another exchange may bring us entries now; send the
