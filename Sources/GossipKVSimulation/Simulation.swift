@@ -21,6 +21,8 @@ public struct Simulation: Sendable {
     /// Of `messagesSent`, the SWIM messages (pings, acks, ping-requests, nacks).
     public internal(set) var membershipMessagesSent = 0
     public internal(set) var bytesSent = 0
+    /// Envelope bytes delivered to each node (by index), whatever the receiver then did with them.
+    public internal(set) var bytesReceivedByNode: [Int]
     /// Messages sent, by sender (honest or liar) and kind: where the traffic goes.
     public internal(set) var sentByKind: [String: Int] = [:]
 
@@ -49,7 +51,9 @@ public struct Simulation: Sendable {
         start = 1_764_000_000_000
         now = start
         network = NetworkState(random: random.derived(), nodeCount: options.nodeCount)
-        lastHeard = Array(repeating: Array(repeating: start, count: options.nodeCount), count: options.nodeCount)
+        lastHeard = Array(
+            repeating: Array(repeating: start, count: options.nodeCount), count: options.nodeCount)
+        bytesReceivedByNode = Array(repeating: 0, count: options.nodeCount)
         var clockRandom = random.derived()
         var idRandom = random.derived()
         var engineSeeds = random.derived()
@@ -75,10 +79,12 @@ public struct Simulation: Sendable {
         for index in (options.nodeCount - liarCount)..<options.nodeCount {
             nodes[index].liar = ByzantinePeer(seed: liarSeeds.next())
         }
-        history = History(liars: Set(nodes.filter { !$0.isHonest }.map(\.id)), strictClaims: options.strictChecks)
+        history = History(
+            liars: Set(nodes.filter { !$0.isHonest }.map(\.id)), strictClaims: options.strictChecks)
         // The boot epoch is the node's HLC at start, read with its own clock, as the node does.
         for index in nodes.indices {
-            let epoch = nodes[index].engine.replica.readTime(physical: nodes[index].physical(at: start, start: start))
+            let epoch = nodes[index].engine.replica.readTime(
+                physical: nodes[index].physical(at: start, start: start))
             nodes[index].boot(epoch: epoch, at: start)
         }
         // Without membership the peers are static; with it they follow the membership view,
@@ -158,7 +164,9 @@ public struct Simulation: Sendable {
                 failure = problem
                 break
             }
-            if !faultsActive, steps % 64 == 0 || events.isEmpty, isConverged(), membershipSettleProblem() == nil {
+            if !faultsActive, steps % 64 == 0 || events.isEmpty, isConverged(),
+                membershipSettleProblem() == nil
+            {
                 convergedAt = now
                 break
             }
@@ -190,10 +198,13 @@ public struct Simulation: Sendable {
         switch event {
         case let .deliver(from, to, generation, envelope, channel):
             trace(1, from, to, UInt64(envelope.count))
-            guard nodes[to].isUp, nodes[to].generation == generation, network.allows(from: from, to: to) else { return nil }
+            guard nodes[to].isUp, nodes[to].generation == generation, network.allows(from: from, to: to)
+            else { return nil }
+            bytesReceivedByNode[to] += envelope.count
             return receive(envelope, channel: channel, at: to)
         case let .tick(node, generation):
-            guard nodes[node].isUp, nodes[node].generation == generation, nodes[node].queuedTickAt == now else {
+            guard nodes[node].isUp, nodes[node].generation == generation, nodes[node].queuedTickAt == now
+            else {
                 return nil
             }
             trace(2, node, 0, 0)
@@ -212,7 +223,8 @@ public struct Simulation: Sendable {
             guard nodes[node].isUp, nodes[node].generation == generation else { return nil }
             guard nodes[node].membership != nil else {
                 nodes[node].core.setPeers(nodes.map(\.id))
-                let directives = nodes[node].core.startRound(with: randomPeer(of: node), now: physical(of: node))
+                let directives = nodes[node].core.startRound(
+                    with: randomPeer(of: node), now: physical(of: node))
                 return carryOut(directives, node: node) ?? afterInput(node)
             }
             return discoverEveryone(node) ?? afterInput(node)
@@ -264,7 +276,8 @@ public struct Simulation: Sendable {
         let keyBytes = Array("key-\(key)".utf8)
         let value = replica.get(keyBytes, physical: physical)
         return history.checkRead(
-            at: replica.origin, replica: replica.id, key: keyBytes, entry: replica.map.entry(forKey: keyBytes), value: value,
+            at: replica.origin, replica: replica.id, key: keyBytes,
+            entry: replica.map.entry(forKey: keyBytes), value: value,
             readTime: replica.readTime(physical: physical)
         ).map { "\($0) (node \(node) at t=\(now - start) ms)" }
     }

@@ -172,9 +172,11 @@ struct ClaimTests {
             return
         }
         // Within the bound, so the answer is taken; but our own writes are ours to count.
-        let forged = Self.inflated(sent.digest, to: HLCTimestamp(physical: harness.now + 100), origins: [replica.origin])
+        let forged = Self.inflated(
+            sent.digest, to: HLCTimestamp(physical: harness.now + 100), origins: [replica.origin])
         let answer = SyncAnswer(
-            syncID: sent.syncID, index: 0, count: 1, phase: .answer, digest: forged, requestedBuckets: nil, entries: [])
+            syncID: sent.syncID, index: 0, count: 1, phase: .answer, digest: forged, requestedBuckets: nil,
+            entries: [])
         _ = Self.forge(.syncAnswer(answer), to: &harness)
         #expect(harness.replica(1)?.digest[replica.origin] == replica.digest[replica.origin])
         // The next own write still names the true previous write, so peers advance on it.
@@ -194,8 +196,17 @@ struct ClaimTests {
         engine.markDurable(durable)
         #expect(engine.advertisedDigest == durable)
         #expect(engine.replica.digest != durable, "the replica still holds the unsynced write")
+        // While the disk lags, a round waits (its answer would resend the unsynced write): our
+        // summary goes instead, and it too claims only what is durable.
         let opening = engine.startRound(with: EngineHarness.id(2), now: harness.now)
-        guard case let .send(.syncRequest(sent), _) = opening.first else {
+        guard case let .send(.syncSummary(waiting), _) = opening.first else {
+            Issue.record("no summary while the disk lags")
+            return
+        }
+        #expect(waiting.digestHash == durable.stableHash)
+        // A lag that lasts lets a round through: its request claims only what is durable.
+        let later = engine.startRound(with: EngineHarness.id(2), now: harness.now + 1_000)
+        guard case let .send(.syncRequest(sent), _) = later.first else {
             Issue.record("no request")
             return
         }
@@ -213,7 +224,8 @@ struct ClaimTests {
         // Alone (no samples) or with peers in step: writes go through.
         #expect(engine.clockFence(now: start) == nil)
         for peer: UInt64 in 2...4 {
-            engine.notePeerClock(EngineHarness.id(peer), clock: HLCTimestamp(physical: start - 100), now: start)
+            engine.notePeerClock(
+                EngineHarness.id(peer), clock: HLCTimestamp(physical: start - 100), now: start)
         }
         #expect(engine.clockFence(now: start) == nil)
         // Later (past the window in which a peer's least-behind sample stands): one peer of
@@ -238,7 +250,9 @@ struct ClaimTests {
         harness.engines[EngineHarness.id(1)] = engine
     }
 
-    @Test("a backlog of old messages (a paused process, a queue) does not fence: the least-behind sample stands")
+    @Test(
+        "a backlog of old messages (a paused process, a queue) does not fence: the least-behind sample stands"
+    )
     func backlogDoesNotFence() throws {
         var harness = EngineHarness(count: 3)
         var engine = try #require(harness.engines[EngineHarness.id(1)])
@@ -248,7 +262,8 @@ struct ClaimTests {
         }
         // Messages sealed seconds ago, read only now (they waited in the kernel's buffer).
         for peer: UInt64 in 2...3 {
-            engine.notePeerClock(EngineHarness.id(peer), clock: HLCTimestamp(physical: now - 5_000), now: now + 500)
+            engine.notePeerClock(
+                EngineHarness.id(peer), clock: HLCTimestamp(physical: now - 5_000), now: now + 500)
         }
         #expect(engine.clockFence(now: now + 500) == nil)
         harness.engines[EngineHarness.id(1)] = engine

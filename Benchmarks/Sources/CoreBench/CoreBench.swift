@@ -1,10 +1,11 @@
 import Foundation
 import GossipKVCore
+import GossipKVSimulation
 
 /// Benchmarks of the GossipKV core. `bash Benchmarks/run.sh` builds this in release mode, runs it
 /// and compares with pycrdt.
 ///
-///     CoreBench [--quick] [--runs N] [--only merge|delta|codec|simulator] [--results FILE]
+///     CoreBench [--quick] [--runs N] [--only merge|delta|codec|simulator|burst] [--results FILE]
 ///
 /// `--quick` runs smaller maps and fewer repetitions (a smoke test, not figures to quote).
 /// `--runs N` takes the best of N runs instead of 5 (more runs filter out a busy machine).
@@ -36,8 +37,10 @@ struct CoreBench {
                 }
                 runsOverride = count
             case "--only":
-                guard let figure = arguments.popFirst(), ["merge", "delta", "codec", "simulator"].contains(figure) else {
-                    throw UsageError(message: "--only needs merge, delta, codec or simulator")
+                guard let figure = arguments.popFirst(),
+                    ["merge", "delta", "codec", "simulator", "burst"].contains(figure)
+                else {
+                    throw UsageError(message: "--only needs merge, delta, codec, simulator or burst")
                 }
                 only = figure
             case "--results":
@@ -48,7 +51,7 @@ struct CoreBench {
             default:
                 throw UsageError(
                     message:
-                        "unknown argument \(argument); usage: CoreBench [--quick] [--runs N] [--only merge|delta|codec|simulator] [--results FILE]"
+                        "unknown argument \(argument); usage: CoreBench [--quick] [--runs N] [--only merge|delta|codec|simulator|burst] [--results FILE]"
                 )
             }
         }
@@ -93,6 +96,15 @@ struct CoreBench {
         }
         if only == nil || only == "simulator" {
             _ = benchmarkSimulatorGossipRounds(sizes: quick ? [10, 100] : [10, 100, 1_000])
+            print("")
+        }
+        if only == nil || only == "burst" {
+            // (e) Issue 12: replication cost of a write burst, catch-up, dissemination rounds.
+            print("(e) simulator: replication cost (printed, not asserted)")
+            print(
+                BurstReport.table(
+                    writes: quick ? 10_000 : 100_000, sizes: [3, 10, 20], catchUpSizes: [3, 10],
+                    spreadSizes: quick ? [100] : [1_000]))
             print("")
         }
         print("checksum \(Sink.checksum)")

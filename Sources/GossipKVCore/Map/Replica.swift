@@ -8,8 +8,10 @@ public enum WriteError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .clockAheadOfPeers(fence): return fence.description
-        case let .keyTooLarge(bytes, limit): return "key is \(bytes) bytes; the cluster's limit is \(limit) bytes"
-        case let .valueTooLarge(bytes, limit): return "value is \(bytes) bytes; the cluster's limit is \(limit) bytes"
+        case let .keyTooLarge(bytes, limit):
+            return "key is \(bytes) bytes; the cluster's limit is \(limit) bytes"
+        case let .valueTooLarge(bytes, limit):
+            return "value is \(bytes) bytes; the cluster's limit is \(limit) bytes"
         }
     }
 }
@@ -52,6 +54,12 @@ public struct Replica: Sendable {
     public private(set) var digest = Digest()
     /// What garbage collection dropped lately (see `CollectionEcho`).
     var collectionEcho = CollectionEcho()
+    /// Links of writes applied above their origin's watermark (`link(origin:previous:to:)`).
+    /// Kept in memory only: after a restart the answer path moves those watermarks.
+    var pendingLinks = PendingLinks(capacity: Replica.defaultPendingLinkCapacity)
+
+    /// At most this many pending links by default (about 3 MiB of them).
+    public static let defaultPendingLinkCapacity = 65_536
 
     /// A replica with nothing yet. `ceiling`: the clock starts above it.
     public init(
@@ -62,7 +70,8 @@ public struct Replica: Sendable {
         self.epoch = epoch
         self.origin = NodeID.origin(node: id, epoch: epoch)
         self.limits = limits
-        self.clock = HybridLogicalClock(maxOffsetMilliseconds: maxClockOffsetMilliseconds, startingAfter: ceiling)
+        self.clock = HybridLogicalClock(
+            maxOffsetMilliseconds: maxClockOffsetMilliseconds, startingAfter: ceiling)
     }
 
     /// The HLC "now" for reads: the clock's last timestamp or the wall clock, whichever is later.
@@ -97,7 +106,9 @@ public struct Replica: Sendable {
 
     /// Checks a remote entry against the limits and the clock, merges it, and advances the
     /// clock past its timestamp (so a later local write of the same key wins over it).
-    public mutating func applyRemote(_ entry: Entry, physical: UInt64) -> Result<LWWMap.MergeOutcome, EntryRejection> {
+    public mutating func applyRemote(_ entry: Entry, physical: UInt64) -> Result<
+        LWWMap.MergeOutcome, EntryRejection
+    > {
         guard entry.key.count <= limits.maxKeyBytes else { return .failure(.keyTooLarge) }
         if let value = entry.value, value.count > limits.maxValueBytes { return .failure(.valueTooLarge) }
         do {
@@ -132,20 +143,83 @@ public struct Replica: Sendable {
     /// exactly, and a peer's claim about them (a liar's, inflated up to its clock) would make
     /// our next writes name a previous write that never was.
     public mutating func adopt(_ answererDigest: Digest) {
-        for (origin, watermark) in answererDigest.watermarks where origin != self.origin {
+        for (origin, watermark) in answererDigest.watermarks
+        where origin != self.origin && watermark > digest[origin] {
             digest.raise(origin, to: watermark)
+            if let reach = pendingLinks.dropCovered(origin: origin, upTo: watermark) {
+                digest.raise(origin, to: reach)
+            }
+            followLinks(origin)
         }
     }
 
     /// Moves `origin`'s watermark to `timestamp` when a push proves contiguity: it names the
     /// origin's previous write, and that is exactly our watermark. Returns whether it moved.
+    /// Never for our own origin. The engine uses `link(origin:previous:to:)`, which also keeps
+    /// links that arrive above a gap.
     @discardableResult
     public mutating func advanceContiguous(
         origin: NodeID, previous: HLCTimestamp, to timestamp: HLCTimestamp
     ) -> Bool {
-        guard previous == digest[origin], timestamp > previous else { return false }
+        guard origin != self.origin, previous == digest[origin], timestamp > previous else { return false }
         digest.raise(origin, to: timestamp)
         return true
+    }
+
+    /// What a push's link did (`link(origin:previous:to:)`).
+    public enum LinkOutcome: Equatable, Sendable {
+        /// The watermark moved (to the linked write, and on along any links that waited).
+        case advanced
+        /// The write is above a gap: the link waits for the watermark to reach `previous`.
+        case pending
+        /// The watermark already covers the write.
+        case covered
+        /// The link table is full: this watermark waits for a complete answer.
+        case refused
+        /// A link about our own origin: never taken from a peer (we know our writes exactly).
+        case ownOrigin
+    }
+
+    /// A push proved that `origin` wrote `timestamp` right after `previous`, and this replica
+    /// holds that write (the caller MUST have applied it, or hold it from before). When the
+    /// watermark is at or past `previous`, we hold every write up to `timestamp`: the watermark
+    /// moves there, and on along the links that waited for it. Otherwise the link waits
+    /// (bounded, `PendingLinks`), so that the write that fills the gap moves the watermark past
+    /// everything that arrived before it.
+    @discardableResult
+    public mutating func link(origin: NodeID, previous: HLCTimestamp, to timestamp: HLCTimestamp)
+        -> LinkOutcome
+    {
+        guard origin != self.origin else { return .ownOrigin }
+        let watermark = digest[origin]
+        guard timestamp > watermark, timestamp > previous else { return .covered }
+        guard previous <= watermark else {
+            return pendingLinks.insert(origin: origin, previous: previous, timestamp: timestamp)
+                ? .pending : .refused
+        }
+        digest.raise(origin, to: timestamp)
+        followLinks(origin)
+        return .advanced
+    }
+
+    /// Moves `origin`'s watermark along the links that start where it stands.
+    private mutating func followLinks(_ origin: NodeID) {
+        var watermark = digest[origin]
+        while let next = pendingLinks.take(origin: origin, previous: watermark) {
+            if next > watermark { watermark = next }
+        }
+        digest.raise(origin, to: watermark)
+    }
+
+    /// Links waiting for a gap to fill, and links not kept because the table was full.
+    public var pendingLinkCount: (waiting: Int, refused: Int) { (pendingLinks.count, pendingLinks.refused) }
+
+    /// Whether some write of `origin` arrived above a gap that has not filled yet.
+    public func hasGap(origin: NodeID) -> Bool { pendingLinks.hasGap(origin: origin) }
+
+    /// Sets the link table's capacity (tests; the default suits production).
+    public mutating func setPendingLinkCapacity(_ capacity: Int) {
+        pendingLinks = PendingLinks(capacity: capacity)
     }
 
     /// Restores persisted state (map entries, watermarks, the HLC ceiling). Used by storage and by

@@ -2,7 +2,9 @@
 public struct GossipConfig: Sendable, Equatable {
     /// Round interval while changes are recent (200 ms).
     public var gossipIntervalMilliseconds: UInt64 = 200
-    /// Peers per round and per eager push (3).
+    /// Peers per round (3), and the least width of the push tree: a writer pushes to
+    /// max(fanout, ⌈√(N-1)⌉) members, each of which relays to its share of the rest
+    /// (`GossipEngine+Transfers.swift`).
     public var fanout = 3
     /// Fresh writes are gathered this long before one push carries them all (2 ms).
     public var pushWindowMilliseconds: UInt64 = 2
@@ -24,6 +26,14 @@ public struct GossipConfig: Sendable, Equatable {
     /// At most this many answers are reassembled at once; beyond, chunks are merged but untracked.
     public var maxPendingAnswers = 64
     public var limits = Limits.standard
+    /// At most this many `previous → timestamp` links of writes applied above a gap are kept
+    /// (`PendingLinks`); beyond, that watermark waits for a complete answer.
+    public var maxPendingLinks = Replica.defaultPendingLinkCapacity
+    /// How long an exchange that may bring us entries (our request's answer, or the answer back
+    /// to our answer) holds this node's one inbound slot without a chunk arriving
+    /// (`GossipEngine+Transfers.swift`): two gossip intervals. Past it, other peers may send
+    /// again; nothing is lost, a copy may only arrive twice.
+    public var inboundWaitMilliseconds: UInt64 = 400
     /// A tombstone (or an expired value) is dropped only once it has been dead this long and every
     /// current member's digest covers it (24 h, DESIGN's constants). A node away from the
     /// cluster for less than this cannot hold a value that a collected tombstone superseded.

@@ -52,19 +52,35 @@ public struct GossipEngine: Sendable {
     private var random: SplitMix64
     private var nextSyncID: UInt64
 
-    private var pendingPush: [Push.Item] = []
-    private var pendingRelay: [Push.Item] = []
-    private var pushFlushAt: UInt64?
-    private var seenWrites: Set<WriteID> = []
-    private var seenWritesOrder: Deque<WriteID> = []
+    var pendingPush: [Push.Item] = []
+    /// Items to relay, by the node whose push brought them (the root of their push tree), in
+    /// order of arrival.
+    var pendingRelay: [(root: NodeID, items: [Push.Item])] = []
+    var pushFlushAt: UInt64?
+    var seenWrites: Set<WriteID> = []
+    var seenWritesOrder: Deque<WriteID> = []
 
-    private var lastChangeAt: UInt64?
+    var lastChangeAt: UInt64?
     private var nextRoundAt: UInt64
     private var nextIdleSummaryAt: UInt64
     private var pendingAnswers: [AnswerKey: PendingAnswer] = [:]
     private var finishedAnswers: Deque<AnswerKey> = []
-    /// Peers we opened a round with and have not heard back from, with the round's deadline.
-    private var openRounds: [NodeID: UInt64] = [:]
+    /// Peers we opened a round with and have not heard back from, or are answering, with the
+    /// round's deadline.
+    var openRounds: [NodeID: UInt64] = [:]
+    /// Peers we sent a request to (for crossing requests, `GossipEngine+Transfers.swift`).
+    var sentRequests: [NodeID: UInt64] = [:]
+    /// When a push last went to or came from each peer (`GossipEngine+Transfers.swift`).
+    var lastPushWith: [NodeID: UInt64] = [:]
+    /// The one exchange in flight that may bring us entries (`GossipEngine+Transfers.swift`).
+    var inbound: InboundTransfer?
+    /// Peers that held the inbound slot for an answer back and sent none, until when they may
+    /// not take it that way again.
+    var silentAnswerers: [NodeID: UInt64] = [:]
+    /// Since when some write has waited above a gap (links pending), nil when none waits.
+    var gapSince: UInt64?
+    /// Since when the digest we advertise has lagged what we hold (`roundsWaitForDurability`).
+    var durableLagSince: UInt64?
     /// The last digest each peer sent us (in a request or an answer, or implied by a summary whose
     /// digest hash equals ours), for lag reports and garbage collection.
     public internal(set) var peerDigests: [NodeID: Digest] = [:]
@@ -104,6 +120,11 @@ public struct GossipEngine: Sendable {
 
     public init(replica: Replica, config: GossipConfig = GossipConfig(), seed: UInt64, now: UInt64) {
         self.replica = replica
+        if replica.pendingLinkCount.waiting == 0
+            && config.maxPendingLinks != Replica.defaultPendingLinkCapacity
+        {
+            self.replica.setPendingLinkCapacity(config.maxPendingLinks)
+        }
         self.config = config
         var random = SplitMix64(seed: seed)
         self.nextSyncID = random.next()
@@ -120,10 +141,16 @@ public struct GossipEngine: Sendable {
 
     public mutating func setPeers(_ newPeers: some Sequence<NodeID>) {
         let kept = Set(newPeers).subtracting([replica.id])
-        for peer in peers where !kept.contains(peer) { departed[peer] = (peerDigests[peer] ?? Digest(), lastTickAt) }
+        for peer in peers where !kept.contains(peer) {
+            departed[peer] = (peerDigests[peer] ?? Digest(), lastTickAt)
+        }
         for peer in kept { departed[peer] = nil }
         peers = kept.sorted()
         openRounds = openRounds.filter { peers.contains($0.key) }
+        sentRequests = sentRequests.filter { peers.contains($0.key) }
+        lastPushWith = lastPushWith.filter { peers.contains($0.key) }
+        silentAnswerers = silentAnswerers.filter { peers.contains($0.key) }
+        if let peer = inbound?.peer, !peers.contains(peer) { inbound = nil }
         peerDigests = peerDigests.filter { peers.contains($0.key) }
         peerStateHashes = peerStateHashes.filter { peers.contains($0.key) }
         peerClocks = peerClocks.filter { peers.contains($0.key) }
@@ -147,6 +174,10 @@ public struct GossipEngine: Sendable {
         if peers.contains(peer) { departed[peer] = (peerDigests[peer] ?? Digest(), lastTickAt) }
         peers.removeAll { $0 == peer }
         openRounds[peer] = nil
+        sentRequests[peer] = nil
+        lastPushWith[peer] = nil
+        silentAnswerers[peer] = nil
+        releaseInbound(from: peer)
         peerDigests[peer] = nil
         peerStateHashes[peer] = nil
         peerClocks[peer] = nil
@@ -161,7 +192,9 @@ public struct GossipEngine: Sendable {
         var milliseconds: UInt64 = 0
         for (origin, ours) in replica.digest.watermarks {
             let their = theirs[origin]
-            if their != .zero && ours > their { milliseconds = max(milliseconds, ours.physical - their.physical) }
+            if their != .zero && ours > their {
+                milliseconds = max(milliseconds, ours.physical - their.physical)
+            }
         }
         return (replica.map.deltaCount(for: theirs), milliseconds)
     }
@@ -183,7 +216,7 @@ public struct GossipEngine: Sendable {
         return next
     }
 
-    private func isActive(at now: UInt64) -> Bool {
+    func isActive(at now: UInt64) -> Bool {
         guard let lastChangeAt else { return false }
         return now < lastChangeAt + config.recentChangeMilliseconds
     }
@@ -202,14 +235,22 @@ public struct GossipEngine: Sendable {
         return entry
     }
 
-    /// Opens a round with `peer` now (e.g. when it joins, or after a summary mismatch).
+    /// Opens a round with `peer` now (e.g. when it joins, or after a summary mismatch). While
+    /// another exchange may bring us entries, or our disk lags what we hold
+    /// (`GossipEngine+Transfers.swift`), it sends our summary instead: the peer asks us if it
+    /// lacks something, and we ask it later.
     public mutating func startRound(with peer: NodeID, now: UInt64) -> [GossipDirective] {
+        if let transfer = inboundTransfer(now: now), transfer.peer != peer {
+            return [.send(.syncSummary(summary), to: peer)]
+        }
+        // Nor while our disk lags: the answer would resend what we hold (`roundsWaitForDurability`).
+        if durableLagIsFresh(now: now) { return [.send(.syncSummary(summary), to: peer)] }
         openRounds[peer] = now + config.syncTimeoutMilliseconds
         let digest = advertisedDigest
         if digest.count > config.fullDigestMaxOrigins {
             return [.send(.syncSummary(summary), to: peer)]
         }
-        return [.send(.syncRequest(makeRequest(to: peer)), to: peer)]
+        return [.send(.syncRequest(makeRequest(to: peer, now: now)), to: peer)]
     }
 
     /// Handles a message from `sender` whose envelope carried `senderClock`; `receivedAt` is when
@@ -232,7 +273,7 @@ public struct GossipEngine: Sendable {
         }
         switch message {
         case let .push(push): return receivePush(push, from: sender, now: now)
-        case let .syncRequest(request): return receiveRequest(request, from: sender)
+        case let .syncRequest(request): return receiveRequest(request, from: sender, now: now)
         case let .syncSummary(summary): return receiveSummary(summary, from: sender, now: now)
         case let .bucketHashes(hashes): return receiveBucketHashes(hashes, from: sender)
         case let .syncAnswer(answer): return receiveAnswer(answer, from: sender, now: now)
@@ -247,11 +288,22 @@ public struct GossipEngine: Sendable {
         if let flushAt = pushFlushAt, now >= flushAt { directives += flushPushes(now: now) }
         pendingAnswers = pendingAnswers.filter { $0.value.deadline > now }
         openRounds = openRounds.filter { $0.value > now }
+        sentRequests = sentRequests.filter { openRounds[$0.key] != nil }
+        _ = inboundTransfer(now: now)
         if now >= nextRoundAt {
             nextRoundAt = now + config.gossipIntervalMilliseconds
-            if isActive(at: now) {
-                for peer in choosePeers(config.fanout, excluding: Set(openRounds.keys)) {
-                    directives += startRound(with: peer, now: now)
+            if isActive(at: now), !roundsWaitForDurability(now: now) {
+                // Not with a peer already in an exchange with us, nor one pushes flow with; one
+                // request at a time, our summary to the others (`GossipEngine+Transfers.swift`).
+                // A gap open for an interval is no reordering: then any peer may fill it.
+                let flowing = gapIsStale(now: now) ? [] : peers.filter { pushesFlow(with: $0, now: now) }
+                let busy = Set(openRounds.keys).union(flowing)
+                for peer in choosePeers(config.fanout, excluding: busy) {
+                    if inboundTransfer(now: now) == nil {
+                        directives += startRound(with: peer, now: now)
+                    } else {
+                        directives.append(.send(.syncSummary(summary), to: peer))
+                    }
                 }
             }
         }
@@ -261,88 +313,59 @@ public struct GossipEngine: Sendable {
                 directives.append(.send(.syncSummary(summary), to: peer))
             }
         }
-        if let nextCollectionAt, now >= nextCollectionAt, let interval = config.collectionIntervalMilliseconds {
+        if let nextCollectionAt, now >= nextCollectionAt, let interval = config.collectionIntervalMilliseconds
+        {
             self.nextCollectionAt = now + interval
             directives += collectGarbage(now: now)
         }
         return directives
     }
 
-    // MARK: Pushes
-
-    private mutating func receivePush(_ push: Push, from sender: NodeID, now: UInt64) -> [GossipDirective] {
-        var directives: [GossipDirective] = []
-        for item in push.items {
-            let id = WriteID(origin: item.entry.origin, timestamp: item.entry.timestamp)
-            guard !seenWrites.contains(id) else { continue }
-            switch replica.applyRemote(item.entry, physical: now) {
-            case let .failure(reason):
-                directives.append(.rejected(.entry(reason), from: sender))
-            case let .success(outcome):
-                remember(id)
-                if let previous = item.previousTimestamp {
-                    replica.advanceContiguous(origin: id.origin, previous: previous, to: id.timestamp)
-                }
-                guard outcome != .unchanged else { continue }
-                lastChangeAt = now
-                directives.append(.applied(item.entry))
-                if push.hops == 0 {
-                    pendingRelay.append(item)
-                    if pushFlushAt == nil { pushFlushAt = now + config.pushWindowMilliseconds }
-                }
-            }
-        }
-        return directives
-    }
-
-    private mutating func remember(_ id: WriteID) {
-        guard seenWrites.insert(id).inserted else { return }
-        seenWritesOrder.append(id)
-        while seenWritesOrder.count > config.duplicateMemory, let oldest = seenWritesOrder.popFirst() {
-            seenWrites.remove(oldest)
-        }
-    }
-
-    private mutating func flushPushes(now: UInt64) -> [GossipDirective] {
-        pushFlushAt = nil
-        var directives: [GossipDirective] = []
-        for (hops, items) in [(UInt8(0), pendingPush), (UInt8(1), pendingRelay)] where !items.isEmpty {
-            let targets = choosePeers(config.fanout, excluding: [])
-            let budget = config.pushBudgetBytes - WireSize.pushOverhead
-            for batch in Self.batches(of: items, budget: budget, size: WireSize.encodedSize(of:)) {
-                for peer in targets {
-                    directives.append(.send(.push(Push(hops: hops, items: batch)), to: peer))
-                }
-            }
-        }
-        pendingPush.removeAll()
-        pendingRelay.removeAll()
-        return directives
-    }
-
     // MARK: Rounds
 
-    private mutating func receiveSummary(_ summary: SyncSummary, from sender: NodeID, now: UInt64) -> [GossipDirective] {
+    private mutating func receiveSummary(_ summary: SyncSummary, from sender: NodeID, now: UInt64)
+        -> [GossipDirective]
+    {
         // Equal digest hashes mean equal digests (SipHash-2-4 over the sorted watermarks, between
         // authenticated members): what garbage collection needs to know of an idle peer.
         let advertised = advertisedDigest
         if summary.digestHash == advertised.stableHash { peerDigests[sender] = advertised }
         if peers.contains(sender) { peerStateHashes[sender] = summary.stateHash }
         if summary == self.summary {
-            openRounds[sender] = nil
+            closeRound(with: sender)
             return []
         }
-        // The reply that closes a round we opened, or a peer's idle pair while a round is open:
-        // the open round (or the next active one) settles the difference.
-        if openRounds.removeValue(forKey: sender) != nil { return [] }
-        // A mismatch starts a round; send the full digest, since the peer could not answer a hash.
+        // The reply that closes a round we opened (or a declined request), or a peer's idle pair
+        // while a round is open: the open round (or the next active one) settles the difference.
+        if openRounds[sender] != nil {
+            // A summary on a probe or an ack may come while our request's answer is on its way:
+            // the round closes, but the inbound slot stays until that answer or its wait ends.
+            let awaitingAnswer = sentRequests[sender] != nil
+            openRounds[sender] = nil
+            sentRequests[sender] = nil
+            if !awaitingAnswer { releaseInbound(from: sender) }
+            return []
+        }
+        // A mismatch starts a round, unless another exchange may bring us entries now; send the
+        // full digest, since the peer could not answer a hash.
+        if let transfer = inboundTransfer(now: now), transfer.peer != sender { return [] }
+        if roundsWaitForDurability(now: now) { return [] }
         openRounds[sender] = now + config.syncTimeoutMilliseconds
-        return [.send(.syncRequest(makeRequest(to: sender)), to: sender)]
+        return [.send(.syncRequest(makeRequest(to: sender, now: now)), to: sender)]
     }
 
-    private mutating func receiveRequest(_ request: SyncRequest, from sender: NodeID) -> [GossipDirective] {
+    private mutating func closeRound(with peer: NodeID) {
+        openRounds[peer] = nil
+        sentRequests[peer] = nil
+        releaseInbound(from: peer)
+    }
+
+    private mutating func receiveRequest(_ request: SyncRequest, from sender: NodeID, now: UInt64)
+        -> [GossipDirective]
+    {
         peerDigests[sender] = request.digest
         if peers.contains(sender) { peerStateHashes[sender] = request.stateHash }
+        if let instead = admitRequest(request, from: sender, now: now) { return instead }
         let digest = advertisedDigest
         let entries = request.digest == digest ? [] : replica.map.delta(for: request.digest)
         // Nothing above the asker's watermarks, the asker claims nothing beyond ours, yet the
@@ -355,7 +378,9 @@ public struct GossipEngine: Sendable {
         // (Our own origin aside: we hold every write we made, and never adopt a peer's claim
         // about them, so a peer that took an inflated claim about us stays "ahead" there.)
         let origin = replica.origin
-        let askerClaimsNoMore = request.digest.watermarks.allSatisfy { $0.key == origin || $0.value <= digest[$0.key] }
+        let askerClaimsNoMore = request.digest.watermarks.allSatisfy {
+            $0.key == origin || $0.value <= digest[$0.key]
+        }
         if entries.isEmpty && askerClaimsNoMore
             && (request.digest == digest || request.stateHash != replica.map.stateHash)
         {
@@ -367,12 +392,17 @@ public struct GossipEngine: Sendable {
             return [.send(.bucketHashes(BucketHashes(syncID: request.syncID, hashes: hashes)), to: sender)]
         }
         rememberSentDigest(digest, AnswerKey(peer: sender, syncID: request.syncID, phase: .answerBack))
+        // One exchange per pair: no round of ours with the asker while it answers back.
+        openRounds[sender] = max(
+            openRounds[sender] ?? 0, now.addingSaturating(config.gossipIntervalMilliseconds))
         return chunks(entries, syncID: request.syncID, phase: .answer, digest: digest, requestedBuckets: nil)
             .map { .send(.syncAnswer($0), to: sender) }
     }
 
-    private mutating func receiveBucketHashes(_ message: BucketHashes, from sender: NodeID) -> [GossipDirective] {
-        openRounds[sender] = nil
+    private mutating func receiveBucketHashes(_ message: BucketHashes, from sender: NodeID)
+        -> [GossipDirective]
+    {
+        closeRound(with: sender)
         var differing = BucketSet()
         for (bucket, hash) in replica.map.bucketHashes.enumerated()
         where bucket < message.hashes.count && UInt32(truncatingIfNeeded: hash) != message.hashes[bucket] {
@@ -383,14 +413,19 @@ public struct GossipEngine: Sendable {
             rememberBucketExchange(AnswerKey(peer: sender, syncID: message.syncID, phase: .buckets))
         }
         let entries = replica.map.entries(inBuckets: differing)
-        return chunks(entries, syncID: message.syncID, phase: .buckets, digest: nil, requestedBuckets: differing)
-            .map { .send(.syncAnswer($0), to: sender) }
+        return chunks(
+            entries, syncID: message.syncID, phase: .buckets, digest: nil, requestedBuckets: differing
+        )
+        .map { .send(.syncAnswer($0), to: sender) }
     }
 
-    private mutating func receiveAnswer(_ chunk: SyncAnswer, from sender: NodeID, now: UInt64) -> [GossipDirective] {
+    private mutating func receiveAnswer(_ chunk: SyncAnswer, from sender: NodeID, now: UInt64)
+        -> [GossipDirective]
+    {
         let key = AnswerKey(peer: sender, syncID: chunk.syncID, phase: chunk.phase)
         if finishedAnswers.contains(key) { return [] }
-        var pending = pendingAnswers[key]
+        var pending =
+            pendingAnswers[key]
             ?? PendingAnswer(count: chunk.count, deadline: now + config.syncTimeoutMilliseconds)
         guard pending.count == chunk.count, chunk.index < chunk.count else {
             return [.rejected(.inconsistentChunk, from: sender)]
@@ -409,8 +444,10 @@ public struct GossipEngine: Sendable {
                 bucketExchanges.contains(key)
             {
                 let entries = replica.map.entries(inBuckets: requested)
-                directives += chunks(entries, syncID: chunk.syncID, phase: .buckets, digest: nil, requestedBuckets: nil)
-                    .map { .send(.syncAnswer($0), to: sender) }
+                directives += chunks(
+                    entries, syncID: chunk.syncID, phase: .buckets, digest: nil, requestedBuckets: nil
+                )
+                .map { .send(.syncAnswer($0), to: sender) }
             }
             pending.digest = chunk.digest
             if let digest = chunk.digest { peerDigests[sender] = digest }
@@ -428,7 +465,10 @@ public struct GossipEngine: Sendable {
                 }
             }
         }
-        if pending.received.count == Int(pending.count) {
+        let complete = pending.received.count == Int(pending.count)
+        noteInboundProgress(from: sender, complete: complete, now: now)
+        if complete {
+            if chunk.phase != .buckets { sentRequests[sender] = nil }
             pendingAnswers[key] = nil
             finishedAnswers.append(key)
             if finishedAnswers.count > config.maxPendingAnswers * 4 { finishedAnswers.removeFirst() }
@@ -443,9 +483,11 @@ public struct GossipEngine: Sendable {
                 // answerer held up to its watermarks (bounded by its clock on receipt). Nothing
                 // is dropped for what it did not send: no claim removes a live value.
                 replica.adopt(digest)
+                noteGap(now: now)
                 adopt = true
             }
-            if chunk.phase == .answer, !pending.changedTheMap, !pending.refusedAnEntry {
+            // A declined request's answer has no digest: the peer is busy, not different.
+            if chunk.phase == .answer, pending.digest != nil, !pending.changedTheMap, !pending.refusedAnEntry {
                 directives += bucketsAfterFruitlessAnswer(from: sender, syncID: chunk.syncID)
             }
             directives.append(.answerCompleted(from: sender, adopted: adopt))
@@ -455,7 +497,8 @@ public struct GossipEngine: Sendable {
         return directives
     }
 
-    private mutating func answerBack(to peer: NodeID, syncID: UInt64, peerDigest: Digest) -> [GossipDirective] {
+    private mutating func answerBack(to peer: NodeID, syncID: UInt64, peerDigest: Digest) -> [GossipDirective]
+    {
         let digest = advertisedDigest
         let entries = replica.map.delta(for: peerDigest)
         let peerKnowsAll = digest.watermarks.allSatisfy { peerDigest[$0.key] >= $0.value }
@@ -473,9 +516,12 @@ public struct GossipEngine: Sendable {
 
     /// A request with our digest, remembered by sync id: the answer (or bucket exchange) it
     /// leads to was computed against it.
-    private mutating func makeRequest(to peer: NodeID) -> SyncRequest {
-        let request = SyncRequest(syncID: makeSyncID(), digest: advertisedDigest, stateHash: replica.map.stateHash)
+    private mutating func makeRequest(to peer: NodeID, now: UInt64) -> SyncRequest {
+        let request = SyncRequest(
+            syncID: makeSyncID(), digest: advertisedDigest, stateHash: replica.map.stateHash)
         rememberSentDigest(request.digest, AnswerKey(peer: peer, syncID: request.syncID, phase: .answer))
+        sentRequests[peer] = request.syncID
+        holdInbound(for: peer, kind: .answer, now: now)
         return request
     }
 
@@ -489,7 +535,7 @@ public struct GossipEngine: Sendable {
     }
 
     /// Up to `count` distinct random peers, chosen with the engine's own generator.
-    private mutating func choosePeers(_ count: Int, excluding excluded: Set<NodeID>) -> [NodeID] {
+    mutating func choosePeers(_ count: Int, excluding excluded: Set<NodeID>) -> [NodeID] {
         var candidates = peers.filter { !excluded.contains($0) }
         guard candidates.count > count else { return candidates }
         for index in 0..<count {
@@ -503,7 +549,8 @@ public struct GossipEngine: Sendable {
     /// `maxEntriesPerMessage` entries each. An empty answer is one empty chunk: it still carries
     /// the digest.
     func chunks(
-        _ entries: [Entry], syncID: UInt64, phase: SyncAnswer.Phase, digest: Digest?, requestedBuckets: BucketSet?
+        _ entries: [Entry], syncID: UInt64, phase: SyncAnswer.Phase, digest: Digest?,
+        requestedBuckets: BucketSet?
     ) -> [SyncAnswer] {
         let limits = config.limits
         let overhead = WireSize.syncAnswerOverhead(digest: digest, requestedBuckets: requestedBuckets)

@@ -1,0 +1,75 @@
+import DequeModule
+
+/// Eager pushes: fresh writes down the push tree, relays, duplicates, links
+/// (`GossipEngine+Transfers.swift`, `PendingLinks`).
+extension GossipEngine {
+    /// Applies a push's new writes, links each write to the origin's previous one (a duplicate
+    /// too: the first copy may have come in an answer, or its link may not have been kept, and
+    /// its link may be what fills a gap), and queues a writer's push for relay down its tree.
+    mutating func receivePush(_ push: Push, from sender: NodeID, now: UInt64) -> [GossipDirective] {
+        lastPushWith[sender] = now
+        var directives: [GossipDirective] = []
+        var relay: [Push.Item] = []
+        for item in push.items {
+            let id = WriteID(origin: item.entry.origin, timestamp: item.entry.timestamp)
+            if !seenWrites.contains(id) {
+                switch replica.applyRemote(item.entry, physical: now) {
+                case let .failure(reason):
+                    directives.append(.rejected(.entry(reason), from: sender))
+                    continue
+                case let .success(outcome):
+                    remember(id)
+                    if outcome != .unchanged {
+                        lastChangeAt = now
+                        directives.append(.applied(item.entry))
+                    }
+                    if push.hops == 0 { relay.append(item) }
+                }
+            }
+            if let previous = item.previousTimestamp {
+                replica.link(origin: id.origin, previous: previous, to: id.timestamp)
+            }
+        }
+        noteGap(now: now)
+        if !relay.isEmpty {
+            if let index = pendingRelay.firstIndex(where: { $0.root == sender }) {
+                pendingRelay[index].items += relay
+            } else {
+                pendingRelay.append((root: sender, items: relay))
+            }
+            if pushFlushAt == nil { pushFlushAt = now + config.pushWindowMilliseconds }
+        }
+        return directives
+    }
+
+    mutating func remember(_ id: WriteID) {
+        guard seenWrites.insert(id).inserted else { return }
+        seenWritesOrder.append(id)
+        while seenWritesOrder.count > config.duplicateMemory, let oldest = seenWritesOrder.popFirst() {
+            seenWrites.remove(oldest)
+        }
+    }
+
+    /// Sends our writes down our push tree (hops 0) and relays down the writers' trees (hops 1,
+    /// not relayed again; `GossipEngine+Transfers.swift`).
+    mutating func flushPushes(now: UInt64) -> [GossipDirective] {
+        pushFlushAt = nil
+        var groups: [(hops: UInt8, root: NodeID, items: [Push.Item])] = []
+        if !pendingPush.isEmpty { groups.append((0, replica.id, pendingPush)) }
+        for relay in pendingRelay { groups.append((1, relay.root, relay.items)) }
+        pendingPush.removeAll()
+        pendingRelay.removeAll()
+        var directives: [GossipDirective] = []
+        let budget = config.pushBudgetBytes - WireSize.pushOverhead
+        for group in groups {
+            let targets = pushTargets(root: group.root)
+            for peer in targets { lastPushWith[peer] = now }
+            for batch in Self.batches(of: group.items, budget: budget, size: WireSize.encodedSize(of:)) {
+                for peer in targets {
+                    directives.append(.send(.push(Push(hops: group.hops, items: batch)), to: peer))
+                }
+            }
+        }
+        return directives
+    }
+}
