@@ -63,7 +63,7 @@ final class RESPConnectionHandler: ChannelDuplexHandler {
         let (events, continuation) = AsyncStream.makeStream(of: ConnectionEvent.self)
         self.continuation = continuation
         let address = context.channel.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? ""
-        let session = ClientSession(id: executor.server.makeClientID(), address: address)
+        let session = executor.makeSession(address: address)
         let connection = ClientConnection(
             channel: context.channel, executor: executor,
             handler: NIOLoopBound(self, eventLoop: context.eventLoop),

@@ -43,7 +43,8 @@ public final class RESPServer: Sendable {
     ) {
         self.configuration = configuration
         self.state = RESPServerState(maxClients: configuration.maxClients)
-        self.executor = CommandExecutor(backend: backend, server: state)
+        self.executor = CommandExecutor(
+            backend: backend, server: state, password: configuration.requirePassword)
         self.group = group
         self.logger = logger
     }

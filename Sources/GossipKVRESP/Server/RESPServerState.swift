@@ -12,6 +12,8 @@ public final class RESPServerState: Sendable {
         /// Connections closed for being idle.
         public var idleClosures = 0
         public var commandsProcessed = 0
+        /// AUTH (or HELLO AUTH) attempts refused for a wrong password or user.
+        public var authenticationFailures = 0
     }
 
     public let maxClients: Int
