@@ -58,6 +58,12 @@ struct ClientAuthTests {
         #expect(await client.run("AUTH", "a", "b", "c") == .error("ERR syntax error"))
         #expect(await client.run("GET", "a") == Self.noAuth)
         #expect(client.executor.server.snapshot.authenticationFailures == 3)
+        #expect(await client.run("AUTH", "s3cret pass") == .ok)
+        guard case let .bulkString(info) = await client.run("INFO", "stats") else {
+            Issue.record("INFO stats did not answer a bulk string")
+            return
+        }
+        #expect(String(decoding: info ?? [], as: UTF8.self).contains("acl_access_denied_auth:3\r\n"))
     }
 
     @Test("AUTH password and AUTH default password unlock the connection, and only it")

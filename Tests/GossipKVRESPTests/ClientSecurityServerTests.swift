@@ -34,6 +34,14 @@ extension ClientSecurityServerTests {
             #expect(await backend.get(Array("precious".utf8)) == Array("1".utf8))
             #expect(await backend.get(Array("owned".utf8)) == nil)
             #expect(server.state.snapshot.crossProtocolAttacks == 1)
+            let observer = try await TestClient.connect(to: address)
+            guard case let .bulkString(info) = try await observer.call("INFO", "stats") else {
+                Issue.record("INFO stats did not answer a bulk string")
+                return
+            }
+            #expect(
+                String(decoding: info ?? [], as: UTF8.self).contains("cross_protocol_disconnections:1\r\n"))
+            await observer.close()
         }
     }
 
