@@ -47,6 +47,18 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(name: .customLong("resp-bind"), help: "Address the Redis-protocol server binds (default 127.0.0.1).")
     var respBind: String?
 
+    @Option(
+        name: .customLong("requirepass-file"),
+        help: ArgumentHelp(
+            "File holding the password Redis clients must give with AUTH (or set GOSSIPKV_REQUIREPASS).",
+            valueName: "path"))
+    var requirepassFile: String?
+
+    @Flag(
+        name: .customLong("protected-mode"), inversion: .prefixedNo,
+        help: "Without a password, refuse Redis clients from other machines (the default).")
+    var protectedMode: Bool?
+
     @Option(name: .customLong("metrics-port"), help: "HTTP port for /metrics, /health and /ready (default 7380; 0 turns it off).")
     var metricsPort: Int?
 
@@ -118,6 +130,10 @@ struct NodeCommand: AsyncParsableCommand {
         try flags.setFlag(.gossipPort, gossipPort.map(String.init))
         try flags.setFlag(.respPort, respPort.map(String.init))
         try flags.setFlag(.respBind, respBind)
+        try flags.setFlag(.requirepassFile, requirepassFile)
+        if let protectedMode {
+            flags.set(.protectedMode, .flag(protectedMode), from: protectedMode ? "--protected-mode" : "--no-protected-mode")
+        }
         try flags.setFlag(.metricsPort, metricsPort.map(String.init))
         try flags.setFlag(.metricsBind, metricsBind)
         try flags.setFlag(.dataDir, dataDir)
@@ -176,6 +192,7 @@ struct NodeCommand: AsyncParsableCommand {
 
         var configuration = NodeConfiguration(name: nodeName, identity: identity)
         settings.apply(to: &configuration, registry: registry, dataDirectory: dataDirectory)
+        configuration.resp?.requirePassword = try settings.clientPassword()
         if configuration.storage == nil {
             logger.notice("data is kept in memory only (--in-memory): a restart starts empty and refills from peers")
         }

@@ -15,11 +15,19 @@ struct ExecutorHarness {
         self.session = ClientSession(id: executor.server.makeClientID(), address: "127.0.0.1:5000")
     }
 
+    /// A client of a server that requires `password` (`requirepass`); it has not authenticated.
+    init(password: ClientPassword, backend: ReplicaBackend = ReplicaBackend()) {
+        self.backend = backend
+        self.executor = CommandExecutor(
+            backend: backend, server: RESPServerState(maxClients: 5), password: password)
+        self.session = executor.makeSession(address: "127.0.0.1:5000")
+    }
+
     /// Another client of the same server (same executor, backend and counters).
     init(sharing other: ExecutorHarness) {
         self.backend = other.backend
         self.executor = other.executor
-        self.session = ClientSession(id: executor.server.makeClientID(), address: "127.0.0.1:5001")
+        self.session = executor.makeSession(address: "127.0.0.1:5001")
     }
 
     /// The replies to one command, as a client reads them off the wire in the session's

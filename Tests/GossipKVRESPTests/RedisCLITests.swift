@@ -104,6 +104,24 @@ struct RedisCLITests {
         }
     }
 
+    @Test("redis-cli -a PASS authenticates; without it or with a wrong one the command is refused")
+    func redisCLIPassword() async throws {
+        try await withServer({ $0.requirePassword = ClientPassword("cli-secret") }) { _, address, _ in
+            let port = String(address.port ?? 0)
+            let ok = try await runRedisCLI([
+                "-p", port, "-a", "cli-secret", "--no-auth-warning", "SET", "k", "v",
+            ])
+            #expect(ok == CLIResult(output: "OK"))
+            let get = try await runRedisCLI(["-p", port, "-a", "cli-secret", "--no-auth-warning", "GET", "k"])
+            #expect(get == CLIResult(output: "v"))
+            let missing = try await runRedisCLI(["-p", port, "GET", "k"])
+            #expect(missing.output.contains("NOAUTH Authentication required."))
+            let wrong = try await runRedisCLI(["-p", port, "-a", "nope", "--no-auth-warning", "GET", "k"])
+            #expect(wrong.output.contains("WRONGPASS"))
+            #expect(!wrong.output.contains("\nv"))
+        }
+    }
+
     // --no-raw makes redis-cli print the reply types: RESP3 maps as `1# "field" => value`.
     @Test("redis-cli -3 speaks RESP3: HELLO and CONFIG GET are maps, nulls read as nil, MULTI/EXEC works")
     func resp3() async throws {

@@ -17,6 +17,9 @@ public struct ClientSession: Sendable {
     public internal(set) var queuedCommands: [RESPCommand]? = nil
     /// The argument bytes held in `queuedCommands`, bounded by `CommandExecutor.maxQueuedBytes`.
     public internal(set) var queuedBytes = 0
+    /// True until the connection gives the password, when the server requires one: until then
+    /// only AUTH, HELLO with AUTH and QUIT run (see `CommandExecutor.makeSession`).
+    public internal(set) var awaitsAuthentication = false
     /// A command refused while queueing (unknown, wrong arity): EXEC then answers EXECABORT.
     public internal(set) var transactionFailed = false
 

@@ -14,10 +14,14 @@ public enum CommandError: Error, Hashable, Sendable, CustomStringConvertible {
     case invalidClientName
     case unsupportedProtocol
     case notAllowedWhileSubscribed(command: String)
-    /// AUTH with a password alone: nodes have no password (Redis's `nopass` default user).
+    /// AUTH with a password alone on a server without one (Redis's `nopass` default user).
     case authWithoutPassword
-    /// AUTH for a user other than `default`.
+    /// AUTH for a user other than `default`, or with the wrong password.
     case wrongPassword
+    /// A command other than AUTH, HELLO or QUIT before the connection gave the password.
+    case authenticationRequired
+    /// HELLO without AUTH before the connection gave the password.
+    case helloWithoutAuthentication
     /// HELLO with an option it does not know, or one missing its arguments.
     case helloSyntax(option: String)
     /// CLIENT SETINFO with a value holding spaces or control characters.
@@ -74,6 +78,13 @@ public enum CommandError: Error, Hashable, Sendable, CustomStringConvertible {
                 + "Are you sure your configuration is correct?"
         case .wrongPassword:
             return "WRONGPASS invalid username-password pair or user is disabled."
+        case .authenticationRequired:
+            return "NOAUTH Authentication required."
+        case .helloWithoutAuthentication:
+            return
+                "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
+                + "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and "
+                + "select the RESP protocol version at the same time"
         case let .helloSyntax(option):
             return "ERR Syntax error in HELLO option '\(option.prefix(128))'"
         case let .invalidClientAttribute(name):

@@ -44,19 +44,33 @@ extension CommandExecutor {
         }
     }
 
-    /// AUTH [username] password. Nodes have no passwords (the RESP port binds 127.0.0.1 unless
-    /// told otherwise), so the default user is Redis's `nopass` user: `AUTH password` gets
-    /// Redis's exact error for a server without `requirepass`, `AUTH default anything`
-    /// succeeds, and any other user is refused as Redis refuses an unknown user.
-    func auth(_ args: Arguments) throws(CommandError) -> CommandOutcome {
+    /// AUTH [username] password. The only user is Redis's `default` user.
+    ///
+    /// With a password (`requirepass`), `AUTH password` and `AUTH default password` compare it
+    /// in constant time (`ClientPassword.matches`) and, when right, let the connection run
+    /// commands; a wrong one, or another user, gets WRONGPASS and leaves the connection as it
+    /// was. Without one, `default` is Redis's `nopass` user: `AUTH password` gets Redis's exact
+    /// error for a server without `requirepass` and `AUTH default anything` succeeds.
+    func auth(_ args: Arguments, _ session: inout ClientSession) throws(CommandError) -> CommandOutcome {
+        let user: [UInt8]?
         switch args.count {
-        case 2:
-            throw .authWithoutPassword
-        case 3:
-            guard args.string(1) == "default" else { throw .wrongPassword }
-            return CommandOutcome(.ok)
-        default:
-            throw .syntax
+        case 2: user = nil
+        case 3: user = args[1]
+        default: throw .syntax
         }
+        let isDefaultUser = user.map { $0 == Array("default".utf8) } ?? true
+        guard let password else {
+            guard user != nil else { throw .authWithoutPassword }
+            guard isDefaultUser else { throw .wrongPassword }
+            return CommandOutcome(.ok)
+        }
+        // Compared even for an unknown user, so the reply's timing does not tell users apart.
+        let passwordMatches = password.matches(args[args.count - 1])
+        guard passwordMatches, isDefaultUser else {
+            server.update { $0.authenticationFailures += 1 }
+            throw .wrongPassword
+        }
+        session.awaitsAuthentication = false
+        return CommandOutcome(.ok)
     }
 }

@@ -54,7 +54,9 @@ extension CommandExecutor {
             }
         }
         if let credentials {
-            _ = try auth(Arguments([Array("auth".utf8), credentials.user, credentials.password]))
+            _ = try auth(Arguments([Array("auth".utf8), credentials.user, credentials.password]), &session)
+        } else if session.awaitsAuthentication {
+            throw .helloWithoutAuthentication
         }
         if let name { try setName(name, &session) }
         session.protocolVersion = version

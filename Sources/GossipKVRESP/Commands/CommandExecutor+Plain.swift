@@ -3,13 +3,13 @@
 /// command). Replies and effects are those `execute` gives for the same commands.
 extension CommandExecutor {
     /// The operation of `command` when it is a plain `GET key` or `SET key value` that this
-    /// session runs at once: nil inside MULTI (it is queued) and while subscribed (RESP2
-    /// refuses it), and for anything else.
+    /// session runs at once: nil inside MULTI (it is queued), while subscribed (RESP2
+    /// refuses it) and before authentication (refused), and for anything else.
     public static func plainOperation(_ command: RESPCommand, _ session: ClientSession) -> RESPOperation? {
         let words = command.arguments
         // Cheap checks first: this runs for every command of every batch.
         guard words.count == 2 || words.count == 3, words[0].count == 3, !session.isInTransaction,
-            !session.isSubscribed
+            !session.isSubscribed, !session.awaitsAuthentication
         else { return nil }
         switch (command.name, words.count) {
         case ("get", 2): return .get(key: words[1])

@@ -48,6 +48,10 @@ extension CommandExecutor {
                 "rejected_connections:\(counters.rejectedConnections)",
                 "protocol_error_disconnections:\(counters.protocolErrors)",
                 "idle_disconnections:\(counters.idleClosures)",
+                // Redis 7's name for refused AUTHs; the next two are GossipKV's.
+                "acl_access_denied_auth:\(counters.authenticationFailures)",
+                "protected_mode_refusals:\(counters.protectedModeRefusals)",
+                "cross_protocol_disconnections:\(counters.crossProtocolAttacks)",
             ]
         case "keyspace":
             let stats = await backend.keyspaceStats()

@@ -9,12 +9,24 @@ import GossipKVCore
 public struct CommandExecutor: Sendable {
     public let backend: any RESPBackend
     public let server: RESPServerState
+    /// The password connections must give first (`requirepass`); nil when none is set.
+    public let password: ClientPassword?
     /// Shared by every connection of this executor: keeps other clients' commands out of an EXEC.
     let gate = TransactionGate()
 
-    public init(backend: any RESPBackend, server: RESPServerState = RESPServerState()) {
+    public init(
+        backend: any RESPBackend, server: RESPServerState = RESPServerState(), password: ClientPassword? = nil
+    ) {
         self.backend = backend
         self.server = server
+        self.password = password
+    }
+
+    /// The state of a new connection: it must authenticate first when a password is set.
+    public func makeSession(address: String = "") -> ClientSession {
+        var session = ClientSession(id: server.makeClientID(), address: address)
+        session.awaitsAuthentication = password != nil
+        return session
     }
 
     /// Commands a subscribed RESP2 client may still send.
@@ -89,6 +101,8 @@ public struct CommandExecutor: Sendable {
                 return .wrongArity(command: sub)
             }
         }
+        // After the lookup and arity checks, as in Redis; AUTH, HELLO and QUIT carry `no_auth`.
+        if session.awaitsAuthentication, !spec.flags.contains("no_auth") { return .authenticationRequired }
         if session.isSubscribed, session.protocolVersion == .resp2,
             !Self.allowedWhileSubscribed.contains(name)
         {
@@ -157,7 +171,7 @@ public struct CommandExecutor: Sendable {
         case "members": return await members()
         case "command": return try command(args)
         case "config": return try config(args)
-        case "auth": return try auth(args)
+        case "auth": return try auth(args, &session)
         case "subscribe": return subscribe(args, &session, pattern: false)
         case "psubscribe": return subscribe(args, &session, pattern: true)
         case "unsubscribe": return unsubscribe(args, &session, pattern: false)

@@ -77,7 +77,7 @@ extension CommandTable {
         CommandSpec(
             "auth", arity: -2, flags: ["noscript", "loading", "stale", "fast", "no_auth"],
             group: "connection",
-            summary: "Authenticates the connection (nodes have no password: only the default user exists).",
+            summary: "Authenticates the connection (only the default user exists; see --requirepass-file).",
             arguments: [
                 ArgumentDoc("username", "string", optional: true), ArgumentDoc("password", "string"),
             ]),

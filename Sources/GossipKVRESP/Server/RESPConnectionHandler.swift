@@ -63,7 +63,7 @@ final class RESPConnectionHandler: ChannelDuplexHandler {
         let (events, continuation) = AsyncStream.makeStream(of: ConnectionEvent.self)
         self.continuation = continuation
         let address = context.channel.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? ""
-        let session = ClientSession(id: executor.server.makeClientID(), address: address)
+        let session = executor.makeSession(address: address)
         let connection = ClientConnection(
             channel: context.channel, executor: executor,
             handler: NIOLoopBound(self, eventLoop: context.eventLoop),
@@ -73,7 +73,27 @@ final class RESPConnectionHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !finished else { return }
-        batch.append(unwrapInboundIn(data))
+        let command = unwrapInboundIn(data)
+        guard !ClientAdmission.isCrossProtocolAttack(command) else {
+            abortCrossProtocolAttack(context: context)
+            return
+        }
+        batch.append(command)
+    }
+
+    /// Closes the connection at once, with no reply. Nothing else of this read runs: the
+    /// commands before the HTTP line came in the same packet as the attack.
+    private func abortCrossProtocolAttack(context: ChannelHandlerContext) {
+        finished = true
+        batch = []
+        continuation?.finish()
+        continuation = nil
+        if executor.server.noteCrossProtocolAttack() {
+            logger.warning(
+                "\(ClientAdmission.crossProtocolWarning)",
+                metadata: ["resp.client": "\(context.channel.remoteAddress.map { "\($0)" } ?? "?")"])
+        }
+        context.close(promise: nil)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {

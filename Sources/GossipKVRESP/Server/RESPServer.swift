@@ -43,7 +43,8 @@ public final class RESPServer: Sendable {
     ) {
         self.configuration = configuration
         self.state = RESPServerState(maxClients: configuration.maxClients)
-        self.executor = CommandExecutor(backend: backend, server: state)
+        self.executor = CommandExecutor(
+            backend: backend, server: state, password: configuration.requirePassword)
         self.group = group
         self.logger = logger
     }
@@ -79,14 +80,29 @@ public final class RESPServer: Sendable {
         }
         state.port = address.port ?? configuration.port
         logger.info("listening for Redis clients", metadata: ["resp.address": "\(address)"])
+        if configuration.protectedMode, configuration.requirePassword == nil,
+            !ClientAdmission.isLoopback(address)
+        {
+            logger.notice(
+                """
+                protected mode: no password is set, so Redis clients from other machines are refused; \
+                set --requirepass-file (or GOSSIPKV_REQUIREPASS), or --no-protected-mode on a trusted network
+                """)
+        }
         return address
     }
 
-    /// Sets up one accepted connection (on its event loop).
-    private func initialize(_ channel: any Channel, _ configuration: RESPServerConfiguration) throws {
+    /// Sets up one accepted connection (on its event loop): refuses it in protected mode or
+    /// past `maxClients`, else installs the decoder and the connection handler.
+    func initialize(_ channel: any Channel, _ configuration: RESPServerConfiguration) throws {
         let pipeline = channel.pipeline.syncOperations
+        if ClientAdmission.protectedModeRefuses(peer: channel.remoteAddress, configuration) {
+            state.update { $0.protectedModeRefusals += 1 }
+            try pipeline.addHandler(RejectingHandler(reply: .error(ClientAdmission.protectedModeRefusal)))
+            return
+        }
         guard !stopped.withLockedValue({ $0 }), state.admit() else {
-            try pipeline.addHandler(RejectingHandler(message: "max number of clients reached"))
+            try pipeline.addHandler(RejectingHandler(reply: .err("max number of clients reached")))
             return
         }
         let id = ObjectIdentifier(channel)
@@ -140,13 +156,13 @@ public final class RESPServer: Sendable {
 final class RejectingHandler: ChannelInboundHandler, Sendable {
     typealias InboundIn = ByteBuffer
 
-    let message: String
+    let reply: RESPValue
 
-    init(message: String) { self.message = message }
+    init(reply: RESPValue) { self.reply = reply }
 
     func channelActive(context: ChannelHandlerContext) {
-        var buffer = context.channel.allocator.buffer(capacity: message.utf8.count + 8)
-        buffer.writeRESPValue(.err(message))
+        var buffer = context.channel.allocator.buffer(capacity: 256)
+        buffer.writeRESPValue(reply)
         let channel = context.channel
         context.writeAndFlush(NIOAny(buffer)).whenComplete { _ in channel.close(promise: nil) }
     }

@@ -19,6 +19,13 @@ public struct RESPServerConfiguration: Sendable {
     public var maxPendingCommands: Int = 1024
     /// How long `stop()` lets connections finish the commands they already sent.
     public var shutdownGracePeriod: TimeAmount = .seconds(2)
+    /// Redis's `requirepass`: when set, a connection may send only AUTH, HELLO ... AUTH and QUIT
+    /// until it gives this password (`-NOAUTH` otherwise). Nil: no password.
+    public var requirePassword: ClientPassword? = nil
+    /// Redis's protected mode: with no password set, connections from other machines (peers
+    /// outside the loopback network) are answered `-DENIED` and closed. It only matters when
+    /// `host` is not a loopback address, since a loopback listener has only loopback peers.
+    public var protectedMode = true
 
     public init() {}
 

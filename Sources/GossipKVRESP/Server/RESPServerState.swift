@@ -12,6 +12,12 @@ public final class RESPServerState: Sendable {
         /// Connections closed for being idle.
         public var idleClosures = 0
         public var commandsProcessed = 0
+        /// AUTH (or HELLO AUTH) attempts refused for a wrong password or user.
+        public var authenticationFailures = 0
+        /// Connections from other machines refused by protected mode.
+        public var protectedModeRefusals = 0
+        /// Connections closed for sending `POST` or `Host:` (an HTTP request: cross-protocol scripting).
+        public var crossProtocolAttacks = 0
     }
 
     public let maxClients: Int
@@ -20,6 +26,7 @@ public final class RESPServerState: Sendable {
     private let nextID = NIOLockedValueBox(Int64(0))
     private let boundPort = NIOLockedValueBox(0)
     private let clients = NIOLockedValueBox([Int64: RESPClientListing]())
+    private let lastAttackWarning = NIOLockedValueBox<ContinuousClock.Instant?>(nil)
 
     public init(maxClients: Int = 10_000) { self.maxClients = maxClients }
 
@@ -68,4 +75,16 @@ public final class RESPServerState: Sendable {
     }
 
     func update(_ body: (inout Counters) -> Void) { counters.withLockedValue { body(&$0) } }
+
+    /// Counts a cross-protocol attempt; true when it should be logged (the first, then at most
+    /// once a minute, as Redis does, so a hostile page cannot flood the log).
+    func noteCrossProtocolAttack() -> Bool {
+        update { $0.crossProtocolAttacks += 1 }
+        let now = ContinuousClock.now
+        return lastAttackWarning.withLockedValue { last in
+            if let previous = last, now - previous < .seconds(60) { return false }
+            last = now
+            return true
+        }
+    }
 }

@@ -14,7 +14,10 @@ extension NodeSettings {
     ///
     /// `dataDirectory` (from `dataDirectory(nodeName:environment:isRoot:)`) turns persistence on
     /// unless `in-memory` is set; nil leaves the configuration in memory.
-    func apply(to configuration: inout NodeConfiguration, registry: PrometheusCollectorRegistry, dataDirectory: String? = nil) {
+    func apply(
+        to configuration: inout NodeConfiguration, registry: PrometheusCollectorRegistry,
+        dataDirectory: String? = nil
+    ) {
         if let dataDirectory, bool(.inMemory) != true {
             var storage = StorageConfiguration(directory: dataDirectory)
             if let policy = string(.fsync).flatMap(FsyncPolicy.init(rawValue:)) { storage.fsync = policy }
@@ -29,6 +32,7 @@ extension NodeSettings {
         var resp = configuration.resp ?? RESPServerConfiguration()
         if let port = int(.respPort) { resp.port = port }
         if let host = string(.respBind) { resp.host = host }
+        if let protectedMode = bool(.protectedMode) { resp.protectedMode = protectedMode }
         configuration.resp = resp
         let metricsPort = int(.metricsPort) ?? Self.defaultMetricsPort
         if metricsPort == 0 {
@@ -62,10 +66,12 @@ extension NodeSettings {
     /// (`~/.local/share/gossipkv/NAME`): persistent, outside the working directory (so a node
     /// finds its data wherever it is started from), one directory per node name (the lock stops
     /// a second node of the same name on this host).
-    static func defaultDataDirectory(nodeName: String, environment: [String: String], isRoot: Bool) -> String {
+    static func defaultDataDirectory(nodeName: String, environment: [String: String], isRoot: Bool) -> String
+    {
         let safeName = String(
             nodeName.unicodeScalars.map { scalar in
-                CharacterSet.alphanumerics.contains(scalar) && scalar.isASCII || "-_.".unicodeScalars.contains(scalar)
+                CharacterSet.alphanumerics.contains(scalar) && scalar.isASCII
+                    || "-_.".unicodeScalars.contains(scalar)
                     ? Character(scalar) : "_"
             })
         let name = safeName.hasPrefix(".") ? "_" + safeName : safeName

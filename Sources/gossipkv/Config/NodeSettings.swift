@@ -55,6 +55,11 @@ struct NodeSettings: Equatable, Sendable {
                 origins[.clusterSecret] ?? "cluster-secret", origins[.clusterDir] ?? "cluster-dir",
                 advice: "use either a passphrase (cluster-secret) or key files (cluster-dir), not both")
         }
+        if values[.requirepass] != nil, values[.requirepassFile] != nil {
+            throw .contradiction(
+                origins[.requirepass] ?? "requirepass", origins[.requirepassFile] ?? "requirepass-file",
+                advice: "give the clients' password one way: requirepass or requirepass-file")
+        }
         if bool(.multicast) == false, values[.multicastInterface] != nil {
             throw .contradiction(
                 origins[.multicast] ?? "multicast", origins[.multicastInterface] ?? "multicast-interface",
@@ -63,31 +68,42 @@ struct NodeSettings: Equatable, Sendable {
     }
 
     /// Merges the sources, highest precedence first: flags > environment > file > defaults
-    /// (defaults are whatever stays absent). Two groups move as a unit, so a higher source can
+    /// (defaults are whatever stays absent). Three groups move as a unit, so a higher source can
     /// replace a lower one's choice instead of contradicting it: the identity (`cluster-secret`
-    /// or `cluster-dir`, from the highest source naming either) and multicast on/off (from the
-    /// highest source that sets `multicast` or `multicast-interface`).
-    static func merged(flags: NodeSettings, environment: NodeSettings, file: NodeSettings) throws(SettingsError)
+    /// or `cluster-dir`, from the highest source naming either), the clients' password
+    /// (`requirepass` or `requirepass-file`, likewise) and multicast on/off (from the highest
+    /// source that sets `multicast` or `multicast-interface`).
+    static func merged(flags: NodeSettings, environment: NodeSettings, file: NodeSettings)
+        throws(SettingsError)
         -> NodeSettings
     {
         let layers = [flags, environment, file]
         for layer in layers { try layer.checkConsistency() }
         var result = NodeSettings()
         for key in SettingKey.allCases {
-            guard let layer = layers.first(where: { $0.values[key] != nil }), let value = layer.values[key] else { continue }
+            guard let layer = layers.first(where: { $0.values[key] != nil }), let value = layer.values[key]
+            else { continue }
             result.set(key, value, from: layer.origins[key] ?? key.rawValue)
         }
-        if let identity = layers.first(where: { $0.values[.clusterSecret] != nil || $0.values[.clusterDir] != nil }) {
-            for key in [SettingKey.clusterSecret, .clusterDir] {
-                if let value = identity.values[key] {
-                    result.set(key, value, from: identity.origins[key] ?? key.rawValue)
+        for group in [[SettingKey.clusterSecret, .clusterDir], [.requirepass, .requirepassFile]] {
+            guard let chosen = layers.first(where: { layer in group.contains { layer.values[$0] != nil } })
+            else {
+                continue
+            }
+            for key in group {
+                if let value = chosen.values[key] {
+                    result.set(key, value, from: chosen.origins[key] ?? key.rawValue)
                 } else {
                     result.remove(key)
                 }
             }
         }
-        if let choice = layers.first(where: { $0.multicastChoice != nil }), let enabled = choice.multicastChoice {
-            result.set(.multicast, .flag(enabled), from: choice.origins[.multicast] ?? choice.origins[.multicastInterface] ?? "multicast")
+        if let choice = layers.first(where: { $0.multicastChoice != nil }),
+            let enabled = choice.multicastChoice
+        {
+            result.set(
+                .multicast, .flag(enabled),
+                from: choice.origins[.multicast] ?? choice.origins[.multicastInterface] ?? "multicast")
             if !enabled { result.remove(.multicastInterface) }
         }
         return result

@@ -12,6 +12,12 @@ enum SettingKey: String, CaseIterable, Sendable, Comparable {
     case gossipPort = "gossip-port"
     case respPort = "resp-port"
     case respBind = "resp-bind"
+    /// The clients' password, from the environment (`GOSSIPKV_REQUIREPASS`) or the config file
+    /// only: there is deliberately no `--requirepass` flag, since argv is visible to every
+    /// local user (`ps`). `requirepass-file` names a file holding it instead.
+    case requirepass
+    case requirepassFile = "requirepass-file"
+    case protectedMode = "protected-mode"
     case metricsPort = "metrics-port"
     case metricsBind = "metrics-bind"
     case dataDir = "data-dir"
@@ -32,7 +38,9 @@ enum SettingKey: String, CaseIterable, Sendable, Comparable {
 
     static func < (lhs: SettingKey, rhs: SettingKey) -> Bool { lhs.rawValue < rhs.rawValue }
 
-    var environmentName: String { "GOSSIPKV_" + rawValue.uppercased().replacingOccurrences(of: "-", with: "_") }
+    var environmentName: String {
+        "GOSSIPKV_" + rawValue.uppercased().replacingOccurrences(of: "-", with: "_")
+    }
 
     var flag: String { "--" + rawValue }
 
@@ -59,12 +67,14 @@ enum SettingKey: String, CaseIterable, Sendable, Comparable {
     var kind: Kind {
         switch self {
         case .name: return .nodeName
-        case .bind, .advertise, .respBind, .metricsBind, .clusterSecret, .clusterName, .multicastInterface: return .text
-        case .dataDir, .clusterDir, .revocations: return .path
+        case .bind, .advertise, .respBind, .metricsBind, .clusterSecret, .clusterName, .multicastInterface,
+            .requirepass:
+            return .text
+        case .dataDir, .clusterDir, .revocations, .requirepassFile: return .path
         case .gossipPort, .respPort, .multicastPort: return .port
         case .metricsPort: return .portOrOff
         case .multicastTTL: return .ttl
-        case .multicast, .inMemory, .repair: return .boolean
+        case .multicast, .inMemory, .repair, .protectedMode: return .boolean
         case .fsync: return .fsyncPolicy
         case .join: return .seeds
         case .logLevel: return .logLevel
@@ -86,7 +96,8 @@ enum SettingKey: String, CaseIterable, Sendable, Comparable {
         case .seeds: return "must be a list of HOST:PORT gossip addresses (e.g. 10.0.0.5:7377)"
         case .logLevel: return "must be one of " + Self.logLevels.joined(separator: ", ")
         case .multicastGroup: return "must be an IPv4 multicast address (224.0.0.0 to 239.255.255.255)"
-        case .fsyncPolicy: return "must be one of " + FsyncPolicy.allCases.map(\.rawValue).joined(separator: ", ")
+        case .fsyncPolicy:
+            return "must be one of " + FsyncPolicy.allCases.map(\.rawValue).joined(separator: ", ")
         }
     }
 
@@ -96,7 +107,9 @@ enum SettingKey: String, CaseIterable, Sendable, Comparable {
         case .text, .path:
             return text.isEmpty ? nil : .text(text)
         case .nodeName:
-            let valid = (1...64).contains(text.utf8.count) && !text.unicodeScalars.contains { $0.properties.generalCategory == .control }
+            let valid =
+                (1...64).contains(text.utf8.count)
+                && !text.unicodeScalars.contains { $0.properties.generalCategory == .control }
             return valid ? .text(text) : nil
         case .port:
             return Int(text).flatMap { (1...65_535).contains($0) ? .number($0) : nil }

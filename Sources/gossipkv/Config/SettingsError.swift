@@ -10,6 +10,8 @@ enum SettingsError: Error, Equatable, CustomStringConvertible {
     case syntax(path: String, line: Int, column: Int, problem: String)
     case notAMapping(path: String, line: Int)
     case unreadable(path: String, reason: String)
+    /// The `requirepass-file` cannot be read, or holds no password.
+    case passwordFile(path: String, problem: String)
     /// Two settings from one source that cannot both hold, named by their origins.
     case contradiction(String, String, advice: String)
 
@@ -32,6 +34,8 @@ enum SettingsError: Error, Equatable, CustomStringConvertible {
             return "\(path):\(line): expected 'key: value' lines at the top level (see config/lan-node.yaml)"
         case let .unreadable(path, reason):
             return "cannot read config file \(path): \(reason)"
+        case let .passwordFile(path, problem):
+            return "requirepass-file \(path): \(problem)"
         case let .contradiction(first, second, advice):
             return "\(first) and \(second) contradict each other: \(advice)"
         }
@@ -55,7 +59,8 @@ enum SettingsError: Error, Equatable, CustomStringConvertible {
         for i in 1...a.count {
             var current = [i] + Array(repeating: 0, count: b.count)
             for j in 1...b.count {
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+                current[j] = min(
+                    previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
             }
             previous = current
         }

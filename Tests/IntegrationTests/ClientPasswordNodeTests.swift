@@ -1,0 +1,54 @@
+import Foundation
+import Testing
+
+/// `gossipkv node --requirepass-file`: the password reaches the node's Redis port.
+@Suite("gossipkv node with a client password")
+struct ClientPasswordNodeTests {
+    @Test(
+        "a node started with --requirepass-file answers NOAUTH, WRONGPASS, then serves after AUTH",
+        .enabled(if: CrashRecoveryTests.isAvailable, "needs the built gossipkv binary"))
+    func passwordFromFile() async throws {
+        let binary = try #require(LabCluster.binary)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "gkv-pass-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let passwordFile = directory.appendingPathComponent("requirepass").path
+        try Data("node-secret\n".utf8).write(to: URL(fileURLWithPath: passwordFile))
+        let base = ChildCluster.freeBase(nodes: 1)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = [
+            "node", "--name", "pw", "--bind", "127.0.0.1", "--gossip-port", "\(base + 5_000)", "--resp-port",
+            "\(base)", "--metrics-port", "0", "--no-multicast", "--in-memory", "--requirepass-file",
+            passwordFile,
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        let replies = try await CrashRecoveryTests.onOwnThread { () throws -> [String?] in
+            let deadline = Date().addingTimeInterval(60)
+            while process.isRunning && Date() < deadline {
+                if let client = try? RESPSocket(port: base), let ping = try? client.command(["PING"]) {
+                    return [
+                        ping, try client.command(["AUTH", "wrong"]),
+                        try client.command(["AUTH", "node-secret"]),
+                        try client.command(["SET", "k", "v"]), try client.command(["GET", "k"]),
+                    ]
+                }
+                usleep(20_000)
+            }
+            return []
+        }
+        #expect(
+            replies == [
+                "-NOAUTH Authentication required.",
+                "-WRONGPASS invalid username-password pair or user is disabled.",
+                "OK", "OK", "v",
+            ])
+    }
+}
