@@ -106,9 +106,16 @@ public struct Replica: Sendable {
 
     /// Checks a remote entry against the limits and the clock, merges it, and advances the
     /// clock past its timestamp (so a later local write of the same key wins over it).
-    public mutating func applyRemote(_ entry: Entry, physical: UInt64) -> Result<
-        LWWMap.MergeOutcome, EntryRejection
-    > {
+    ///
+    /// With `collectedAfterMilliseconds` (the garbage-collection grace period), a dead entry
+    /// past that grace, for a key this replica holds nothing for, under a watermark of ours that
+    /// already covers it, is taken as the no-op it is: it reads as absent either way, and this
+    /// replica has collected it or would at once. Storing it again made collected entries
+    /// bounce between replicas that collect at different moments, with state hashes that never
+    /// settled.
+    public mutating func applyRemote(
+        _ entry: Entry, physical: UInt64, collectedAfterMilliseconds grace: UInt64? = nil
+    ) -> Result<LWWMap.MergeOutcome, EntryRejection> {
         guard entry.key.count <= limits.maxKeyBytes else { return .failure(.keyTooLarge) }
         if let value = entry.value, value.count > limits.maxValueBytes { return .failure(.valueTooLarge) }
         do {
@@ -116,8 +123,13 @@ public struct Replica: Sendable {
         } catch {
             return .failure(.clockTooFarAhead)
         }
-        if map.entry(forKey: entry.key) == nil, collectionEcho.refuses(entry, now: physical) {
-            return .success(.unchanged)
+        if map.entry(forKey: entry.key) == nil {
+            if collectionEcho.refuses(entry, now: physical) { return .success(.unchanged) }
+            if let grace, digest[entry.origin] >= entry.timestamp,
+                LWWMap.isPastGrace(entry, at: readTime(physical: physical), graceMilliseconds: grace)
+            {
+                return .success(.unchanged)
+            }
         }
         return .success(map.merge(entry))
     }

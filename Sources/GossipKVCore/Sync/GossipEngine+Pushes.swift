@@ -13,7 +13,8 @@ extension GossipEngine {
         for item in push.items {
             let id = WriteID(origin: item.entry.origin, timestamp: item.entry.timestamp)
             if !seenWrites.contains(id) {
-                switch replica.applyRemote(item.entry, physical: now) {
+                switch replica.applyRemote(
+                    item.entry, physical: now, collectedAfterMilliseconds: config.tombstoneGracePeriodMilliseconds) {
                 case let .failure(reason):
                     directives.append(.rejected(.entry(reason), from: sender))
                     continue

@@ -453,7 +453,8 @@ public struct GossipEngine: Sendable {
             if let digest = chunk.digest { peerDigests[sender] = digest }
         }
         for entry in chunk.entries {
-            switch replica.applyRemote(entry, physical: now) {
+            switch replica.applyRemote(
+                entry, physical: now, collectedAfterMilliseconds: config.tombstoneGracePeriodMilliseconds) {
             case let .failure(reason):
                 pending.refusedAnEntry = true
                 directives.append(.rejected(.entry(reason), from: sender))
