@@ -71,18 +71,7 @@ public enum BurstExperiment {
     }
 
     static func options(nodeCount: Int, membership: Bool) -> SimulationOptions {
-        var options = SimulationOptions()
-        options.membership = membership
-        options.nodeCount = nodeCount
-        options.operationCount = 0
-        options.networkFaults = 0
-        options.restarts = 0
-        options.clockExcursions = 0
-        options.lossProbability = 0
-        options.duplicationProbability = 0
-        options.maximumDelayMilliseconds = 2
-        options.faultPhaseMilliseconds = 1
-        options.stepBudget = .max
+        var options = SimulationOptions.healthy(nodeCount: nodeCount, membership: membership)
         // No garbage: nothing is deleted, and a collection scan of 100k keys every 250 ms
         // would only slow the run.
         options.gossip.collectionIntervalMilliseconds = nil

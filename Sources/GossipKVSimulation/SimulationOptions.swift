@@ -172,3 +172,23 @@ public struct PlannedFault: Sendable, Equatable {
         self.kind = kind
     }
 }
+
+extension SimulationOptions {
+    /// A healthy cluster for experiments that measure rather than test: no faults, no loss or
+    /// duplication, 2 ms of delay, no client operations, no step budget.
+    public static func healthy(nodeCount: Int, membership: Bool) -> SimulationOptions {
+        var options = SimulationOptions()
+        options.membership = membership
+        options.nodeCount = nodeCount
+        options.operationCount = 0
+        options.networkFaults = 0
+        options.restarts = 0
+        options.clockExcursions = 0
+        options.lossProbability = 0
+        options.duplicationProbability = 0
+        options.maximumDelayMilliseconds = 2
+        options.faultPhaseMilliseconds = 1
+        options.stepBudget = .max
+        return options
+    }
+}

@@ -22,18 +22,7 @@ public struct SpreadExperiment: Sendable {
     }
 
     public static func run(nodeCount: Int, seed: UInt64 = 1, membership: Bool = false) -> Result {
-        var options = SimulationOptions()
-        options.membership = membership
-        options.nodeCount = nodeCount
-        options.operationCount = 0
-        options.networkFaults = 0
-        options.restarts = 0
-        options.clockExcursions = 0
-        options.lossProbability = 0
-        options.duplicationProbability = 0
-        options.maximumDelayMilliseconds = 2
-        options.faultPhaseMilliseconds = 1
-        options.stepBudget = .max
+        let options = SimulationOptions.healthy(nodeCount: nodeCount, membership: membership)
         var simulation = Simulation(seed: seed, options: options)
         let key = Array("spread".utf8)
         simulation.advance(by: 100)
