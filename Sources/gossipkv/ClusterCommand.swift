@@ -53,11 +53,23 @@ struct ClusterCommand: ParsableCommand {
         }
     }
 
+    /// A new private directory under the temporary directory (`mkdtemp`: mode 0700, a name no
+    /// one else can have taken), with a name one can paste into a shell. Foundation's
+    /// item-replacement directory on Linux is "(A Document Being Saved By gossipkv)".
+    static func makeTemporaryDirectory() throws(ValidationError) -> String {
+        var template = Array((NSTemporaryDirectory() + "gossipkv-cluster-XXXXXX").utf8CString)
+        let made = template.withUnsafeMutableBufferPointer { buffer in
+            buffer.baseAddress.map { mkdtemp($0) != nil } ?? false
+        }
+        guard made else {
+            throw ValidationError(
+                "cannot create a directory under \(NSTemporaryDirectory()): errno \(errno); give one with --dir")
+        }
+        return String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     func run() throws {
-        let directory = try dir ?? FileManager.default.url(
-            for: .itemReplacementDirectory, in: .userDomainMask,
-            appropriateFor: URL(fileURLWithPath: NSTemporaryDirectory()), create: true
-        ).appendingPathComponent("gossipkv-cluster").path
+        let directory = try dir ?? Self.makeTemporaryDirectory()
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let clusterKeyPath = directory + "/" + IdentityFiles.clusterSecretKey
         let cluster: ClusterKeyPair
