@@ -222,11 +222,16 @@ public struct History: Sendable {
 
     /// Nil when `entries` (sorted by key) are the expected map, up to collected dead entries,
     /// zombies, and liars' writes (which may win a key over the honest writes, or be lost).
-    func mapProblem(_ entries: [Entry]) -> String? {
+    ///
+    /// `deadPastGrace` (liar schedules only, see `Simulation.agrees`): an expected entry dead past
+    /// the grace period may be held as any entry dead past grace, or not at all; readers see the
+    /// key absent either way. A live value there still fails.
+    func mapProblem(_ entries: [Entry], deadPastGrace: (Entry) -> Bool = { _ in false }) -> String? {
         var held: [[UInt8]: Entry] = [:]
         for entry in entries { held[entry.key] = entry }
         for expected in expectedEntries {
             let actual = held.removeValue(forKey: expected.key)
+            if deadPastGrace(expected), actual.map(deadPastGrace) ?? true { continue }
             if actual == expected || (actual == nil && mayBeAbsent(expected)) { continue }
             if let actual, liars.contains(actual.origin), actual.wins(over: expected) { continue }
             // A liar may send its own old tombstone again after the newer honest entry, dead
@@ -237,6 +242,8 @@ public struct History: Sendable {
             if let actual, mayBeAbsent(expected), zombies.contains(WriteKey(origin: actual.origin, timestamp: actual.timestamp)) {
                 continue
             }
+            // A write counted lost with a disk while only a liar held it, given back after all.
+            if let actual, isLost(actual), actual.wins(over: expected) { continue }
             if let actual, actual.wins(over: expected) {
                 return "holds \(actual), newer than the expected \(expected), which no accepted write explains"
             }
@@ -244,7 +251,7 @@ public struct History: Sendable {
             return "\(what): expected \(expected), found \(actual.map { "\($0)" } ?? "nothing")"
         }
         for extra in held.values.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) })
-        where !liars.contains(extra.origin) {
+        where !liars.contains(extra.origin) && !isLost(extra) {
             return "holds \(extra), which no accepted write of an honest origin explains"
         }
         return nil

@@ -136,6 +136,15 @@ extension Simulation {
         return kept(replica) == kept(first)
     }
 
+    /// In liar schedules, whether an entry is dead past the grace period at `replica`'s read
+    /// time (see `agrees`); in honest ones, never.
+    func deadPastGrace(at replica: Replica) -> (Entry) -> Bool {
+        guard options.byzantineNodes > 0 else { return { _ in false } }
+        let grace = options.gossip.tombstoneGracePeriodMilliseconds
+        let now = replica.readTime(physical: physical(of: nodes.firstIndex { $0.id == replica.id } ?? 0))
+        return { LWWMap.isPastGrace($0, at: now, graceMilliseconds: grace) }
+    }
+
     /// Nil once converged (`isConverged`), else the first thing that is not there yet.
     func convergenceProblem() -> String? {
         if let down = nodes.firstIndex(where: { !$0.isUp }) { return "node \(down) is down" }
@@ -143,7 +152,9 @@ extension Simulation {
         for (index, node) in nodes.enumerated() where node.isHonest && !agrees(node.engine.replica, with: first) {
             // Say how: the first honest map that is not the expected one.
             for (other, candidate) in nodes.enumerated() where candidate.isHonest {
-                if let problem = history.mapProblem(candidate.engine.replica.map.sortedEntries()) {
+                if let problem = history.mapProblem(
+                    candidate.engine.replica.map.sortedEntries(), deadPastGrace: deadPastGrace(at: candidate.engine.replica))
+                {
                     return "honest node \(other): \(problem)"
                 }
             }
@@ -158,7 +169,9 @@ extension Simulation {
             return "honest node \(index)'s map differs from the first honest node's: "
                 + shown.joined(separator: "; ")
         }
-        if let problem = history.mapProblem(first.map.sortedEntries()) { return problem }
+        if let problem = history.mapProblem(first.map.sortedEntries(), deadPastGrace: deadPastGrace(at: first)) {
+            return problem
+        }
         for node in nodes where node.isHonest {
             if let problem = history.watermarkLag(in: node.engine.replica, exempt: lagExempt) { return problem }
         }
@@ -179,7 +192,9 @@ extension Simulation {
         let expected = history.expectedEntries
         if failure == nil {
             for node in nodes where node.isHonest {
-                if let problem = history.mapProblem(node.engine.replica.map.sortedEntries()) {
+                if let problem = history.mapProblem(
+                    node.engine.replica.map.sortedEntries(), deadPastGrace: deadPastGrace(at: node.engine.replica))
+                {
                     failure = "replica \(node.id) differs from the expected map: \(problem)"
                     break
                 }
