@@ -17,6 +17,8 @@ enum ClientError: Error, Equatable, CustomStringConvertible {
     case refused(message: String)
     /// A well-formed reply of the wrong kind for the command.
     case unexpectedReply(command: String, reply: String)
+    /// `--password-file` could not be read, or holds nothing.
+    case passwordFile(path: String, reason: String)
 
     var description: String {
         switch self {
@@ -42,6 +44,8 @@ enum ClientError: Error, Equatable, CustomStringConvertible {
             return "the node refused: \(message)"
         case let .unexpectedReply(command, reply):
             return "unexpected reply to \(command): \(reply)"
+        case let .passwordFile(path, reason):
+            return "cannot use the password file \(path): \(reason)"
         }
     }
 

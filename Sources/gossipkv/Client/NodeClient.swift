@@ -7,6 +7,14 @@ struct NodeClient {
         connection = try RESPConnection(host: host, port: port, timeout: timeout)
     }
 
+    /// Authenticates the connection (`AUTH password`), for a node started with a password.
+    func authenticate(_ password: [UInt8]) throws(ClientError) {
+        switch try connection.call([Array("AUTH".utf8), password]) {
+        case .simple("OK"): return
+        case let reply: throw Self.unexpected("AUTH", reply)
+        }
+    }
+
     /// The value of `key`, or nil when it is absent (never written, deleted or expired).
     func get(_ key: [UInt8]) throws(ClientError) -> [UInt8]? {
         switch try connection.call([Array("GET".utf8), key]) {
