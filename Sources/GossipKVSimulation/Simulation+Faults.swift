@@ -128,10 +128,9 @@ extension Simulation {
     func agrees(_ replica: Replica, with first: Replica) -> Bool {
         if replica.map.stateHash == first.map.stateHash { return true }
         guard options.byzantineNodes > 0 else { return false }
-        let grace = options.gossip.tombstoneGracePeriodMilliseconds
         func kept(_ replica: Replica) -> [Entry] {
-            let now = replica.readTime(physical: physical(of: nodes.firstIndex { $0.id == replica.id } ?? 0))
-            return replica.map.sortedEntries().filter { !LWWMap.isPastGrace($0, at: now, graceMilliseconds: grace) }
+            let dead = deadPastGrace(at: replica)
+            return replica.map.sortedEntries().filter { !dead($0) }
         }
         return kept(replica) == kept(first)
     }

@@ -40,12 +40,8 @@ struct ClaimTests {
         var harness = EngineHarness(count: 3)
         harness.write(1, "a", "1")
         let before = try #require(harness.replica(1))
-        var request = try #require(harness.engines[EngineHarness.id(1)])
-        let opening = request.startRound(with: Self.liar, now: harness.now)
-        harness.engines[EngineHarness.id(1)] = request
-        guard case let .send(.syncRequest(sent), _) = opening.first else {
-            Issue.record("no request"); return
-        }
+        let opened = harness.openRound(from: 1, to: Self.liar)
+        let sent = try #require(opened)
         let forged = Self.inflated(sent.digest, to: .max, origins: (1...3).map { EngineHarness.id($0) })
         let answer = SyncAnswer(
             syncID: sent.syncID, index: 0, count: 1, phase: .answer, digest: forged, requestedBuckets: nil,
@@ -87,12 +83,8 @@ struct ClaimTests {
         harness.write(2, "late", "2")
         let late = try #require(harness.replica(2)?.map.entry(forKey: Self.key("late")))
         let liveBefore = Self.liveValues(harness.replica(1), now: harness.now)
-        var engine = try #require(harness.engines[EngineHarness.id(1)])
-        let opening = engine.startRound(with: Self.liar, now: harness.now)
-        harness.engines[EngineHarness.id(1)] = engine
-        guard case let .send(.syncRequest(sent), _) = opening.first else {
-            Issue.record("no request"); return
-        }
+        let opened = harness.openRound(from: 1, to: Self.liar)
+        let sent = try #require(opened)
         let forged = Self.inflated(
             sent.digest, to: HLCTimestamp(physical: harness.now),
             origins: (1...3).map { EngineHarness.id($0) })
@@ -164,13 +156,8 @@ struct ClaimTests {
         var harness = EngineHarness(count: 3)
         harness.write(1, "a", "1")
         let replica = try #require(harness.replica(1))
-        var engine = try #require(harness.engines[EngineHarness.id(1)])
-        let opening = engine.startRound(with: Self.liar, now: harness.now)
-        harness.engines[EngineHarness.id(1)] = engine
-        guard case let .send(.syncRequest(sent), _) = opening.first else {
-            Issue.record("no request")
-            return
-        }
+        let opened = harness.openRound(from: 1, to: Self.liar)
+        let sent = try #require(opened)
         // Within the bound, so the answer is taken; but our own writes are ours to count.
         let forged = Self.inflated(
             sent.digest, to: HLCTimestamp(physical: harness.now + 100), origins: [replica.origin])

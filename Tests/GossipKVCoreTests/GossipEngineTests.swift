@@ -71,6 +71,15 @@ struct EngineHarness {
 
     func replica(_ node: UInt64) -> Replica? { engines[Self.id(node)]?.replica }
 
+    /// Opens a round from `node` to `peer` without delivering anything; the request it sends.
+    mutating func openRound(from node: UInt64, to peer: NodeID) -> SyncRequest? {
+        guard var engine = engines[Self.id(node)] else { return nil }
+        let opening = engine.startRound(with: peer, now: now)
+        engines[Self.id(node)] = engine
+        guard case let .send(.syncRequest(request), _) = opening.first else { return nil }
+        return request
+    }
+
     func kinds() -> [MessageKind] { delivered.map(\.message.kind) }
 }
 

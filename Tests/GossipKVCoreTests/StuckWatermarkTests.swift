@@ -40,12 +40,8 @@ struct StuckWatermarkTests {
         // it holds node 2's writes up to k.
         harness.write(2, "k", "v")
         let k = try #require(harness.replica(2)?.map.entry(forKey: Array("k".utf8)))
-        var one = try #require(harness.engines[EngineHarness.id(1)])
-        guard case let .send(.syncRequest(sent), _) = one.startRound(with: Self.liar, now: harness.now).first
-        else {
-            Issue.record("no request"); return
-        }
-        harness.engines[EngineHarness.id(1)] = one
+        let opened = harness.openRound(from: 1, to: Self.liar)
+        let sent = try #require(opened)
         var claimed = sent.digest
         claimed.raise(EngineHarness.id(2), to: k.timestamp)
         let answer = SyncAnswer(
@@ -56,14 +52,8 @@ struct StuckWatermarkTests {
         // Node 2 adopts a claim about node 1's origin beyond what node 1 wrote (node 1 never
         // adopts claims about itself), so the two digests differ and node 2 answers with its
         // delta, which holds nothing but the stuck entry.
-        var two = try #require(harness.engines[EngineHarness.id(2)])
-        guard
-            case let .send(.syncRequest(sentByTwo), _) = two.startRound(with: Self.liar, now: harness.now)
-                .first
-        else {
-            Issue.record("no request"); return
-        }
-        harness.engines[EngineHarness.id(2)] = two
+        let openedByTwo = harness.openRound(from: 2, to: Self.liar)
+        let sentByTwo = try #require(openedByTwo)
         var aboutOne = sentByTwo.digest
         aboutOne.raise(EngineHarness.id(1), to: HLCTimestamp(physical: harness.now))
         let answerToTwo = SyncAnswer(

@@ -53,31 +53,14 @@ struct ClientPasswordNodeTests {
 
         // The CLI's client commands: the password from a file or the environment, or NOAUTH.
         let node = "127.0.0.1:\(base)"
-        let fromFile = Self.run(binary, ["get", "k", "--node", node, "--password-file", passwordFile])
+        let noPassword: [String: String?] = ["GOSSIPKV_PASSWORD": nil]
+        let fromFile = RedisPy.run(
+            binary, ["get", "k", "--node", node, "--password-file", passwordFile], environment: noPassword)
         #expect(fromFile.status == 0 && fromFile.output.contains("v"), "\(fromFile)")
-        let fromEnvironment = Self.run(binary, ["get", "k", "--node", node], environment: ["GOSSIPKV_PASSWORD": "node-secret"])
+        let fromEnvironment = RedisPy.run(
+            binary, ["get", "k", "--node", node], environment: ["GOSSIPKV_PASSWORD": "node-secret"])
         #expect(fromEnvironment.status == 0 && fromEnvironment.output.contains("v"), "\(fromEnvironment)")
-        let without = Self.run(binary, ["get", "k", "--node", node])
+        let without = RedisPy.run(binary, ["get", "k", "--node", node], environment: noPassword)
         #expect(without.status != 0 && without.output.contains("NOAUTH"), "\(without)")
-    }
-
-    /// Runs the CLI to its end; stdout and stderr together.
-    static func run(_ binary: String, _ arguments: [String], environment: [String: String] = [:]) -> (
-        status: Int32, output: String
-    ) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        var merged = ProcessInfo.processInfo.environment
-        merged["GOSSIPKV_PASSWORD"] = nil
-        for (key, value) in environment { merged[key] = value }
-        process.environment = merged
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        guard (try? process.run()) != nil else { return (-1, "cannot run \(binary)") }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 }

@@ -39,13 +39,22 @@ enum RedisPy {
                 + (python.path == nil ? python.problem : "needs redis-cli and the gossipkv binary"))
     }
 
-    static func run(_ executable: String, _ arguments: [String]) -> (status: Int32, output: String) {
+    /// Runs `executable` to its end (stdout and stderr together); `environment` replaces the
+    /// named variables (nil removes one).
+    static func run(
+        _ executable: String, _ arguments: [String], environment: [String: String?] = [:]
+    ) -> (status: Int32, output: String) {
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             return (-1, "\(executable) not found")
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if !environment.isEmpty {
+            var merged = ProcessInfo.processInfo.environment
+            for (key, value) in environment { merged[key] = value }
+            process.environment = merged
+        }
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
