@@ -242,6 +242,9 @@ public struct History: Sendable {
             if let actual, mayBeAbsent(expected), zombies.contains(WriteKey(origin: actual.origin, timestamp: actual.timestamp)) {
                 continue
             }
+            // A liar's delete won the key and is dead past grace: a replica that never held it
+            // (restarted without its disk after the others had it) may stay without the key.
+            if actual == nil, supersededByLiarTombstone(expected, deadPastGrace: deadPastGrace) { continue }
             // A write counted lost with a disk while only a liar held it, given back after all.
             if let actual, isLost(actual), actual.wins(over: expected) { continue }
             if let actual, actual.wins(over: expected) {
@@ -255,6 +258,15 @@ public struct History: Sendable {
             return "holds \(extra), which no accepted write of an honest origin explains"
         }
         return nil
+    }
+
+    /// Whether a liar's accepted tombstone, dead past the grace period, supersedes `expected`:
+    /// readers see the key absent whether a replica holds that tombstone or nothing.
+    func supersededByLiarTombstone(_ expected: Entry, deadPastGrace: (Entry) -> Bool) -> Bool {
+        accepted.contains { write in
+            write.key == expected.key && liars.contains(write.origin) && write.isTombstone
+                && write.wins(over: expected) && deadPastGrace(write)
+        }
     }
 
     /// Per key, the greatest surviving accepted write of an honest origin, sorted by key.
