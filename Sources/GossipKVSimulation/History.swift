@@ -303,12 +303,19 @@ public struct History: Sendable {
     /// The zombie limit, seen from a watermark: the replica collected `write` (or something newer
     /// for its key), and a zombie (`noteZombies`) came back for the key since. Its watermark
     /// still covers what it collected; what it holds is the stated limit, not an over-claim.
+    ///
+    /// The same holds for the zombie's own holder: it was away while the others collected
+    /// `write`, which then exists nowhere, so the watermark it takes from them on its return (the
+    /// way collection hands on a delete) covers an entry no one can send it any more.
     func isZombieOverCollected(_ write: Entry, in replica: Replica) -> Bool {
         guard let held = replica.map.entry(forKey: write.key),
-            zombies.contains(WriteKey(origin: held.origin, timestamp: held.timestamp)),
-            let dropped = droppedBy[replica.id]?[write.key]
+            zombies.contains(WriteKey(origin: held.origin, timestamp: held.timestamp))
         else { return false }
-        return dropped == write || dropped.wins(over: write)
+        if let dropped = droppedBy[replica.id]?[write.key], dropped == write || dropped.wins(over: write) {
+            return true
+        }
+        guard let collected = collectedMax[write.key] else { return false }
+        return collected == write || collected.wins(over: write)
     }
 
     /// The liveness of watermarks, once the replicas agree: `replica`'s watermark for every

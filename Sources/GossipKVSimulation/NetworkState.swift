@@ -36,9 +36,8 @@ struct NetworkState: Sendable {
     }
 
     /// How many copies of a message arrive: 0 (blocked or lost), 1, or 2 (duplicated).
-    mutating func copies(from: Int, to: Int, faultsActive: Bool, loss: Double, duplication: Double) -> Int {
+    mutating func copies(from: Int, to: Int, loss: Double, duplication: Double) -> Int {
         guard allows(from: from, to: to) else { return 0 }
-        guard faultsActive else { return 1 }
         if chance(loss) { return 0 }
         return chance(duplication) ? 2 : 1
     }

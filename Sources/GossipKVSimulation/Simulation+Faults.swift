@@ -14,6 +14,7 @@ extension Simulation {
             nodes[node].generation += 1
             nodes[node].queuedTickAt = .max
             nodes[node].crashedAt = now
+            pausedUntil[node] = 0
         case let .restart(node, loseDisk, loseUnsynced) where !nodes[node].isUp:
             return restart(node, loseDisk: loseDisk && !nodes[node].hadClockExcursion, loseUnsynced: loseUnsynced)
         case let .clockExcursion(node, offset) where faultsActive && nodes[node].isUp:
@@ -21,6 +22,9 @@ extension Simulation {
             nodes[node].hadClockExcursion = true
         case let .clockReturn(node):
             nodes[node].clock.excursion = nil
+        case let .pause(node, milliseconds) where nodes[node].isUp:
+            pausedUntil[node] = max(pausedUntil[node], now + milliseconds)
+            resumedAt[node] = pausedUntil[node]
         default:
             break
         }
@@ -93,7 +97,8 @@ extension Simulation {
         return epoch
     }
 
-    /// Heals every fault: the network, clocks, crashed nodes. Loss and duplication stop too.
+    /// Heals every fault: the network, clocks, crashed nodes. Loss, duplication and pauses go on
+    /// at the settle phase's low rate (`SimulationOptions.settleLossProbability`).
     mutating func endFaultPhase() -> String? {
         faultsActive = false
         network.heal()

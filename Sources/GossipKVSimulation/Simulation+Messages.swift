@@ -87,12 +87,18 @@ extension Simulation {
                 if entry.visibleValue(at: collectorTime) != nil {
                     return "lost honest write: node \(node) dropped the live value \(entry)"
                 }
-                // Only a node away from the collector (down, or cut off from it) for longer
-                // than the grace period may bring a value back: its live state, or what it last
-                // synced to its disk.
+                // Only a node away from the collector (down, or cut off from it either way) for
+                // longer than the grace period may bring a value back: its live state, or what
+                // it last synced to its disk. One way is enough: a node that hears nothing from
+                // the collector (a one-way block, or a clock so far behind that it refuses every
+                // message) acks none of its probes, is removed from its membership, and its
+                // digest stops counting after the grace period, as for a partition.
                 let collector = nodes[node].engine.replica
                 let grace = options.gossip.tombstoneGracePeriodMilliseconds
-                let away = nodes.indices.filter { $0 != node && nodes[$0].isHonest && now - lastHeard[node][$0] > grace }
+                let away = nodes.indices.filter {
+                    $0 != node && nodes[$0].isHonest
+                        && (now - lastHeard[node][$0] > grace || now - lastHeard[$0][node] > grace)
+                }
                 history.noteZombies(
                     collected: entry, by: collector,
                     replicas: away.map { nodes[$0].engine.replica } + away.compactMap { nodes[$0].durable },
@@ -174,8 +180,9 @@ extension Simulation {
             return nil
         }
         let copies = network.copies(
-            from: from, to: to, faultsActive: faultsActive,
-            loss: options.lossProbability, duplication: options.duplicationProbability)
+            from: from, to: to,
+            loss: faultsActive ? options.lossProbability : options.settleLossProbability,
+            duplication: faultsActive ? options.duplicationProbability : options.settleDuplicationProbability)
         for _ in 0..<copies {
             let delay = network.delay(
                 min: options.minimumDelayMilliseconds, max: options.maximumDelayMilliseconds)

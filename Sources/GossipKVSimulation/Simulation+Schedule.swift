@@ -62,6 +62,7 @@ extension Simulation {
             schedule(.fault(.clockReturn(node: node)), at: time + 300 + plan.next() % 3_000)
         }
         planGarbageCollectionFaults(&plan)
+        planPauses()
         var checkTime = start
         while checkTime < start + phase {
             checkTime += 250

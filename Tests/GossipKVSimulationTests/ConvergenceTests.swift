@@ -27,6 +27,13 @@ struct ConvergenceTests {
         if environment["GOSSIPKV_SIM_STRICT"] == "on" { options.strictChecks = true }
         if environment["GOSSIPKV_SIM_CHECK_CLAIMS"] == "off" { options.checkWatermarkClaims = false }
         options.traceKey = environment["GOSSIPKV_SIM_TRACE_KEY"]
+        if environment["GOSSIPKV_SIM_SETTLE_FAULTS"] == "off" {
+            // Replays a seed drawn before pauses and the settle phase's loss existed.
+            options.pauses = 0
+            options.settlePauses = 0
+            options.settleLossProbability = 0
+            options.settleDuplicationProbability = 0
+        }
         return options
     }
 

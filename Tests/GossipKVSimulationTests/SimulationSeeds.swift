@@ -94,7 +94,12 @@ enum SimulationSeeds {
         let byCategory = categories.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
         let hostile = reports.filter { $0.byzantineNodes > 0 }.count
         let undone = reports.reduce(0) { $0 + $1.liarResurrections }
-        return "\(label): \(reports.count) schedules (\(hostile) with Byzantine members, \(undone) deletes undone by liars), \(failed.count) failures"
+        let settles = reports.compactMap { $0.failure == nil ? $0.settleMilliseconds : nil }.sorted()
+        func percentile(_ fraction: Double) -> UInt64 {
+            settles.isEmpty ? 0 : settles[min(settles.count - 1, Int(Double(settles.count) * fraction))]
+        }
+        let settle = "converged after the heal in p50 \(percentile(0.5)) ms, p99 \(percentile(0.99)) ms, max \(settles.last ?? 0) ms"
+        return "\(label): \(reports.count) schedules (\(hostile) with Byzantine members, \(undone) deletes undone by liars), \(settle), \(failed.count) failures"
             + (failed.isEmpty ? "" : " (\(byCategory)); failed seeds: \(failed.map { "\($0.seed)" }.joined(separator: " "))")
     }
 }

@@ -59,7 +59,7 @@ extension GossipEngine {
     }
 
     /// How long the least-behind sample of a peer stands (see `notePeerClock`).
-    static let clockMinimumWindowMilliseconds: UInt64 = 2_000
+    public static let clockMinimumWindowMilliseconds: UInt64 = 2_000
 
     /// Non-nil while local writes are refused because our clock runs ahead of most live peers.
     public func clockFence(now: UInt64) -> ClockFence? {
