@@ -265,6 +265,7 @@ public actor Node: Service {
         verifier.admit(configuration.identity.certificate, now: now)
         for node in revokedAtStart { verifier.revoke(node) }
         self.verifier = verifier
+        self.verificationBudget = VerificationBudget(rates: configuration.verificationRates)
         transport.configureStreams(
             localNode: configuration.identity.nodeID,
             credentials: StreamCredentials(

@@ -15,29 +15,40 @@ public enum RateLimitVerdict: Hashable, Sendable {
     }
 }
 
+/// The rates of a `SourceRateLimiter` (tokens a second and burst, per source and in all) and
+/// how many sources it tracks.
+public struct RateLimits: Hashable, Sendable {
+    public var perSourcePerSecond: Double
+    public var perSourceBurst: Double
+    public var globalPerSecond: Double
+    public var globalBurst: Double
+    public var maxSources: Int
+
+    public init(
+        perSourcePerSecond: Double, perSourceBurst: Double, globalPerSecond: Double, globalBurst: Double,
+        maxSources: Int = 4_096
+    ) {
+        self.perSourcePerSecond = perSourcePerSecond
+        self.perSourceBurst = perSourceBurst
+        self.globalPerSecond = globalPerSecond
+        self.globalBurst = globalBurst
+        self.maxSources = maxSources
+    }
+}
+
+extension RateLimits {
+    /// The verification budget's defaults: 200 failures a second per lane (burst 400) and 2,000 a
+    /// second in all (burst 4,000): at 50 µs a check, at most a tenth of a core spent on forgeries.
+    public static let verificationDefault = RateLimits(
+        perSourcePerSecond: 200, perSourceBurst: 400, globalPerSecond: 2_000, globalBurst: 4_000)
+}
+
 /// A token bucket per source plus one for everything (time injected). The per-source buckets
 /// live in a `RecencyTable`, so memory is bounded by `maxSources` and a flood of spoofed sources
 /// only evicts the idlest buckets; the global bucket caps the total whatever the number of
 /// sources, so even a source evicted and met again with a full bucket cannot exceed it.
 public struct SourceRateLimiter<Source: Hashable & Sendable>: Sendable {
-    public struct Rates: Hashable, Sendable {
-        public var perSourcePerSecond: Double
-        public var perSourceBurst: Double
-        public var globalPerSecond: Double
-        public var globalBurst: Double
-        public var maxSources: Int
-
-        public init(
-            perSourcePerSecond: Double, perSourceBurst: Double, globalPerSecond: Double, globalBurst: Double,
-            maxSources: Int = 4_096
-        ) {
-            self.perSourcePerSecond = perSourcePerSecond
-            self.perSourceBurst = perSourceBurst
-            self.globalPerSecond = globalPerSecond
-            self.globalBurst = globalBurst
-            self.maxSources = maxSources
-        }
-    }
+    public typealias Rates = RateLimits
 
     public let rates: Rates
     private var global: TokenBucket

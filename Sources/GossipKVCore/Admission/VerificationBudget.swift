@@ -14,17 +14,11 @@
 /// global budget is spent a lane not yet trusted (a new member's first message, a member back
 /// from a restart with a stale pair key) waits for it to refill.
 public struct VerificationBudget<Lane: Hashable & Sendable>: Sendable {
-    /// Defaults: 200 failures a second per lane (burst 400) and 2,000 a second in all
-    /// (burst 4,000): at 50 µs a check, at most a tenth of a core spent on forgeries.
-    public static var defaultRates: SourceRateLimiter<Lane>.Rates {
-        .init(perSourcePerSecond: 200, perSourceBurst: 400, globalPerSecond: 2_000, globalBurst: 4_000)
-    }
-
     private var trusted: RecencyTable<Lane, Bool>
     private var failures: SourceRateLimiter<Lane>
 
     public init(
-        rates: SourceRateLimiter<Lane>.Rates = Self.defaultRates, maxTrustedLanes: Int = 4_096,
+        rates: RateLimits = .verificationDefault, maxTrustedLanes: Int = 4_096,
         now: UInt64 = 0
     ) {
         trusted = RecencyTable(capacity: maxTrustedLanes)
