@@ -21,15 +21,34 @@ extension Node {
             return
         }
         let maxBytes = packet.channel == .stream ? limits.maxFrameBytes : limits.maxDatagramBytes
-        switch opener.authenticate(packet.bytes[...], maxBytes: maxBytes, verifier: verifier) {
+        let pending: PendingVerification
+        switch opener.precheck(packet.bytes[...], maxBytes: maxBytes, verifier: verifier) {
         case let .failure(rejection):
             metrics.rejected(reason: rejection.label)
-            if case .unknownSender = rejection, let source = packet.source, header.cluster == opener.cluster {
-                // A member we have no certificate for (learned by gossip): introduce ourselves
-                // and ask for its announcement.
-                introduce(to: replyAddress(source, port: nil), now: now)
+            if case .unknownSender = rejection, header.cluster == opener.cluster {
+                introduceUnknownMember(header.sender, now: now)
             }
+            refreshTimer()
+            return
+        case let .success(passed):
+            pending = passed
+        }
+        // The expensive step, within budget: only failures spend it (`VerificationBudget`).
+        let lane = VerificationLane(source: packet.source, sender: header.sender)
+        let admitted = verificationBudget.admit(lane, now: now)
+        guard admitted == .allowed else {
+            metrics.rejected(reason: "verification_\(admitted.label)")
+            refreshTimer()
+            return
+        }
+        metrics.authenticatorChecked()
+        let verdict = opener.verify(pending, verifier: verifier)
+        switch verdict {
+        case let .failure(rejection):
+            verificationBudget.record(lane, verified: false, now: now)
+            metrics.rejected(reason: rejection.label)
         case let .success(frame):
+            verificationBudget.record(lane, verified: true, now: now)
             metrics.messageIn(kind: "\(header.kind)", bytes: packet.bytes.count)
             // The message may move the clock up to the max offset ahead: keep the ceiling above.
             renewClockCeilingIfNeeded(now: now)
@@ -37,6 +56,19 @@ extension Node {
             persistDigestIfChanged()
         }
         refreshTimer()
+    }
+
+    /// A message from a sender we hold no certificate for. When membership knows it (learned
+    /// by gossip), we send our announcement, which asks for its own, to the address membership
+    /// has for it, never to the packet's source: a forged header from a spoofed address must
+    /// not make us send 320 bytes to that address for 79 (reflection). A sender membership does
+    /// not know gets no answer; it announces itself, or gossip names it and `memberChanged`
+    /// introduces us.
+    private func introduceUnknownMember(_ sender: NodeID, now: UInt64) {
+        guard let member = core.member(sender), member.state.isActive,
+            let target = member.address.gossipSocketAddress()
+        else { return }
+        introduce(to: target, now: now)
     }
 
     /// Decodes an authenticated message and hands it to the core (`NodeCore`), which checks
@@ -72,6 +104,14 @@ extension Node {
         try? address.setPort(Int(port))
         return address
     }
+}
+
+/// Where an envelope came from, as far as the receiver can tell: the packet's source address
+/// and the sender its header claims. The verification budget trusts or limits each lane apart,
+/// so a forger on one lane does not slow a member's own.
+struct VerificationLane: Hashable, Sendable {
+    var source: SocketAddress?
+    var sender: NodeID
 }
 
 extension SocketAddress {

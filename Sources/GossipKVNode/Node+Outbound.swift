@@ -115,7 +115,7 @@ extension Node {
             let logger = self.logger
             Task {
                 do {
-                    try await transport.sendFrame(sealed, to: address)
+                    try await transport.sendFrame(sealed, to: address, recipient: peer)
                 } catch {
                     logger.debug("stream to \(address) failed: \(error)")
                 }

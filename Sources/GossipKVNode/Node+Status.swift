@@ -111,3 +111,11 @@ extension Node {
         return address
     }
 }
+
+extension Node {
+    /// Inbound gossip streams open now: waiting for their handshake, and authenticated (also
+    /// what `StreamLimits` caps).
+    public nonisolated var gossipStreamCounts: (pending: Int, established: Int) {
+        transport.inboundStreamCounts
+    }
+}

@@ -45,7 +45,13 @@ public actor Node: Service {
     /// The core's anti-entropy engine, read-only: every input goes through `core`.
     var engine: GossipEngine { core.engine }
     var opener: EnvelopeOpener
-    var verifier: CertificateVerifier
+    /// The admitted senders; every change is copied to the transport, which checks stream
+    /// handshakes against it.
+    var verifier: CertificateVerifier {
+        didSet { transport.updateStreamVerifier(verifier) }
+    }
+    /// What may be spent on authenticator checks, per lane and in all (`Node+Inbound.swift`).
+    var verificationBudget = VerificationBudget<VerificationLane>()
     let signer: Ed25519Signer
     let certificateBytes: [UInt8]
     let bootEpoch: HLCTimestamp
@@ -70,7 +76,9 @@ public actor Node: Service {
     /// When we last sent our announcement to an address (to ask a stranger for its certificate),
     /// so one unknown sender cannot make us answer every packet.
     var introducedAt: [SocketAddress: UInt64] = [:]
-    var announcementBudget = AnnouncementBudget()
+    /// Announcements cost a certificate and a signature check each, whoever sends them: a budget
+    /// per source host and one in all (`Node+Discovery.swift`).
+    var announcementBudget = SourceRateLimiter<SocketAddress?>(rates: Node.announcementRates)
     var isShuttingDown = false
     /// When we last opened a round with each peer, for the sync-duration timer.
     var roundStartedAt: [NodeID: UInt64] = [:]
@@ -145,7 +153,7 @@ public actor Node: Service {
         do {
             transport = try await GossipTransport.bind(
                 host: configuration.bindHost, port: configuration.gossipPort, maxFrameBytes: limits.maxFrameBytes,
-                group: group)
+                group: group, streamLimits: configuration.streamLimits, metrics: metrics)
         } catch {
             try? opened?.0.close()
             throw error
@@ -250,13 +258,20 @@ public actor Node: Service {
         self.core = NodeCore(engine: engine, membership: membership)
         self.opener = EnvelopeOpener(
             cluster: configuration.identity.clusterID.rawValue, localNode: configuration.identity.nodeID,
-            limits: limits)
+            limits: limits, forgeryMemo: ForgeryMemo(key0: systemRandom.next(), key1: systemRandom.next()))
         var verifier = CertificateVerifier(
             authority: configuration.identity.authority,
             pairKeys: PairKeyring(local: configuration.identity.keyPair, bootEpoch: bootEpoch.rawValue))
         verifier.admit(configuration.identity.certificate, now: now)
         for node in revokedAtStart { verifier.revoke(node) }
         self.verifier = verifier
+        self.verificationBudget = VerificationBudget(rates: configuration.verificationRates)
+        transport.configureStreams(
+            localNode: configuration.identity.nodeID,
+            credentials: StreamCredentials(
+                cluster: configuration.identity.clusterID.rawValue, bootEpoch: bootEpoch,
+                keyPair: configuration.identity.keyPair),
+            verifier: verifier)
         self.signer = Ed25519Signer(keyPair: configuration.identity.keyPair)
         self.certificateBytes = configuration.identity.certificate.encoded
         self.nextAnnounceAt = now

@@ -42,6 +42,12 @@ public struct NodeConfiguration: Sendable {
     /// node refuses to start when one does not verify under its cluster's key.
     public var revocations = RevocationList()
     public var gossip = GossipConfig()
+    /// Caps and timeouts of gossip streams (connections waiting for their handshake, per source
+    /// and in all; authenticated ones; idle and handshake timeouts).
+    public var streamLimits = StreamLimits()
+    /// What forged envelopes may cost: failed authenticator checks a second per lane (source
+    /// address and claimed sender) and in all (`VerificationBudget`).
+    public var verificationRates = RateLimits.verificationDefault
     public var membership = MembershipConfig()
 
     public init(name: String, identity: NodeIdentity) {

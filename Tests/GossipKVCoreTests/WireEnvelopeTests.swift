@@ -247,7 +247,7 @@ struct WireEnvelopeTests {
         let all: [EnvelopeRejection] = [
             .oversize(size: 2, limit: 1), .unsupportedVersion(2), .malformed(.trailingBytes(count: 1)),
             .wrongCluster(.zero), .wrongRecipient(.zero), .ownMessage, .unknownSender(.zero), .replay(.duplicate),
-            .badSignature, .invalidBody(.invalidField("x")),
+            .knownForgery, .badSignature, .invalidBody(.invalidField("x")),
         ]
         #expect(Set(all.map(\.label)).count == all.count)
         for rejection in all { #expect(!rejection.description.isEmpty) }

@@ -50,6 +50,15 @@ public struct EnvelopeHeader: Hashable, Sendable {
         ReplayStamp(sender: sender, bootEpoch: bootEpoch, channel: channel, sequence: sequence)
     }
 
+    /// The sender id of an envelope, read from its fixed place without decoding the rest (a
+    /// stream checks that every frame comes from the node its handshake authenticated); nil
+    /// when `envelope` is too short to hold one.
+    public static func sender(ofEnvelope envelope: ArraySlice<UInt8>) -> NodeID? {
+        let start = envelope.startIndex + 2 + NodeID.byteCount
+        guard envelope.count >= 2 + 2 * NodeID.byteCount else { return nil }
+        return NodeID(bytes: envelope[start..<(start + NodeID.byteCount)])
+    }
+
     /// Writes the header with `bodyLength`, which the caller has checked fits a `u32`.
     func encode(into writer: inout ByteWriter, bodyLength: UInt32) {
         writer.write(Envelope.currentVersion)

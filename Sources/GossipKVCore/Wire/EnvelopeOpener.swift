@@ -5,23 +5,28 @@
 /// The replay window is recorded only after the authenticator verified (check, verify, record):
 /// forged packets can neither advance a window nor make a later genuine message look like a
 /// replay. A message whose authentic body then fails to decode still uses up its sequence number.
+/// So that a forgery resent with the same fresh sequence number does not cost a verification
+/// each time, envelopes that failed are remembered in a bounded `ForgeryMemo`, checked just
+/// before the authenticator.
 ///
-/// A pure value: the only state is the replay guard. The clock check on `header.hlc` is the
-/// engine's job, as is deciding which kinds it accepts from whom.
+/// A pure value: the only state is the replay guard and the forgery memo. The clock check on
+/// `header.hlc` is the engine's job, as is deciding which kinds it accepts from whom.
 public struct EnvelopeOpener: Sendable {
     public let cluster: NodeID
     public let localNode: NodeID
     public let limits: Limits
     public private(set) var replayGuard: ReplayGuard
+    public private(set) var forgeryMemo: ForgeryMemo
 
     public init(
         cluster: NodeID, localNode: NodeID, limits: Limits = .standard,
-        replayGuard: ReplayGuard = ReplayGuard()
+        replayGuard: ReplayGuard = ReplayGuard(), forgeryMemo: ForgeryMemo = ForgeryMemo()
     ) {
         self.cluster = cluster
         self.localNode = localNode
         self.limits = limits
         self.replayGuard = replayGuard
+        self.forgeryMemo = forgeryMemo
     }
 
     /// Opens `frame` and decodes its body as a `GossipMessage`. `maxBytes` is the transport's
@@ -50,9 +55,22 @@ public struct EnvelopeOpener: Sendable {
     }
 
     /// Every check but the body decode: returns the verified header and the body bytes.
+    /// `precheck`, then `verify`; a shell that budgets verifications calls the two itself.
     public mutating func authenticate(
         _ frame: ArraySlice<UInt8>, maxBytes: Int, verifier: some MessageVerifier
     ) -> Result<AuthenticatedFrame, EnvelopeRejection> {
+        switch precheck(frame, maxBytes: maxBytes, verifier: verifier) {
+        case let .failure(rejection): return .failure(rejection)
+        case let .success(pending): return verify(pending, verifier: verifier)
+        }
+    }
+
+    /// Every cheap check, in order, up to the authenticator: size, version, cluster, recipient,
+    /// known sender, lengths, replay window, and the forgery memo (an envelope that failed its
+    /// authenticator once is refused by lookup). Changes nothing.
+    public func precheck(
+        _ frame: ArraySlice<UInt8>, maxBytes: Int, verifier: some MessageVerifier
+    ) -> Result<PendingVerification, EnvelopeRejection> {
         let limit = min(maxBytes, limits.maxFrameBytes)
         guard frame.count <= limit else { return .failure(.oversize(size: frame.count, limit: limit)) }
         var reader = ByteReader(frame)
@@ -94,17 +112,44 @@ public struct EnvelopeOpener: Sendable {
         if case let .failure(reason) = replayGuard.check(header.replayStamp) {
             return .failure(.replay(reason))
         }
+        if forgeryMemo.isKnownForgery(frame, stamp: header.replayStamp) { return .failure(.knownForgery) }
         let bodyStart = frame.startIndex + EnvelopeHeader.encodedLength
-        let authenticatorStart = bodyStart + bodyLength
+        return .success(
+            PendingVerification(header: header, frame: frame, authenticatorStart: bodyStart + bodyLength))
+    }
+
+    /// Checks the authenticator of an envelope `precheck` passed: on success records its stamp
+    /// in the replay window; on failure remembers the envelope in the forgery memo.
+    public mutating func verify(
+        _ pending: PendingVerification, verifier: some MessageVerifier
+    ) -> Result<AuthenticatedFrame, EnvelopeRejection> {
+        let frame = pending.frame
+        let header = pending.header
+        let rejection: EnvelopeRejection
         switch verifier.check(
-            frame[authenticatorStart...], over: frame[..<authenticatorStart], header: header)
+            frame[pending.authenticatorStart...], over: frame[..<pending.authenticatorStart], header: header)
         {
-        case .verified: break
-        case .badSignature: return .failure(.badSignature)
-        case .badPairMAC: return .failure(.badPairMAC)
+        case .verified:
+            replayGuard.record(header.replayStamp)
+            let bodyStart = frame.startIndex + EnvelopeHeader.encodedLength
+            return .success(
+                AuthenticatedFrame(header: header, body: frame[bodyStart..<pending.authenticatorStart]))
+        case .badSignature: rejection = .badSignature
+        case .badPairMAC: rejection = .badPairMAC
         }
-        replayGuard.record(header.replayStamp)
-        return .success(AuthenticatedFrame(header: header, body: frame[bodyStart..<authenticatorStart]))
+        forgeryMemo.recordFailure(frame, stamp: header.replayStamp)
+        return .failure(rejection)
+    }
+
+    /// Whether `frame`, under `stamp`, already failed its authenticator check (for checks made
+    /// outside `verify`, such as an announcement's certificate).
+    public func isKnownForgery(_ frame: ArraySlice<UInt8>, stamp: ReplayStamp) -> Bool {
+        forgeryMemo.isKnownForgery(frame, stamp: stamp)
+    }
+
+    /// Remembers a frame that failed a check made outside `verify`.
+    public mutating func recordForgery(_ frame: ArraySlice<UInt8>, stamp: ReplayStamp) {
+        forgeryMemo.recordFailure(frame, stamp: stamp)
     }
 
     /// Stops tracking a departed sender's replay windows (see `ReplayGuard.forget`).
@@ -115,4 +160,12 @@ public struct EnvelopeOpener: Sendable {
     private func isForUs(_ header: EnvelopeHeader) -> Bool {
         header.recipient == localNode || (header.recipient == .zero && header.channel == .multicast)
     }
+}
+
+/// An envelope that passed every cheap check (`EnvelopeOpener.precheck`) and waits for its
+/// authenticator to be checked.
+public struct PendingVerification: Sendable {
+    public let header: EnvelopeHeader
+    let frame: ArraySlice<UInt8>
+    let authenticatorStart: Int
 }

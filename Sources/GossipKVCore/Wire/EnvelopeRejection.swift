@@ -17,6 +17,9 @@ public enum EnvelopeRejection: Error, Hashable, Sendable, CustomStringConvertibl
     case unknownSender(NodeID)
     /// Refused by the replay guard before the signature was checked.
     case replay(ReplayRejection)
+    /// These very bytes already failed their authenticator check (`ForgeryMemo`): dropped
+    /// without checking again.
+    case knownForgery
     /// The authenticator does not verify.
     case badSignature
     /// A per-pair MAC (SWIM messages) does not verify: a forgery, or a pair key agreed for
@@ -36,6 +39,7 @@ public enum EnvelopeRejection: Error, Hashable, Sendable, CustomStringConvertibl
         case .ownMessage: return "own_message"
         case .unknownSender: return "unknown_sender"
         case .replay: return "replay"
+        case .knownForgery: return "known_forgery"
         case .badSignature: return "bad_signature"
         case .badPairMAC: return "bad_mac"
         case .invalidBody: return "invalid_body"
@@ -53,6 +57,7 @@ public enum EnvelopeRejection: Error, Hashable, Sendable, CustomStringConvertibl
         case .ownMessage: return "envelope sent by this node itself"
         case let .unknownSender(sender): return "unknown sender \(sender)"
         case let .replay(reason): return "replayed envelope: \(reason)"
+        case .knownForgery: return "envelope already failed its authenticator check"
         case .badSignature: return "authenticator does not verify"
         case .badPairMAC: return "per-pair MAC does not verify"
         case let .invalidBody(error): return "authentic envelope with an invalid body: \(error)"

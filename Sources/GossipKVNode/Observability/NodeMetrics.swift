@@ -37,6 +37,8 @@ public final class NodeMetrics: Sendable {
     private let gauges = NIOLockedValueBox<[String: Gauge]>([:])
     private let rejections = NIOLockedValueBox<[String: Int]>([:])
     private let pairMACs = NIOLockedValueBox(0)
+    private let streamCloses = NIOLockedValueBox<[String: Int]>([:])
+    private let authenticatorCheckCount = NIOLockedValueBox(0)
     private let pairMACCounter: Counter
     private let factory: any MetricsFactory
 
@@ -102,6 +104,26 @@ public final class NodeMetrics: Sendable {
         counter("gossipkv_rejects_total", ("reason", reason)).increment()
         rejections.withLockedValue { $0[reason, default: 0] += 1 }
     }
+
+    /// An authenticator (signature or pair MAC) was checked: the expensive step every cheap
+    /// rejection exists to avoid (`gossipkv_authenticator_checks_total`).
+    public func authenticatorChecked() {
+        counter("gossipkv_authenticator_checks_total", ("kind", "envelope")).increment()
+        authenticatorCheckCount.withLockedValue { $0 += 1 }
+    }
+
+    /// Authenticator checks so far.
+    public var authenticatorChecks: Int { authenticatorCheckCount.withLockedValue { $0 } }
+
+    /// A gossip stream was closed (or refused), by reason: `handshake_oversize`,
+    /// `handshake_timeout`, `cap_pending_source`, `idle`, `peer_closed`, ...
+    public func streamClosed(reason: String) {
+        counter("gossipkv_stream_closes_total", ("reason", reason)).increment()
+        streamCloses.withLockedValue { $0[reason, default: 0] += 1 }
+    }
+
+    /// Stream closes so far, by reason (also `gossipkv_stream_closes_total`).
+    public var streamCloseCounts: [String: Int] { streamCloses.withLockedValue { $0 } }
 
     /// Rejections so far, by reason (also exported as `gossipkv_rejects_total`): for INFO and tests.
     public var rejectionCounts: [String: Int] { rejections.withLockedValue { $0 } }

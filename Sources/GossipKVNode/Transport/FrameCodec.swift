@@ -12,9 +12,12 @@ public enum FrameError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-/// Splits the gossip TCP stream into frames: a 4-byte big-endian length, then that many bytes
-/// (one sealed envelope). A length above the limit closes the connection before any of the
-/// frame is buffered, so a hostile peer cannot make us allocate 4 GiB.
+/// Splits a byte stream into frames: a 4-byte big-endian length, then that many bytes (one
+/// sealed envelope). A length above the limit closes the connection before any of the frame is
+/// buffered, so a hostile peer cannot make us allocate 4 GiB. The node's inbound streams frame
+/// the same way in `StreamGate`, which also reads nothing larger than a handshake before one
+/// verified; this plain decoder is the reference for that framing (its tests run NIO's decoder
+/// verifier on it).
 public struct FrameDecoder: ByteToMessageDecoder, Sendable {
     public typealias InboundOut = ByteBuffer
 

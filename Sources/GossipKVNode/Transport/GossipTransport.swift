@@ -1,6 +1,8 @@
 #if canImport(Glibc)
     import Glibc
 #endif
+import GossipKVCore
+import GossipKVCrypto
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
@@ -8,6 +10,10 @@ import NIOPosix
 /// The node's gossip sockets: one UDP socket for digests, small answers, pushes and probes, and a
 /// TCP listener plus outbound connections for answers larger than one datagram (DESIGN,
 /// "Anti-entropy"). Both use the same port number. Everything received comes out of `inbound`.
+///
+/// Every stream opens with a signed handshake (`StreamHandshake`): this transport sends one on
+/// each connection it opens, and reads nothing but a handshake on each it accepts until that
+/// verified (`StreamGate`, `StreamAdmission`); connections are capped, and closed when idle.
 public final class GossipTransport: Sendable {
     public let inbound: AsyncStream<InboundPacket>
     /// Where every socket of the node delivers (multicast discovery too).
@@ -15,30 +21,33 @@ public final class GossipTransport: Sendable {
     private let group: any EventLoopGroup
     private let datagramChannel: any Channel
     private let streamListener: any Channel
-    private let maxFrameBytes: Int
+    private let admission: StreamAdmission
     private let connections = NIOLockedValueBox<[SocketAddress: any Channel]>([:])
 
     /// The address the UDP socket is bound to (port 0 in tests picks a free port).
     public var localAddress: SocketAddress? { datagramChannel.localAddress }
 
-    public static func bind(host: String, port: Int, maxFrameBytes: Int, group: any EventLoopGroup) async throws
-        -> GossipTransport
-    {
+    public static func bind(
+        host: String, port: Int, maxFrameBytes: Int, group: any EventLoopGroup,
+        streamLimits: StreamLimits = StreamLimits(), metrics: NodeMetrics? = nil
+    ) async throws -> GossipTransport {
+        let admission = StreamAdmission(limits: streamLimits, metrics: metrics)
         // With port 0 the UDP socket picks the port and TCP must get the same number, which a
         // client socket's ephemeral port may hold already: then try another pair.
         var attempt = 1
         while true {
             do {
-                return try await bindOnce(host: host, port: port, maxFrameBytes: maxFrameBytes, group: group)
+                return try await bindOnce(
+                    host: host, port: port, maxFrameBytes: maxFrameBytes, group: group, admission: admission)
             } catch let error as IOError where port == 0 && error.errnoCode == EADDRINUSE && attempt < 5 {
                 attempt += 1
             }
         }
     }
 
-    private static func bindOnce(host: String, port: Int, maxFrameBytes: Int, group: any EventLoopGroup) async throws
-        -> GossipTransport
-    {
+    private static func bindOnce(
+        host: String, port: Int, maxFrameBytes: Int, group: any EventLoopGroup, admission: StreamAdmission
+    ) async throws -> GossipTransport {
         let (stream, continuation) = AsyncStream<InboundPacket>.makeStream(bufferingPolicy: .bufferingNewest(16_384))
         let datagram = try await DatagramBootstrap(group: group)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -57,10 +66,11 @@ public final class GossipTransport: Sendable {
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandlers([
-                            ByteToMessageHandler(FrameDecoder(maxFrameBytes: maxFrameBytes)),
-                            InboundForwarder(channel: .stream, continuation: continuation),
-                        ])
+                        try channel.pipeline.syncOperations.addHandler(
+                            IdleStateHandler(readTimeout: admission.limits.idleTimeout))
+                        try channel.pipeline.syncOperations.addHandler(
+                            StreamGate(
+                                admission: admission, continuation: continuation, maxFrameBytes: maxFrameBytes))
                     }
                 }
                 .bind(host: host, port: boundPort).get()
@@ -71,19 +81,19 @@ public final class GossipTransport: Sendable {
         }
         return GossipTransport(
             inbound: stream, continuation: continuation, group: group, datagram: datagram, listener: listener,
-            maxFrameBytes: maxFrameBytes)
+            admission: admission)
     }
 
     private init(
         inbound: AsyncStream<InboundPacket>, continuation: AsyncStream<InboundPacket>.Continuation,
-        group: any EventLoopGroup, datagram: any Channel, listener: any Channel, maxFrameBytes: Int
+        group: any EventLoopGroup, datagram: any Channel, listener: any Channel, admission: StreamAdmission
     ) {
+        self.admission = admission
         self.inbound = inbound
         self.continuation = continuation
         self.group = group
         self.datagramChannel = datagram
         self.streamListener = listener
-        self.maxFrameBytes = maxFrameBytes
     }
 
     /// Sends one datagram; errors (unreachable peers) are dropped, as UDP would.
@@ -92,28 +102,48 @@ public final class GossipTransport: Sendable {
         datagramChannel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: buffer), promise: nil)
     }
 
-    /// Sends one frame over a TCP connection to `address`, opening it if needed.
-    public func sendFrame(_ bytes: [UInt8], to address: SocketAddress) async throws {
-        let channel = try await connection(to: address)
+    /// Lets streams in and out: inbound handshakes are checked against `verifier` (renew it with
+    /// `updateStreamVerifier` whenever the node admits or drops a sender); outbound streams open
+    /// with a handshake signed under `credentials`. Before this, every stream is refused.
+    public func configureStreams(
+        localNode: NodeID, credentials: StreamCredentials, verifier: CertificateVerifier
+    ) {
+        admission.configure(
+            acceptor: StreamHandshakeAcceptor(cluster: credentials.cluster, localNode: localNode),
+            credentials: credentials, verifier: verifier)
+    }
+
+    /// The senders an inbound stream's handshake may come from, as the node's verifier has them now.
+    public func updateStreamVerifier(_ verifier: CertificateVerifier) {
+        admission.update(verifier: verifier)
+    }
+
+    /// Inbound streams open now: still waiting for their handshake, and authenticated.
+    public var inboundStreamCounts: (pending: Int, established: Int) { admission.counts }
+
+    /// Sends one frame over a TCP connection to `recipient` at `address`, opening it (with its
+    /// handshake first) if needed.
+    public func sendFrame(_ bytes: [UInt8], to address: SocketAddress, recipient: NodeID) async throws {
+        let channel = try await connection(to: address, recipient: recipient)
         try await channel.writeAndFlush(channel.allocator.buffer(bytes: bytes))
     }
 
-    private func connection(to address: SocketAddress) async throws -> any Channel {
+    private func connection(to address: SocketAddress, recipient: NodeID) async throws -> any Channel {
         if let existing = connections.withLockedValue({ $0[address] }), existing.isActive { return existing }
-        let maxFrameBytes = self.maxFrameBytes
-        let continuation = self.continuation
+        guard let handshake = admission.nextHandshake(to: recipient) else { throw StreamNotConfigured() }
+        let idleTimeout = admission.limits.idleTimeout
+        let metrics = admission.metrics
         let channel = try await ClientBootstrap(group: group)
             .connectTimeout(.seconds(2))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandlers([
-                        MessageToByteHandler(FrameEncoder()),
-                        ByteToMessageHandler(FrameDecoder(maxFrameBytes: maxFrameBytes)),
-                        InboundForwarder(channel: .stream, continuation: continuation),
-                    ])
+                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: idleTimeout))
+                    try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(FrameEncoder()))
+                    try channel.pipeline.syncOperations.addHandler(OutboundStreamGuard(metrics: metrics))
                 }
             }
             .connect(to: address).get()
+        try await channel.writeAndFlush(channel.allocator.buffer(bytes: handshake))
         let replaced = connections.withLockedValue { table -> (any Channel)? in
             let old = table[address]
             table[address] = channel
@@ -133,4 +163,9 @@ public final class GossipTransport: Sendable {
         try? await datagramChannel.close()
         try? await streamListener.close()
     }
+}
+
+/// A stream was asked for before `configureStreams`.
+public struct StreamNotConfigured: Error, CustomStringConvertible {
+    public var description: String { "gossip streams are not configured yet (no handshake credentials)" }
 }
