@@ -30,10 +30,22 @@ extension Simulation {
             if let sender = indexByID[frame.header.sender],
                 nodes[node].rejections[Self.clockRefusal, default: 0] == clockRefusals
             {
+                if now - lastHeard[node][sender] > options.gossip.tombstoneGracePeriodMilliseconds {
+                    returnedAt[node][sender] = now
+                }
                 lastHeard[node][sender] = now
             }
             return problem ?? afterInput(node)
         }
+    }
+
+    /// Whether `a` has heard nothing from `b` for longer than the grace period, or heard it
+    /// again less than a grace period ago after such an absence: a member back from a long
+    /// absence is not re-admitted at once (its refutation takes a probe round or more), and a
+    /// collection in between does not wait for it (the zombie limit).
+    func isAway(_ b: Int, from a: Int) -> Bool {
+        let grace = options.gossip.tombstoneGracePeriodMilliseconds
+        return now - lastHeard[a][b] > grace || (returnedAt[a][b] > 0 && now - returnedAt[a][b] <= grace)
     }
 
     /// The label under which the core refuses a message whose sender clock is too far ahead.
@@ -94,10 +106,8 @@ extension Simulation {
                 // message) acks none of its probes, is removed from its membership, and its
                 // digest stops counting after the grace period, as for a partition.
                 let collector = nodes[node].engine.replica
-                let grace = options.gossip.tombstoneGracePeriodMilliseconds
                 let away = nodes.indices.filter {
-                    $0 != node && nodes[$0].isHonest
-                        && (now - lastHeard[node][$0] > grace || now - lastHeard[$0][node] > grace)
+                    $0 != node && nodes[$0].isHonest && (isAway($0, from: node) || isAway(node, from: $0))
                 }
                 history.noteZombies(
                     collected: entry, by: collector,

@@ -48,6 +48,9 @@ public struct Simulation: Sendable {
     /// `lastHeard[a][b]`: when node a last accepted an envelope from node b (simulated time):
     /// how long b has been away from a, down or cut off (`History.noteZombies`).
     var lastHeard: [[UInt64]]
+    /// `returnedAt[a][b]`: when a heard b again after an absence longer than the grace period
+    /// (0: never).
+    var returnedAt: [[UInt64]]
 
     public init(seed: UInt64, options: SimulationOptions) {
         self.seed = seed
@@ -60,6 +63,7 @@ public struct Simulation: Sendable {
         lastHeard = Array(
             repeating: Array(repeating: start, count: options.nodeCount), count: options.nodeCount)
         bytesReceivedByNode = Array(repeating: 0, count: options.nodeCount)
+        returnedAt = Array(repeating: Array(repeating: 0, count: options.nodeCount), count: options.nodeCount)
         pausedUntil = Array(repeating: 0, count: options.nodeCount)
         resumedAt = Array(repeating: 0, count: options.nodeCount)
         var clockRandom = random.derived()
