@@ -52,13 +52,8 @@ public struct GossipEngine: Sendable {
     private var random: SplitMix64
     private var nextSyncID: UInt64
 
-    var pendingPush: [Push.Item] = []
-    /// Items to relay, by the node whose push brought them (the root of their push tree), in
-    /// order of arrival.
-    var pendingRelay: [(root: NodeID, items: [Push.Item])] = []
-    var pushFlushAt: UInt64?
-    var seenWrites: Set<WriteID> = []
-    var seenWritesOrder: Deque<WriteID> = []
+    /// Writes waiting for the push window, relays, and the writes already seen.
+    var pushQueue = PushQueue()
 
     var lastChangeAt: UInt64?
     private var nextRoundAt: UInt64
@@ -209,7 +204,7 @@ public struct GossipEngine: Sendable {
     /// When the shell must call `tick` next (physical milliseconds).
     public var nextTickAt: UInt64 {
         var next = UInt64.max
-        if let pushFlushAt { next = min(next, pushFlushAt) }
+        if let pushFlushAt = pushQueue.flushAt { next = min(next, pushFlushAt) }
         if isActive(at: nextRoundAt) { next = min(next, nextRoundAt) }
         if config.idleSummaryIntervalMilliseconds != nil { next = min(next, nextIdleSummaryAt) }
         if let nextCollectionAt { next = min(next, nextCollectionAt) }
@@ -230,8 +225,8 @@ public struct GossipEngine: Sendable {
         let (entry, previous) = try replica.write(key, value: value, expiry: expiry, physical: now)
         remember(WriteID(origin: entry.origin, timestamp: entry.timestamp))
         lastChangeAt = now
-        pendingPush.append(Push.Item(entry: entry, previousTimestamp: previous))
-        if pushFlushAt == nil { pushFlushAt = now + config.pushWindowMilliseconds }
+        pushQueue.enqueueOwn(
+            Push.Item(entry: entry, previousTimestamp: previous), windowCloses: now + config.pushWindowMilliseconds)
         return entry
     }
 
@@ -285,7 +280,7 @@ public struct GossipEngine: Sendable {
     public mutating func tick(now: UInt64) -> [GossipDirective] {
         lastTickAt = max(lastTickAt, now)
         var directives: [GossipDirective] = []
-        if let flushAt = pushFlushAt, now >= flushAt { directives += flushPushes(now: now) }
+        if let flushAt = pushQueue.flushAt, now >= flushAt { directives += flushPushes(now: now) }
         pendingAnswers = pendingAnswers.filter { $0.value.deadline > now }
         openRounds = openRounds.filter { $0.value > now }
         sentRequests = sentRequests.filter { openRounds[$0.key] != nil }
