@@ -31,16 +31,6 @@ public struct GossipEngine: Sendable {
         var phase: SyncAnswer.Phase
     }
 
-    struct PendingAnswer: Sendable {
-        var count: UInt32
-        var received: Set<UInt32> = []
-        var digest: Digest?
-        var refusedAnEntry = false
-        /// Whether any entry of the answer changed our map.
-        var changedTheMap = false
-        var deadline: UInt64
-    }
-
     public let config: GossipConfig
     /// The replica. Peers are node ids and are compared with `replica.id` (the node), never with
     /// `replica.origin` (what its writes are stamped with in its current data epoch).
@@ -58,8 +48,8 @@ public struct GossipEngine: Sendable {
     var lastChangeAt: UInt64?
     private var nextRoundAt: UInt64
     private var nextIdleSummaryAt: UInt64
-    private var pendingAnswers: [AnswerKey: PendingAnswer] = [:]
-    private var finishedAnswers: Deque<AnswerKey> = []
+    /// Chunked answers being reassembled, and those recently finished.
+    private var answers: AnswerAssembly
     /// Peers we opened a round with and have not heard back from, or are answering, with the
     /// round's deadline.
     var openRounds: [NodeID: UInt64] = [:]
@@ -129,6 +119,7 @@ public struct GossipEngine: Sendable {
         self.nextCollectionAt = config.collectionIntervalMilliseconds.map { now + $0 }
         self.lastTickAt = now
         self.startedAt = now
+        self.answers = AnswerAssembly(capacity: config.maxPendingAnswers)
         self.advertised = AdvertisedDigest(digest: replica.digest, durable: nil)
     }
 
@@ -281,7 +272,7 @@ public struct GossipEngine: Sendable {
         lastTickAt = max(lastTickAt, now)
         var directives: [GossipDirective] = []
         if let flushAt = pushQueue.flushAt, now >= flushAt { directives += flushPushes(now: now) }
-        pendingAnswers = pendingAnswers.filter { $0.value.deadline > now }
+        answers.expire(now: now)
         openRounds = openRounds.filter { $0.value > now }
         sentRequests = sentRequests.filter { openRounds[$0.key] != nil }
         _ = inboundTransfer(now: now)
@@ -418,10 +409,9 @@ public struct GossipEngine: Sendable {
         -> [GossipDirective]
     {
         let key = AnswerKey(peer: sender, syncID: chunk.syncID, phase: chunk.phase)
-        if finishedAnswers.contains(key) { return [] }
-        var pending =
-            pendingAnswers[key]
-            ?? PendingAnswer(count: chunk.count, deadline: now + config.syncTimeoutMilliseconds)
+        if answers.isFinished(key) { return [] }
+        var pending = answers.progress(
+            of: key, count: chunk.count, deadline: now + config.syncTimeoutMilliseconds)
         guard pending.count == chunk.count, chunk.index < chunk.count else {
             return [.rejected(.inconsistentChunk, from: sender)]
         }
@@ -465,9 +455,7 @@ public struct GossipEngine: Sendable {
         noteInboundProgress(from: sender, complete: complete, now: now)
         if complete {
             if chunk.phase != .buckets { sentRequests[sender] = nil }
-            pendingAnswers[key] = nil
-            finishedAnswers.append(key)
-            if finishedAnswers.count > config.maxPendingAnswers * 4 { finishedAnswers.removeFirst() }
+            answers.finish(key)
             openRounds[sender] = nil
             var adopt = false
             if chunk.phase == .buckets {
@@ -487,8 +475,8 @@ public struct GossipEngine: Sendable {
                 directives += bucketsAfterFruitlessAnswer(from: sender, syncID: chunk.syncID)
             }
             directives.append(.answerCompleted(from: sender, adopted: adopt))
-        } else if pendingAnswers[key] != nil || pendingAnswers.count < config.maxPendingAnswers {
-            pendingAnswers[key] = pending
+        } else {
+            answers.store(pending, for: key)
         }
         return directives
     }
