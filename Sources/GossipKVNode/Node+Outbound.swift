@@ -8,11 +8,12 @@ extension Node {
         let now = WallClock.nowMilliseconds()
         for directive in directives {
             switch directive {
-            case let .send(.gossip(message), to: peer):
-                if case .syncRequest = message { roundStartedAt[peer] = now }
-                send(message, to: peer)
-            case let .send(.swim(message), to: peer):
-                sendMembership(message, to: peer)
+            case let .send(message, frame, to: peer):
+                if case .gossip(.syncRequest) = message { roundStartedAt[peer] = now }
+                if case let .gossip(.push(push)) = message { metrics.pushFanout.record(push.items.count) }
+                sendSealed(frame, to: peer)
+            case let .unsendable(message, to: peer, reason):
+                logger.error("could not encode a \(message.kind) for \(peer): \(reason)")
             case let .applied(entry):
                 persist(entry)
                 feed.publish(Change(entry: entry, source: .remote))
@@ -67,53 +68,34 @@ extension Node {
         }
     }
 
-    func send(_ message: GossipMessage, to peer: NodeID) {
-        let body: [UInt8]
-        do {
-            body = try message.encodedBody(limits: configuration.gossip.limits)
-        } catch {
-            logger.error("could not encode \(message.kind): \(error)")
-            return
-        }
-        if case let .push(push) = message { metrics.pushFanout.record(push.items.count) }
-        sendSealed(kind: message.kind, body: body, to: peer)
-    }
-
-    func sendMembership(_ message: SWIMMessage, to peer: NodeID) {
-        do {
-            let body = try message.encodedBody()
-            sendSealed(kind: message.kind, body: body, to: peer)
-        } catch {
-            logger.error("could not encode a membership message: \(error)")
-        }
-    }
-
-    /// Seals `body` for `peer` and sends it: a datagram when the envelope fits, else a TCP frame.
-    func sendSealed(kind: MessageKind, body: [UInt8], to peer: NodeID) {
+    /// Signs the core's frame (`OutboundFraming` chose its channel and sequence) and writes it:
+    /// a datagram, or a frame on the stream to `peer`, after the frames queued before it.
+    func sendSealed(_ frame: OutboundFrame, to peer: NodeID) {
         guard let address = core.member(peer)?.address.gossipSocketAddress() else {
             metrics.rejected(reason: "no_address")
             return
         }
-        let limits = configuration.gossip.limits
+        let kind = frame.header.kind
         let pairSigner = kind.isMembership ? pairMACSigner(for: peer) : nil
-        let authenticatorLength = pairSigner?.authenticatorLength ?? signer.authenticatorLength
-        let fits = EnvelopeHeader.encodedLength + body.count + authenticatorLength <= limits.maxDatagramBytes
-        let channel: WireChannel = fits ? .gossipDatagram : .stream
         let sealed =
             if let pairSigner {
-                seal(kind: kind, body: body, recipient: peer, channel: channel, signer: pairSigner)
+                seal(frame, signer: pairSigner)
             } else {
-                seal(kind: kind, body: body, recipient: peer, channel: channel, signer: signer)
+                seal(frame, signer: signer)
             }
         guard let sealed else { return }
         if pairSigner != nil { metrics.sealedWithPairMAC() }
         metrics.messageOut(kind: "\(kind)", bytes: sealed.count)
-        if fits {
+        if frame.isDatagram {
             transport.sendDatagram(sealed, to: address)
         } else {
+            // One chain per address: each frame waits for the one before, so frames to a peer
+            // reach its stream in the order the core made them.
             let transport = self.transport
             let logger = self.logger
-            Task {
+            let previous = streamSends[address]
+            streamSends[address] = Task {
+                await previous?.value
                 do {
                     try await transport.sendFrame(sealed, to: address, recipient: peer)
                 } catch {
@@ -131,25 +113,21 @@ extension Node {
         return verifier.pairKeys?.signer(for: peer, recipientBootEpoch: peerBootEpoch.rawValue)
     }
 
+    /// Frames and signs a message the shell composes itself (an announcement).
     func seal(kind: MessageKind, body: [UInt8], recipient: NodeID, channel: WireChannel) -> [UInt8]? {
-        seal(kind: kind, body: body, recipient: recipient, channel: channel, signer: signer)
+        seal(
+            core.frame(
+                kind: kind, body: body, to: recipient, channel: channel, now: WallClock.nowMilliseconds()),
+            signer: signer)
     }
 
-    func seal(
-        kind: MessageKind, body: [UInt8], recipient: NodeID, channel: WireChannel, signer: some MessageSigner
-    ) -> [UInt8]? {
-        let sequence = sequences[channel, default: 0]
-        sequences[channel] = sequence + 1
-        let header = EnvelopeHeader(
-            kind: kind, cluster: opener.cluster, sender: id, recipient: recipient, bootEpoch: bootEpoch,
-            channel: channel, sequence: sequence,
-            hlc: engine.replica.readTime(physical: WallClock.nowMilliseconds()))
+    func seal(_ frame: OutboundFrame, signer: some MessageSigner) -> [UInt8]? {
         do {
             return try Envelope.seal(
-                header: header, body: body, signer: signer,
+                header: frame.header, body: frame.body, signer: signer,
                 maxBytes: configuration.gossip.limits.maxFrameBytes)
         } catch {
-            logger.error("could not seal \(kind): \(error)")
+            logger.error("could not seal \(frame.header.kind): \(error)")
             return nil
         }
     }

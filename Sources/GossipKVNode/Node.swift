@@ -55,7 +55,8 @@ public actor Node: Service {
     let signer: Ed25519Signer
     let certificateBytes: [UInt8]
     let bootEpoch: HLCTimestamp
-    var sequences: [WireChannel: UInt64] = [:]
+    /// The last stream send queued per address: the next one waits for it (`sendSealed`).
+    var streamSends: [SocketAddress: Task<Void, Never>] = [:]
     let transport: GossipTransport
     let multicast: MulticastSocket?
     /// The static seeds as configured (`--join`), and the addresses they resolve to now; names
@@ -255,7 +256,11 @@ public actor Node: Service {
             localID: configuration.identity.nodeID, localAddress: advertisedAddress, bootEpoch: bootEpoch,
             config: membershipConfig, seed: random.next(), now: now)
         for node in revokedAtStart { _ = membership.exclude(node) }
-        self.core = NodeCore(engine: engine, membership: membership)
+        let signer = Ed25519Signer(keyPair: configuration.identity.keyPair)
+        let framing = OutboundFraming(
+            cluster: configuration.identity.clusterID.rawValue, sender: configuration.identity.nodeID,
+            bootEpoch: bootEpoch, authenticatorLength: signer.authenticatorLength, limits: limits)
+        self.core = NodeCore(engine: engine, membership: membership, framing: framing)
         self.opener = EnvelopeOpener(
             cluster: configuration.identity.clusterID.rawValue, localNode: configuration.identity.nodeID,
             limits: limits, forgeryMemo: ForgeryMemo(key0: systemRandom.next(), key1: systemRandom.next()))
@@ -272,7 +277,7 @@ public actor Node: Service {
                 cluster: configuration.identity.clusterID.rawValue, bootEpoch: bootEpoch,
                 keyPair: configuration.identity.keyPair),
             verifier: verifier)
-        self.signer = Ed25519Signer(keyPair: configuration.identity.keyPair)
+        self.signer = signer
         self.certificateBytes = configuration.identity.certificate.encoded
         self.nextAnnounceAt = now
         self.random = random

@@ -52,7 +52,7 @@ public enum BurstExperiment {
         let perDatagram = max(1, (config.pushBudgetBytes - WireSize.pushOverhead) / itemBytes)
         let envelope =
             WireSize.pushOverhead + perDatagram * itemBytes
-            + WireSize.envelopeOverhead(authenticatorLength: 8)
+            + WireSize.envelopeOverhead(authenticatorLength: SimulatedAuthenticator.length)
         return Double(envelope) / Double(perDatagram)
     }
 

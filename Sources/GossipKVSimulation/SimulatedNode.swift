@@ -2,9 +2,8 @@ import GossipKVCore
 
 /// One simulated node: the real `NodeCore` (the `GossipEngine` and, when the options ask for
 /// it, the `Membership`, composed for the node itself), plus what the simulator tracks
-/// about it. A crash keeps only what storage
-/// persists (map, watermarks, HLC); peers, the membership view, timers and in-flight messages
-/// are gone.
+/// about it. A crash keeps only what its log gives back (`SimulatedLog`: map, watermarks, HLC
+/// ceiling); peers, the membership view, timers and in-flight messages are gone.
 struct SimulatedNode: Sendable {
     let id: NodeID
     /// Where the node says it can be reached; nothing routes by it (the simulator routes by
@@ -35,16 +34,17 @@ struct SimulatedNode: Sendable {
     /// The highest clock of the node's lives before it lost its disk: every later write must
     /// be ordered after it, or it would lose to the node's own earlier writes.
     var writeFloor = HLCTimestamp.zero
-    /// What a crash that loses unsynced data leaves: the replica as last synced, and when.
+    /// The node's write-ahead log (`SimulatedLog`): what a restart recovers from.
+    var log = SimulatedLog()
+    /// The replica as of the last fsync, and when: what a returning node may bring back that
+    /// others collected meanwhile (`History.noteZombies`).
     var durable: Replica?
     var syncedAt: UInt64 = 0
     /// The highest HLC this node ever issued, across restarts (to check monotonicity).
     var highestClock = HLCTimestamp.zero
-    /// This life's boot epoch, envelope opener (replay windows) and per-channel sequence numbers:
-    /// all lost on a crash, as in a real process.
-    var bootEpoch = HLCTimestamp.zero
+    /// This life's envelope opener (replay windows): lost on a crash, as in a real process, with
+    /// the core (its boot epoch and sequence numbers, `OutboundFraming`).
     var opener: EnvelopeOpener
-    var nextSequence: [WireChannel: UInt64] = [:]
     /// Envelopes refused by the opener, by reason (duplicates land here as replays), and what
     /// the core refused (`NodeCoreRejection.label`: the engine's reasons, and membership
     /// messages the state machine ignored as `membership_` and the drop's label).
@@ -57,22 +57,34 @@ struct SimulatedNode: Sendable {
 
     static let cluster = NodeID(high: 0x5349_4D55_4C41_5445, low: 0x4455_5354_4552_0001)
 
-    init(id: NodeID, index: Int, engine: GossipEngine, clock: SimulatedClock) {
+    /// A node whose first life boots at `bootEpoch` (its HLC at start), without membership yet.
+    init(id: NodeID, index: Int, engine: GossipEngine, clock: SimulatedClock, bootEpoch: HLCTimestamp) {
         self.id = id
         self.address = Self.address(ofNode: index)
-        self.core = NodeCore(engine: engine)
+        self.core = NodeCore(
+            engine: engine, framing: Self.framing(id: id, bootEpoch: bootEpoch, limits: engine.config.limits))
         self.clock = clock
         self.opener = EnvelopeOpener(cluster: Self.cluster, localNode: id)
     }
 
-    /// Starts a new life at simulated time `time`: new boot epoch, empty replay windows,
-    /// sequence numbers from zero.
-    mutating func boot(epoch: HLCTimestamp, at time: UInt64) {
-        bootEpoch = epoch
+    /// This life's boot epoch (its HLC at start): the core's framing carries it.
+    var bootEpoch: HLCTimestamp { core.framing.bootEpoch }
+
+    /// A new life's framing, as the node makes it: the boot epoch, sequences from zero, and the
+    /// stand-in signer's length, which is the node's (`SimulatedAuthenticator`).
+    static func framing(id: NodeID, bootEpoch: HLCTimestamp, limits: Limits) -> OutboundFraming {
+        OutboundFraming(
+            cluster: cluster, sender: id, bootEpoch: bootEpoch,
+            authenticatorLength: SimulatedAuthenticator.length,
+            limits: limits)
+    }
+
+    /// Starts a new life at simulated time `time`: empty replay windows (the caller gives it a
+    /// new core, with a new boot epoch and sequences from zero).
+    mutating func boot(at time: UInt64) {
         upSince = time
         crashedAt = nil
         opener = EnvelopeOpener(cluster: Self.cluster, localNode: id)
-        nextSequence = [:]
     }
 
     /// A synthetic address per node index: 10.0.x.y, the default gossip and client ports.
@@ -81,13 +93,12 @@ struct SimulatedNode: Sendable {
         return MemberAddress(host: .ipv4(host), gossipPort: 7377, clientPort: 7379)
     }
 
-    mutating func sequence(for channel: WireChannel) -> UInt64 {
-        let next = nextSequence[channel, default: 0]
-        nextSequence[channel] = next + 1
-        return next
+    func physical(at time: UInt64, start: UInt64) -> UInt64 {
+        Self.physical(of: clock, at: time, start: start)
     }
 
-    func physical(at time: UInt64, start: UInt64) -> UInt64 {
+    /// What `clock` reads at simulated time `time`.
+    static func physical(of clock: SimulatedClock, at time: UInt64, start: UInt64) -> UInt64 {
         UInt64(max(0, Int64(time) + clock.offset(elapsed: time - start)))
     }
 }

@@ -15,12 +15,13 @@ extension Simulation {
         nodes[node].liar?.overhear(message, from: frame.header.sender)
     }
 
-    /// Sends a lie in place of `body`, which the liar at `from` meant for `to`. Per message the
+    /// Sends a lie in place of `frame`, which the liar at `from` meant for `to`. Per message the
     /// seed picks: an old body re-sealed (to `to` or another node), an old envelope of ours
     /// delivered again as it was, or the message itself tampered with (`ByzantinePeer.tamper`).
     /// A tampered message the codec cannot encode (none should) goes out as the original.
-    mutating func lie(kind: MessageKind, body: [UInt8], from: Int, to: Int) -> String? {
-        guard var liar = nodes[from].liar else { return transmit(kind: kind, body: body, from: from, to: to) }
+    mutating func lie(_ frame: OutboundFrame, from: Int, to: Int) -> String? {
+        guard var liar = nodes[from].liar else { return transmit(frame, from: from, to: to) }
+        let (kind, body) = (frame.header.kind, frame.body)
         let liarID = nodes[from].id
         var outgoing: [(kind: MessageKind, body: [UInt8], to: Int)] = []
         let roll = liar.random.next() % 100
@@ -59,10 +60,12 @@ extension Simulation {
         }
         liar.remember(ByzantinePeer.Overheard(kind: kind, body: body))
         nodes[from].liar = liar
+        // Each lie is framed by the liar's own core: its boot epoch, its next sequence numbers,
+        // the channel its size picks.
         for message in outgoing where message.to != from {
-            if let problem = transmit(kind: message.kind, body: message.body, from: from, to: message.to) {
-                return problem
-            }
+            let frame = nodes[from].core.frame(
+                kind: message.kind, body: message.body, to: nodes[message.to].id, now: physical(of: from))
+            if let problem = transmit(frame, from: from, to: message.to) { return problem }
         }
         return nil
     }

@@ -31,63 +31,90 @@ extension Simulation {
         return nil
     }
 
-    /// Brings a crashed node back with what its storage would give back, and lets the node's own
-    /// start rule (`ReplicaStart`) decide its data epoch and when it may write first: every
-    /// restart here follows a crash, so the directory was not closed and the node comes back
-    /// under a new data epoch, as a real node does after an unclean shutdown. After a disk loss
-    /// it finds a wiped directory; after losing unsynced data, the state last synced. The HLC
-    /// ceiling it recovers is the clock it had: storage keeps the ceiling ahead of every issued
-    /// timestamp.
+    /// Brings a crashed node back with what its log gives back (`SimulatedLog`), and lets the
+    /// node's own start rule (`ReplicaStart`) decide its data epoch and when it may write first:
+    /// every restart here follows a crash, so the directory was not closed and the node comes
+    /// back under a new data epoch, as a real node does after an unclean shutdown. After a disk
+    /// loss it finds a wiped directory. After a process crash every logged record survives;
+    /// after a power loss (`loseUnsynced`) the fsynced prefix and part of the rest, maybe a torn
+    /// tail cut, maybe a `--repair` cut (`SimulatedLog.powerLoss`). Recovery is the core's
+    /// `LogReplay`, as in `GossipKVStorage.Recovery`. Checked at once: every fsynced write
+    /// survives a recovery without a repair cut, writes lost in what was cut count as lost with
+    /// a disk, and the recovered watermarks claim nothing the node lacks.
     mutating func restart(_ node: Int, loseDisk: Bool, loseUnsynced: Bool = false) -> String? {
         if let problem = deathDetectionProblem(restarting: node) { return problem }
         let old = nodes[node].engine.replica
         let physical = nodes[node].physical(at: now, start: start)
         let survivors = nodes.indices.filter { $0 != node && nodes[$0].isHonest }.map { nodes[$0].engine.replica }
         let disk: ReplicaStart.Disk
+        var durableWrites: [Entry] = []
+        var lostRecords = false
         if loseDisk {
             history.recordDiskLoss(of: old, survivors: survivors)
             disk = .fresh
+            nodes[node].log = SimulatedLog()
+            recoveries["disk lost", default: 0] += 1
             // The clock restarts from nothing; what the node must still keep is that its new
             // writes come after everything its clock reached before (checked at each write).
             nodes[node].writeFloor = max(nodes[node].writeFloor, nodes[node].highestClock)
             nodes[node].highestClock = .zero
         } else {
-            var kept = old
-            var losses = ["the last run did not close the data directory"]
-            if loseUnsynced, let durable = nodes[node].durable {
-                // A write only a liar still holds may be lost: liars withhold what they like.
-                history.recordDiskLoss(of: old, keeping: durable, survivors: survivors)
-                kept = durable
-                losses.append("records not fsynced were lost")
-            }
-            disk = .recovered(
-                ReplicaStart.Recovered(
-                    map: kept.map, digest: kept.digest, clockCeiling: old.clock.last, dataEpoch: old.epoch,
-                    possibleLosses: losses))
+            let crash = loseUnsynced ? nodes[node].log.powerLoss(random: &crashRandom) : .process
+            if crash.repairCut == nil { durableWrites = nodes[node].log.syncedEntries }
+            let before = nodes[node].log.records.count
+            // The ceiling the node fsynced before its clock reached it: at least its clock.
+            let recovered = nodes[node].log.recover(
+                after: crash, clockCeiling: old.clock.last, dataEpoch: old.epoch)
+            lostRecords = nodes[node].log.records.count < before
+            for loss in recovered.possibleLosses.dropFirst() { recoveries[loss, default: 0] += 1 }
+            recoveries[loseUnsynced ? "power loss" : "process crash", default: 0] += 1
+            disk = .recovered(recovered)
         }
         let started = ReplicaStart(
             id: old.id, identityIsPersistent: true, disk: disk, maxClockOffsetMilliseconds: options.maxClockOffsetMilliseconds,
             physicalNow: physical, newEpoch: { self.newEpoch(after: $0) })
         let replica = started.replica
+        if lostRecords {
+            // A write only a liar still holds may be lost: liars withhold what they like.
+            history.recordDiskLoss(of: old, keeping: replica, survivors: survivors)
+        }
+        if nodes[node].isHonest, let problem = recoveryProblem(replica, durableWrites: durableWrites) {
+            return
+                "\(problem) (node \(node) recovering at t=\(now - start) ms: \(started.newEpochReason ?? ""))"
+        }
         nodes[node].firstWriteNotBefore = started.firstWriteNotBefore
-        var engine = GossipEngine(replica: replica, config: engineConfig, seed: random.next(), now: physical)
+        let engine = GossipEngine(replica: replica, config: engineConfig, seed: random.next(), now: physical)
         if !nodes[node].isHonest { history.addLiarOrigin(replica.origin) }
-        // What it came back with is on its disk.
-        engine.markDurable(replica.digest)
         nodes[node].durable = replica
         nodes[node].syncedAt = now
         nodes[node].isUp = true
         nodes[node].queuedTickAt = .max
-        nodes[node].boot(epoch: engine.replica.readTime(physical: physical), at: now)
+        nodes[node].boot(at: now)
+        // A new process: a new boot epoch (its HLC now) and sequences from zero, and with
+        // membership an empty view and a new incarnation, the new boot epoch.
+        let framing = SimulatedNode.framing(
+            id: old.id, bootEpoch: engine.replica.readTime(physical: physical), limits: engineConfig.limits)
+        nodes[node].core = NodeCore(engine: engine, framing: framing)
         if options.membership {
-            // A new process: an empty view and a new incarnation, the new boot epoch.
-            nodes[node].core = NodeCore(engine: engine, membership: makeMembership(node, seed: random.next(), now: now))
-        } else {
-            nodes[node].core = NodeCore(engine: engine)
+            let membership = makeMembership(node, seed: random.next(), now: now)
+            nodes[node].core = NodeCore(engine: engine, membership: membership, framing: framing)
         }
+        // What it came back with is on its disk, as the node reports what recovery read.
+        nodes[node].core.markDurable(replica.digest)
         trace(4, node, loseDisk ? 1 : (loseUnsynced ? 2 : 0), 0)
         schedule(.rediscover(node: node, generation: nodes[node].generation), at: now + 10 + random.next() % 300)
         return afterInput(node)
+    }
+
+    /// Nil, or how a recovered replica breaks the storage contract: an fsynced write it lacks
+    /// (`durableWrites`, empty when a repair cut may have taken some), or a watermark that
+    /// claims a write it lacks (in runs whose claims are checked, `checksClaims`).
+    func recoveryProblem(_ replica: Replica, durableWrites: [Entry]) -> String? {
+        for write in durableWrites where !history.holdsEffect(of: write, in: replica) {
+            return "lost honest write: \(write) was fsynced (acknowledged durable), and recovery lacks it"
+        }
+        guard checksClaims, let violation = history.watermarkViolation(in: replica) else { return nil }
+        return "recovery over-claim: \(violation)"
     }
 
     /// A random data epoch (from the run's seed), never 0 and never the current one.
@@ -219,7 +246,7 @@ extension Simulation {
             seed: seed, nodeCount: options.nodeCount, failure: failure,
             settleMilliseconds: convergedAt.map { $0 - start - options.faultPhaseMilliseconds },
             steps: steps, messagesSent: messagesSent, membershipMessagesSent: membershipMessagesSent,
-            bytesSent: bytesSent,
+            bytesSent: bytesSent, recoveries: recoveries,
             acceptedWrites: history.accepted.count, writesLostWithDisk: history.lostWithDisk.count,
             collectedEntries: history.collectedCount, zombieReturns: history.zombieReturns,
             liarResurrections: history.liarResurrections,
@@ -227,66 +254,5 @@ extension Simulation {
             reads: history.readCount, lies: liesTold,
             rejections: nodes.reduce(into: [:]) { total, node in total.merge(node.rejections, uniquingKeysWith: +) },
             traceHash: trace.finalize())
-    }
-}
-
-/// What one schedule did and whether the replicas converged to the checker's expected map.
-public struct SimulationReport: Sendable, Equatable, CustomStringConvertible {
-    public var seed: UInt64
-    public var nodeCount: Int
-    /// Nil when every check passed.
-    public var failure: String?
-    /// Time from the end of the fault phase until every replica equalled the expected map and,
-    /// with membership, every node saw every other alive.
-    public var settleMilliseconds: UInt64?
-    public var steps: Int
-    public var messagesSent: Int
-    /// Of `messagesSent`, the SWIM messages (zero without membership).
-    public var membershipMessagesSent: Int
-    public var bytesSent: Int
-    public var acceptedWrites: Int
-    /// Writes destroyed with a disk before reaching any other replica (forgiven, reported).
-    public var writesLostWithDisk: Int
-    /// Entries dropped by garbage collection or the reconcile step, summed over replicas.
-    public var collectedEntries: Int
-    /// Values that came back after a collection because no watermark of the collector covered
-    /// them (`History.noteZombies`): the stated limit of garbage collection, counted.
-    public var zombieReturns: Int
-    /// Deletes a liar's inflated claims undid (counted, not failed; `History.resurrection`).
-    public var liarResurrections: Int
-    public var expectedKeys: Int
-    /// Byzantine members in the run (`SimulationOptions.byzantineNodes`).
-    public var byzantineNodes: Int
-    /// Client reads checked (`History.checkRead`).
-    public var reads: Int
-    /// Lies told by the Byzantine members, by form (`ByzantinePeer`).
-    public var lies: [String: Int]
-    /// Envelopes and membership messages refused, by reason, summed over nodes: duplicated
-    /// datagrams show up as `replay`, and ignored SWIM messages as `membership_` and the drop's label.
-    public var rejections: [String: Int]
-    /// Fingerprint of the whole run: equal for equal seeds.
-    public var traceHash: UInt64
-
-    /// What kind of failure this is, for reports: `lost honest write`, `resurrection`,
-    /// `watermark over-claim`, `watermark lag`, `membership eviction`, `not available`, `read`,
-    /// `not converged`, or `other`. Nil when the run passed.
-    public var category: String? {
-        guard let failure else { return nil }
-        let tags = [
-            "lost honest write", "resurrection", "watermark over-claim", "watermark lag", "not available", "read:",
-        ]
-        if let tag = tags.first(where: { failure.contains($0) }) { return tag == "read:" ? "read" : tag }
-        if failure.contains(" as dead") || failure.contains(" as suspect") || failure.contains(" as left") {
-            return "membership eviction"
-        }
-        if failure.contains("did not converge") || failure.contains("did not settle") { return "not converged" }
-        return "other"
-    }
-
-    public var description: String {
-        let outcome = failure.map { "FAILED [\(category ?? "")]: \($0)" } ?? "converged \(settleMilliseconds ?? 0) ms after heal"
-        let liars = byzantineNodes > 0 ? " (\(byzantineNodes) Byzantine, \(lies.values.reduce(0, +)) lies)" : ""
-        return "seed \(seed): \(nodeCount) nodes\(liars), \(reads) reads, \(acceptedWrites) writes (\(writesLostWithDisk) lost with a disk), "
-            + "\(collectedEntries) collected (\(zombieReturns) zombie returns, \(liarResurrections) undone by liars), \(steps) events, \(messagesSent) messages (\(membershipMessagesSent) SWIM); \(outcome)"
     }
 }

@@ -20,7 +20,8 @@ extension Simulation {
         var seeds = random.derived()
         for node in nodes.indices {
             let membership = makeMembership(node, seed: seeds.next(), now: start)
-            nodes[node].core = NodeCore(engine: nodes[node].engine, membership: membership)
+            nodes[node].core = NodeCore(
+                engine: nodes[node].engine, membership: membership, framing: nodes[node].core.framing)
             schedule(.rediscover(node: node, generation: nodes[node].generation), at: start)
             _ = rescheduleTick(node)
         }

@@ -82,6 +82,8 @@ extension Simulation {
     /// the simulator checks applied and collected entries against its history instead.
     mutating func carryOut(_ directives: [NodeCoreDirective], node: Int) -> String? {
         for directive in directives {
+            // Every applied entry goes to the log first, as `Node.carryOut` persists it.
+            if case let .applied(entry) = directive { nodes[node].log.append(entry) }
             switch directive {
             case .applied where !nodes[node].isHonest, .collected where !nodes[node].isHonest:
                 // A liar's own state is not checked.
@@ -114,20 +116,11 @@ extension Simulation {
                     replicas: away.map { nodes[$0].engine.replica } + away.compactMap { nodes[$0].durable },
                     now: collector.readTime(physical: physical(of: node)))
                 history.recordCollected(entry, by: nodes[node].id)
-            case let .send(message, to: peer):
+            case let .send(_, frame, to: peer):
                 guard let target = indexByID[peer] else { continue }
-                let body: [UInt8]
-                do {
-                    switch message {
-                    case let .gossip(message): body = try message.encodedBody(limits: options.gossip.limits)
-                    case let .swim(message): body = try message.encodedBody()
-                    }
-                } catch {
-                    return "the core produced a \(message.kind) message the codec refused: \(error)"
-                }
-                if let problem = sendSealed(kind: message.kind, body: body, from: node, to: target) {
-                    return problem
-                }
+                if let problem = sendSealed(frame, from: node, to: target) { return problem }
+            case let .unsendable(message, to: _, reason):
+                return "the core produced a \(message.kind) message the codec refused: \(reason)"
             case let .rejected(reason, _):
                 nodes[node].rejections[reason.label, default: 0] += 1
             case .answerCompleted:
@@ -146,39 +139,36 @@ extension Simulation {
 
     // MARK: Sending
 
-    /// Seals `body` as the node does: a datagram when the envelope fits, the stream otherwise.
-    /// Stream frames are neither lost nor duplicated and keep their order (TCP); datagrams may
-    /// be lost, duplicated and reordered.
-    mutating func sendSealed(kind: MessageKind, body: [UInt8], from: Int, to: Int) -> String? {
-        if nodes[from].liar != nil { return lie(kind: kind, body: body, from: from, to: to) }
-        return transmit(kind: kind, body: body, from: from, to: to)
+    /// Sends the core's frame as the node does (`Node.sendSealed`): a liar's lies instead of it.
+    mutating func sendSealed(_ frame: OutboundFrame, from: Int, to: Int) -> String? {
+        if nodes[from].liar != nil { return lie(frame, from: from, to: to) }
+        return transmit(frame, from: from, to: to)
     }
 
-    /// Seals and sends `body` as it is (a liar's lies come through here too).
-    mutating func transmit(kind: MessageKind, body: [UInt8], from: Int, to: Int) -> String? {
-        let limits = options.gossip.limits
-        let channel: WireChannel =
-            body.count + WireSize.envelopeOverhead(authenticatorLength: 8) <= limits.maxDatagramBytes
-            ? .gossipDatagram : .stream
-        let header = EnvelopeHeader(
-            kind: kind, cluster: SimulatedNode.cluster, sender: nodes[from].id, recipient: nodes[to].id,
-            bootEpoch: nodes[from].bootEpoch, channel: channel, sequence: nodes[from].sequence(for: channel),
-            hlc: nodes[from].engine.replica.readTime(physical: physical(of: from)))
+    /// Seals and sends a frame on the channel the core chose (a liar's lies, framed by its own
+    /// core, come through here too). Stream frames are neither lost nor duplicated and keep
+    /// their order to each peer (TCP); datagrams may be lost, duplicated and reordered.
+    mutating func transmit(_ frame: OutboundFrame, from: Int, to: Int) -> String? {
+        let kind = frame.header.kind
+        let channel = frame.header.channel
         let envelope: [UInt8]
         do {
             envelope = try Envelope.seal(
-                header: header, body: body,
+                header: frame.header, body: frame.body,
                 signer: SimulatedAuthenticator(sender: nodes[from].id, knownSenders: []),
-                maxBytes: limits.maxFrameBytes)
+                maxBytes: options.gossip.limits.maxFrameBytes)
         } catch {
             return "a \(kind) message could not be sealed: \(error)"
+        }
+        if frame.isDatagram, envelope.count > options.gossip.limits.maxDatagramBytes {
+            return "the core chose a datagram for a \(kind) envelope of \(envelope.count) bytes"
         }
         nodes[from].liar?.remember(ByzantinePeer.SentEnvelope(to: to, channel: channel, envelope: envelope))
         messagesSent += 1
         sentByKind["\(nodes[from].isHonest ? "honest" : "liar") \(kind)", default: 0] += 1
         if kind.isMembership { membershipMessagesSent += 1 }
         bytesSent += envelope.count
-        if channel == .stream {
+        if !frame.isDatagram {
             guard network.allows(from: from, to: to) else { return nil }
             let delay = network.delay(
                 min: options.minimumDelayMilliseconds, max: options.maximumDelayMilliseconds)

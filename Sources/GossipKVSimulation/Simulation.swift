@@ -45,6 +45,11 @@ public struct Simulation: Sendable {
     var resumedAt: [UInt64]
     /// Client writes a node refused, fencing itself right after its own pause.
     public internal(set) var writesFencedAfterPause = 0
+    /// What each power loss leaves of a log (`SimulatedLog.powerLoss`). From the seed alone, so
+    /// the plan of writes and faults is the same as before logs were modelled.
+    var crashRandom: SplitMix64
+    /// Recoveries by what they had to cut (`SimulationReport.recoveries`).
+    var recoveries: [String: Int] = [:]
     /// `lastHeard[a][b]`: when node a last accepted an envelope from node b (simulated time):
     /// how long b has been away from a, down or cut off (`History.noteZombies`).
     var lastHeard: [[UInt64]]
@@ -56,6 +61,7 @@ public struct Simulation: Sendable {
         self.seed = seed
         self.options = options
         self.engineConfig = options.engineConfig
+        self.crashRandom = SplitMix64(seed: seed ^ 0x10C_C2A5_4000_0001)
         var random = SplitMix64(seed: seed)
         start = 1_764_000_000_000
         now = start
@@ -72,13 +78,14 @@ public struct Simulation: Sendable {
         for index in 0..<options.nodeCount {
             let id = NodeID(high: idRandom.next(), low: idRandom.next())
             let clock = SimulatedClock(random: &clockRandom, maxOffset: options.maxClockOffsetMilliseconds)
-            let node = SimulatedNode(
-                id: id, index: index,
-                engine: GossipEngine(
-                    replica: Replica(id: id, maxClockOffsetMilliseconds: options.maxClockOffsetMilliseconds),
-                    config: engineConfig, seed: engineSeeds.next(), now: start),
-                clock: clock)
-            nodes.append(node)
+            let engine = GossipEngine(
+                replica: Replica(id: id, maxClockOffsetMilliseconds: options.maxClockOffsetMilliseconds),
+                config: engineConfig, seed: engineSeeds.next(), now: start)
+            // The boot epoch is the node's HLC at start, read with its own clock, as the node does.
+            let bootEpoch = engine.replica.readTime(
+                physical: SimulatedNode.physical(of: clock, at: start, start: start))
+            nodes.append(
+                SimulatedNode(id: id, index: index, engine: engine, clock: clock, bootEpoch: bootEpoch))
         }
         let ids = nodes.map(\.id)
         for index in nodes.indices { nodes[index].core.markDurable(Digest()) }
@@ -93,12 +100,7 @@ public struct Simulation: Sendable {
         }
         history = History(
             liars: Set(nodes.filter { !$0.isHonest }.map(\.id)), strictClaims: options.strictChecks)
-        // The boot epoch is the node's HLC at start, read with its own clock, as the node does.
-        for index in nodes.indices {
-            let epoch = nodes[index].engine.replica.readTime(
-                physical: nodes[index].physical(at: start, start: start))
-            nodes[index].boot(epoch: epoch, at: start)
-        }
+        for index in nodes.indices { nodes[index].boot(at: start) }
         // Without membership the peers are static; with it they follow the membership view,
         // which discovery fills at start (`startMembership`).
         if !options.membership {
@@ -278,6 +280,7 @@ public struct Simulation: Sendable {
                 return "node \(node) wrote \(entry) at or below \(nodes[node].writeFloor), which its clock reached before it lost its disk"
             }
             history.record(entry)
+            nodes[node].log.append(entry)
         } catch {
             // Clock fencing refuses writes on a node whose clock ran ahead of most peers: fine
             // in a schedule with clock excursions (the node's own, or peers' behind it; an HLC
@@ -317,8 +320,11 @@ public struct Simulation: Sendable {
     /// is due, and a tick at the new earliest deadline.
     mutating func afterInput(_ node: Int) -> String? {
         if nodes[node].isUp, now >= nodes[node].syncedAt + options.syncIntervalMilliseconds {
+            // The watermarks go after the entries they cover, then an fsync; the shell reports
+            // what it made durable through the core's one input for it, as the node does.
+            nodes[node].log.appendWatermarks(nodes[node].engine.replica.digest)
+            if let durable = nodes[node].log.sync() { nodes[node].core.markDurable(durable) }
             nodes[node].durable = nodes[node].engine.replica
-            nodes[node].core.markDurable(nodes[node].engine.replica.digest)
             nodes[node].syncedAt = now
         }
         return noteClock(node) ?? rescheduleTick(node)
@@ -332,7 +338,10 @@ public struct Simulation: Sendable {
         if let next = nodes[node].membership?.nextTickAt, next <= physical {
             return "node \(node)'s membership asks for a tick at \(next) after ticking at \(physical)"
         }
-        return carryOut(directives, node: node)
+        let problem = carryOut(directives, node: node)
+        // As `Node.tick` does after the directives: the watermarks, if they moved (not yet fsynced).
+        nodes[node].log.appendWatermarks(nodes[node].engine.replica.digest)
+        return problem
     }
 
     mutating func scheduleTick(_ node: Int) {

@@ -33,6 +33,15 @@ public enum LogRecord: Equatable, Sendable {
         return 1 + max(entry, max(digest, 8))
     }
 
+    /// Folds this record into a recovery (`LogReplay`, the rules shared with the simulator).
+    public func replay(into replayed: inout LogReplay) {
+        switch self {
+        case .entry(let entry): replayed.replay(entry: entry)
+        case .watermarks(let digest): replayed.replay(watermarks: digest)
+        case .clockCeiling(let ceiling): replayed.replay(clockCeiling: ceiling)
+        }
+    }
+
     public var kind: Kind {
         switch self {
         case .entry: return .entry

@@ -4,7 +4,9 @@ import GossipKVCore
 import Glibc
 #endif
 
-/// Reads a data directory back: the newest valid snapshot, then the log segments after it.
+/// Reads a data directory back: the newest valid snapshot, then the log segments after it. What
+/// the records hold is folded by the core's `LogReplay` (the simulator's modelled log recovers
+/// through it too); this type decides which files and records survive.
 ///
 /// Two phases, so that a refusal touches nothing: `plan` only reads and either throws or says
 /// what to change (torn tails to cut, covered or broken files to delete); `apply` changes it.
@@ -60,28 +62,25 @@ enum Recovery {
                 if snapshotFailure == nil { snapshotFailure = (name, error.description) }
             }
         }
-        var frozenDigest = false  // set by a repair cut: keep the watermarks logged before it
+        var replayed = LogReplay()
         if chosen == nil, let failure = snapshotFailure {
             guard repair else { throw .corruptSnapshot(file: failure.name, reason: failure.reason) }
             report.append("repair: no snapshot is usable; recovering from the log alone, watermarks reset")
             losses.append(.repairCut("the unusable snapshot \(failure.name)"))
-            frozenDigest = true
+            replayed.freezeWatermarks()
         }
 
-        var map = LWWMap()
-        var digest = Digest()
-        var ceiling = HLCTimestamp.zero
         let base: UInt64
         if let (sequence, contents) = chosen {
             base = sequence
+            var map = LWWMap()
             var count = 0
             for chunk in contents.entryChunks {
                 count += chunk.count
                 map.reserveCapacity(count)
                 for entry in chunk { map.merge(entry) }
             }
-            if !frozenDigest { digest = contents.digest }
-            ceiling = contents.clockCeiling
+            replayed = LogReplay(snapshot: map, digest: contents.digest, clockCeiling: contents.clockCeiling)
             report.append("loaded snapshot \(SegmentName.snapshotName(sequence)): \(count) entries")
             for older in snapshots where older < sequence {
                 deletions.append(directory + "/" + SegmentName.snapshotName(older))
@@ -106,9 +105,14 @@ enum Recovery {
             let isNewest = position == replay.count - 1
             if sequence != expected {
                 guard repair else { throw .missingSegment(directory: directory, sequence: expected) }
-                report.append("repair: segments \(SegmentName.hex16(expected)) to \(SegmentName.hex16(sequence - 1)) are missing; continuing")
-                losses.append(.repairCut("missing segments \(SegmentName.hex16(expected)) to \(SegmentName.hex16(sequence - 1))"))
-                frozenDigest = true
+                report.append(
+                    "repair: segments \(SegmentName.hex16(expected)) to \(SegmentName.hex16(sequence - 1)) are missing; continuing"
+                )
+                losses.append(
+                    .repairCut(
+                        "missing segments \(SegmentName.hex16(expected)) to \(SegmentName.hex16(sequence - 1))"
+                    ))
+                replayed.freezeWatermarks()
             }
             expected = sequence + 1
             let bytes = try Posix.readFile(path)
@@ -128,7 +132,7 @@ enum Recovery {
                     report.append("repair: segment \(name) has a bad header (\(reason)); deleted")
                     losses.append(.repairCut("segment \(name) (bad header)"))
                     deletions.append(path)
-                    frozenDigest = true
+                    replayed.freezeWatermarks()
                 }
                 continue
             }
@@ -138,16 +142,10 @@ enum Recovery {
                 report.append("repair: segment \(name): \(reason); deleted")
                 losses.append(.repairCut("segment \(name) (\(reason))"))
                 deletions.append(path)
-                frozenDigest = true
+                replayed.freezeWatermarks()
                 continue
             }
-            for (_, record) in scan.records {
-                switch record {
-                case .entry(let entry): map.merge(entry)
-                case .watermarks(let logged): if !frozenDigest { digest = logged }
-                case .clockCeiling(let logged): ceiling = max(ceiling, logged)
-                }
-            }
+            for (_, record) in scan.records { record.replay(into: &replayed) }
             records += scan.records.count
             logBytes += scan.validEnd
             switch scan.ending {
@@ -162,7 +160,7 @@ enum Recovery {
                 report.append("repair: segment \(name) cut at offset \(offset) (\(reason)); \(bytes.count - offset) bytes dropped, watermarks kept from before the cut")
                 truncations.append((path, offset))
                 losses.append(.repairCut("segment \(name) from offset \(offset)"))
-                frozenDigest = true
+                replayed.freezeWatermarks()
             }
         }
         if chosen != nil && replay.isEmpty {
@@ -173,7 +171,7 @@ enum Recovery {
         }
         report.append("replayed \(records) log records from \(replay.count) segments")
         var state = RecoveredState(
-            map: map, digest: digest, clockCeiling: ceiling,
+            map: replayed.map, digest: replayed.digest, clockCeiling: replayed.clockCeiling,
             isFresh: segments.isEmpty && snapshots.isEmpty, report: report)
         state.possibleLosses = losses
         var plan = Plan(state: state, nextSegment: reusedSequence ?? max(expected, (segments.last ?? 0) + 1), logBytes: logBytes)

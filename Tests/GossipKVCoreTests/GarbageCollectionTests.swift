@@ -89,6 +89,25 @@ struct GarbageCollectionTests {
         }
     }
 
+    @Test("this node's own coverage counts only as far as the shell reported it durable")
+    func onlyTheDurableDigestCounts() throws {
+        var harness = EngineHarness(count: 2, config: Self.config)
+        harness.write(1, "a", "1")
+        harness.write(1, "a", nil)
+        Self.syncAll(&harness, count: 2)
+        let tombstone = try #require(harness.replica(2)?.map.entry(forKey: Self.key("a")))
+        #expect(harness.replica(2)?.digest[tombstone.origin] ?? .zero >= tombstone.timestamp)
+        // Node 2 holds the tombstone and its watermarks cover it, but its disk does not yet.
+        harness.engines[EngineHarness.id(2)]?.markDurable(Digest())
+        let late = harness.now + Self.grace + 1_001
+        #expect(Self.collect(&harness, count: 2, at: late)[2] == nil)
+        #expect(harness.replica(2)?.map.count == 1)
+        // Once the fsync covers it, it counts.
+        let durable = try #require(harness.replica(2)?.digest)
+        harness.engines[EngineHarness.id(2)]?.markDurable(durable)
+        #expect(Self.collect(&harness, count: 2, at: late + 1_001)[2] == [tombstone])
+    }
+
     @Test("a peer whose digest does not cover the tombstone, or is unknown, holds collection back")
     func uncoveredPeerBlocks() throws {
         var harness = EngineHarness(count: 3, config: Self.config)

@@ -18,11 +18,23 @@ struct NodeCoreTests {
         let membership = Membership(
             localID: me, localAddress: address(1), bootEpoch: bootEpoch, config: MembershipConfig(), seed: 2,
             now: start)
-        return NodeCore(engine: engine, membership: membership)
+        return NodeCore(engine: engine, membership: membership, framing: framing(me, bootEpoch: bootEpoch))
+    }
+
+    static let cluster = NodeID(high: 0xC1, low: 0x57)
+
+    /// A new run's framing for `id`, with an Ed25519-long authenticator.
+    static func framing(_ id: NodeID, bootEpoch: HLCTimestamp) -> OutboundFraming {
+        OutboundFraming(
+            cluster: cluster, sender: id, bootEpoch: bootEpoch,
+            authenticatorLength: Envelope.signatureByteCount,
+            limits: .standard)
     }
 
     static func sends(_ directives: [NodeCoreDirective]) -> [(OutboundMessage, NodeID)] {
-        directives.compactMap { if case let .send(message, to) = $0 { return (message, to) } else { return nil } }
+        directives.compactMap {
+            if case let .send(message, _, to) = $0 { return (message, to) } else { return nil }
+        }
     }
 
     @Test("an admitted member becomes an engine peer and gets a round at once")

@@ -19,13 +19,15 @@ struct SummaryPacingTests {
             bootEpoch: engine.replica.readTime(physical: start), config: MembershipConfig(),
             seed: UInt64(number) + 7,
             now: start)
-        return NodeCore(engine: engine, membership: membership)
+        return NodeCore(
+            engine: engine, membership: membership,
+            framing: NodeCoreTests.framing(id, bootEpoch: engine.replica.readTime(physical: start)))
     }
 
     /// The summaries on the acks among `directives`.
     static func ackSummaries(_ directives: [NodeCoreDirective]) -> [SyncSummary?] {
         directives.compactMap { directive in
-            if case let .send(.swim(.ack(_, _, summary)), _) = directive { return .some(summary) }
+            if case let .send(.swim(.ack(_, _, summary)), _, _) = directive { return .some(summary) }
             return nil
         }
     }
@@ -87,7 +89,8 @@ struct SummaryPacingTests {
             membership: Membership(
                 localID: Self.a, localAddress: NodeCoreTests.address(1), bootEpoch: clock, config: config,
                 seed: 2,
-                now: Self.start))
+                now: Self.start),
+            framing: NodeCoreTests.framing(Self.a, bootEpoch: clock))
         for sequence: UInt64 in 1...3 {
             let acks = Self.ackSummaries(
                 unpaced.receiveMembership(
@@ -169,7 +172,7 @@ struct CorePair {
         var queue = directives.map { (sender, $0) }
         while !queue.isEmpty {
             let (from, directive) = queue.removeFirst()
-            guard case let .send(sent, to: recipient) = directive, let message = network(sent) else {
+            guard case let .send(sent, _, to: recipient) = directive, let message = network(sent) else {
                 continue
             }
             let clock = (from == a.engine.replica.id ? a : b).engine.replica.readTime(physical: now)

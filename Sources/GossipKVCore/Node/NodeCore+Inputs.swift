@@ -10,7 +10,7 @@ extension NodeCore {
     ) -> [NodeCoreDirective] {
         let directives = engine.receive(
             message, from: sender, senderClock: senderClock, now: now, receivedAt: receivedAt)
-        var routed = route(directives)
+        var routed = route(directives, now: now)
         guard !directives.contains(.rejected(.messageClockTooFarAhead, from: sender)) else { return routed }
         let summary = engine.summary
         if let revival = membership?.heardFrom(sender, now: now, summary: summary) {
@@ -50,7 +50,7 @@ extension NodeCore {
         switch result {
         case .added, .renewed:
             engine.addPeer(id)
-            return (result, route(engine.startRound(with: id, now: now)))
+            return (result, route(engine.startRound(with: id, now: now), now: now))
         case .alreadyKnown, .newerIncarnationKnown, .isSelf, .excluded:
             let summary = engine.summary
             let revival = membership?.heardFrom(id, now: now, summary: summary) ?? []
@@ -61,7 +61,7 @@ extension NodeCore {
     /// Runs the timers in the node's order: the engine's, then the membership's with the
     /// engine's current summary on its probes.
     public mutating func tick(now: UInt64) -> [NodeCoreDirective] {
-        var routed = route(engine.tick(now: now))
+        var routed = route(engine.tick(now: now), now: now)
         let summary = engine.summary
         if let directives = membership?.tick(now: now, summary: summary) {
             routed += route(directives, clock: engine.replica.readTime(physical: now), now: now, receivedAt: nil)

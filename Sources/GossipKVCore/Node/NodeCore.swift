@@ -16,7 +16,12 @@
 /// - any other authenticated message proves its sender runs: one held dead is asked to refute
 ///   (`Membership.heardFrom`, Lifeguard-style revival);
 /// - a tick runs the engine's timers, then the membership's with the engine's summary on its
-///   probes (SWIM, Das et al. 2002, piggybacking anti-entropy on the failure detector).
+///   probes (SWIM, Das et al. 2002, piggybacking anti-entropy on the failure detector);
+/// - every message to send leaves encoded and framed (`OutboundFraming`: its channel, chosen
+///   by the real sealed size, and its sequence number under this run's boot epoch), so the
+///   shell only signs and writes it;
+/// - the shell reports what its disk holds through one input, `markDurable`: only that digest
+///   is advertised, and only it counts as this node's own coverage for garbage collection.
 ///
 /// Without a membership (`init(engine:)`: the simulator's engine-only runs) the peers are
 /// static (`setPeers`) and the membership inputs do nothing beyond the clock check.
@@ -25,20 +30,25 @@ public struct NodeCore: Sendable {
     public internal(set) var membership: Membership?
     /// Which probes and acks carry the summary; nil: all of them.
     var summaryPacing: SummaryPacing?
+    /// Sequence numbers and channel choice of what this node sends.
+    public internal(set) var framing: OutboundFraming
 
-    /// A node running SWIM: the engine's peers start as the view's active members.
-    public init(engine: GossipEngine, membership: Membership) {
+    /// A node running SWIM: the engine's peers start as the view's active members. `framing`
+    /// MUST be new for this run (its boot epoch, the membership's incarnation, sequences from 0).
+    public init(engine: GossipEngine, membership: Membership, framing: OutboundFraming) {
         self.engine = engine
         self.membership = membership
+        self.framing = framing
         self.summaryPacing = membership.config.summaryRefreshMilliseconds.map(
             SummaryPacing.init(refreshMilliseconds:))
         self.engine.setPeers(activeMemberIDs)
     }
 
     /// An engine without membership: static peers (`setPeers`).
-    public init(engine: GossipEngine) {
+    public init(engine: GossipEngine, framing: OutboundFraming) {
         self.engine = engine
         self.membership = nil
+        self.framing = framing
     }
 
     // MARK: Reading
@@ -64,9 +74,29 @@ public struct NodeCore: Sendable {
         try engine.write(key, value: value, expiry: expiry, now: now)
     }
 
-    /// `digest` is on disk (`GossipEngine.markDurable`).
+    /// The shell's durability acknowledgement: `digest` is fsynced (the watermark record that
+    /// carries it, and every entry before it). The node advertises no more than this, and
+    /// collects garbage only under it (`GossipEngine.markDurable`). The shell MUST report only
+    /// what is on disk; in-memory digests never count.
     public mutating func markDurable(_ digest: Digest) {
         engine.markDurable(digest)
+    }
+
+    /// Frames a message the shell composes itself (an announcement) on `channel`, with the next
+    /// sequence number of that channel and the node's clock at `now`.
+    public mutating func frame(
+        kind: MessageKind, body: [UInt8], to recipient: NodeID, channel: WireChannel, now: UInt64
+    ) -> OutboundFrame {
+        framing.frame(
+            kind: kind, body: body, to: recipient, channel: channel,
+            hlc: engine.replica.readTime(physical: now))
+    }
+
+    /// Frames a unicast message the shell composes itself on the channel its size picks.
+    public mutating func frame(kind: MessageKind, body: [UInt8], to recipient: NodeID, now: UInt64)
+        -> OutboundFrame
+    {
+        framing.frame(kind: kind, body: body, to: recipient, hlc: engine.replica.readTime(physical: now))
     }
 
     /// The clock check of a message the core does not otherwise handle (an announcement):
@@ -84,6 +114,6 @@ public struct NodeCore: Sendable {
 
     /// Opens an anti-entropy round with `peer` now.
     public mutating func startRound(with peer: NodeID, now: UInt64) -> [NodeCoreDirective] {
-        route(engine.startRound(with: peer, now: now))
+        route(engine.startRound(with: peer, now: now), now: now)
     }
 }

@@ -3,9 +3,13 @@
 /// (membership `.summary` directives go to the engine; member changes update the engine's peers
 /// before they are reported).
 public enum NodeCoreDirective: Equatable, Sendable {
-    /// Send `message` to `peer`. The shell encodes and seals it and picks the channel: a
-    /// datagram when the sealed envelope fits `Limits.maxDatagramBytes`, the stream otherwise.
-    case send(OutboundMessage, to: NodeID)
+    /// Send `message` to `peer`, already encoded and framed (`OutboundFraming`): the frame's
+    /// header names the channel (a datagram when the sealed envelope fits
+    /// `Limits.maxDatagramBytes`, the stream otherwise) and its sequence number. The shell only
+    /// signs the frame and writes it; frames to one peer on the stream MUST go in order.
+    case send(OutboundMessage, OutboundFrame, to: NodeID)
+    /// A message the codec refused to encode (the core never makes one: a bug, for the log).
+    case unsendable(OutboundMessage, to: NodeID, reason: String)
     /// A remote entry changed the map (for change feeds, storage and expiry watches; local
     /// writes are known to the caller).
     case applied(Entry)

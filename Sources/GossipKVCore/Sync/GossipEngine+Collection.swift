@@ -3,9 +3,10 @@
 ///
 /// **Drop rule.** An entry is dropped when (a) it has been dead (a tombstone since its timestamp,
 /// an expiring value since its deadline) for longer than `tombstoneGracePeriodMilliseconds` at
-/// this replica's HLC read time, (b) this replica's digest, the last digest of every current
-/// peer (received since it last became a peer) and the last digest of every peer that left less
-/// than a grace period ago all cover it (`digest[origin] >= timestamp`), and (c) this engine has
+/// this replica's HLC read time, (b) this replica's durable digest (`advertisedDigest`: its
+/// watermarks capped by what the shell last reported fsynced, `markDurable`), the last digest
+/// of every current peer (received since it last became a peer) and the last digest of every
+/// peer that left less than a grace period ago all cover it (`digest[origin] >= timestamp`), and (c) this engine has
 /// run for a grace period: the peers that departed before a restart are unknown to this life. A
 /// covering digest means its holder has the entry or something newer for the key, so after the
 /// drop no member holds a value the tombstone superseded. Only dead entries are ever collected:
@@ -23,7 +24,9 @@ extension GossipEngine {
     /// `collectionIntervalMilliseconds` from `tick`.
     mutating func collectGarbage(now: UInt64) -> [GossipDirective] {
         guard now >= startedAt, now - startedAt > config.tombstoneGracePeriodMilliseconds else { return [] }
-        var digests = [replica.digest]
+        // Our own coverage counts only as far as it is on disk: a crash that loses unsynced
+        // records must not leave a collection standing on a claim the node no longer holds.
+        var digests = [advertisedDigest]
         for peer in peers {
             guard let digest = peerDigests[peer] else { return [] }
             digests.append(digest)

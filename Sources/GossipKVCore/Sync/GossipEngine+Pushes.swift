@@ -1,5 +1,3 @@
-import DequeModule
-
 /// Eager pushes: fresh writes down the push tree, relays, duplicates, links
 /// (`GossipEngine+Transfers.swift`, `PendingLinks`).
 extension GossipEngine {
@@ -12,7 +10,7 @@ extension GossipEngine {
         var relay: [Push.Item] = []
         for item in push.items {
             let id = WriteID(origin: item.entry.origin, timestamp: item.entry.timestamp)
-            if !seenWrites.contains(id) {
+            if !pushQueue.hasSeen(id) {
                 switch replica.applyRemote(
                     item.entry, physical: now, collectedAfterMilliseconds: config.tombstoneGracePeriodMilliseconds) {
                 case let .failure(reason):
@@ -33,33 +31,19 @@ extension GossipEngine {
         }
         noteGap(now: now)
         if !relay.isEmpty {
-            if let index = pendingRelay.firstIndex(where: { $0.root == sender }) {
-                pendingRelay[index].items += relay
-            } else {
-                pendingRelay.append((root: sender, items: relay))
-            }
-            if pushFlushAt == nil { pushFlushAt = now + config.pushWindowMilliseconds }
+            pushQueue.enqueueRelay(relay, root: sender, windowCloses: now + config.pushWindowMilliseconds)
         }
         return directives
     }
 
     mutating func remember(_ id: WriteID) {
-        guard seenWrites.insert(id).inserted else { return }
-        seenWritesOrder.append(id)
-        while seenWritesOrder.count > config.duplicateMemory, let oldest = seenWritesOrder.popFirst() {
-            seenWrites.remove(oldest)
-        }
+        pushQueue.remember(id, memory: config.duplicateMemory)
     }
 
     /// Sends our writes down our push tree (hops 0) and relays down the writers' trees (hops 1,
     /// not relayed again; `GossipEngine+Transfers.swift`).
     mutating func flushPushes(now: UInt64) -> [GossipDirective] {
-        pushFlushAt = nil
-        var groups: [(hops: UInt8, root: NodeID, items: [Push.Item])] = []
-        if !pendingPush.isEmpty { groups.append((0, replica.id, pendingPush)) }
-        for relay in pendingRelay { groups.append((1, relay.root, relay.items)) }
-        pendingPush.removeAll()
-        pendingRelay.removeAll()
+        let groups = pushQueue.drain(local: replica.id)
         var directives: [GossipDirective] = []
         let budget = config.pushBudgetBytes - WireSize.pushOverhead
         for group in groups {

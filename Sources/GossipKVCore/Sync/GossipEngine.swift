@@ -31,16 +31,6 @@ public struct GossipEngine: Sendable {
         var phase: SyncAnswer.Phase
     }
 
-    struct PendingAnswer: Sendable {
-        var count: UInt32
-        var received: Set<UInt32> = []
-        var digest: Digest?
-        var refusedAnEntry = false
-        /// Whether any entry of the answer changed our map.
-        var changedTheMap = false
-        var deadline: UInt64
-    }
-
     public let config: GossipConfig
     /// The replica. Peers are node ids and are compared with `replica.id` (the node), never with
     /// `replica.origin` (what its writes are stamped with in its current data epoch).
@@ -52,19 +42,14 @@ public struct GossipEngine: Sendable {
     private var random: SplitMix64
     private var nextSyncID: UInt64
 
-    var pendingPush: [Push.Item] = []
-    /// Items to relay, by the node whose push brought them (the root of their push tree), in
-    /// order of arrival.
-    var pendingRelay: [(root: NodeID, items: [Push.Item])] = []
-    var pushFlushAt: UInt64?
-    var seenWrites: Set<WriteID> = []
-    var seenWritesOrder: Deque<WriteID> = []
+    /// Writes waiting for the push window, relays, and the writes already seen.
+    var pushQueue = PushQueue()
 
     var lastChangeAt: UInt64?
     private var nextRoundAt: UInt64
     private var nextIdleSummaryAt: UInt64
-    private var pendingAnswers: [AnswerKey: PendingAnswer] = [:]
-    private var finishedAnswers: Deque<AnswerKey> = []
+    /// Chunked answers being reassembled, and those recently finished.
+    private var answers: AnswerAssembly
     /// Peers we opened a round with and have not heard back from, or are answering, with the
     /// round's deadline.
     var openRounds: [NodeID: UInt64] = [:]
@@ -134,6 +119,7 @@ public struct GossipEngine: Sendable {
         self.nextCollectionAt = config.collectionIntervalMilliseconds.map { now + $0 }
         self.lastTickAt = now
         self.startedAt = now
+        self.answers = AnswerAssembly(capacity: config.maxPendingAnswers)
         self.advertised = AdvertisedDigest(digest: replica.digest, durable: nil)
     }
 
@@ -209,7 +195,7 @@ public struct GossipEngine: Sendable {
     /// When the shell must call `tick` next (physical milliseconds).
     public var nextTickAt: UInt64 {
         var next = UInt64.max
-        if let pushFlushAt { next = min(next, pushFlushAt) }
+        if let pushFlushAt = pushQueue.flushAt { next = min(next, pushFlushAt) }
         if isActive(at: nextRoundAt) { next = min(next, nextRoundAt) }
         if config.idleSummaryIntervalMilliseconds != nil { next = min(next, nextIdleSummaryAt) }
         if let nextCollectionAt { next = min(next, nextCollectionAt) }
@@ -230,8 +216,8 @@ public struct GossipEngine: Sendable {
         let (entry, previous) = try replica.write(key, value: value, expiry: expiry, physical: now)
         remember(WriteID(origin: entry.origin, timestamp: entry.timestamp))
         lastChangeAt = now
-        pendingPush.append(Push.Item(entry: entry, previousTimestamp: previous))
-        if pushFlushAt == nil { pushFlushAt = now + config.pushWindowMilliseconds }
+        pushQueue.enqueueOwn(
+            Push.Item(entry: entry, previousTimestamp: previous), windowCloses: now + config.pushWindowMilliseconds)
         return entry
     }
 
@@ -285,8 +271,8 @@ public struct GossipEngine: Sendable {
     public mutating func tick(now: UInt64) -> [GossipDirective] {
         lastTickAt = max(lastTickAt, now)
         var directives: [GossipDirective] = []
-        if let flushAt = pushFlushAt, now >= flushAt { directives += flushPushes(now: now) }
-        pendingAnswers = pendingAnswers.filter { $0.value.deadline > now }
+        if let flushAt = pushQueue.flushAt, now >= flushAt { directives += flushPushes(now: now) }
+        answers.expire(now: now)
         openRounds = openRounds.filter { $0.value > now }
         sentRequests = sentRequests.filter { openRounds[$0.key] != nil }
         _ = inboundTransfer(now: now)
@@ -423,10 +409,9 @@ public struct GossipEngine: Sendable {
         -> [GossipDirective]
     {
         let key = AnswerKey(peer: sender, syncID: chunk.syncID, phase: chunk.phase)
-        if finishedAnswers.contains(key) { return [] }
-        var pending =
-            pendingAnswers[key]
-            ?? PendingAnswer(count: chunk.count, deadline: now + config.syncTimeoutMilliseconds)
+        if answers.isFinished(key) { return [] }
+        var pending = answers.progress(
+            of: key, count: chunk.count, deadline: now + config.syncTimeoutMilliseconds)
         guard pending.count == chunk.count, chunk.index < chunk.count else {
             return [.rejected(.inconsistentChunk, from: sender)]
         }
@@ -470,9 +455,7 @@ public struct GossipEngine: Sendable {
         noteInboundProgress(from: sender, complete: complete, now: now)
         if complete {
             if chunk.phase != .buckets { sentRequests[sender] = nil }
-            pendingAnswers[key] = nil
-            finishedAnswers.append(key)
-            if finishedAnswers.count > config.maxPendingAnswers * 4 { finishedAnswers.removeFirst() }
+            answers.finish(key)
             openRounds[sender] = nil
             var adopt = false
             if chunk.phase == .buckets {
@@ -492,8 +475,8 @@ public struct GossipEngine: Sendable {
                 directives += bucketsAfterFruitlessAnswer(from: sender, syncID: chunk.syncID)
             }
             directives.append(.answerCompleted(from: sender, adopted: adopt))
-        } else if pendingAnswers[key] != nil || pendingAnswers.count < config.maxPendingAnswers {
-            pendingAnswers[key] = pending
+        } else {
+            answers.store(pending, for: key)
         }
         return directives
     }

@@ -6,6 +6,11 @@ public enum Envelope {
     /// The wire version this node writes and the only one it reads.
     public static let currentVersion: UInt8 = 1
 
+    /// Bytes of an Ed25519 detached signature, the authenticator of every signed envelope
+    /// (`GossipKVCrypto.Ed25519Signer` produces it). The simulator's stand-in signer is as long,
+    /// so its envelopes have the node's sizes.
+    public static let signatureByteCount = 64
+
     /// Seals `body` under `header`. Throws `oversized` when the envelope would exceed `maxBytes`
     /// (pass the transport's limit: `Limits.maxDatagramBytes` for UDP), so the caller learns
     /// before sending that a receiver would drop it, and `invalidField` when the signer returns
