@@ -277,7 +277,8 @@ public actor Node: Service {
         if configuration.identity.isOpen {
             logger.warning(
                 Logger.Message(stringLiteral: "cluster 'default' is OPEN: any node on this network may join and write. Close it with "
-                    + "--cluster-secret WORDS on every node, or key files from `gossipkv init`"))
+                    + "a passphrase on every node (--cluster-secret-file FILE, --cluster-name NAME), or key files "
+                    + "from `gossipkv init`"))
         }
         logger.info(
             "node \(configuration.identity.nodeID) listening for gossip on \(configuration.bindHost):\(boundPort)",

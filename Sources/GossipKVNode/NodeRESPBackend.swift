@@ -111,6 +111,12 @@ extension NodeRESPBackend {
         await current?.keyspaceStats() ?? RESPKeyspaceStats(keys: 0, expiring: 0)
     }
 
+    /// One SCAN page from the map's SCAN-order index (`LWWMap.scanPage`): O(page) in one hop,
+    /// where the protocol's default sorts every live key for each page.
+    func scan(cursor: UInt64, count: Int) async -> RESPScanPage {
+        await current?.scanPage(cursor: cursor, count: count) ?? RESPScanPage(keys: [], nextCursor: 0)
+    }
+
     /// A pipelined run of plain GETs and SETs in one hop to the node's actor.
     func perform(_ operations: [RESPOperation]) async -> [RESPOperationResult] {
         guard let node = current else {
@@ -143,6 +149,13 @@ extension Node {
             }
         }
         return results
+    }
+
+    /// One SCAN page of the keys a read sees now, in `RESPScanPage`'s cursor order.
+    func scanPage(cursor: UInt64, count: Int) -> RESPScanPage {
+        let now = engine.replica.readTime(physical: WallClock.nowMilliseconds())
+        let page = engine.replica.map.scanPage(from: cursor, count: count, visibleAt: now)
+        return RESPScanPage(keys: page.keys, nextCursor: page.nextCursor)
     }
 
     /// Live keys (not deleted, not expired) and how many of them have a deadline.
