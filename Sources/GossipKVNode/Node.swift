@@ -173,7 +173,8 @@ public actor Node: Service {
         if let respConfiguration = configuration.resp {
             let server = RESPServer(configuration: respConfiguration, backend: respBackend, group: group, logger: logger)
             do {
-                let address = try await server.start()
+                // Clients wait in the backlog until `attach` below: no reply before the store is there.
+                let address = try await server.start(acceptingClients: false)
                 self.respPort = address.port
             } catch {
                 await multicastSocket?.close()
@@ -284,6 +285,7 @@ public actor Node: Service {
             "node \(configuration.identity.nodeID) listening for gossip on \(configuration.bindHost):\(boundPort)",
             metadata: ["gossip.advertised": "\(advertisedAddress)"])
         respBackend.attach(self)
+        await respServer?.beginAccepting()
         metricsServer?.attach(
             health: { [weak self] in await self?.health() ?? .stopping },
             beforeScrape: { [weak self] in await self?.recordGauges() })

@@ -4,7 +4,8 @@ import NIOConcurrencyHelpers
 
 /// Serves a `Node` to the Redis-protocol server. The server binds before the node's init
 /// finishes (its port goes into the node's advertised address), so the node is attached after;
-/// in that instant a command sees an empty store and a write gets an error.
+/// the server accepts no client until then (`RESPServer.start(acceptingClients: false)`), so no
+/// command sees the empty store of that instant.
 final class NodeRESPBackend: RESPBackend {
     private let node = NIOLockedValueBox<Node?>(nil)
 

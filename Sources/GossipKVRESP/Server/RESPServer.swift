@@ -54,11 +54,17 @@ public final class RESPServer: Sendable {
 
     /// Binds and starts accepting clients; returns the bound address (its port is the real one
     /// when the configuration asked for port 0).
+    ///
+    /// With `acceptingClients: false` it binds but accepts no connection until
+    /// `beginAccepting()`: clients that connect meanwhile wait in the kernel's backlog, so a
+    /// node can learn its port early yet answer no command (not even PING) before its store is
+    /// attached.
     @discardableResult
-    public func start() async throws -> SocketAddress {
+    public func start(acceptingClients: Bool = true) async throws -> SocketAddress {
         guard listener.withLockedValue({ $0 == nil }) else { throw RESPServerError.alreadyStarted }
         let configuration = configuration
         let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.autoRead, value: acceptingClients)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -90,6 +96,12 @@ public final class RESPServer: Sendable {
                 """)
         }
         return address
+    }
+
+    /// Starts accepting the connections held back by `start(acceptingClients: false)`.
+    public func beginAccepting() async {
+        guard let channel = listener.withLockedValue({ $0 }) else { return }
+        try? await channel.setOption(.autoRead, value: true).get()
     }
 
     /// Sets up one accepted connection (on its event loop): refuses it in protected mode or
