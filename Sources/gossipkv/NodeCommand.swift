@@ -64,6 +64,15 @@ struct NodeCommand: AsyncParsableCommand {
         help: "Most Redis clients connected at once; more get -ERR max number of clients reached (default 10000).")
     var maxClients: Int?
 
+    @Option(name: .customLong("tls-port"), help: "Also serve Redis clients over TLS on this port (with --tls-cert-file and --tls-key-file).")
+    var tlsPort: Int?
+
+    @Option(name: .customLong("tls-cert-file"), help: ArgumentHelp("PEM certificate chain for --tls-port.", valueName: "path"))
+    var tlsCertFile: String?
+
+    @Option(name: .customLong("tls-key-file"), help: ArgumentHelp("PEM private key for --tls-port (keep it 0600).", valueName: "path"))
+    var tlsKeyFile: String?
+
     @Option(name: .customLong("metrics-port"), help: "HTTP port for /metrics, /health and /ready (default 7380; 0 turns it off).")
     var metricsPort: Int?
 
@@ -150,6 +159,9 @@ struct NodeCommand: AsyncParsableCommand {
             flags.set(.protectedMode, .flag(protectedMode), from: protectedMode ? "--protected-mode" : "--no-protected-mode")
         }
         try flags.setFlag(.maxClients, maxClients.map(String.init))
+        try flags.setFlag(.tlsPort, tlsPort.map(String.init))
+        try flags.setFlag(.tlsCertFile, tlsCertFile)
+        try flags.setFlag(.tlsKeyFile, tlsKeyFile)
         try flags.setFlag(.metricsPort, metricsPort.map(String.init))
         try flags.setFlag(.metricsBind, metricsBind)
         try flags.setFlag(.dataDir, dataDir)
@@ -189,6 +201,8 @@ struct NodeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let settings = try settings(environment: ProcessInfo.processInfo.environment)
+        // Checked before anything is written (the data directory, the node key).
+        let tls = try settings.tlsConfiguration()
         let level = settings.string(.logLevel).flatMap(Logger.Level.init(rawValue:)) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -212,6 +226,7 @@ struct NodeCommand: AsyncParsableCommand {
         var configuration = NodeConfiguration(name: nodeName, identity: identity)
         settings.apply(to: &configuration, registry: registry, dataDirectory: dataDirectory)
         configuration.resp?.requirePassword = try settings.clientPassword()
+        configuration.resp?.tls = tls
         if configuration.storage == nil {
             logger.notice("data is kept in memory only (--in-memory): a restart starts empty and refills from peers")
         }

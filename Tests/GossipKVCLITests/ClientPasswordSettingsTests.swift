@@ -97,4 +97,28 @@ struct ClientPasswordSettingsTests {
         #expect(throws: (any Error).self) { try NodeCommand.parse(["--maxclients", "0"]) }
         #expect(try resp(NodeSettings())?.limits.maxBulkBytes == 64 * 1024 + RESPLimits.bulkSlackBytes)
     }
+
+    @Test("--tls-port, --tls-cert-file and --tls-key-file go together; one alone says what is missing")
+    func tlsSettings() throws {
+        let flags = try NodeCommand.parse([
+            "--tls-port", "6380", "--tls-cert-file", "/etc/gossipkv/cert.pem", "--tls-key-file",
+            "/etc/gossipkv/key.pem",
+        ]).flagSettings()
+        #expect(
+            try flags.tlsConfiguration()
+                == RESPTLSConfiguration(
+                    port: 6380, certificateChainFile: "/etc/gossipkv/cert.pem",
+                    privateKeyFile: "/etc/gossipkv/key.pem"))
+        #expect(try NodeSettings().tlsConfiguration() == nil)
+        let portOnly = try NodeCommand.parse(["--tls-port", "6380"]).flagSettings()
+        #expect(throws: SettingsError.incompleteTLS(missing: "tls-cert-file")) {
+            try portOnly.tlsConfiguration()
+        }
+        let environment = try NodeSettings.environment([
+            "GOSSIPKV_TLS_CERT_FILE": "/c", "GOSSIPKV_TLS_KEY_FILE": "/k",
+        ])
+        #expect(throws: SettingsError.incompleteTLS(missing: "tls-port")) {
+            try environment.tlsConfiguration()
+        }
+    }
 }

@@ -80,4 +80,23 @@ struct RESPLimitsTests {
             #expect(await client.closedByServer())
         }
     }
+
+    @Test(
+        "pending argument bytes pause reading at the query limit and resume as replies go: a long pipeline is answered in order"
+    )
+    func pendingBytesBackpressure() async throws {
+        try await withServer({
+            $0.limits = RESPLimits(
+                maxBulkBytes: 1_000, maxArrayCount: 8, maxInlineBytes: 100, maxCommandBytes: 2_000)
+        }) { _, address, _ in
+            let client = try await TestClient.connect(to: address)
+            let payload = String(repeating: "p", count: 900)
+            var pipeline = ByteBuffer()
+            for index in 0..<400 { pipeline.writeImmutableBuffer(multibulk("ECHO", "\(index)" + payload)) }
+            try await client.send(pipeline)
+            let replies = try await client.replies(400, timeout: .seconds(60))
+            #expect(replies == (0..<400).map { .bulk("\($0)" + payload) })
+            await client.close()
+        }
+    }
 }

@@ -21,6 +21,10 @@ enum SettingKey: String, CaseIterable, Sendable, Comparable {
     case protectedMode = "protected-mode"
     /// Redis's `maxclients`: connections past it get `-ERR max number of clients reached`.
     case maxClients = "maxclients"
+    /// Redis's TLS port and its certificate and key (PEM files).
+    case tlsPort = "tls-port"
+    case tlsCertFile = "tls-cert-file"
+    case tlsKeyFile = "tls-key-file"
     case metricsPort = "metrics-port"
     case metricsBind = "metrics-bind"
     case dataDir = "data-dir"
@@ -77,8 +81,10 @@ enum SettingKey: String, CaseIterable, Sendable, Comparable {
         case .bind, .advertise, .respBind, .metricsBind, .clusterSecret, .clusterName, .multicastInterface,
             .requirepass:
             return .text
-        case .dataDir, .clusterDir, .revocations, .requirepassFile, .clusterSecretFile: return .path
-        case .gossipPort, .respPort, .multicastPort: return .port
+        case .dataDir, .clusterDir, .revocations, .requirepassFile, .clusterSecretFile, .tlsCertFile,
+            .tlsKeyFile:
+            return .path
+        case .gossipPort, .respPort, .multicastPort, .tlsPort: return .port
         case .metricsPort: return .portOrOff
         case .multicastTTL: return .ttl
         case .multicast, .inMemory, .repair, .protectedMode: return .boolean
