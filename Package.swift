@@ -66,7 +66,7 @@ let package = Package(
         .executableTarget(
             name: "gossipkv",
             dependencies: [
-                "GossipKVNode", "GossipKVCore", "GossipKVCrypto", "GossipKVRESP", "GossipKVStorage",
+                "GossipKVNode", "GossipKVCore", "GossipKVCrypto", "GossipKVRESP", "GossipKVStorage", "GossipKVTLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -82,8 +82,17 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // TLS for the Redis port with swift-nio-ssl, apart from GossipKVRESP so that only the CLI
+        // (and its tests) build BoringSSL, not the RESP fuzz target or an embedder.
+        .target(
+            name: "GossipKVTLS",
+            dependencies: [
+                "GossipKVRESP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         .testTarget(
@@ -128,7 +137,7 @@ let package = Package(
         .testTarget(
             name: "GossipKVRESPTests",
             dependencies: [
-                "GossipKVRESP", "GossipKVCore",
+                "GossipKVRESP", "GossipKVCore", "GossipKVTLS",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

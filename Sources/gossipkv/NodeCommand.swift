@@ -4,6 +4,7 @@ import GossipKVCore
 import GossipKVCrypto
 import GossipKVNode
 import GossipKVRESP
+import GossipKVTLS
 import Logging
 import Metrics
 import Prometheus
@@ -201,8 +202,13 @@ struct NodeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let settings = try settings(environment: ProcessInfo.processInfo.environment)
-        // Checked before anything is written (the data directory, the node key).
-        let tls = try settings.tlsConfiguration()
+        // Checked (and the PEM files read) before anything is written: the data directory, the key.
+        let tls = try settings.tlsSettings().map { tls in
+            RESPTLSConfiguration(
+                port: tls.port,
+                security: try NIOSSLConnectionSecurity(
+                    certificateChainFile: tls.certificateChainFile, privateKeyFile: tls.privateKeyFile))
+        }
         let level = settings.string(.logLevel).flatMap(Logger.Level.init(rawValue:)) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)

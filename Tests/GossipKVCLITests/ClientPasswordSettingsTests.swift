@@ -105,20 +105,20 @@ struct ClientPasswordSettingsTests {
             "/etc/gossipkv/key.pem",
         ]).flagSettings()
         #expect(
-            try flags.tlsConfiguration()
-                == RESPTLSConfiguration(
+            try flags.tlsSettings()
+                == TLSSettings(
                     port: 6380, certificateChainFile: "/etc/gossipkv/cert.pem",
                     privateKeyFile: "/etc/gossipkv/key.pem"))
-        #expect(try NodeSettings().tlsConfiguration() == nil)
+        #expect(try NodeSettings().tlsSettings() == nil)
         let portOnly = try NodeCommand.parse(["--tls-port", "6380"]).flagSettings()
         #expect(throws: SettingsError.incompleteTLS(missing: "tls-cert-file")) {
-            try portOnly.tlsConfiguration()
+            try portOnly.tlsSettings()
         }
         let environment = try NodeSettings.environment([
             "GOSSIPKV_TLS_CERT_FILE": "/c", "GOSSIPKV_TLS_KEY_FILE": "/k",
         ])
         #expect(throws: SettingsError.incompleteTLS(missing: "tls-port")) {
-            try environment.tlsConfiguration()
+            try environment.tlsSettings()
         }
     }
 }
