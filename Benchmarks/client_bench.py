@@ -143,10 +143,14 @@ def start_redis(run_dir):
 
 def start_node(gossipkv, run_dir, resp_port=NODE_RESP_PORT, gossip_port=NODE_GOSSIP_PORT):
     data = tempfile.mkdtemp(prefix="node-", dir=run_dir)
+    # The passphrase from a 0600 file: gossipkv refuses it on argv (visible in /proc/PID/cmdline).
+    secret_file = os.path.join(run_dir, "cluster-secret")
+    with open(os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
+        out.write(SECRET + "\n")
     process = spawn(
         [gossipkv, "node", "--name", "bench", "--bind", "127.0.0.1", "--gossip-port", str(gossip_port),
          "--resp-port", str(resp_port), "--metrics-port", "0", "--no-multicast", "--data-dir", data,
-         "--cluster-secret", SECRET, "--log-level", "warning"],
+         "--cluster-secret-file", secret_file, "--cluster-name", "client-bench", "--log-level", "warning"],
         os.path.join(run_dir, "node-%d.log" % resp_port))
     wait_ready(resp_port, process)
     return process

@@ -182,7 +182,8 @@ public actor Node: Service {
         if let respConfiguration = configuration.resp {
             let server = RESPServer(configuration: respConfiguration, backend: respBackend, group: group, logger: logger)
             do {
-                let address = try await server.start()
+                // Clients wait in the backlog until `attach` below: no reply before the store is there.
+                let address = try await server.start(acceptingClients: false)
                 self.respPort = address.port
             } catch {
                 await multicastSocket?.close()
@@ -297,12 +298,14 @@ public actor Node: Service {
         if configuration.identity.isOpen {
             logger.warning(
                 Logger.Message(stringLiteral: "cluster 'default' is OPEN: any node on this network may join and write. Close it with "
-                    + "--cluster-secret WORDS on every node, or key files from `gossipkv init`"))
+                    + "a passphrase on every node (--cluster-secret-file FILE, --cluster-name NAME), or key files "
+                    + "from `gossipkv init`"))
         }
         logger.info(
             "node \(configuration.identity.nodeID) listening for gossip on \(configuration.bindHost):\(boundPort)",
             metadata: ["gossip.advertised": "\(advertisedAddress)"])
         respBackend.attach(self)
+        await respServer?.beginAccepting()
         metricsServer?.attach(
             health: { [weak self] in await self?.health() ?? .stopping },
             beforeScrape: { [weak self] in await self?.recordGauges() })

@@ -37,13 +37,24 @@ public struct NodeIdentity: Sendable {
         return NodeIdentity(keyPair: keyPair, certificate: certificate, authority: .open, isPersistent: isPersistent)
     }
 
-    /// Derives the cluster key from `words` (about a second of Argon2id, once at start) and
-    /// certifies this node with it.
+    /// Derives the cluster key from `words` and `clusterName` (a few seconds of Argon2id
+    /// MODERATE, once at start; `default` is refused, see `ClusterKeyPair(passphrase:clusterName:)`)
+    /// and certifies this node with it.
     public static func passphrase(
-        _ words: String, clusterName: String = "default", name: String, keyPair: NodeKeyPair = .generate(),
+        _ words: String, clusterName: String, name: String, keyPair: NodeKeyPair = .generate(),
         isPersistent: Bool = false, now: UInt64
     ) throws -> NodeIdentity {
-        let cluster = try ClusterKeyPair(passphrase: words, clusterName: clusterName)
+        try passphrase(
+            words, clusterName: clusterName, cost: .moderate, name: name, keyPair: keyPair,
+            isPersistent: isPersistent, now: now)
+    }
+
+    /// The same at another Argon2id cost: package access, for tests (`PassphraseCost.testing`).
+    package static func passphrase(
+        _ words: String, clusterName: String, cost: PassphraseCost, name: String,
+        keyPair: NodeKeyPair = .generate(), isPersistent: Bool = false, now: UInt64
+    ) throws -> NodeIdentity {
+        let cluster = try ClusterKeyPair(passphrase: words, clusterName: clusterName, cost: cost)
         let certificate = try NodeCertificate.issue(
             nodePublicKey: keyPair.publicKey, name: name, by: cluster, now: now)
         return NodeIdentity(

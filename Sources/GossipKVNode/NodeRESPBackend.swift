@@ -4,7 +4,8 @@ import NIOConcurrencyHelpers
 
 /// Serves a `Node` to the Redis-protocol server. The server binds before the node's init
 /// finishes (its port goes into the node's advertised address), so the node is attached after;
-/// in that instant a command sees an empty store and a write gets an error.
+/// the server accepts no client until then (`RESPServer.start(acceptingClients: false)`), so no
+/// command sees the empty store of that instant.
 final class NodeRESPBackend: RESPBackend {
     private let node = NIOLockedValueBox<Node?>(nil)
 
@@ -111,6 +112,12 @@ extension NodeRESPBackend {
         await current?.keyspaceStats() ?? RESPKeyspaceStats(keys: 0, expiring: 0)
     }
 
+    /// One SCAN page from the map's SCAN-order index (`LWWMap.scanPage`): O(page) in one hop,
+    /// where the protocol's default sorts every live key for each page.
+    func scan(cursor: UInt64, count: Int) async -> RESPScanPage {
+        await current?.scanPage(cursor: cursor, count: count) ?? RESPScanPage(keys: [], nextCursor: 0)
+    }
+
     /// A pipelined run of plain GETs and SETs in one hop to the node's actor.
     func perform(_ operations: [RESPOperation]) async -> [RESPOperationResult] {
         guard let node = current else {
@@ -143,6 +150,13 @@ extension Node {
             }
         }
         return results
+    }
+
+    /// One SCAN page of the keys a read sees now, in `RESPScanPage`'s cursor order.
+    func scanPage(cursor: UInt64, count: Int) -> RESPScanPage {
+        let now = engine.replica.readTime(physical: WallClock.nowMilliseconds())
+        let page = engine.replica.map.scanPage(from: cursor, count: count, visibleAt: now)
+        return RESPScanPage(keys: page.keys, nextCursor: page.nextCursor)
     }
 
     /// Live keys (not deleted, not expired) and how many of them have a deadline.

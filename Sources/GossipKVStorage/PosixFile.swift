@@ -20,8 +20,11 @@ final class FileDescriptor: Sendable {
 }
 
 /// Thin, throwing wrappers over the POSIX calls the storage uses (EINTR retried).
+///
+/// Files are created 0600 and directories 0700: the log, snapshots and epoch file hold every
+/// key and value, and other local users have no business reading them.
 enum Posix {
-    static func open(_ path: String, _ flags: Int32, mode: mode_t = 0o644) throws(StorageError) -> FileDescriptor {
+    static func open(_ path: String, _ flags: Int32, mode: mode_t = 0o600) throws(StorageError) -> FileDescriptor {
         while true {
             let fd = Glibc.open(path, flags | O_CLOEXEC, mode)
             if fd >= 0 { return FileDescriptor(fd: fd, path: path) }
@@ -121,12 +124,13 @@ enum Posix {
         return names.sorted()
     }
 
-    /// `mkdir -p`: creates the directory and any missing parent.
+    /// `mkdir -p`: creates the directory and any missing parent, each 0700. Existing ones keep
+    /// their mode (a parent may be shared on purpose).
     static func makeDirectory(_ path: String) throws(StorageError) {
         var prefix = path.hasPrefix("/") ? "/" : ""
         for part in path.split(separator: "/") {
             prefix += (prefix.isEmpty || prefix.hasSuffix("/") ? "" : "/") + part
-            if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
+            if mkdir(prefix, 0o700) != 0 && errno != EEXIST {
                 throw .io(operation: "create directory", path: prefix, errno: errno)
             }
         }

@@ -44,7 +44,9 @@ struct CertCommand: ParsableCommand {
     /// Creates `path` (and its parents), or fails with a sentence saying which and why.
     static func makeDirectory(_ path: String) throws {
         do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            // 0700: it holds a node's secret key.
+            try FileManager.default.createDirectory(
+                atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
             throw ValidationErrorText(
                 "cannot create the directory \(path) (\(error.localizedDescription)); "

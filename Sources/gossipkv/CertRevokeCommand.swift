@@ -17,38 +17,70 @@ extension CertCommand {
                 machine needs a new key and certificate (`gossipkv cert issue`) to rejoin.
                 """)
 
-        @Option(name: .customLong("cluster-dir"), help: "Directory holding cluster.key (from `gossipkv init`).")
+        @Option(
+            name: .customLong("cluster-dir"), help: "Directory holding cluster.key (from `gossipkv init`).")
         var clusterDir: String?
 
-        @Option(name: .customLong("cluster-secret"), help: "The cluster's passphrase (a cluster closed with --cluster-secret).")
+        @Option(
+            name: .customLong("cluster-secret-file"),
+            help: ArgumentHelp(
+                "File holding the cluster's passphrase (or set GOSSIPKV_CLUSTER_SECRET).", valueName: "path"))
+        var clusterSecretFile: String?
+
+        /// Kept only to refuse with the way to do it now (argv is readable by every local user).
+        @Option(name: .customLong("cluster-secret"), help: .hidden)
         var clusterSecret: String?
 
-        @Option(name: .customLong("cluster-name"), help: "Cluster name used with --cluster-secret (default 'default').")
-        var clusterName: String = "default"
+        @Option(
+            name: .customLong("cluster-name"),
+            help: "The passphrase cluster's name (as its nodes' --cluster-name).")
+        var clusterName: String?
 
         @Option(help: "The revocation list to append to (created when missing).")
         var out: String
 
-        @Argument(help: "A node's certificate file (node.cert) or its full 32-hex-digit id (`gossipkv cert show`).")
+        @Argument(
+            help: "A node's certificate file (node.cert) or its full 32-hex-digit id (`gossipkv cert show`).")
         var nodes: [String]
 
         func validate() throws {
-            guard (clusterDir == nil) != (clusterSecret == nil) else {
+            if clusterSecret != nil {
                 throw ValidationError(
-                    "give the cluster key with exactly one of --cluster-dir DIR (holding cluster.key) or "
-                        + "--cluster-secret WORDS")
+                    SettingsError.secretOnCommandLine(
+                        flag: "--cluster-secret", instead: ClusterSecretFile.instead
+                    )
+                    .description)
             }
             guard !nodes.isEmpty else {
                 throw ValidationError("name at least one node: its node.cert file or its 32-hex-digit id")
             }
         }
 
+        /// The passphrase from `--cluster-secret-file` or `GOSSIPKV_CLUSTER_SECRET`, if any.
+        func passphrase(environment: [String: String]) throws -> String? {
+            if let clusterSecretFile { return try ClusterSecretFile.read(clusterSecretFile) }
+            return environment[ClusterSecretFile.environmentName].flatMap { $0.isEmpty ? nil : $0 }
+        }
+
+        /// Checks what `validate()` cannot (it does not see the environment).
+        func checkSources(passphrase: String?) throws {
+            guard (clusterDir == nil) != (passphrase == nil) else {
+                throw ValidationError(
+                    "give the cluster key with exactly one of --cluster-dir DIR (holding cluster.key) or "
+                        + "the passphrase (--cluster-secret-file FILE or GOSSIPKV_CLUSTER_SECRET, with --cluster-name)"
+                )
+            }
+        }
+
         func run() throws {
+            let words = try passphrase(environment: ProcessInfo.processInfo.environment)
+            try checkSources(passphrase: words)
             let cluster: ClusterKeyPair
             if let clusterDir {
-                cluster = try KeyFile.readClusterKeyPair(from: clusterDir + "/" + IdentityFiles.clusterSecretKey)
+                cluster = try KeyFile.readClusterKeyPair(
+                    from: clusterDir + "/" + IdentityFiles.clusterSecretKey)
             } else {
-                cluster = try ClusterKeyPair(passphrase: clusterSecret ?? "", clusterName: clusterName)
+                cluster = try ClusterKeyPair(passphrase: words ?? "", clusterName: clusterName ?? "")
             }
             let targets = try nodes.map(Self.target)
             let now = UInt64(Date().timeIntervalSince1970 * 1_000)
@@ -92,7 +124,10 @@ extension CertCommand {
 
 extension NodeID {
     /// All 16 bytes in hex (`description` shows only the first 8).
-    var hex: String { bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined() }
+    var hex: String {
+        bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }
+            .joined()
+    }
 
     /// Parses 32 hex digits.
     init?(hex: String) {
@@ -100,7 +135,8 @@ extension NodeID {
         guard digits.count == 32 else { return nil }
         var bytes: [UInt8] = []
         for index in stride(from: 0, to: 32, by: 2) {
-            guard let byte = UInt8(String(decoding: digits[index..<index + 2], as: UTF8.self), radix: 16) else {
+            guard let byte = UInt8(String(decoding: digits[index..<index + 2], as: UTF8.self), radix: 16)
+            else {
                 return nil
             }
             bytes.append(byte)

@@ -70,7 +70,9 @@ struct ClusterCommand: ParsableCommand {
 
     func run() throws {
         let directory = try dir ?? Self.makeTemporaryDirectory()
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        // 0700 (as mkdtemp makes it): it holds the cluster's secret key and every node's data.
+        try FileManager.default.createDirectory(
+            atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let clusterKeyPath = directory + "/" + IdentityFiles.clusterSecretKey
         let cluster: ClusterKeyPair
         if FileManager.default.fileExists(atPath: clusterKeyPath) {
@@ -81,7 +83,9 @@ struct ClusterCommand: ParsableCommand {
         }
         let names = (1...nodes).map { "node\($0)" }
         for name in names where !FileManager.default.fileExists(atPath: "\(directory)/\(name)/\(IdentityFiles.nodeKey)") {
-            try FileManager.default.createDirectory(atPath: "\(directory)/\(name)", withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: "\(directory)/\(name)", withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700])
             try KeyFile.write(clusterPublicKey: cluster.publicKey, to: "\(directory)/\(name)/\(IdentityFiles.clusterPublicKey)")
             try CertCommand.Issue.issue(name: name, cluster: cluster, into: "\(directory)/\(name)")
             try Self.startHistory(in: "\(directory)/\(name)")

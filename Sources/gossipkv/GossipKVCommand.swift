@@ -7,7 +7,8 @@ struct GossipKVCommand: AsyncParsableCommand {
         abstract: "A replicated key-value store for a LAN: zero configuration, writes that never wait.",
         discussion: """
             Start a node with `gossipkv node` (it joins the open LAN cluster 'default'), or close the \
-            cluster with `--cluster-secret WORDS` on every node, or with key files from `gossipkv init`. \
+            cluster with a passphrase on every node (`--cluster-secret-file FILE --cluster-name NAME`), or with \
+            key files from `gossipkv init`. \
             Talk to a node with get, set, del, keys, members and status (--node HOST:PORT, its RESP port).
             """,
         subcommands: [

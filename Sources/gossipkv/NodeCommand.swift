@@ -4,6 +4,7 @@ import GossipKVCore
 import GossipKVCrypto
 import GossipKVNode
 import GossipKVRESP
+import GossipKVTLS
 import Logging
 import Metrics
 import Prometheus
@@ -59,6 +60,20 @@ struct NodeCommand: AsyncParsableCommand {
         help: "Without a password, refuse Redis clients from other machines (the default).")
     var protectedMode: Bool?
 
+    @Option(
+        name: .customLong("maxclients"),
+        help: "Most Redis clients connected at once; more get -ERR max number of clients reached (default 10000).")
+    var maxClients: Int?
+
+    @Option(name: .customLong("tls-port"), help: "Also serve Redis clients over TLS on this port (with --tls-cert-file and --tls-key-file).")
+    var tlsPort: Int?
+
+    @Option(name: .customLong("tls-cert-file"), help: ArgumentHelp("PEM certificate chain for --tls-port.", valueName: "path"))
+    var tlsCertFile: String?
+
+    @Option(name: .customLong("tls-key-file"), help: ArgumentHelp("PEM private key for --tls-port (keep it 0600).", valueName: "path"))
+    var tlsKeyFile: String?
+
     @Option(name: .customLong("metrics-port"), help: "HTTP port for /metrics, /health and /ready (default 7380; 0 turns it off).")
     var metricsPort: Int?
 
@@ -82,10 +97,20 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(name: .customLong("join"), help: "HOST:PORT of a node to contact where multicast is blocked; HOST may be a name (repeatable).")
     var join: [String] = []
 
-    @Option(name: .customLong("cluster-secret"), help: "Close the cluster: every node derives the cluster key from these words.")
+    @Option(
+        name: .customLong("cluster-secret-file"),
+        help: ArgumentHelp(
+            "Close the cluster: every node derives the cluster key from the words in this file (or set "
+                + "GOSSIPKV_CLUSTER_SECRET).", valueName: "path"))
+    var clusterSecretFile: String?
+
+    /// Kept only to refuse with the way to do it now (argv is readable by every local user).
+    @Option(name: .customLong("cluster-secret"), help: .hidden)
     var clusterSecret: String?
 
-    @Option(name: .customLong("cluster-name"), help: "Cluster name used with --cluster-secret (default 'default').")
+    @Option(
+        name: .customLong("cluster-name"),
+        help: "The cluster's own name, required with a passphrase (the key-derivation salt; not 'default').")
     var clusterName: String?
 
     @Option(name: .customLong("cluster-dir"), help: "Directory with node.key, node.cert and cluster.pub (from `gossipkv init` / `cert issue`).")
@@ -134,6 +159,10 @@ struct NodeCommand: AsyncParsableCommand {
         if let protectedMode {
             flags.set(.protectedMode, .flag(protectedMode), from: protectedMode ? "--protected-mode" : "--no-protected-mode")
         }
+        try flags.setFlag(.maxClients, maxClients.map(String.init))
+        try flags.setFlag(.tlsPort, tlsPort.map(String.init))
+        try flags.setFlag(.tlsCertFile, tlsCertFile)
+        try flags.setFlag(.tlsKeyFile, tlsKeyFile)
         try flags.setFlag(.metricsPort, metricsPort.map(String.init))
         try flags.setFlag(.metricsBind, metricsBind)
         try flags.setFlag(.dataDir, dataDir)
@@ -146,7 +175,10 @@ struct NodeCommand: AsyncParsableCommand {
             }
             flags.set(.join, seeds, from: "--join")
         }
-        try flags.setFlag(.clusterSecret, clusterSecret)
+        if clusterSecret != nil {
+            throw .secretOnCommandLine(flag: "--cluster-secret", instead: ClusterSecretFile.instead)
+        }
+        try flags.setFlag(.clusterSecretFile, clusterSecretFile)
         try flags.setFlag(.clusterName, clusterName)
         try flags.setFlag(.clusterDir, clusterDir)
         try flags.setFlag(.revocations, revocations)
@@ -170,6 +202,13 @@ struct NodeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let settings = try settings(environment: ProcessInfo.processInfo.environment)
+        // Checked (and the PEM files read) before anything is written: the data directory, the key.
+        let tls = try settings.tlsSettings().map { tls in
+            RESPTLSConfiguration(
+                port: tls.port,
+                security: try NIOSSLConnectionSecurity(
+                    certificateChainFile: tls.certificateChainFile, privateKeyFile: tls.privateKeyFile))
+        }
         let level = settings.string(.logLevel).flatMap(Logger.Level.init(rawValue:)) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -193,6 +232,7 @@ struct NodeCommand: AsyncParsableCommand {
         var configuration = NodeConfiguration(name: nodeName, identity: identity)
         settings.apply(to: &configuration, registry: registry, dataDirectory: dataDirectory)
         configuration.resp?.requirePassword = try settings.clientPassword()
+        configuration.resp?.tls = tls
         if configuration.storage == nil {
             logger.notice("data is kept in memory only (--in-memory): a restart starts empty and refills from peers")
         }
@@ -225,11 +265,16 @@ struct NodeCommand: AsyncParsableCommand {
         if let directory = settings.string(.clusterDir) {
             return try NodeIdentity.files(in: directory, now: now)
         }
+        let words = try settings.clusterSecret()
+        let clusterName = settings.string(.clusterName) ?? ""
+        // Before the data directory is made and before Argon2id (seconds): a refused name is
+        // said at once and leaves nothing behind.
+        if words != nil { try ClusterKeyPair.validateClusterName(clusterName) }
         let stored = try storedNodeKey(in: dataDirectory)
-        if let words = settings.string(.clusterSecret) {
+        if let words {
             let started = Date()
             let identity = try NodeIdentity.passphrase(
-                words, clusterName: settings.string(.clusterName) ?? "default", name: name,
+                words, clusterName: clusterName, name: name,
                 keyPair: stored?.keyPair ?? .generate(), isPersistent: stored?.loaded ?? false, now: now)
             logger.info("derived the cluster key from the passphrase in \(Int(Date().timeIntervalSince(started) * 1_000)) ms")
             return identity
@@ -242,7 +287,9 @@ struct NodeCommand: AsyncParsableCommand {
     /// its id. `loaded` tells an earlier run's key from one made now.
     private func storedNodeKey(in directory: String?) throws -> (keyPair: NodeKeyPair, loaded: Bool)? {
         guard let directory else { return nil }
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        // 0700, as the storage makes it: the node key and the data are this user's alone.
+        try FileManager.default.createDirectory(
+            atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let path = directory + "/" + IdentityFiles.nodeKey
         if FileManager.default.fileExists(atPath: path) { return (try KeyFile.readNodeKeyPair(from: path), true) }
         let keyPair = NodeKeyPair.generate()

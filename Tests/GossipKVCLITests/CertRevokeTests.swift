@@ -57,7 +57,16 @@ struct CertRevokeTests {
             #expect("\(error)".contains("full 32-hex-digit id"))
         }
         #expect(throws: (any Error).self) { try CertCommand.Revoke.target("zz") }
-        #expect(throws: (any Error).self) { try CertCommand.Revoke.parse(["--out", "x", "0123"]) }
+        let keyless = try CertCommand.Revoke.parse(["--out", "x", "0123"])
+        #expect(throws: (any Error).self) { try keyless.checkSources(passphrase: nil) }
+        do {
+            _ = try CertCommand.Revoke.parse(["--cluster-secret", "words", "--out", "x", "0123"])
+            Issue.record("a passphrase on the command line was accepted")
+        } catch {
+            let message = CertCommand.Revoke.message(for: error)
+            #expect(message.contains("--cluster-secret-file FILE"))
+            #expect(message.contains("GOSSIPKV_CLUSTER_SECRET"))
+        }
         let id = NodeKeyPair.generate().nodeID
         #expect(NodeID(hex: id.hex) == id)
         #expect(id.hex.count == 32)
@@ -69,9 +78,17 @@ struct CertRevokeTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let out = directory + "/r.list"
         let id = NodeKeyPair.generate().nodeID
-        let command = try CertCommand.Revoke.parse(["--cluster-secret", "correct horse", "--out", out, id.hex])
+        let secretFile = directory + "/secret"
+        try "correct horse\n".write(toFile: secretFile, atomically: true, encoding: .utf8)
+        let defaultName = try CertCommand.Revoke.parse([
+            "--cluster-secret-file", secretFile, "--cluster-name", "default", "--out", out, id.hex,
+        ])
+        #expect(throws: KeyError.defaultClusterName) { try defaultName.run() }
+        let command = try CertCommand.Revoke.parse([
+            "--cluster-secret-file", secretFile, "--cluster-name", "lab", "--out", out, id.hex,
+        ])
         try command.run()
-        let key = try ClusterKeyPair(passphrase: "correct horse", clusterName: "default")
+        let key = try ClusterKeyPair(passphrase: "correct horse", clusterName: "lab")
         let list = try RevocationList(parsing: try String(contentsOfFile: out, encoding: .utf8), origin: out)
         #expect(try list.verified(authority: .closed(clusterPublicKey: key.publicKey)) == [id])
     }

@@ -79,4 +79,46 @@ struct ClientPasswordSettingsTests {
         let environment = try NodeSettings.environment(["GOSSIPKV_PROTECTED_MODE": "no"])
         #expect(try resp(environment)?.protectedMode == false)
     }
+
+    @Test(
+        "maxclients defaults to 10000 and is set by --maxclients or GOSSIPKV_MAXCLIENTS; RESP limits follow the cluster's"
+    )
+    func maxClientsAndLimits() throws {
+        func resp(_ settings: NodeSettings) throws -> RESPServerConfiguration? {
+            var configuration = NodeConfiguration(
+                name: "n", identity: try NodeIdentity.open(name: "n", now: 1_000))
+            configuration.gossip.limits.maxValueBytes = 1_000
+            settings.apply(to: &configuration, registry: PrometheusCollectorRegistry())
+            return configuration.resp
+        }
+        #expect(try resp(NodeSettings())?.maxClients == 10_000)
+        #expect(try resp(NodeCommand.parse(["--maxclients", "50"]).flagSettings())?.maxClients == 50)
+        #expect(try resp(NodeSettings.environment(["GOSSIPKV_MAXCLIENTS": "7"]))?.maxClients == 7)
+        #expect(throws: (any Error).self) { try NodeCommand.parse(["--maxclients", "0"]) }
+        #expect(try resp(NodeSettings())?.limits.maxBulkBytes == 64 * 1024 + RESPLimits.bulkSlackBytes)
+    }
+
+    @Test("--tls-port, --tls-cert-file and --tls-key-file go together; one alone says what is missing")
+    func tlsSettings() throws {
+        let flags = try NodeCommand.parse([
+            "--tls-port", "6380", "--tls-cert-file", "/etc/gossipkv/cert.pem", "--tls-key-file",
+            "/etc/gossipkv/key.pem",
+        ]).flagSettings()
+        #expect(
+            try flags.tlsSettings()
+                == TLSSettings(
+                    port: 6380, certificateChainFile: "/etc/gossipkv/cert.pem",
+                    privateKeyFile: "/etc/gossipkv/key.pem"))
+        #expect(try NodeSettings().tlsSettings() == nil)
+        let portOnly = try NodeCommand.parse(["--tls-port", "6380"]).flagSettings()
+        #expect(throws: SettingsError.incompleteTLS(missing: "tls-cert-file")) {
+            try portOnly.tlsSettings()
+        }
+        let environment = try NodeSettings.environment([
+            "GOSSIPKV_TLS_CERT_FILE": "/c", "GOSSIPKV_TLS_KEY_FILE": "/k",
+        ])
+        #expect(throws: SettingsError.incompleteTLS(missing: "tls-port")) {
+            try environment.tlsSettings()
+        }
+    }
 }

@@ -122,9 +122,9 @@ struct NodeSettingsTests {
             advice: "use either a passphrase (cluster-secret) or key files (cluster-dir), not both")) {
             try NodeSettings.merged(flags: NodeSettings(), environment: NodeSettings(), file: file)
         }
-        #expect(Self.parseError(["--cluster-secret", "w", "--cluster-dir", "/k"])
-            == "--cluster-secret and --cluster-dir contradict each other: "
-            + "use either a passphrase (cluster-secret) or key files (cluster-dir), not both")
+        #expect(Self.parseError(["--cluster-secret-file", "/w", "--cluster-dir", "/k"])
+            == "--cluster-secret-file and --cluster-dir contradict each other: "
+            + "use either a passphrase (cluster-secret-file) or key files (cluster-dir), not both")
     }
 
     @Test("multicast on/off comes from the highest source that sets multicast or multicast-interface")

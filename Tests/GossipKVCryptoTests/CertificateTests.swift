@@ -146,7 +146,8 @@ struct CertificateTests {
         control[nameStart] = 0x0A
         #expect(
             throws: WireError.invalidField(
-                "certificate.name (a node name must not contain control characters (newlines, tabs, escapes))"
+                "certificate.name (a node name must be printable: U+000A is a control, format (bidi), "
+                    + "separator, private-use or unassigned character)"
             )
         ) {
             try NodeCertificate(encoded: control)
@@ -165,6 +166,36 @@ struct CertificateTests {
         inverted[windowStart] = 0xFF  // notBefore far in the future, after notAfter
         #expect(throws: WireError.invalidField("certificate.notAfter (before notBefore)")) {
             try NodeCertificate(encoded: inverted)
+        }
+    }
+
+    @Test(
+        "a name with U+202E (right-to-left override) or another non-printable character is refused at issue")
+    func nonPrintableNamesAtIssue() {
+        // Cf (bidi overrides, zero-width space, BOM), Zl, Zp, Co (private use), Cn (unassigned).
+        for name in [
+            "evil\u{202E}gpj", "a\u{200B}b", "\u{FEFF}node", "a\u{2028}b", "a\u{2029}b", "a\u{E000}b",
+            "a\u{0378}b",
+        ] {
+            #expect(throws: CertificateError.self, "\(name.unicodeScalars.map(\.value))") {
+                try issued(name: name)
+            }
+        }
+        #expect(throws: (any Error).self) { try NodeCertificate.validate(name: "web\u{202E}1") }
+        #expect((try? issued(name: "nœud-été-🚀")) != nil)
+    }
+
+    @Test("a signed certificate whose name carries U+202E is refused when decoded for verification")
+    func nonPrintableNameAtVerification() throws {
+        // "abc" and U+202E are both 3 UTF-8 bytes: the same length prefix, a bidi name.
+        var bytes = try issued(name: "abc").encoded
+        let nameStart = 1 + 16 + 16 + 4
+        bytes.replaceSubrange(nameStart..<nameStart + 3, with: [0xE2, 0x80, 0xAE])
+        do {
+            _ = try NodeCertificate(encoded: bytes)
+            Issue.record("a certificate named U+202E decoded")
+        } catch {
+            #expect("\(error)".contains("U+202E"))
         }
     }
 

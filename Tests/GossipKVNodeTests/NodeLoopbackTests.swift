@@ -117,8 +117,10 @@ struct NodeLoopbackTests {
 
     @Test("nodes of different closed clusters never admit each other")
     func closedClustersDoNotMix() async throws {
-        let first = try NodeIdentity.passphrase("correct horse", name: "a", now: Self.now())
-        let second = try NodeIdentity.passphrase("battery staple", name: "b", now: Self.now())
+        let first = try NodeIdentity.passphrase(
+            "correct horse", clusterName: "test", cost: .testing, name: "a", now: Self.now())
+        let second = try NodeIdentity.passphrase(
+            "battery staple", clusterName: "test", cost: .testing, name: "b", now: Self.now())
         let a = try await Node(Self.configuration("a", identity: first), logger: Self.quietLogger)
         let b = try await Node(Self.configuration("b", seeds: [a.gossipPort], identity: second), logger: Self.quietLogger)
         let open = try await Node(Self.configuration("o", seeds: [a.gossipPort]), logger: Self.quietLogger)
@@ -132,8 +134,10 @@ struct NodeLoopbackTests {
 
     @Test("the same passphrase admits nodes into one closed cluster")
     func samePassphraseJoins() async throws {
-        let first = try NodeIdentity.passphrase("correct horse", name: "a", now: Self.now())
-        let second = try NodeIdentity.passphrase("correct horse", name: "b", now: Self.now())
+        let first = try NodeIdentity.passphrase(
+            "correct horse", clusterName: "test", cost: .testing, name: "a", now: Self.now())
+        let second = try NodeIdentity.passphrase(
+            "correct horse", clusterName: "test", cost: .testing, name: "b", now: Self.now())
         let a = try await Node(Self.configuration("a", identity: first), logger: Self.quietLogger)
         let b = try await Node(Self.configuration("b", seeds: [a.gossipPort], identity: second), logger: Self.quietLogger)
         try await Self.withRunning([a, b]) {

@@ -95,11 +95,13 @@ struct NodeRejectionTests {
     @Test("a node certified by another cluster key is never admitted, and its announcements are counted")
     func foreignCertificateRefused() async throws {
         let now = UInt64(Date().timeIntervalSince1970 * 1_000)
-        let ours = try NodeIdentity.passphrase("our words", name: "ours", now: now)
+        let ours = try NodeIdentity.passphrase(
+            "our words", clusterName: "test", cost: .testing, name: "ours", now: now)
         let node = try await Node(NodeLoopbackTests.configuration("ours", identity: ours), logger: NodeLoopbackTests.quietLogger)
         try await NodeLoopbackTests.withRunning([node]) {
             // Same cluster id on the envelope, but a certificate signed by another cluster key.
-            let foreign = try NodeIdentity.passphrase("their words", name: "theirs", now: now)
+            let foreign = try NodeIdentity.passphrase(
+                "their words", clusterName: "test", cost: .testing, name: "theirs", now: now)
             let forged = NodeIdentity(
                 keyPair: foreign.keyPair, certificate: foreign.certificate, authority: ours.authority, isPersistent: false)
             var peer = try await FakePeer(identity: forged)

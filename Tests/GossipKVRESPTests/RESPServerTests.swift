@@ -112,7 +112,7 @@ struct RESPServerTests {
             try await bad.send("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1073741824\r\n")
             #expect(
                 try await bad.reply()
-                    == .error("ERR Protocol error: invalid bulk length (1073741824 bytes, limit 536870912)"))
+                    == .error("ERR Protocol error: invalid bulk length (1073741824 bytes, limit 8454144)"))
             #expect(await bad.closedByServer())
             #expect(try await good.call("PING") == .simpleString("PONG"))
             await good.close()

@@ -39,8 +39,17 @@ struct NamespaceClusterTests {
     func partitionHeals() throws {
         let cluster = try LabCluster(hosts: 3)
         defer { cluster.tearDown() }
-        for index in 0..<3 { try cluster.start(index, ["--cluster-secret", "lab words"]) }
-        #expect(LabCluster.eventually { (0..<3).allSatisfy { cluster.aliveMembers(on: $0) == 3 } })
+        // The passphrase from a file (never argv); Argon2id MODERATE takes seconds per node.
+        let secretFile = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "gkv-lab-\(UUID().uuidString)"
+        ).path
+        try "lab words\n".write(toFile: secretFile, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: secretFile) }
+        for index in 0..<3 {
+            try cluster.start(index, ["--cluster-secret-file", secretFile, "--cluster-name", "lab"])
+        }
+        #expect(
+            LabCluster.eventually(within: 60) { (0..<3).allSatisfy { cluster.aliveMembers(on: $0) == 3 } })
         try cluster.lab.setConnected(2, false)
         #expect(cluster.redis(2, ["SET", "island", "written while cut off"]) == "OK")
         #expect(cluster.redis(0, ["SET", "mainland", "written meanwhile"]) == "OK")

@@ -5,7 +5,7 @@ import GossipKVSimulation
 /// Benchmarks of the GossipKV core. `bash Benchmarks/run.sh` builds this in release mode, runs it
 /// and compares with pycrdt.
 ///
-///     CoreBench [--quick] [--runs N] [--only merge|delta|codec|simulator|burst] [--results FILE]
+///     CoreBench [--quick] [--runs N] [--only merge|delta|codec|simulator|burst|scan] [--results FILE]
 ///
 /// `--quick` runs smaller maps and fewer repetitions (a smoke test, not figures to quote).
 /// `--runs N` takes the best of N runs instead of 5 (more runs filter out a busy machine).
@@ -38,9 +38,9 @@ struct CoreBench {
                 runsOverride = count
             case "--only":
                 guard let figure = arguments.popFirst(),
-                    ["merge", "delta", "codec", "simulator", "burst"].contains(figure)
+                    ["merge", "delta", "codec", "simulator", "burst", "scan"].contains(figure)
                 else {
-                    throw UsageError(message: "--only needs merge, delta, codec, simulator or burst")
+                    throw UsageError(message: "--only needs merge, delta, codec, simulator, burst or scan")
                 }
                 only = figure
             case "--results":
@@ -51,7 +51,7 @@ struct CoreBench {
             default:
                 throw UsageError(
                     message:
-                        "unknown argument \(argument); usage: CoreBench [--quick] [--runs N] [--only merge|delta|codec|simulator|burst] [--results FILE]"
+                        "unknown argument \(argument); usage: CoreBench [--quick] [--runs N] [--only merge|delta|codec|simulator|burst|scan] [--results FILE]"
                 )
             }
         }
@@ -106,6 +106,15 @@ struct CoreBench {
                     writes: quick ? 10_000 : 100_000, sizes: [3, 10, 20], catchUpSizes: [3, 10],
                     spreadSizes: quick ? [100] : [1_000]))
             print("")
+        }
+        if only == nil || only == "scan" {
+            let scan = benchmarkScan(
+                sizes: quick ? [10_000, 100_000] : [100_000, 1_000_000], runs: quick ? 1 : 3)
+            printScan(scan)
+            print("")
+            for (size, milliseconds) in zip(scan.sizes, scan.milliseconds) {
+                lines.append("scan_full_ms_\(size) \(milliseconds)")
+            }
         }
         print("checksum \(Sink.checksum)")
 

@@ -4,12 +4,14 @@ import HashTreeCollections
 /// Merge is commutative, associative and idempotent, so replicas that have seen the same
 /// entries, in any order and any number of times, hold the same map.
 ///
-/// Beside the entries it keeps, incrementally, what anti-entropy needs cheaply:
+/// Beside the entries it keeps, incrementally, what anti-entropy and SCAN need cheaply:
 /// - a per-origin index ordered by timestamp (`TimestampIndex`): an entry leaves its origin's
 ///   index when another entry supersedes it, so the index holds exactly the winners;
 /// - per-bucket state hashes: bucket = top byte of the key's `StableHasher` hash; a bucket's hash
 ///   is the wrapping sum of its entries' `Entry.stableHash`, and `stateHash` the wrapping sum of
 ///   all buckets. Sums are order-independent and updated in O(1) per merge.
+///
+/// - every key in SCAN order (`ScanOrder`), so a SCAN page costs O(page).
 ///
 /// Tombstones and expired entries stay until garbage collection drops them under the rule in
 /// `LWWMap+Removal.swift` and `GossipEngine+Collection.swift`.
@@ -39,7 +41,9 @@ public struct LWWMap: Sendable {
     /// merge copies the O(log n) nodes on its path instead of the whole table. With `Dictionary`
     /// that first merge after a copy stalled the writer for the full-table copy (DESIGN trap
     /// "Snapshots at 1M keys"; `Benchmarks/storage-bench.sh` measures it).
-    private var storage: TreeDictionary<StorageKey, StoredEntry> = [:]
+    private(set) var storage: TreeDictionary<StorageKey, StoredEntry> = [:]
+    /// Every held key in SCAN order (`LWWMap+Scan.swift`).
+    private(set) var scanOrder = ScanOrder()
     private var originTable = OriginTable()
     private var indexes: [TimestampIndex] = []
     public private(set) var bucketHashes = [UInt64](repeating: 0, count: BucketSet.bucketCount)
@@ -112,6 +116,7 @@ public struct LWWMap: Sendable {
             storage[key] = StoredEntry(
                 value: incoming.value, timestamp: incoming.timestamp,
                 expiryRaw: incoming.expiry?.rawValue ?? 0, originIndex: originIndex, entryHash: entryHash)
+            scanOrder.insert(hash: key.stableHash, key: key.bytes)
         }
         if Int(originIndex) == indexes.count { indexes.append(TimestampIndex()) }
         indexes[Int(originIndex)].insert(timestamp: incoming.timestamp, key: incoming.key)
@@ -125,6 +130,7 @@ public struct LWWMap: Sendable {
     mutating func removeStored(forKey key: [UInt8]) -> Entry? {
         let storageKey = StorageKey(key)
         guard let stored = storage.removeValue(forKey: storageKey) else { return nil }
+        scanOrder.remove(hash: storageKey.stableHash, key: key)
         indexes[Int(stored.originIndex)].remove(timestamp: stored.timestamp, key: key)
         bucketHashes[Int(storageKey.bucket)] &-= stored.entryHash
         stateHash &-= stored.entryHash

@@ -16,6 +16,13 @@ struct StorageKey: Hashable, Sendable {
         self.stableHash = StableHasher.hash(bytes)
     }
 
+    /// A key whose stable hash is already known (kept beside it, as `ScanOrder` does).
+    @inline(__always)
+    init(_ bytes: [UInt8], stableHash: UInt64) {
+        self.bytes = bytes
+        self.stableHash = stableHash
+    }
+
     /// The key's state-hash bucket: the top byte of its stable hash.
     var bucket: UInt8 { UInt8(truncatingIfNeeded: stableHash >> 56) }
 

@@ -118,20 +118,36 @@ public struct NodeCertificate: Hashable, Sendable {
             notBefore: notBefore, notAfter: notAfter, signature: signature)
     }
 
-    /// Throws unless `name` is 1...64 UTF-8 bytes with no control characters.
+    /// Throws unless `name` is 1...64 UTF-8 bytes of printable characters (see `nameProblem`).
     public static func validate(name: String) throws(CertificateError) {
         if let problem = nameProblem(name) { throw .invalidName(problem) }
     }
 
-    /// What is wrong with `name`, or nil when it is acceptable.
+    /// General categories a name may not contain: controls (Cc), format characters (Cf: the
+    /// bidi overrides such as U+202E that make `evil\u{202E}gpj.exe` display reversed, zero-width
+    /// joiners), line and paragraph separators (Zl, Zp), private-use (Co) and unassigned (Cn)
+    /// code points. A name is shown to operators in `members`, logs and metrics labels: what
+    /// they read must be what it is.
+    static let refusedNameCategories: Set<Unicode.GeneralCategory> = [
+        .control, .format, .lineSeparator, .paragraphSeparator, .privateUse, .unassigned,
+    ]
+
+    /// What is wrong with `name`, or nil when it is acceptable. Checked at issue and again when
+    /// a certificate is decoded, so a name signed by an older build is refused too.
     static func nameProblem(_ name: String) -> String? {
         let length = name.utf8.count
         guard length > 0 else { return "a node name must not be empty" }
         guard length <= maxNameBytes else {
             return "a node name is at most \(maxNameBytes) UTF-8 bytes; this one has \(length)"
         }
-        guard !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            return "a node name must not contain control characters (newlines, tabs, escapes)"
+        if let refused = name.unicodeScalars.first(where: {
+            refusedNameCategories.contains($0.properties.generalCategory)
+        }) {
+            let code = String(refused.value, radix: 16, uppercase: true)
+            let padded = String(repeating: "0", count: max(0, 4 - code.count)) + code
+            return
+                "a node name must be printable: U+\(padded) is a control, format (bidi), separator, "
+                + "private-use or unassigned character"
         }
         return nil
     }

@@ -2,7 +2,7 @@ import GossipKVCore
 
 /// A closed cluster's certificate authority: whoever holds the secret half can certify nodes.
 /// It comes from a key file (`gossipkv init`) or from a passphrase
-/// (`ClusterKeyPair(passphrase:clusterName:)`, `--cluster-secret`).
+/// (`ClusterKeyPair(passphrase:clusterName:)`, `--cluster-secret-file`).
 ///
 /// Copies share one wiped secret buffer; printing shows only the public half.
 public struct ClusterKeyPair: Sendable, CustomStringConvertible {

@@ -116,7 +116,7 @@ public enum RevocationError: Error, Hashable, Sendable, CustomStringConvertible 
         case .openCluster:
             return
                 "the open cluster has no cluster key, so nodes cannot be revoked in it; close the cluster "
-                + "(--cluster-secret or `gossipkv init`) to be able to revoke"
+                + "(--cluster-secret-file or `gossipkv init`) to be able to revoke"
         case let .wrongCluster(revocation, expected):
             return
                 "revocation is for cluster \(revocation), not \(expected); make it with this cluster's key "

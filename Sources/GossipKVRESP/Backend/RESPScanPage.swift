@@ -22,7 +22,9 @@ public struct RESPScanPage: Sendable, Equatable {
     public static func cursorPosition(of key: [UInt8]) -> UInt64 { StableHasher.hash(key) }
 
     /// The page of `live` (any order) starting at `cursor`: about `count` keys (more when several
-    /// share the last hash). Costs O(n log n) over `live`.
+    /// share the last hash). Costs O(n log n) over `live`, so a full scan is O(n² / count):
+    /// a fallback for backends without an index. The node answers from `LWWMap.scanPage`,
+    /// which keeps the keys in this order and costs O(page).
     public static func page(of live: [[UInt8]], cursor: UInt64, count: Int) -> RESPScanPage {
         var candidates: [(position: UInt64, key: [UInt8])] = []
         for key in live {

@@ -16,9 +16,11 @@ struct RESPStopEvent: Sendable {}
 /// commands go, one batch per read, to the connection's task (`ClientConnection`), which runs
 /// them against the backend and writes the replies; this handler never waits.
 ///
-/// Backpressure: while `maxPendingCommands` or more commands are waiting for replies, it holds
-/// back `read()`, so the socket buffer fills and the client slows down. After a protocol error
-/// it reads nothing more.
+/// Backpressure: while `maxPendingCommands` or more commands, or `maxPendingBytes` or more bytes
+/// of arguments, are waiting for replies, it holds back `read()`, so the socket buffer fills and
+/// the client slows down: with the decoder's bound on one unfinished command, what one client
+/// can make the server hold is bounded (Redis's `client-query-buffer-limit`). After a protocol
+/// error it reads nothing more.
 final class RESPConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = RESPCommand
     typealias OutboundIn = ByteBuffer
@@ -26,19 +28,26 @@ final class RESPConnectionHandler: ChannelDuplexHandler {
 
     private let executor: CommandExecutor
     private let maxPendingCommands: Int
+    private let maxPendingBytes: Int
     private let logger: Logger
     private var context: ChannelHandlerContext?
     private var continuation: AsyncStream<ConnectionEvent>.Continuation?
     private var batch: [RESPCommand] = []
     private var pendingCommands = 0
+    private var pendingBytes = 0
+    /// The argument bytes of each dispatched batch not yet answered, oldest first (batches are
+    /// answered in order, one `commandsAnswered` call each).
+    private var batchBytes: [Int] = []
+    private var batchBytesStart = 0
     private var readHeldBack = false
     /// After a protocol error or a stop request: read and dispatch nothing more.
     private var finished = false
     private var subscribed = false
 
-    init(executor: CommandExecutor, maxPendingCommands: Int, logger: Logger) {
+    init(executor: CommandExecutor, maxPendingCommands: Int, maxPendingBytes: Int = .max, logger: Logger) {
         self.executor = executor
         self.maxPendingCommands = max(1, maxPendingCommands)
+        self.maxPendingBytes = max(1, maxPendingBytes)
         self.logger = logger
     }
 
@@ -104,6 +113,9 @@ final class RESPConnectionHandler: ChannelDuplexHandler {
     private func dispatchBatch() {
         guard !batch.isEmpty else { return }
         pendingCommands += batch.count
+        let bytes = batch.reduce(0) { total, command in command.arguments.reduce(total) { $0 + $1.count } }
+        pendingBytes += bytes
+        batchBytes.append(bytes)
         continuation?.yield(.commands(batch))
         batch = []
     }
@@ -161,7 +173,7 @@ final class RESPConnectionHandler: ChannelDuplexHandler {
 
     func read(context: ChannelHandlerContext) {
         if finished { return }
-        if pendingCommands >= maxPendingCommands {
+        if pendingCommands >= maxPendingCommands || pendingBytes >= maxPendingBytes {
             readHeldBack = true
             return
         }
@@ -171,8 +183,18 @@ final class RESPConnectionHandler: ChannelDuplexHandler {
     /// Called by the connection task, on the event loop, when a batch has been answered.
     func commandsAnswered(_ count: Int, subscribed: Bool) {
         pendingCommands -= count
+        if batchBytesStart < batchBytes.count {
+            pendingBytes -= batchBytes[batchBytesStart]
+            batchBytesStart += 1
+            if batchBytesStart == batchBytes.count {
+                batchBytes.removeAll(keepingCapacity: true)
+                batchBytesStart = 0
+            }
+        }
         self.subscribed = subscribed
-        if readHeldBack, pendingCommands < maxPendingCommands, !finished, let context {
+        if readHeldBack, pendingCommands < maxPendingCommands, pendingBytes < maxPendingBytes, !finished,
+            let context
+        {
             readHeldBack = false
             context.read()
         }

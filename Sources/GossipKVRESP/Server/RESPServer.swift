@@ -7,6 +7,8 @@ import NIOPosix
 public enum RESPServerError: Error, Equatable, Sendable, CustomStringConvertible {
     case alreadyStarted
     case bindFailed(host: String, port: Int, reason: String)
+    /// The TLS certificate or key could not be loaded.
+    case tlsSetupFailed(reason: String)
 
     public var description: String {
         switch self {
@@ -15,6 +17,9 @@ public enum RESPServerError: Error, Equatable, Sendable, CustomStringConvertible
         case let .bindFailed(host, port, reason):
             return
                 "cannot listen for Redis clients on \(host):\(port): \(reason); choose another --resp-port or --resp-bind"
+        case let .tlsSetupFailed(reason):
+            return
+                "cannot set up TLS for Redis clients: \(reason); check --tls-cert-file and --tls-key-file (PEM)"
         }
     }
 }
@@ -30,9 +35,11 @@ public final class RESPServer: Sendable {
     public let configuration: RESPServerConfiguration
     public let state: RESPServerState
     private let executor: CommandExecutor
-    private let group: any EventLoopGroup
-    private let logger: Logger
+    let group: any EventLoopGroup
+    let logger: Logger
     private let listener = NIOLockedValueBox<(any Channel)?>(nil)
+    /// The TLS listener, when `configuration.tls` is set (`RESPServer+TLS.swift`).
+    let tlsListener = NIOLockedValueBox<(any Channel)?>(nil)
     private let clients = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
     private let stopped = NIOLockedValueBox(false)
 
@@ -52,13 +59,22 @@ public final class RESPServer: Sendable {
     /// The address the server listens on, once started.
     public var localAddress: SocketAddress? { listener.withLockedValue { $0?.localAddress } }
 
+    /// The address of the TLS listener, once started with `configuration.tls`.
+    public var tlsLocalAddress: SocketAddress? { tlsListener.withLockedValue { $0?.localAddress } }
+
     /// Binds and starts accepting clients; returns the bound address (its port is the real one
     /// when the configuration asked for port 0).
+    ///
+    /// With `acceptingClients: false` it binds but accepts no connection until
+    /// `beginAccepting()`: clients that connect meanwhile wait in the kernel's backlog, so a
+    /// node can learn its port early yet answer no command (not even PING) before its store is
+    /// attached.
     @discardableResult
-    public func start() async throws -> SocketAddress {
+    public func start(acceptingClients: Bool = true) async throws -> SocketAddress {
         guard listener.withLockedValue({ $0 == nil }) else { throw RESPServerError.alreadyStarted }
         let configuration = configuration
         let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.autoRead, value: acceptingClients)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -79,6 +95,15 @@ public final class RESPServer: Sendable {
                 host: configuration.host, port: configuration.port, reason: "no local address")
         }
         state.port = address.port ?? configuration.port
+        if let tls = configuration.tls {
+            do {
+                _ = try await startTLS(tls, acceptingClients: acceptingClients)
+            } catch {
+                try? await channel.close()
+                listener.withLockedValue { $0 = nil }
+                throw error
+            }
+        }
         logger.info("listening for Redis clients", metadata: ["resp.address": "\(address)"])
         if configuration.protectedMode, configuration.requirePassword == nil,
             !ClientAdmission.isLoopback(address)
@@ -90,6 +115,15 @@ public final class RESPServer: Sendable {
                 """)
         }
         return address
+    }
+
+    /// Starts accepting the connections held back by `start(acceptingClients: false)`.
+    public func beginAccepting() async {
+        for channel in [listener.withLockedValue({ $0 }), tlsListener.withLockedValue({ $0 })].compactMap({
+            $0
+        }) {
+            try? await channel.setOption(.autoRead, value: true).get()
+        }
     }
 
     /// Sets up one accepted connection (on its event loop): refuses it in protected mode or
@@ -117,7 +151,8 @@ public final class RESPServer: Sendable {
         try pipeline.addHandler(ByteToMessageHandler(RESPDecoder(limits: configuration.limits)))
         try pipeline.addHandler(
             RESPConnectionHandler(
-                executor: executor, maxPendingCommands: configuration.maxPendingCommands, logger: logger))
+                executor: executor, maxPendingCommands: configuration.maxPendingCommands,
+                maxPendingBytes: configuration.limits.maxCommandBytes, logger: logger))
     }
 
     /// Stops accepting, asks every connection to finish the commands it already read, and closes
@@ -126,6 +161,7 @@ public final class RESPServer: Sendable {
         stopped.withLockedValue { $0 = true }
         let server = listener.withLockedValue { $0 }
         try? await server?.close()
+        try? await tlsListener.withLockedValue({ $0 })?.close()
         let open = clients.withLockedValue { Array($0.values) }
         for channel in open { channel.pipeline.fireUserInboundEventTriggered(RESPStopEvent()) }
         let deadline = NIODeadline.now() + configuration.shutdownGracePeriod

@@ -15,7 +15,8 @@ public struct RESPServerConfiguration: Sendable {
     public var idleTimeout: TimeAmount? = nil
     /// Commands one connection may have decoded but not yet answered before the server stops
     /// reading from it: pipelining is fast, yet a client that never reads its replies cannot
-    /// make the server buffer without bound.
+    /// make the server buffer without bound. Their argument bytes are bounded too, by
+    /// `limits.maxCommandBytes`.
     public var maxPendingCommands: Int = 1024
     /// How long `stop()` lets connections finish the commands they already sent.
     public var shutdownGracePeriod: TimeAmount = .seconds(2)
@@ -26,6 +27,8 @@ public struct RESPServerConfiguration: Sendable {
     /// outside the loopback network) are answered `-DENIED` and closed. It only matters when
     /// `host` is not a loopback address, since a loopback listener has only loopback peers.
     public var protectedMode = true
+    /// A TLS listener beside the plain one (Redis's `tls-port`); nil, the default, serves none.
+    public var tls: RESPTLSConfiguration? = nil
 
     public init() {}
 

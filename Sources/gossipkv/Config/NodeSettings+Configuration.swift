@@ -33,6 +33,9 @@ extension NodeSettings {
         if let port = int(.respPort) { resp.port = port }
         if let host = string(.respBind) { resp.host = host }
         if let protectedMode = bool(.protectedMode) { resp.protectedMode = protectedMode }
+        if let maxClients = int(.maxClients) { resp.maxClients = maxClients }
+        // Nothing larger than the cluster can store is worth buffering (RESPLimits(cluster:)).
+        resp.limits = RESPLimits(cluster: configuration.gossip.limits)
         configuration.resp = resp
         let metricsPort = int(.metricsPort) ?? Self.defaultMetricsPort
         if metricsPort == 0 {

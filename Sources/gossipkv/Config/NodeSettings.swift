@@ -50,10 +50,17 @@ struct NodeSettings: Equatable, Sendable {
     /// Refuses a source that contradicts itself (both identities, or multicast off with an
     /// interface); between sources the higher one simply wins.
     func checkConsistency() throws(SettingsError) {
-        if values[.clusterSecret] != nil, values[.clusterDir] != nil {
+        for secret in [SettingKey.clusterSecret, .clusterSecretFile]
+        where values[secret] != nil && values[.clusterDir] != nil {
             throw .contradiction(
-                origins[.clusterSecret] ?? "cluster-secret", origins[.clusterDir] ?? "cluster-dir",
-                advice: "use either a passphrase (cluster-secret) or key files (cluster-dir), not both")
+                origins[secret] ?? secret.rawValue, origins[.clusterDir] ?? "cluster-dir",
+                advice: "use either a passphrase (\(secret.rawValue)) or key files (cluster-dir), not both")
+        }
+        if values[.clusterSecret] != nil, values[.clusterSecretFile] != nil {
+            throw .contradiction(
+                origins[.clusterSecret] ?? "cluster-secret",
+                origins[.clusterSecretFile] ?? "cluster-secret-file",
+                advice: "give the cluster passphrase one way: cluster-secret or cluster-secret-file")
         }
         if values[.requirepass] != nil, values[.requirepassFile] != nil {
             throw .contradiction(
@@ -69,8 +76,8 @@ struct NodeSettings: Equatable, Sendable {
 
     /// Merges the sources, highest precedence first: flags > environment > file > defaults
     /// (defaults are whatever stays absent). Three groups move as a unit, so a higher source can
-    /// replace a lower one's choice instead of contradicting it: the identity (`cluster-secret`
-    /// or `cluster-dir`, from the highest source naming either), the clients' password
+    /// replace a lower one's choice instead of contradicting it: the identity (`cluster-secret`,
+    /// `cluster-secret-file` or `cluster-dir`, from the highest source naming either), the clients' password
     /// (`requirepass` or `requirepass-file`, likewise) and multicast on/off (from the highest
     /// source that sets `multicast` or `multicast-interface`).
     static func merged(flags: NodeSettings, environment: NodeSettings, file: NodeSettings)
@@ -85,7 +92,9 @@ struct NodeSettings: Equatable, Sendable {
             else { continue }
             result.set(key, value, from: layer.origins[key] ?? key.rawValue)
         }
-        for group in [[SettingKey.clusterSecret, .clusterDir], [.requirepass, .requirepassFile]] {
+        for group in [
+            [SettingKey.clusterSecret, .clusterSecretFile, .clusterDir], [.requirepass, .requirepassFile],
+        ] {
             guard let chosen = layers.first(where: { layer in group.contains { layer.values[$0] != nil } })
             else {
                 continue

@@ -1,4 +1,5 @@
 import Foundation
+import GossipKVCrypto
 import GossipKVNode
 import GossipKVStorage
 
@@ -18,6 +19,12 @@ enum SettingKey: String, CaseIterable, Sendable, Comparable {
     case requirepass
     case requirepassFile = "requirepass-file"
     case protectedMode = "protected-mode"
+    /// Redis's `maxclients`: connections past it get `-ERR max number of clients reached`.
+    case maxClients = "maxclients"
+    /// Redis's TLS port and its certificate and key (PEM files).
+    case tlsPort = "tls-port"
+    case tlsCertFile = "tls-cert-file"
+    case tlsKeyFile = "tls-key-file"
     case metricsPort = "metrics-port"
     case metricsBind = "metrics-bind"
     case dataDir = "data-dir"
@@ -25,7 +32,10 @@ enum SettingKey: String, CaseIterable, Sendable, Comparable {
     case fsync
     case repair
     case join
+    /// The cluster passphrase, from the environment (`GOSSIPKV_CLUSTER_SECRET`) or the config
+    /// file only, like `requirepass`: `--cluster-secret` refuses (argv is in /proc/PID/cmdline).
     case clusterSecret = "cluster-secret"
+    case clusterSecretFile = "cluster-secret-file"
     case clusterName = "cluster-name"
     case clusterDir = "cluster-dir"
     case revocations
@@ -62,6 +72,7 @@ enum SettingKey: String, CaseIterable, Sendable, Comparable {
         case logLevel
         case multicastGroup
         case fsyncPolicy
+        case clientCount
     }
 
     var kind: Kind {
@@ -70,12 +81,15 @@ enum SettingKey: String, CaseIterable, Sendable, Comparable {
         case .bind, .advertise, .respBind, .metricsBind, .clusterSecret, .clusterName, .multicastInterface,
             .requirepass:
             return .text
-        case .dataDir, .clusterDir, .revocations, .requirepassFile: return .path
-        case .gossipPort, .respPort, .multicastPort: return .port
+        case .dataDir, .clusterDir, .revocations, .requirepassFile, .clusterSecretFile, .tlsCertFile,
+            .tlsKeyFile:
+            return .path
+        case .gossipPort, .respPort, .multicastPort, .tlsPort: return .port
         case .metricsPort: return .portOrOff
         case .multicastTTL: return .ttl
         case .multicast, .inMemory, .repair, .protectedMode: return .boolean
         case .fsync: return .fsyncPolicy
+        case .maxClients: return .clientCount
         case .join: return .seeds
         case .logLevel: return .logLevel
         case .multicastGroup: return .multicastGroup
@@ -88,7 +102,8 @@ enum SettingKey: String, CaseIterable, Sendable, Comparable {
     var requirement: String {
         switch kind {
         case .text, .path: return "must not be empty"
-        case .nodeName: return "must be 1-64 bytes with no control characters"
+        case .nodeName:
+            return "must be 1-64 bytes of printable characters (no control, format or bidi characters)"
         case .port: return "must be an integer 1-65535"
         case .portOrOff: return "must be an integer 0-65535 (0 turns the endpoint off)"
         case .ttl: return "must be an integer 1-255"
@@ -98,6 +113,7 @@ enum SettingKey: String, CaseIterable, Sendable, Comparable {
         case .multicastGroup: return "must be an IPv4 multicast address (224.0.0.0 to 239.255.255.255)"
         case .fsyncPolicy:
             return "must be one of " + FsyncPolicy.allCases.map(\.rawValue).joined(separator: ", ")
+        case .clientCount: return "must be an integer 1-1000000"
         }
     }
 
@@ -107,10 +123,8 @@ enum SettingKey: String, CaseIterable, Sendable, Comparable {
         case .text, .path:
             return text.isEmpty ? nil : .text(text)
         case .nodeName:
-            let valid =
-                (1...64).contains(text.utf8.count)
-                && !text.unicodeScalars.contains { $0.properties.generalCategory == .control }
-            return valid ? .text(text) : nil
+            // The certificate's rule, so a name the flag accepts can be certified.
+            return (try? NodeCertificate.validate(name: text)) != nil ? .text(text) : nil
         case .port:
             return Int(text).flatMap { (1...65_535).contains($0) ? .number($0) : nil }
         case .portOrOff:
@@ -135,6 +149,8 @@ enum SettingKey: String, CaseIterable, Sendable, Comparable {
             return .text(text)
         case .fsyncPolicy:
             return FsyncPolicy(rawValue: text.lowercased()).map { .text($0.rawValue) }
+        case .clientCount:
+            return Int(text).flatMap { (1...1_000_000).contains($0) ? .number($0) : nil }
         }
     }
 

@@ -12,6 +12,12 @@ enum SettingsError: Error, Equatable, CustomStringConvertible {
     case unreadable(path: String, reason: String)
     /// The `requirepass-file` cannot be read, or holds no password.
     case passwordFile(path: String, problem: String)
+    /// The `cluster-secret-file` cannot be read, or holds no words.
+    case clusterSecretFile(path: String, problem: String)
+    /// `tls-port` without both PEM files, or a file without the port.
+    case incompleteTLS(missing: String)
+    /// A secret given on the command line, where every local user can read it.
+    case secretOnCommandLine(flag: String, instead: String)
     /// Two settings from one source that cannot both hold, named by their origins.
     case contradiction(String, String, advice: String)
 
@@ -36,6 +42,16 @@ enum SettingsError: Error, Equatable, CustomStringConvertible {
             return "cannot read config file \(path): \(reason)"
         case let .passwordFile(path, problem):
             return "requirepass-file \(path): \(problem)"
+        case let .clusterSecretFile(path, problem):
+            return "cluster-secret-file \(path): \(problem)"
+        case let .incompleteTLS(missing):
+            return
+                "TLS for Redis clients needs tls-port, tls-cert-file and tls-key-file together; \(missing) is "
+                + "missing"
+        case let .secretOnCommandLine(flag, instead):
+            return
+                "\(flag) is no longer accepted: a secret on the command line is visible to every local user "
+                + "(ps, /proc/PID/cmdline); \(instead)"
         case let .contradiction(first, second, advice):
             return "\(first) and \(second) contradict each other: \(advice)"
         }
