@@ -84,4 +84,18 @@ struct StuckWatermarkTests {
         harness.run([.send(.syncSummary(summary), to: EngineHarness.id(1))], from: EngineHarness.id(2))
         #expect(!harness.kinds().contains(.bucketHashes))
     }
+
+    @Test("a peer whose empty answer shows it lacks our entries gets them in the answer back, not again through buckets")
+    func emptyAnswerDrawsNoBuckets() throws {
+        var harness = EngineHarness(count: 2)
+        for index in 0..<5 { harness.write(2, "key-\(index)", "value") }
+        // Node 1's summary tells node 2 its state hash and makes node 2 ask: node 1 answers
+        // with nothing, node 2 answers back with the five writes.
+        let summary = try #require(harness.engines[EngineHarness.id(1)]?.summary)
+        harness.run([.send(.syncSummary(summary), to: EngineHarness.id(2))], from: EngineHarness.id(1))
+        #expect(harness.kinds().contains(.syncRequest))
+        #expect(!harness.kinds().contains(.bucketHashes))
+        #expect(harness.replica(1)?.map.count == 5)
+        #expect(harness.replica(1)?.digest == harness.replica(2)?.digest)
+    }
 }

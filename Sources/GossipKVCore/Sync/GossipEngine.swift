@@ -492,7 +492,10 @@ public struct GossipEngine: Sendable {
             }
             // A declined request's answer has no digest: the peer is busy, not different.
             if chunk.phase == .answer, pending.digest != nil, !pending.changedTheMap, !pending.refusedAnEntry {
-                directives += bucketsAfterFruitlessAnswer(from: sender, syncID: chunk.syncID)
+                let answerWasEmpty = pending.count == 1 && chunk.entries.isEmpty
+                directives += bucketsAfterFruitlessAnswer(
+                    from: sender, syncID: chunk.syncID, answerWasEmpty: answerWasEmpty,
+                    peerDigest: pending.digest ?? Digest())
             }
             directives.append(.answerCompleted(from: sender, adopted: adopt))
         } else if pendingAnswers[key] != nil || pendingAnswers.count < config.maxPendingAnswers {
