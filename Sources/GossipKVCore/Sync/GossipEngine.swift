@@ -243,8 +243,12 @@ public struct GossipEngine: Sendable {
     /// (`GossipEngine+Transfers.swift`), it sends our summary instead: the peer asks us if it
     /// lacks something, and we ask it later.
     public mutating func startRound(with peer: NodeID, now: UInt64) -> [GossipDirective] {
-        if let transfer = inboundTransfer(now: now), transfer.peer != peer {
-            return [.send(.syncSummary(summary), to: peer)]
+        if let transfer = inboundTransfer(now: now) {
+            // We answered the peer's request and its answer back is on its way: it brings
+            // everything above our digest, which a request of ours would draw a second time (a
+            // node back with an empty disk got its whole map twice at N = 10: issue 12).
+            if transfer.peer == peer && transfer.kind == .answerBack { return [] }
+            if transfer.peer != peer { return [.send(.syncSummary(summary), to: peer)] }
         }
         // Nor while our disk lags: the answer would resend what we hold (`roundsWaitForDurability`).
         if durableLagIsFresh(now: now) { return [.send(.syncSummary(summary), to: peer)] }
