@@ -85,7 +85,9 @@ struct StuckWatermarkTests {
         #expect(!harness.kinds().contains(.bucketHashes))
     }
 
-    @Test("a peer whose empty answer shows it lacks our entries gets them in the answer back, not again through buckets")
+    @Test(
+        "a peer whose empty answer shows it lacks our entries gets them in the answer back, not again through buckets"
+    )
     func emptyAnswerDrawsNoBuckets() throws {
         var harness = EngineHarness(count: 2)
         for index in 0..<5 { harness.write(2, "key-\(index)", "value") }
