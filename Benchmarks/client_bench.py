@@ -17,6 +17,7 @@ import datetime
 import io
 import os
 import platform
+import shutil
 import signal
 import socket
 import statistics
@@ -26,7 +27,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cluster_lab import Resp, rss_kib  # noqa: E402
+from cluster_lab import Resp, rss_breakdown_kib, rss_kib  # noqa: E402
 
 REDIS_PORT = 7391
 NODE_RESP_PORT = 7390
@@ -35,6 +36,8 @@ BASELINE_RESP_PORT = 7393  # --baseline: a second node from another build, for b
 BASELINE_GOSSIP_PORT = 7394
 CLUSTER_RESP_BASE = 7001
 CLUSTER_GOSSIP_BASE = 7101
+SERF_BIND_PORT = 7946  # --only idle: a lone serf agent on loopback
+SERF_RPC_PORT = 7373
 SECRET = "client bench secret words"
 
 # Targets beside redis-server in the same run (README, "Throughput and memory beside redis-server").
@@ -42,6 +45,7 @@ TARGET_P1 = 1.0
 TARGET_P16 = 0.8
 TARGET_VISIBLE_P99_MS = 10.0
 TARGET_MEMORY_RATIO = 2.0
+TARGET_CLUSTER_VS_NODE_P16 = 0.5  # node 1 of a 3-node cluster against the single node, -P 16
 
 processes = []  # every child we started, stopped by PID at exit
 
@@ -141,7 +145,9 @@ def start_redis(run_dir):
     return process
 
 
-def start_node(gossipkv, run_dir, resp_port=NODE_RESP_PORT, gossip_port=NODE_GOSSIP_PORT):
+def start_node(gossipkv, run_dir, resp_port=None, gossip_port=None):
+    resp_port = resp_port or NODE_RESP_PORT
+    gossip_port = gossip_port or NODE_GOSSIP_PORT
     data = tempfile.mkdtemp(prefix="node-", dir=run_dir)
     # The passphrase from a 0600 file: gossipkv refuses it on argv (visible in /proc/PID/cmdline).
     secret_file = os.path.join(run_dir, "cluster-secret")
@@ -343,13 +349,27 @@ def main():
     parser.add_argument("--gossipkv", required=True, help="the release gossipkv binary")
     parser.add_argument("--run-dir", required=True, help="directory for logs and data (emptied by the caller)")
     parser.add_argument("--quick", action="store_true", help="fewer requests and keys: a smoke test")
-    parser.add_argument("--only", default="throughput,cluster,memory,visibility",
-                        help="comma-separated subset of throughput,cluster,memory,visibility")
+    parser.add_argument("--only", default="throughput,cluster,memory,visibility,idle",
+                        help="comma-separated subset of throughput,cluster,memory,visibility,idle")
     parser.add_argument("--baseline", action="append", default=[],
                         help="another gossipkv binary (an earlier build) to measure beside, for before/after "
                         "figures in one run (repeatable)")
     parser.add_argument("--reps", type=int, help="interleaved redis-benchmark runs per figure (default 3)")
+    parser.add_argument("--port-offset", type=int, default=0,
+                        help="add this to every port (another run of this script on the machine holds the defaults)")
     options = parser.parse_args()
+    if options.port_offset:
+        global REDIS_PORT, NODE_RESP_PORT, NODE_GOSSIP_PORT, BASELINE_RESP_PORT, BASELINE_GOSSIP_PORT
+        global CLUSTER_RESP_BASE, CLUSTER_GOSSIP_BASE, SERF_BIND_PORT, SERF_RPC_PORT
+        REDIS_PORT += options.port_offset
+        NODE_RESP_PORT += options.port_offset
+        NODE_GOSSIP_PORT += options.port_offset
+        BASELINE_RESP_PORT += options.port_offset
+        BASELINE_GOSSIP_PORT += options.port_offset
+        CLUSTER_RESP_BASE += options.port_offset
+        CLUSTER_GOSSIP_BASE += options.port_offset
+        SERF_BIND_PORT += options.port_offset
+        SERF_RPC_PORT += options.port_offset
     only = set(options.only.split(","))
     requests = 20_000 if options.quick else 200_000
     clients = 50
@@ -395,6 +415,18 @@ def main():
                     cpu[(label, pipeline)] / cpu[("redis-server", pipeline)]))
         print("  (medians of %d runs; CPU: the server processes' user+system time over SET and GET requests "
               "together; for the cluster, all three nodes)" % reps)
+        if cluster is not None:
+            print("\n  node 1 of the 3-node cluster against the single node (same run, medians):")
+            for pipeline in (1, 16):
+                ratios = [single[("gossipkv cluster node 1", pipeline, t)] / single[("gossipkv node", pipeline, t)]
+                          for t in ("set", "get")]
+                cpu_ratio = cpu[("gossipkv cluster node 1", pipeline)] / cpu[("gossipkv node", pipeline)]
+                print("  -P %-2d SET %.2fx  GET %.2fx  CPU per request (all three nodes) %.1fx" % (
+                    pipeline, ratios[0], ratios[1], cpu_ratio))
+                target = TARGET_CLUSTER_VS_NODE_P16 if pipeline == 16 else None
+                summary.append(("cluster node 1 vs single node -P %d (worse of SET/GET)" % pipeline,
+                                "%.2fx" % min(ratios), ">= %.1fx" % target if target else "—",
+                                None if target is None else min(ratios) >= target))
         for label, _, _ in targets[1:]:
             if "baseline" in label:
                 continue
@@ -436,9 +468,33 @@ def main():
             ratio, node_memory["per_key"], redis_memory["per_key"]), "<= %.1fx" % TARGET_MEMORY_RATIO,
             ratio <= TARGET_MEMORY_RATIO))
 
+    if "idle" in only:
+        print("\n== idle RSS: a fresh `gossipkv node` (data directory, no peers) and a lone `serf agent` on "
+              "loopback, 10 s after start; by mapping from /proc/PID/smaps", flush=True)
+        node = start_node(options.gossipkv, options.run_dir)
+        serf = None
+        if shutil.which("serf"):
+            serf = spawn(["serf", "agent", "-node=client-bench", "-bind=127.0.0.1:%d" % SERF_BIND_PORT,
+                          "-rpc-addr=127.0.0.1:%d" % SERF_RPC_PORT], os.path.join(options.run_dir, "serf.log"))
+        time.sleep(10)
+        for label, process in (("gossipkv node", node), ("serf agent", serf)):
+            if process is None:
+                print("  %-14s not installed (apt-get install -y serf)" % label)
+                continue
+            groups = rss_breakdown_kib(process.pid)
+            total = sum(groups.values())
+            print("  %-14s RSS %5.1f MiB: %s" % (label, total / 1024, ", ".join(
+                "%s %.1f" % (group, kib / 1024) for group, kib in sorted(groups.items(), key=lambda g: -g[1])
+                if kib >= 52)))
+            summary.append(("idle RSS, %s" % label, "%.1f MiB" % (total / 1024), "—", None))
+        for process in (serf, node):
+            if process is not None:
+                stop(process)
+
     print("\n== summary (printed, not asserted)")
     for name, value, target, met in summary:
-        print("  %-52s %-22s target %-8s %s" % (name, value, target, "met" if met else "NOT met"))
+        verdict = "(no target)" if met is None else "met" if met else "NOT met"
+        print("  %-56s %-22s target %-8s %s" % (name, value, target, verdict))
 
 
 if __name__ == "__main__":

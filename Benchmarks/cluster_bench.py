@@ -22,7 +22,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cluster_lab import (  # noqa: E402
-    Lab, Resp, RespError, SerfRPC, connect_in, now, parse_info_cluster, rss_kib, sh)
+    Lab, Resp, RespError, SerfRPC, connect_in, now, parse_info_cluster, rss_breakdown_kib, rss_kib, sh)
 
 RESP_PORT = 7379
 SERF_RPC_PORT = 7373
@@ -307,6 +307,10 @@ class Bench:
         rx_bps = [(after[i][0] - before[i][0]) / elapsed for i in range(count)]
         rss = [rss_kib(self.procs[i].pid) for i in range(count)]
         anon = [rss_kib(self.procs[i].pid, "RssAnon") for i in range(count)]
+        breakdown = rss_breakdown_kib(self.procs[0].pid)
+        if breakdown:
+            self.say("   RSS of h0 by mapping (/proc/PID/smaps): " + ", ".join(
+                "%s %.1f MiB" % (group, kib / 1024) for group, kib in sorted(breakdown.items(), key=lambda g: -g[1])))
         for index, name, state in sorted(oddities):
             self.anomaly("%s idle: h%d listed %s as %s during the idle period" % (system, index, name, state))
         if system == "gossipkv":

@@ -182,6 +182,42 @@ def connect_in(namespace, port, timeout=2.0):
     return sock
 
 
+def rss_breakdown_kib(pid):
+    """Where a process's resident pages are, from /proc/PID/smaps, in KiB by group: its own
+    binary's pages, the Swift runtime, Foundation, other shared libraries (all code and data
+    pages of files, shared with every process of the host that maps them), the brk heap, and
+    anonymous mappings (malloc arenas, thread stacks, buffers). Empty when unreadable."""
+    groups = {}
+    group = None
+    try:
+        with open("/proc/%d/smaps" % pid) as f:
+            exe = os.path.basename(os.readlink("/proc/%d/exe" % pid))
+            for line in f:
+                parts = line.split()
+                if parts and "-" in parts[0] and not parts[0].endswith(":"):
+                    path = parts[5] if len(parts) > 5 else ""
+                    name = os.path.basename(path)
+                    if name == exe:
+                        group = "binary"
+                    elif name.startswith("libswift"):
+                        group = "Swift runtime"
+                    elif name.startswith(("libFoundation", "lib_Foundation")):
+                        group = "Foundation"
+                    elif path.startswith("/"):
+                        group = "other shared libraries"
+                    elif path == "[heap]":
+                        group = "heap (brk)"
+                    elif path.startswith("["):
+                        group = "stack, vdso"
+                    else:
+                        group = "anonymous (malloc arenas, thread stacks, buffers)"
+                elif parts and parts[0] == "Rss:" and group:
+                    groups[group] = groups.get(group, 0) + int(parts[1])
+    except (FileNotFoundError, PermissionError, ProcessLookupError):
+        return {}
+    return groups
+
+
 def rss_kib(pid, field="VmRSS"):
     """A /proc/PID/status memory figure in KiB: VmRSS (all resident pages, shared code included)
     or RssAnon (the process's own heap and stacks)."""

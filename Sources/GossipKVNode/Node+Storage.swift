@@ -145,6 +145,21 @@ extension Node {
         }
     }
 
+    /// Appends applied local writes with one `write(2)`. A failure refuses later writes.
+    func persist(_ entries: [Entry]) -> Bool {
+        guard let storage = durability?.storage, durability?.failure == nil, durability?.isClosed == false
+        else {
+            return durability == nil
+        }
+        do {
+            try storage.append(entries: entries)
+            return true
+        } catch {
+            storageFailed(error, doing: "append \(entries.count) entries")
+            return false
+        }
+    }
+
     /// Logs the watermarks when they moved, after the engine call whose entries they cover
     /// (those were appended as they were applied, so the log never claims more than it holds).
     /// Local writes leave this to the next tick (their push window arms one within milliseconds):

@@ -372,29 +372,52 @@ public actor Node: Service {
     /// then, with fsync `always`, suspends until the log is on disk. The suspension lets other
     /// writes in, so concurrent writers share one fsync; no write ever waits on the network.
     func write(_ key: [UInt8], value: [UInt8]?, expiry: HLCTimestamp?) async throws(NodeWriteError) -> Entry {
+        await waitForFirstWrite()
+        let entry = try applyLocalWrite(key, value: value, expiry: expiry)
+        if !finishLocalWrites([entry]) { try checkWritable() }
+        try await waitUntilDurable()
+        return entry
+    }
+
+    /// A node with a persistent identity takes no write before the max clock offset has passed
+    /// since its start (`firstWriteNotBefore`): it holds the write back until then.
+    func waitForFirstWrite() async {
         let arrival = WallClock.nowMilliseconds()
         if firstWriteNotBefore > arrival {
             try? await Task.sleep(for: .milliseconds(Int(firstWriteNotBefore - arrival)))
         }
+    }
+
+    /// Applies one local write to the engine. The caller logs and publishes it with
+    /// `finishLocalWrites` in the same actor turn, so log order stays apply order.
+    func applyLocalWrite(_ key: [UInt8], value: [UInt8]?, expiry: HLCTimestamp?) throws(NodeWriteError)
+        -> Entry
+    {
         try checkWritable()
         let now = WallClock.nowMilliseconds()
         renewClockCeilingIfNeeded(now: now)
         try checkWritable()
-        let entry: Entry
         do {
-            entry = try core.write(key, value: value, expiry: expiry, now: now)
+            return try core.write(key, value: value, expiry: expiry, now: now)
         } catch {
             throw .refused(error)
         }
-        let logged = persist(entry)
-        feed.publish(Change(entry: entry, source: .local))
-        expiryWatch.track(entry)
+    }
+
+    /// Logs applied local writes (one `write(2)` for all of them), then publishes them, counts
+    /// them and re-arms the timer once. False when the log refused them (the data directory
+    /// failed): they stay applied in memory and may replicate, as `NodeWriteError` says.
+    func finishLocalWrites(_ entries: [Entry]) -> Bool {
+        guard !entries.isEmpty else { return true }
+        let logged = persist(entries)
+        for entry in entries {
+            feed.publish(Change(entry: entry, source: .local))
+            expiryWatch.track(entry)
+        }
         metrics.keys.record(engine.replica.map.count)
-        metrics.localWrites.increment()
+        metrics.localWrites.increment(by: entries.count)
         refreshTimer()
-        if !logged { try checkWritable() }
-        try await waitUntilDurable()
-        return entry
+        return logged
     }
 
     // MARK: Service

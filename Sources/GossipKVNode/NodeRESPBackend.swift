@@ -130,24 +130,38 @@ extension NodeRESPBackend {
 }
 
 extension Node {
-    /// Runs `operations` in order inside the actor: the same `get` and `put` a command would
-    /// call, without a hop between them. A write that waits (for durability) lets other work
-    /// of the actor run meanwhile, as a lone `put` does.
+    /// Runs `operations` in order inside the actor: the same reads and writes `get` and `put`
+    /// do, without a hop between them. The batch's writes are logged together (one `write(2)`)
+    /// and published, counted and timed once, before any reply goes out; with fsync `always`
+    /// the batch then waits for one fsync, which lets other work of the actor run meanwhile.
     func perform(_ operations: [RESPOperation]) async -> [RESPOperationResult] {
         var results: [RESPOperationResult] = []
         results.reserveCapacity(operations.count)
+        var written: [Entry] = []
+        var writeResults: [Int] = []
+        if operations.contains(where: { if case .put = $0 { true } else { false } }) {
+            await waitForFirstWrite()
+        }
         for operation in operations {
             switch operation {
             case let .get(key):
                 results.append(.value(get(key)))
             case let .put(key, value):
                 do {
-                    _ = try await put(key, value)
+                    written.append(try applyLocalWrite(key, value: value, expiry: nil))
+                    writeResults.append(results.count)
                     results.append(.written)
                 } catch {
-                    results.append(.refused(String(describing: error)))
+                    results.append(.refused(error.description))
                 }
             }
+        }
+        guard !written.isEmpty else { return results }
+        do throws(NodeWriteError) {
+            if !finishLocalWrites(written) { try checkWritable() }
+            try await waitUntilDurable()
+        } catch {
+            for index in writeResults { results[index] = .refused(error.description) }
         }
         return results
     }

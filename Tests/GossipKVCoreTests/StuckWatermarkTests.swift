@@ -84,4 +84,36 @@ struct StuckWatermarkTests {
         harness.run([.send(.syncSummary(summary), to: EngineHarness.id(1))], from: EngineHarness.id(2))
         #expect(!harness.kinds().contains(.bucketHashes))
     }
+
+    @Test(
+        "a peer whose empty answer shows it lacks our entries gets them in the answer back, not again through buckets"
+    )
+    func emptyAnswerDrawsNoBuckets() throws {
+        var harness = EngineHarness(count: 2)
+        for index in 0..<5 { harness.write(2, "key-\(index)", "value") }
+        // Node 1's summary tells node 2 its state hash and makes node 2 ask: node 1 answers
+        // with nothing, node 2 answers back with the five writes.
+        let summary = try #require(harness.engines[EngineHarness.id(1)]?.summary)
+        harness.run([.send(.syncSummary(summary), to: EngineHarness.id(2))], from: EngineHarness.id(1))
+        #expect(harness.kinds().contains(.syncRequest))
+        #expect(!harness.kinds().contains(.bucketHashes))
+        #expect(harness.replica(1)?.map.count == 5)
+        #expect(harness.replica(1)?.digest == harness.replica(2)?.digest)
+    }
+
+    @Test("while a peer's answer back is on its way, a round with that peer sends no request of ours")
+    func noRequestWhileAnswerBackComes() throws {
+        var harness = EngineHarness(count: 2)
+        for index in 0..<5 { harness.write(2, "key-\(index)", "value") }
+        let opened = harness.openRound(from: 2, to: EngineHarness.id(1))
+        let request = try #require(opened)
+        var returning = try #require(harness.engines[EngineHarness.id(1)])
+        let sender = try #require(harness.engines[EngineHarness.id(2)])
+        let clock = sender.replica.readTime(physical: harness.now)
+        let answer = returning.receive(
+            .syncRequest(request), from: EngineHarness.id(2), senderClock: clock, now: harness.now)
+        #expect(answer.contains { if case .send(.syncAnswer, _) = $0 { true } else { false } })
+        let round = returning.startRound(with: EngineHarness.id(2), now: harness.now)
+        #expect(!round.contains { if case .send(.syncRequest, _) = $0 { true } else { false } })
+    }
 }

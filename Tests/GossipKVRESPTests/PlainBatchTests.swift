@@ -13,12 +13,16 @@ struct PlainBatchTests {
         #expect(
             CommandExecutor.plainOperation(RESPCommand("GET", "k"), session) == .get(key: Array("k".utf8)))
         #expect(
+            CommandExecutor.plainOperation(RESPCommand("gEt", "k"), session) == .get(key: Array("k".utf8)))
+        #expect(
             CommandExecutor.plainOperation(RESPCommand("set", "k", "v"), session)
                 == .put(key: Array("k".utf8), value: Array("v".utf8)))
         for command in [
             RESPCommand("SET", "k", "v", "EX", "5"), RESPCommand("GET"), RESPCommand("GET", "a", "b"),
             RESPCommand("DEL", "k"), RESPCommand("TTL", "k"), RESPCommand("GETDEL", "k"),
-            RESPCommand("SET", "k"),
+            RESPCommand("SET", "k"), RESPCommand("GEX", "k"), RESPCommand("SAT", "k", "v"),
+            RESPCommand("GXT", "k"),
+            RESPCommand("G\u{05}T", "k"),
         ] {
             #expect(CommandExecutor.plainOperation(command, session) == nil, "\(command)")
         }

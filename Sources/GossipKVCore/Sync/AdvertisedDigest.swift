@@ -23,6 +23,23 @@ struct AdvertisedDigest: Sendable {
     /// Rebuilds when `digest` or `durable` differ from what it was built from.
     mutating func refresh(digest newDigest: Digest, durable newDurable: Digest?) {
         guard newDigest != source || newDurable != durable else { return }
+        if let newDurable, newDurable == durable, capsTo(digest, newDigest, by: newDurable) {
+            // A write above the durable mark (every local write between two fsyncs) leaves
+            // the advertised digest as it was: no copy, sort and hash per write.
+            source = newDigest
+            return
+        }
         self = AdvertisedDigest(digest: newDigest, durable: newDurable)
+    }
+
+    /// Whether `digest` capped by `durable` is `capped`, without building the capped copy.
+    private func capsTo(_ capped: Digest, _ digest: Digest, by durable: Digest) -> Bool {
+        var nonzero = 0
+        for (origin, watermark) in digest.watermarks {
+            let mark = Swift.min(watermark, durable[origin])
+            guard mark == capped[origin] else { return false }
+            if mark != .zero { nonzero += 1 }
+        }
+        return nonzero == capped.count
     }
 }

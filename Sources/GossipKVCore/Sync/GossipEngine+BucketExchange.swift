@@ -43,8 +43,18 @@ extension GossipEngine {
     /// fill), every answer carries those entries again, the delta is never empty, and the
     /// answerer never takes the bucket path, so a difference below the watermarks (a value the
     /// other lacks under an adopted over-claim) is never found.
-    mutating func bucketsAfterFruitlessAnswer(from peer: NodeID, syncID: UInt64) -> [GossipDirective] {
+    ///
+    /// Not after an empty answer from a peer that lacks entries we hold above its watermarks:
+    /// our answer back carries them now, and that alone is why the state hashes differ. Bucket
+    /// hashes sent then could reach the peer before the answer back and draw every entry of
+    /// every bucket it lacks a second time (a node back with an empty disk got its whole map
+    /// twice at N = 10: issue 12). Once the answer back has landed, the next round compares
+    /// again, and equal digests with unequal state hashes take the bucket path there.
+    mutating func bucketsAfterFruitlessAnswer(
+        from peer: NodeID, syncID: UInt64, answerWasEmpty: Bool, peerDigest: Digest
+    ) -> [GossipDirective] {
         guard let peerHash = peerStateHashes[peer], peerHash != replica.map.stateHash else { return [] }
+        if answerWasEmpty && replica.map.deltaCount(for: peerDigest) > 0 { return [] }
         rememberBucketExchange(AnswerKey(peer: peer, syncID: syncID, phase: .buckets))
         let hashes = replica.map.bucketHashes.map { UInt32(truncatingIfNeeded: $0) }
         return [.send(.bucketHashes(BucketHashes(syncID: syncID, hashes: hashes)), to: peer)]

@@ -11,9 +11,13 @@ extension CommandExecutor {
         guard words.count == 2 || words.count == 3, words[0].count == 3, !session.isInTransaction,
             !session.isSubscribed, !session.awaitsAuthentication
         else { return nil }
-        switch (command.name, words.count) {
-        case ("get", 2): return .get(key: words[1])
-        case ("set", 3): return .put(key: words[1], value: words[2])
+        // The name compared as bytes: `command.name` builds a lower-cased String (two
+        // allocations per command). `| 0x20` lower-cases a letter; no other byte maps to one.
+        let name = words[0]
+        guard name[1] | 0x20 == UInt8(ascii: "e"), name[2] | 0x20 == UInt8(ascii: "t") else { return nil }
+        switch (name[0] | 0x20, words.count) {
+        case (UInt8(ascii: "g"), 2): return .get(key: words[1])
+        case (UInt8(ascii: "s"), 3): return .put(key: words[1], value: words[2])
         default: return nil
         }
     }

@@ -128,21 +128,24 @@ public struct RESPCommandParser: Sendable {
         _ buffer: inout ByteBuffer, invalid: RESPError
     ) throws(RESPError) -> (Int64, Int)? {
         let window = Swift.min(buffer.readableBytes, Self.maxLengthLineBytes)
-        let newline = buffer.withUnsafeReadableBytes { bytes in
-            bytes[0..<window].firstIndex(of: UInt8(ascii: "\n"))
+        // The line is prefix, digits, CR, LF; the digits are read in place (no array per line:
+        // there are four of these per SET).
+        let (newline, number) = buffer.withUnsafeReadableBytes { bytes -> (Int?, Int64?) in
+            guard let newline = bytes[0..<window].firstIndex(of: UInt8(ascii: "\n")) else {
+                return (nil, nil)
+            }
+            guard newline >= 2 else { return (newline, nil) }
+            return (newline, RESPInteger.parse(bytes[1..<(newline - 1)]))
         }
         guard let newline else {
             if buffer.readableBytes >= Self.maxLengthLineBytes { throw .lengthLineTooLong }
             return nil
         }
-        // The line is prefix, digits, CR, LF.
         guard newline >= 2, buffer.getInteger(at: buffer.readerIndex + newline - 1, as: UInt8.self) == 0x0D
         else {
             throw .missingCRLF
         }
-        guard let digits = buffer.getBytes(at: buffer.readerIndex + 1, length: newline - 2),
-            let number = RESPInteger.parse(digits)
-        else { throw invalid }
+        guard let number else { throw invalid }
         buffer.moveReaderIndex(forwardBy: newline + 1)
         return (number, newline + 1)
     }
