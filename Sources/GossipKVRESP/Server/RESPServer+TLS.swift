@@ -6,18 +6,7 @@ extension RESPServer {
     /// handler first, then the same pipeline as a plain one.
     func startTLS(_ tls: RESPTLSConfiguration, acceptingClients: Bool) async throws -> SocketAddress {
         let security = tls.security
-        let configuration = configuration
-        let bootstrap = ServerBootstrap(group: group)
-            .serverChannelOption(.autoRead, value: acceptingClients)
-            .serverChannelOption(.backlog, value: 256)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelInitializer { [self] channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try security.secure(channel)
-                    try self.initialize(channel, configuration)
-                }
-            }
+        let bootstrap = listenerBootstrap(acceptingClients: acceptingClients) { try security.secure($0) }
         let channel: any Channel
         do {
             channel = try await bootstrap.bind(host: configuration.host, port: tls.port).get()

@@ -65,6 +65,25 @@ public final class RESPServer: Sendable {
     /// Binds and starts accepting clients; returns the bound address (its port is the real one
     /// when the configuration asked for port 0).
     ///
+    /// The listener's bootstrap, plain or TLS (`secure` adds the TLS handler first): both
+    /// listeners run the same pipeline, limits and admission.
+    func listenerBootstrap(
+        acceptingClients: Bool, secure: (@Sendable (any Channel) throws -> Void)? = nil
+    ) -> ServerBootstrap {
+        let configuration = configuration
+        return ServerBootstrap(group: group)
+            .serverChannelOption(.autoRead, value: acceptingClients)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { [self] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try secure?(channel)
+                    try self.initialize(channel, configuration)
+                }
+            }
+    }
+
     /// With `acceptingClients: false` it binds but accepts no connection until
     /// `beginAccepting()`: clients that connect meanwhile wait in the kernel's backlog, so a
     /// node can learn its port early yet answer no command (not even PING) before its store is
@@ -72,15 +91,7 @@ public final class RESPServer: Sendable {
     @discardableResult
     public func start(acceptingClients: Bool = true) async throws -> SocketAddress {
         guard listener.withLockedValue({ $0 == nil }) else { throw RESPServerError.alreadyStarted }
-        let configuration = configuration
-        let bootstrap = ServerBootstrap(group: group)
-            .serverChannelOption(.autoRead, value: acceptingClients)
-            .serverChannelOption(.backlog, value: 256)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelInitializer { [self] channel in
-                channel.eventLoop.makeCompletedFuture { try self.initialize(channel, configuration) }
-            }
+        let bootstrap = listenerBootstrap(acceptingClients: acceptingClients)
         let channel: any Channel
         do {
             channel = try await bootstrap.bind(host: configuration.host, port: configuration.port).get()
