@@ -53,9 +53,12 @@ enum SimulationSeeds {
         if let single {
             print("\(suite): replaying seed \(single)")
         } else {
+            // The settings that shape the run go into the replay command too.
+            let shaping = ["GOSSIPKV_SIM_HOSTILE", "GOSSIPKV_SIM_SCHEDULES", "GOSSIPKV_SIM_SOAK", "GOSSIPKV_SIM_MEMBERSHIP"]
+                .compactMap { name in environment[name].map { "\(name)=\($0) " } }.joined()
             print(
                 "\(suite): \(seeds.count) schedules from seed base \(base); replay this run: "
-                    + "GOSSIPKV_SIM_SEED_BASE=\(base) swift test --filter \(suite)")
+                    + "\(shaping)GOSSIPKV_SIM_SEED_BASE=\(base) swift test --filter \(suite)")
         }
     }
 
