@@ -22,7 +22,9 @@ final class NetworkLab: @unchecked Sendable {
 
     /// - Parameter hostCount: hosts on the LAN, named `<prefix>h0`, `<prefix>h1`, ...
     init(hostCount: Int) throws {
-        let unique = (Int(getpid()) * 31 + Int.random(in: 0..<1_000)) % 100_000
+        // Distinct for every lab of this process (labs of two suites run at once; a random
+        // draw alone once gave two of them the same names), and apart from other processes'.
+        let unique = (Int(getpid()) * 31 + Self.labsMade.next() * 1_009 + Int.random(in: 0..<1_000)) % 100_000
         prefix = "gkv\(unique)"
         subnet = 1 + unique % 250
         try run(["ip", "netns", "add", switchNamespace])
@@ -138,5 +140,23 @@ final class NetworkLab: @unchecked Sendable {
             throw LabError.commandFailed(arguments, process.terminationStatus, output)
         }
         return output
+    }
+}
+
+extension NetworkLab {
+    /// Counts the labs this process made (`init`: each gets other namespace names).
+    static let labsMade = LabCounter()
+}
+
+/// A thread-safe counter: labs are made from concurrently running suites.
+final class LabCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+
+    func next() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        count += 1
+        return count
     }
 }
