@@ -78,8 +78,6 @@ enum SimulationSeeds {
             DispatchQueue.global().async {
                 let reports = SimulationReports()
                 DispatchQueue.concurrentPerform(iterations: seeds.count) { index in
-                    simulationSlots.wait()
-                    defer { simulationSlots.signal() }
                     guard let options = options(seeds[index]) else { return }
                     var simulation = Simulation(seed: seeds[index], options: options)
                     let report = simulation.run()
@@ -90,13 +88,6 @@ enum SimulationSeeds {
             }
         }
     }
-
-    /// How many schedules run at once in the whole test process, across every simulation suite:
-    /// one core fewer than the machine has. With every core busy simulating (several suites
-    /// at once), the socket tests beside them starved past their timeouts on a 2-core CI
-    /// machine (a metrics scrape unanswered for 30 s, two nodes not formed in 30 s).
-    static let simulationSlots = DispatchSemaphore(
-        value: max(1, ProcessInfo.processInfo.activeProcessorCount - 1))
 
     /// One line: schedules, how many with liars, failures by category, and the failed seeds.
     static func summary(_ label: String, _ reports: [SimulationReport]) -> String {
