@@ -44,7 +44,7 @@ struct NodeLoopbackTests {
     }
 
     /// Polls `condition` every 10 ms for up to `seconds`.
-    static func eventually(within seconds: Double = 30, _ condition: () async -> Bool) async -> Bool {
+    static func eventually(within seconds: Double = 90, _ condition: () async -> Bool) async -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if await condition() { return true }

@@ -114,7 +114,7 @@ func offPool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
 }
 
 /// Polls `condition` every 50 ms for up to `seconds`, without blocking a thread.
-func eventually(within seconds: Double = 15, _ condition: () async -> Bool) async -> Bool {
+func eventually(within seconds: Double = 60, _ condition: () async -> Bool) async -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
         if await condition() { return true }
