@@ -95,10 +95,12 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
+        // Helpers every test target shares (running blocking tests off Swift concurrency's pool).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "GossipKVStorageTests",
             dependencies: [
-                "GossipKVStorage", "GossipKVCore",
+                "GossipKVStorage", "GossipKVCore", "TestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
@@ -112,22 +114,22 @@ let package = Package(
         .testTarget(
             name: "GossipKVSimulationTests",
             dependencies: [
-                "GossipKVCore", "GossipKVSimulation",
+                "GossipKVCore", "GossipKVSimulation", "TestSupport",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["GossipKVNode", "GossipKVCore"]
+            dependencies: ["GossipKVNode", "GossipKVCore", "TestSupport"]
         ),
         .testTarget(
             name: "GossipKVCLITests",
-            dependencies: ["gossipkv", "GossipKVNode", "GossipKVCore", "GossipKVRESP", "GossipKVStorage"]
+            dependencies: ["gossipkv", "GossipKVNode", "GossipKVCore", "GossipKVRESP", "GossipKVStorage", "TestSupport"]
         ),
         .testTarget(
             name: "GossipKVNodeTests",
             dependencies: [
-                "GossipKVNode", "GossipKVCore", "GossipKVCrypto", "GossipKVRESP", "GossipKVStorage",
+                "GossipKVNode", "GossipKVCore", "GossipKVCrypto", "GossipKVRESP", "GossipKVStorage", "TestSupport",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -137,7 +139,7 @@ let package = Package(
         .testTarget(
             name: "GossipKVRESPTests",
             dependencies: [
-                "GossipKVRESP", "GossipKVCore", "GossipKVTLS",
+                "GossipKVRESP", "GossipKVCore", "GossipKVTLS", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -146,6 +148,6 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
-        .testTarget(name: "GossipKVCryptoTests", dependencies: ["GossipKVCrypto", "GossipKVCore"]),
+        .testTarget(name: "GossipKVCryptoTests", dependencies: ["GossipKVCrypto", "GossipKVCore", "TestSupport"]),
     ]
 )

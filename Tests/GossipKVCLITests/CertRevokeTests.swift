@@ -3,11 +3,12 @@ import GossipKVCore
 import GossipKVCrypto
 import GossipKVNode
 import Testing
+import TestSupport
 
 @testable import gossipkv
 
 /// `gossipkv cert revoke` as an operator runs it: key files in, a revocation list out.
-@Suite("cert revoke", .serialized)
+@Suite("cert revoke", .ownThreads, .serialized)
 struct CertRevokeTests {
     static func temporaryDirectory() throws -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("gkv-revoke-\(UUID().uuidString)").path

@@ -1,10 +1,11 @@
 import Foundation
 import Testing
+import TestSupport
 
 @testable import gossipkv
 
 /// Where `gossipkv node` takes the cluster passphrase from: a file or the environment, never argv.
-@Suite("node settings: cluster secret")
+@Suite("node settings: cluster secret", .ownThreads)
 struct ClusterSecretSettingsTests {
     struct Missing: Error {}
 

@@ -3,11 +3,12 @@ import GossipKVNode
 import GossipKVStorage
 import Prometheus
 import Testing
+import TestSupport
 
 @testable import gossipkv
 
 /// The precedence rule of `gossipkv node`: flags > environment > config file > defaults.
-@Suite("node settings: sources and precedence")
+@Suite("node settings: sources and precedence", .ownThreads)
 struct NodeSettingsTests {
     static func file(_ text: String) throws -> NodeSettings {
         try ConfigFile.parse(text, path: "node.yaml")

@@ -2,6 +2,7 @@ import Foundation
 import GossipKVRESP
 import NIOCore
 import Testing
+import TestSupport
 
 /// Where `redis-cli` is, if installed (`apt-get install -y redis-tools`).
 let redisCLI: String? = ["/usr/bin/redis-cli", "/usr/local/bin/redis-cli"].first {
@@ -38,7 +39,7 @@ func runRedisCLI(_ arguments: [String], input: String? = nil) async throws -> CL
 }
 
 @Suite(
-    "redis-cli against the server", .serialized,
+    "redis-cli against the server", .ownThreads, .serialized,
     .enabled(
         if: redisCLI != nil,
         "redis-cli is not installed (apt-get install -y redis-tools); skipping the interop checks"))

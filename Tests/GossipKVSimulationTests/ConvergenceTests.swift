@@ -18,7 +18,9 @@ import Testing
 /// (static peers, its own idle round).
 @Suite("convergence under faults")
 struct ConvergenceTests {
-    static func options(seed: UInt64, membership: Bool = membershipFromEnvironment, hostile: Bool) -> SimulationOptions {
+    static func options(seed: UInt64, membership: Bool = membershipFromEnvironment, hostile: Bool)
+        -> SimulationOptions
+    {
         var random = SplitMix64(seed: seed)
         var options = SimulationOptions.random(using: &random)
         options.membership = membership
@@ -37,7 +39,9 @@ struct ConvergenceTests {
         return options
     }
 
-    static func schedule(seed: UInt64, membership: Bool = membershipFromEnvironment, hostile: Bool = true) -> Simulation {
+    static func schedule(seed: UInt64, membership: Bool = membershipFromEnvironment, hostile: Bool = true)
+        -> Simulation
+    {
         Simulation(seed: seed, options: options(seed: seed, membership: membership, hostile: hostile))
     }
 
@@ -79,7 +83,8 @@ struct ConvergenceTests {
     func honestNodesLoseNothingWithByzantinePeers() async throws {
         let suite = "ConvergenceTests"
         let environment = ProcessInfo.processInfo.environment
-        let moved = environment["GOSSIPKV_SIM_SEED_BASE"] != nil || environment["GOSSIPKV_SIM_SOAK"] != nil
+        let moved =
+            environment["GOSSIPKV_SIM_SEED_BASE"] != nil || environment["GOSSIPKV_SIM_SOAK"] != nil
             || environment["GOSSIPKV_SIM_SEED"] != nil
         let seeds = moved ? SimulationSeeds.seeds : (0..<400).map { 24_301 + UInt64($0) }
         if moved { SimulationSeeds.announce(suite + " (hostile)") }
@@ -115,18 +120,19 @@ struct ConvergenceTests {
         }
         print(SimulationSeeds.summary("strict", reports))
         for report in reports where report.failure != nil {
-            Issue.record("\(report)\n  replay: GOSSIPKV_SIM_STRICT=on \(SimulationSeeds.replay(report, suite: suite))")
+            Issue.record(
+                "\(report)\n  replay: GOSSIPKV_SIM_STRICT=on \(SimulationSeeds.replay(report, suite: suite))")
         }
     }
 
-    @Test("the same seed gives the same run, bit for bit, with membership and without", arguments: [true, false])
-    func sameSeedSameRun(membership: Bool) {
+    @Test(
+        "the same seed gives the same run, bit for bit, with membership and without",
+        arguments: [true, false])
+    func sameSeedSameRun(membership: Bool) async {
         // Seed 7 draws a Byzantine member: a lying run replays bit for bit too.
         for seed: UInt64 in [1, 42, 0xDEAD_BEEF, 7] {
-            var first = Self.schedule(seed: seed, membership: membership)
-            var second = Self.schedule(seed: seed, membership: membership)
-            let a = first.run()
-            let b = second.run()
+            let (_, a) = await BackgroundThreads.finish(Self.schedule(seed: seed, membership: membership))
+            let (_, b) = await BackgroundThreads.finish(Self.schedule(seed: seed, membership: membership))
             #expect(a == b)
             #expect(a.steps > 0)
             // (A lying run may fail, and stop, before its first probe.)
@@ -135,9 +141,9 @@ struct ConvergenceTests {
     }
 
     @Test("different seeds give different runs")
-    func differentSeedsDiffer() {
-        var first = Self.schedule(seed: 7)
-        var second = Self.schedule(seed: 8)
-        #expect(first.run().traceHash != second.run().traceHash)
+    func differentSeedsDiffer() async {
+        let (_, first) = await BackgroundThreads.finish(Self.schedule(seed: 7))
+        let (_, second) = await BackgroundThreads.finish(Self.schedule(seed: 8))
+        #expect(first.traceHash != second.traceHash)
     }
 }

@@ -108,14 +108,15 @@ struct LogRecoveryTests {
     @Test("schedules of power losses with torn tails and repair cuts converge and keep every fsynced write")
     func powerLossSchedules() async throws {
         var totals: [String: Int] = [:]
-        for seed: UInt64 in 1...12 {
+        let reports = await SimulationSeeds.run((1...12).map { 91_000 + $0 }) { _ in
             var options = SimulationOptions()
             options.nodeCount = 3
             options.unsyncedLosses = 4
             options.restarts = 0
             options.diskLosses = 0
-            var simulation = Simulation(seed: 91_000 + seed, options: options)
-            let report = simulation.run()
+            return options
+        }
+        for report in reports {
             #expect(report.failure == nil, "\(report)")
             totals.merge(report.recoveries, uniquingKeysWith: +)
         }

@@ -30,15 +30,14 @@ struct MembershipSimulationTests {
     }
 
     @Test("a node killed for longer than detection takes is seen dead by every other node before it restarts")
-    func killedNodeIsDeclaredDead() {
+    func killedNodeIsDeclaredDead() async {
         // Killed at 2 s; it stays down until the fault phase ends at 12 s.
         var options = Self.quietOptions([
             PlannedFault(atMilliseconds: 2_000, .crash(node: 3, downForMilliseconds: nil))
         ])
         options.deathDetectionBoundMilliseconds = Self.detectionBound
         #expect(options.faultPhaseMilliseconds - 2_000 > Self.detectionBound)
-        var simulation = Simulation(seed: 11, options: options)
-        let report = simulation.run()
+        let (simulation, report) = await BackgroundThreads.finish(Simulation(seed: 11, options: options))
         // The restart check passed, and once back the node was seen alive again by everyone.
         #expect(report.failure == nil, "\(report)")
         for observer in 0..<Self.nodeCount {
@@ -49,14 +48,13 @@ struct MembershipSimulationTests {
     }
 
     @Test("the death check fails a node restarted before the others could have noticed its crash")
-    func deathCheckHasTeeth() {
+    func deathCheckHasTeeth() async {
         // Down for 600 ms: no one can have declared it dead, so a 500 ms bound must fail.
         var options = Self.quietOptions([
             PlannedFault(atMilliseconds: 2_000, .crash(node: 1, downForMilliseconds: 600))
         ])
         options.deathDetectionBoundMilliseconds = 500
-        var simulation = Simulation(seed: 12, options: options)
-        let report = simulation.run()
+        let (_, report) = await BackgroundThreads.finish(Simulation(seed: 12, options: options))
         #expect(report.failure?.contains("yet node") == true, "\(report)")
     }
 
@@ -83,32 +81,30 @@ struct MembershipSimulationTests {
     }
 
     @Test("the sides of a long partition declare each other dead, and SWIM brings them back after the heal")
-    func longPartitionHeals() {
-        var simulation = Simulation(seed: 21, options: Self.longPartitionOptions())
-        simulation.advance(by: 25_900)
-        #expect(Self.crossViews(simulation).allSatisfy { $0 == .dead })
-        let report = simulation.run()
+    func longPartitionHeals() async {
+        let partitioned = await BackgroundThreads.simulation(
+            seed: 21, options: Self.longPartitionOptions(), advancedBy: 25_900)
+        #expect(Self.crossViews(partitioned).allSatisfy { $0 == .dead })
+        let (simulation, report) = await BackgroundThreads.finish(partitioned)
         #expect(report.failure == nil, "\(report)")
         #expect(Self.crossViews(simulation).allSatisfy { $0 == .alive })
     }
 
     @Test("without reconnect pings the healed sides stay dead to each other, and the checker reports it")
-    func stuckViewsAreReported() {
+    func stuckViewsAreReported() async {
         var options = Self.longPartitionOptions()
         options.membershipConfig.reconnectIntervalMilliseconds = nil
-        var simulation = Simulation(seed: 21, options: options)
-        let report = simulation.run()
+        let (simulation, report) = await BackgroundThreads.finish(Simulation(seed: 21, options: options))
         // Nothing crosses between the sides any more: neither data nor membership settle.
         #expect(report.failure?.contains("sees node") == true, "\(report)")
         #expect(Self.crossViews(simulation).allSatisfy { $0 == .dead })
     }
 
     @Test("SWIM messages travel as sealed envelopes: duplicated ones meet the replay windows")
-    func swimTravelsSealed() {
+    func swimTravelsSealed() async {
         var options = Self.quietOptions([])
         options.duplicationProbability = 0.2
-        var simulation = Simulation(seed: 5, options: options)
-        let report = simulation.run()
+        let (_, report) = await BackgroundThreads.finish(Simulation(seed: 5, options: options))
         #expect(report.failure == nil, "\(report)")
         #expect(report.membershipMessagesSent > 0)
         #expect((report.rejections["replay"] ?? 0) > 0)
@@ -116,13 +112,12 @@ struct MembershipSimulationTests {
     }
 
     @Test("a run without membership sends no SWIM message and still converges")
-    func membershipCanBeTurnedOff() {
+    func membershipCanBeTurnedOff() async {
         var options = Self.quietOptions([
             PlannedFault(atMilliseconds: 2_000, .crash(node: 2, downForMilliseconds: 3_000))
         ])
         options.membership = false
-        var simulation = Simulation(seed: 3, options: options)
-        let report = simulation.run()
+        let (simulation, report) = await BackgroundThreads.finish(Simulation(seed: 3, options: options))
         #expect(report.failure == nil, "\(report)")
         #expect(report.membershipMessagesSent == 0)
         #expect(simulation.membershipState(of: 1, seenBy: 0) == nil)

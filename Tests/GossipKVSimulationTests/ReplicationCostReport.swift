@@ -14,9 +14,11 @@ struct ReplicationCostReport {
 
     @Test(
         "prints bytes per write per receiver, catch-up bytes and dissemination rounds", .enabled(if: enabled))
-    func printTable() {
-        print(
+    func printTable() async {
+        let table = await BackgroundThreads.run {
             BurstReport.table(
-                writes: Self.writes, sizes: [3, 10, 20], catchUpSizes: [3, 10], spreadSizes: [1_000]))
+                writes: Self.writes, sizes: [3, 10, 20], catchUpSizes: [3, 10], spreadSizes: [1_000])
+        }
+        print(table)
     }
 }

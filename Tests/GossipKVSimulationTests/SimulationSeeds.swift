@@ -54,8 +54,11 @@ enum SimulationSeeds {
             print("\(suite): replaying seed \(single)")
         } else {
             // The settings that shape the run go into the replay command too.
-            let shaping = ["GOSSIPKV_SIM_HOSTILE", "GOSSIPKV_SIM_SCHEDULES", "GOSSIPKV_SIM_SOAK", "GOSSIPKV_SIM_MEMBERSHIP"]
-                .compactMap { name in environment[name].map { "\(name)=\($0) " } }.joined()
+            let shaping = [
+                "GOSSIPKV_SIM_HOSTILE", "GOSSIPKV_SIM_SCHEDULES", "GOSSIPKV_SIM_SOAK",
+                "GOSSIPKV_SIM_MEMBERSHIP",
+            ]
+            .compactMap { name in environment[name].map { "\(name)=\($0) " } }.joined()
             print(
                 "\(suite): \(seeds.count) schedules from seed base \(base); replay this run: "
                     + "\(shaping)GOSSIPKV_SIM_SEED_BASE=\(base) swift test --filter \(suite)")
@@ -68,25 +71,22 @@ enum SimulationSeeds {
             + "swift test --filter \(suite)"
     }
 
-    /// Runs `seeds` on GCD threads, not on Swift concurrency's cooperative pool (one thread per
-    /// core): hogging that pool for minutes would starve every async test running beside this
-    /// one (nodes on sockets, timers) into spurious timeouts. `options` gives a seed's options,
-    /// or nil to skip it. Returns every report, sorted by seed.
-    static func run(_ seeds: [UInt64], options: @escaping @Sendable (UInt64) -> SimulationOptions?) async -> [SimulationReport] {
+    /// Runs `seeds` on `BackgroundThreads` (one per core, below the priority of the tests beside
+    /// them). `options` gives a seed's options, or nil to skip it. Returns every report, sorted by
+    /// seed.
+    static func run(_ seeds: [UInt64], options: @escaping @Sendable (UInt64) -> SimulationOptions?) async
+        -> [SimulationReport]
+    {
         let verbose = environment["GOSSIPKV_SIM_VERBOSE"] != nil
-        return await withCheckedContinuation { (continuation: CheckedContinuation<[SimulationReport], Never>) in
-            DispatchQueue.global().async {
-                let reports = SimulationReports()
-                DispatchQueue.concurrentPerform(iterations: seeds.count) { index in
-                    guard let options = options(seeds[index]) else { return }
-                    var simulation = Simulation(seed: seeds[index], options: options)
-                    let report = simulation.run()
-                    if verbose { print(report) }
-                    reports.append(report)
-                }
-                continuation.resume(returning: reports.sorted)
-            }
+        let reports = SimulationReports()
+        await BackgroundThreads.forEach(seeds.count) { index in
+            guard let options = options(seeds[index]) else { return }
+            var simulation = Simulation(seed: seeds[index], options: options)
+            let report = simulation.run()
+            if verbose { print(report) }
+            reports.append(report)
         }
+        return reports.sorted
     }
 
     /// One line: schedules, how many with liars, failures by category, and the failed seeds.
@@ -94,20 +94,25 @@ enum SimulationSeeds {
         let failed = reports.filter { $0.failure != nil }
         var categories: [String: Int] = [:]
         for report in failed { categories[report.category ?? "other", default: 0] += 1 }
-        let byCategory = categories.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
+        let byCategory = categories.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(
+            separator: ", ")
         let hostile = reports.filter { $0.byzantineNodes > 0 }.count
         let undone = reports.reduce(0) { $0 + $1.liarResurrections }
         let settles = reports.compactMap { $0.failure == nil ? $0.settleMilliseconds : nil }.sorted()
         func percentile(_ fraction: Double) -> UInt64 {
             settles.isEmpty ? 0 : settles[min(settles.count - 1, Int(Double(settles.count) * fraction))]
         }
-        let settle = "converged after the heal in p50 \(percentile(0.5)) ms, p99 \(percentile(0.99)) ms, max \(settles.last ?? 0) ms"
-        return "\(label): \(reports.count) schedules (\(hostile) with Byzantine members, \(undone) deletes undone by liars), \(settle), \(failed.count) failures"
-            + (failed.isEmpty ? "" : " (\(byCategory)); failed seeds: \(failed.map { "\($0.seed)" }.joined(separator: " "))")
+        let settle =
+            "converged after the heal in p50 \(percentile(0.5)) ms, p99 \(percentile(0.99)) ms, max \(settles.last ?? 0) ms"
+        return
+            "\(label): \(reports.count) schedules (\(hostile) with Byzantine members, \(undone) deletes undone by liars), \(settle), \(failed.count) failures"
+            + (failed.isEmpty
+                ? ""
+                : " (\(byCategory)); failed seeds: \(failed.map { "\($0.seed)" }.joined(separator: " "))")
     }
 }
 
-/// Simulation reports collected from GCD worker threads.
+/// Simulation reports collected from the worker threads.
 final class SimulationReports: @unchecked Sendable {
     private let lock = NSLock()
     private var reports: [SimulationReport] = []

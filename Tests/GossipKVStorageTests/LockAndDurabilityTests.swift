@@ -1,10 +1,11 @@
 import Foundation
 import GossipKVCore
 import Testing
+import TestSupport
 
 @testable import GossipKVStorage
 
-@Suite("directory lock and durability")
+@Suite("directory lock and durability", .ownThreads)
 struct LockAndDurabilityTests {
     @Test("a second open of the same directory is refused, naming the holder's pid")
     func secondOpenRefused() throws {

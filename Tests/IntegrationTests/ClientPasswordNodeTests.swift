@@ -1,8 +1,9 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `gossipkv node --requirepass-file`: the password reaches the node's Redis port.
-@Suite("gossipkv node with a client password")
+@Suite("gossipkv node with a client password", .ownThreads)
 struct ClientPasswordNodeTests {
     @Test(
         "a node started with --requirepass-file answers NOAUTH, WRONGPASS, then serves after AUTH",

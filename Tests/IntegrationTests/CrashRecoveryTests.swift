@@ -1,11 +1,12 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `kill -9` of a `gossipkv node --fsync always` while clients write: after a restart on the
 /// same data directory, every write whose OK a client received is there (its value or a newer
 /// one). Rounds: 5 by default, `GOSSIPKV_CRASH_ROUNDS=N` for more; the kill point is random and
 /// printed with the round.
-@Suite("crash recovery of a node process", .serialized)
+@Suite("crash recovery of a node process", .ownThreads, .serialized)
 struct CrashRecoveryTests {
     static var isAvailable: Bool { LabCluster.binary != nil }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// "No partition outlives its heal", tried as a user would: real `gossipkv node` processes on a
 /// namespace LAN (nothing leaves the machine), faults made with the tools an operator has
@@ -12,7 +13,7 @@ import Testing
 /// 5,000, to keep the default run short on 2 cores; at 50,000 a debug node currently stalls
 /// under the sustained pipelined writes: see the heal-lab report).
 @Suite(
-    "healing after faults on a namespace LAN", .serialized,
+    "healing after faults on a namespace LAN", .ownThreads, .serialized,
     .enabled(if: LabCluster.isAvailable && NetworkLab.hasNftables, "\(LabCluster.unavailableReason); and nftables (nft)"))
 struct HealTests {
     /// The target for membership and data after the faults end.

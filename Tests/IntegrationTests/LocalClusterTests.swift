@@ -1,8 +1,9 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `gossipkv cluster --nodes 3`, the README's first command, as a user runs it.
-@Suite("the local cluster command", .serialized)
+@Suite("the local cluster command", .ownThreads, .serialized)
 struct LocalClusterTests {
     static var isAvailable: Bool { LabCluster.binary != nil && LabCluster.redisCLI != nil }
 

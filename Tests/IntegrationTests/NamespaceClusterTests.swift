@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Real `gossipkv node` processes on a LAN made of network namespaces (a bridge and veth pairs
 /// the test creates and deletes): nothing leaves the machine.
-@Suite("nodes on a namespace LAN", .serialized, .enabled(if: LabCluster.isAvailable, "\(LabCluster.unavailableReason)"))
+@Suite("nodes on a namespace LAN", .ownThreads, .serialized, .enabled(if: LabCluster.isAvailable, "\(LabCluster.unavailableReason)"))
 struct NamespaceClusterTests {
     @Test(
         "nodes discover each other by multicast with no configuration and replicate writes and deletes both ways",

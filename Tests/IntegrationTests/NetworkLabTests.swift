@@ -1,7 +1,8 @@
 import Foundation
 import Testing
+import TestSupport
 
-@Suite("network namespaces for tests", .serialized)
+@Suite("network namespaces for tests", .ownThreads, .serialized)
 struct NetworkLabTests {
     @Test("hosts on the lab LAN reach each other, a cut host does not, and teardown removes everything",
           .enabled(if: NetworkLab.isAvailable, "\(NetworkLab.unavailableReason)"))

@@ -1,10 +1,11 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `gossipkv cert revoke` and `gossipkv node --revocations FILE` as an operator uses them: two
 /// nodes of a key-file cluster, then the second revoked while both run.
 @Suite(
-    "revoking a node with the CLI", .serialized,
+    "revoking a node with the CLI", .ownThreads, .serialized,
     .enabled(if: LocalClusterTests.isAvailable, "needs redis-cli and the built gossipkv binary"))
 struct RevocationCLITests {
     /// Runs `gossipkv` to completion; returns its status and output.

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `gossipkv node` as an operator starts it: secrets stay out of argv, a passphrase cluster
 /// needs its own name, and the data directory is private.
-@Suite("gossipkv node: secrets and file modes", .serialized)
+@Suite("gossipkv node: secrets and file modes", .ownThreads, .serialized)
 struct SecretsNodeTests {
     static func temporaryDirectory() throws -> URL {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(

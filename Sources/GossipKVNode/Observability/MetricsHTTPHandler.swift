@@ -40,6 +40,9 @@ final class MetricsHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let endpoints: MetricsEndpoints
     private var request: HTTPRequestHead?
     private var bodyBytes = 0
+    /// A request is being answered: the idle timeout counts silence, and a client waiting for a
+    /// slow scrape (a busy node) is not silent, so it must not be cut off mid-answer.
+    private var answering = false
 
     init(endpoints: MetricsEndpoints) { self.endpoints = endpoints }
 
@@ -52,18 +55,21 @@ final class MetricsHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             bodyBytes += buffer.readableBytes
             if bodyBytes > Self.maxBodyBytes {
                 request = nil
-                respond(context: context, keepAlive: false, isHead: false, status: .payloadTooLarge, body: "request body too large\n")
+                respond(
+                    context: context, keepAlive: false, isHead: false, status: .payloadTooLarge,
+                    body: "request body too large\n")
             }
         case .end:
             guard let head = request else { return }
             request = nil
+            answering = true
             route(head, context: context)
         }
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is IdleStateHandler.IdleStateEvent {
-            context.close(promise: nil)
+            if !answering { context.close(promise: nil) }
         } else {
             context.fireUserInboundEventTriggered(event)
         }
@@ -110,7 +116,8 @@ final class MetricsHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func respond(
-        context: ChannelHandlerContext, keepAlive: Bool, isHead: Bool, status: HTTPResponseStatus, body: String,
+        context: ChannelHandlerContext, keepAlive: Bool, isHead: Bool, status: HTTPResponseStatus,
+        body: String,
         extraHeaders: [(String, String)] = []
     ) {
         var buffer = context.channel.allocator.buffer(capacity: body.utf8.count)
@@ -121,7 +128,8 @@ final class MetricsHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func respond(
-        context: ChannelHandlerContext, keepAlive: Bool, isHead: Bool, status: HTTPResponseStatus, body: ByteBuffer,
+        context: ChannelHandlerContext, keepAlive: Bool, isHead: Bool, status: HTTPResponseStatus,
+        body: ByteBuffer,
         contentType: String, extraHeaders: [(String, String)] = []
     ) {
         var headers = HTTPHeaders([
@@ -129,9 +137,12 @@ final class MetricsHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             ("connection", keepAlive ? "keep-alive" : "close"),
         ])
         headers.add(contentsOf: extraHeaders)
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
+        context.write(
+            wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))),
+            promise: nil)
         if !isHead { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
         let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        answering = false
         if !keepAlive {
             let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
             written.whenComplete { _ in loopBound.value.close(promise: nil) }
