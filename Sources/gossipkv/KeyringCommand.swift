@@ -12,6 +12,9 @@ import GossipKVNode
 /// RESP ports the operator can reach (`gossipkv cluster`, or `--resp-bind` on a LAN) is changed
 /// in one command. A member it cannot reach is reported, and `use` refuses to switch while any
 /// member lacks the key: nodes that cannot read the new key would drop everything sent with it.
+/// `install` sends the key itself only to members on this machine (loopback) unless told
+/// `--allow-remote`: plain RESP would carry it in clear; on other machines run it there with
+/// `--this-node-only`. `use` and `remove` carry only key ids.
 struct KeyringCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keyring", abstract: "List, install, use and remove the keys that encrypt gossip.",
@@ -43,6 +46,12 @@ struct KeyringCommand: ParsableCommand {
         var generate = false
         @Option(help: "With --generate: also write the new key to this file (0600), for nodes started later.")
         var out: String?
+        @Flag(help: "Install on the --node only, not on every member.")
+        var thisNodeOnly = false
+        @Flag(
+            help: "Also send the key to members on other machines, over plain RESP (in clear on the network)."
+        )
+        var allowRemote = false
         @OptionGroup var options: NodeAddressOptions
 
         func validate() throws {
@@ -56,8 +65,10 @@ struct KeyringCommand: ParsableCommand {
             let key = try keyFile.map { try KeyFile.readDataKey(from: $0) } ?? DataKey.generate()
             if let out { try KeyFile.write(secret: key, to: out) }
             let base64 = key.secret.withUnsafeBytes { Data($0).base64EncodedString() }
-            let fanout = try KeyringFanout(options: options)
-            let results = fanout.each { try $0.keyringInstall(base64: base64) }
+            let fanout = try KeyringFanout(options: options, thisNodeOnly: thisNodeOnly)
+            let results = fanout.each(loopbackOnly: !allowRemote && !thisNodeOnly) {
+                try $0.keyringInstall(base64: base64)
+            }
             print("key \(key.id)")
             try KeyringFanout.report(results, done: "installed")
         }
@@ -73,10 +84,12 @@ struct KeyringCommand: ParsableCommand {
                 "Switch even when some members lack the key or cannot be reached (they stop hearing the others)."
         )
         var force = false
+        @Flag(help: "Switch the --node only (run it on each machine), without checking the other members.")
+        var thisNodeOnly = false
         @OptionGroup var options: NodeAddressOptions
 
         func run() throws {
-            let fanout = try KeyringFanout(options: options)
+            let fanout = try KeyringFanout(options: options, thisNodeOnly: thisNodeOnly)
             let survey = fanout.survey()
             let lacking = survey.nodes(lacking: keyID.lowercased())
             if !force, !lacking.isEmpty || !survey.unreachable.isEmpty {
@@ -98,10 +111,12 @@ struct KeyringCommand: ParsableCommand {
             abstract: "Remove a key from every node (refused where it is the primary).")
         @Argument(help: "The key id (8 hex digits, as `list` shows it).")
         var keyID: String
+        @Flag(help: "Remove it from the --node only.")
+        var thisNodeOnly = false
         @OptionGroup var options: NodeAddressOptions
 
         func run() throws {
-            let fanout = try KeyringFanout(options: options)
+            let fanout = try KeyringFanout(options: options, thisNodeOnly: thisNodeOnly)
             try KeyringFanout.report(
                 fanout.each { try $0.keyringChange("REMOVE", keyID: keyID) }, done: "removed")
         }

@@ -26,9 +26,15 @@ struct KeyringFanout {
     let options: NodeAddressOptions
     let targets: [Target]
 
-    init(options: NodeAddressOptions) throws {
+    /// With `thisNodeOnly`, only the node at `--node` (a machine whose RESP port only the local
+    /// operator can reach, or a key that must not cross the network).
+    init(options: NodeAddressOptions, thisNodeOnly: Bool = false) throws {
         self.options = options
         let asked = try options.address()
+        if thisNodeOnly {
+            targets = [Target(name: "\(asked.host):\(asked.port)", address: "\(asked.host):\(asked.port)")]
+            return
+        }
         let info = try options.connect().clusterInfo()
         targets = info.members.filter { $0.state == "alive" || $0.state == "suspect" }.map { member in
             Target(
@@ -37,13 +43,25 @@ struct KeyringFanout {
         }
     }
 
-    /// Runs `body` against every target, in member order.
-    func each<Value>(_ body: (NodeClient) throws -> Value) -> [Outcome<Value>] {
+    /// Runs `body` against every target, in member order. With `loopbackOnly`, a target not on
+    /// this machine is skipped with the reason (what `body` sends must not cross the network
+    /// on a plain RESP connection).
+    func each<Value>(loopbackOnly: Bool = false, _ body: (NodeClient) throws -> Value) -> [Outcome<Value>] {
         targets.map { target in
             guard let address = target.address else {
                 return Outcome(
                     target: target,
                     result: .failure(FanoutFailure(description: "its client address is unknown")))
+            }
+            if loopbackOnly, !Self.isLoopback(address) {
+                return Outcome(
+                    target: target,
+                    result: .failure(
+                        FanoutFailure(
+                            description:
+                                "not sent: the key would cross the network in clear; on that machine run "
+                                + "`gossipkv keyring install KEYFILE --this-node-only` (or pass --allow-remote)"
+                        )))
             }
             do {
                 let parsed = try HostPort(parsing: address, defaultPort: 7379)
@@ -54,6 +72,12 @@ struct KeyringFanout {
                 return Outcome(target: target, result: .failure(FanoutFailure(description: "\(error)")))
             }
         }
+    }
+
+    /// Whether `address` (`host:port`, `[v6]:port`) names this machine's loopback.
+    static func isLoopback(_ address: String) -> Bool {
+        address.hasPrefix("127.") || address.hasPrefix("[::1]") || address.hasPrefix("localhost:")
+            || address.hasPrefix("[0:0:0:0:0:0:0:1]")
     }
 
     /// Prints one line per node; fails (exit 1) when any node did not do it.

@@ -109,4 +109,12 @@ struct KeyringCommandTests {
             #expect(await a.keyringState().primary == cluster.dataKey.id)
         }
     }
+
+    @Test("install sends key material to members on this machine only: other hosts are told to run it there")
+    func keyStaysOnLoopback() {
+        #expect(KeyringFanout.isLoopback("127.0.0.1:7001"))
+        #expect(KeyringFanout.isLoopback("[::1]:7001"))
+        #expect(!KeyringFanout.isLoopback("10.0.0.5:7379"))
+        #expect(!KeyringFanout.isLoopback("[fe80:0:0:0:0:0:0:1]:7379"))
+    }
 }
