@@ -110,6 +110,28 @@ struct KeyringCommandTests {
         }
     }
 
+    @Test(
+        "INFO cluster says whether gossip is encrypted: the keyring of a closed node, 'in clear' for an open one"
+    )
+    func infoShowsEncryption() async throws {
+        let cluster = ClusterKeyPair.generate()
+        let closed = try await Self.node("closed", cluster: cluster)
+        let open = try await ClientCommandTests.node("open")
+        try await ClientCommandTests.withRunning([closed, open]) {
+            let (closedInfo, openInfo) = try await ClientCommandTests.blocking {
+                (
+                    try ClientCommandTests.client(closed).clusterInfo(),
+                    try ClientCommandTests.client(open).clusterInfo()
+                )
+            }
+            #expect(closedInfo.fields["encryption"] == "xchacha20poly1305")
+            #expect(closedInfo.fields["keyring_primary"] == cluster.dataKey.id.description)
+            #expect(closedInfo.fields["keyring_keys"] == cluster.dataKey.id.description)
+            #expect(openInfo.fields["encryption"] == "off (open cluster: in clear)")
+            #expect(openInfo.fields["keyring_primary"] == "none")
+        }
+    }
+
     @Test("install sends key material to members on this machine only: other hosts are told to run it there")
     func keyStaysOnLoopback() {
         #expect(KeyringFanout.isLoopback("127.0.0.1:7001"))
