@@ -18,6 +18,7 @@ let package = Package(
     targets: [
         .target(name: "FuzzSupport", dependencies: [core, crypto]),
         .executableTarget(name: "FuzzEnvelope", dependencies: ["FuzzSupport", core]),
+        .executableTarget(name: "FuzzSealedFrame", dependencies: ["FuzzSupport", core, crypto]),
         .executableTarget(name: "FuzzMessageBody", dependencies: ["FuzzSupport", core]),
         .executableTarget(name: "FuzzCertificate", dependencies: ["FuzzSupport", core, crypto]),
         .executableTarget(name: "FuzzRESP", dependencies: [resp, nioCore]),

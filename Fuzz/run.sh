@@ -8,7 +8,7 @@ set -euo pipefail
 
 seconds="${1:-20}"
 cd "$(dirname "$0")"
-targets=(FuzzEnvelope FuzzMessageBody FuzzCertificate FuzzRESP FuzzWALRecord FuzzSnapshot)
+targets=(FuzzEnvelope FuzzSealedFrame FuzzMessageBody FuzzCertificate FuzzRESP FuzzWALRecord FuzzSnapshot)
 flags=(-c debug --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address)
 
 for target in "${targets[@]}"; do

@@ -5,10 +5,25 @@ import NIOCore
 extension Node {
     /// Opens one packet in DESIGN's order of checks and hands what passes to the core. Every drop
     /// is counted by reason; none stops the node.
+    ///
+    /// In a closed cluster a datagram or multicast packet is a sealed frame, opened first
+    /// (`SharedKeyring.open`: layout, key id by lookup, one AEAD check, about a microsecond), so
+    /// traffic from outside the keyring costs no signature check and no replay-window work.
+    /// Stream frames arrive opened already (`StreamGate`).
     func handle(_ packet: InboundPacket) {
         guard !isShuttingDown else { return }
         let now = WallClock.nowMilliseconds()
         let limits = configuration.gossip.limits
+        var packet = packet
+        if packet.channel != .stream {
+            switch keyring.open(packet.bytes, maxBytes: limits.maxDatagramBytes) {
+            case let .failure(rejection):
+                metrics.rejected(reason: rejection.label)
+                return
+            case let .success(envelope):
+                packet.bytes = envelope
+            }
+        }
         var reader = ByteReader(packet.bytes)
         guard let (header, _) = try? EnvelopeHeader.decode(from: &reader) else {
             metrics.rejected(reason: packet.bytes.count > limits.maxFrameBytes ? "oversize" : "malformed")
@@ -92,7 +107,8 @@ extension Node {
         do {
             let message = try GossipMessage.decodeBody(kind: header.kind, frame.body, limits: limits)
             carryOut(
-                core.receiveGossip(message, from: header.sender, senderClock: header.hlc, now: now, receivedAt: receivedAt))
+                core.receiveGossip(
+                    message, from: header.sender, senderClock: header.hlc, now: now, receivedAt: receivedAt))
         } catch {
             metrics.rejected(reason: "invalid_body")
         }

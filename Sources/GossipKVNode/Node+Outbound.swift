@@ -121,11 +121,15 @@ extension Node {
             signer: signer)
     }
 
+    /// Signs `frame` and, in a closed cluster, seals the envelope under the primary data key
+    /// (`SharedKeyring`): the envelope leaves room for the sealed frame's 45 bytes, so the whole
+    /// stays within the stream's frame limit.
     func seal(_ frame: OutboundFrame, signer: some MessageSigner) -> [UInt8]? {
         do {
-            return try Envelope.seal(
+            let envelope = try Envelope.seal(
                 header: frame.header, body: frame.body, signer: signer,
-                maxBytes: configuration.gossip.limits.maxFrameBytes)
+                maxBytes: configuration.gossip.limits.maxFrameBytes - keyring.overhead)
+            return keyring.seal(envelope)
         } catch {
             logger.error("could not seal \(frame.header.kind): \(error)")
             return nil

@@ -53,6 +53,9 @@ public actor Node: Service {
     /// What may be spent on authenticator checks, per lane and in all (`Node+Inbound.swift`).
     var verificationBudget = VerificationBudget<VerificationLane>()
     let signer: Ed25519Signer
+    /// The data keys gossip is sealed with (shared with the transport's streams); empty inside
+    /// for an open cluster, which sends in clear (`Node+Keyring.swift`).
+    public nonisolated let keyring: SharedKeyring
     let certificateBytes: [UInt8]
     let bootEpoch: HLCTimestamp
     /// The last stream send queued per address: the next one waits for it (`sendSealed`).
@@ -98,12 +101,15 @@ public actor Node: Service {
     /// persisted HLC ceiling, so it never reuses a timestamp of its previous run even if the wall
     /// clock went back; a persistent identity without a data directory instead waits out the max
     /// clock offset before its first write (DESIGN, "Data model and ordering").
-    public init(_ configuration: NodeConfiguration, logger: Logger? = nil, eventLoopGroup: (any EventLoopGroup)? = nil)
+    public init(
+        _ configuration: NodeConfiguration, logger: Logger? = nil, eventLoopGroup: (any EventLoopGroup)? = nil
+    )
         async throws
     {
         Sodium.ensureInitialized()
         // A bad revocation list stops the node before it binds anything.
-        let revokedAtStart = try configuration.revocations.verified(authority: configuration.identity.authority)
+        let revokedAtStart = try configuration.revocations.verified(
+            authority: configuration.identity.authority)
         guard !revokedAtStart.contains(configuration.identity.nodeID) else {
             throw RevocationError.selfRevoked(node: configuration.identity.nodeID)
         }
@@ -121,6 +127,14 @@ public actor Node: Service {
         let opened = try configuration.storage.map { storage throws(NodeStartError) in
             try Self.openStorage(storage, limits: limits, logger: logger)
         }
+        let keyring: SharedKeyring
+        do {
+            keyring = SharedKeyring(try Self.startingKeyring(configuration, logger: logger))
+        } catch {
+            try? opened?.0.close()
+            throw error
+        }
+        self.keyring = keyring
         let disk: ReplicaStart.Disk
         if let recovered = opened?.1 {
             disk =
@@ -129,12 +143,14 @@ public actor Node: Service {
                 : .recovered(
                     ReplicaStart.Recovered(
                         map: recovered.map, digest: recovered.digest, clockCeiling: recovered.clockCeiling,
-                        dataEpoch: recovered.dataEpoch, possibleLosses: recovered.possibleLosses.map(\.description)))
+                        dataEpoch: recovered.dataEpoch,
+                        possibleLosses: recovered.possibleLosses.map(\.description)))
         } else {
             disk = .none
         }
         let start = ReplicaStart(
-            id: configuration.identity.nodeID, identityIsPersistent: configuration.identity.isPersistent, disk: disk,
+            id: configuration.identity.nodeID, identityIsPersistent: configuration.identity.isPersistent,
+            disk: disk,
             limits: limits, maxClockOffsetMilliseconds: configuration.maxClockOffsetMilliseconds,
             physicalNow: WallClock.nowMilliseconds(), newEpoch: Self.randomEpoch(other:))
         let newEpochReason = start.newEpochReason
@@ -153,8 +169,9 @@ public actor Node: Service {
         let transport: GossipTransport
         do {
             transport = try await GossipTransport.bind(
-                host: configuration.bindHost, port: configuration.gossipPort, maxFrameBytes: limits.maxFrameBytes,
-                group: group, streamLimits: configuration.streamLimits, metrics: metrics)
+                host: configuration.bindHost, port: configuration.gossipPort,
+                maxFrameBytes: limits.maxFrameBytes,
+                group: group, streamLimits: configuration.streamLimits, metrics: metrics, keyring: keyring)
         } catch {
             try? opened?.0.close()
             throw error
@@ -180,7 +197,8 @@ public actor Node: Service {
 
         let respBackend = NodeRESPBackend()
         if let respConfiguration = configuration.resp {
-            let server = RESPServer(configuration: respConfiguration, backend: respBackend, group: group, logger: logger)
+            let server = RESPServer(
+                configuration: respConfiguration, backend: respBackend, group: group, logger: logger)
             do {
                 // Clients wait in the backlog until `attach` below: no reply before the store is there.
                 let address = try await server.start(acceptingClients: false)
@@ -241,13 +259,15 @@ public actor Node: Service {
             logger.notice(Logger.Message(stringLiteral: text), metadata: ["storage.epoch": "\(epoch)"])
         } else {
             logger.info(
-                "writing as origin \(replica.origin) (data epoch \(epoch))", metadata: ["storage.epoch": "\(epoch)"])
+                "writing as origin \(replica.origin) (data epoch \(epoch))",
+                metadata: ["storage.epoch": "\(epoch)"])
         }
         // Recovered keys with a deadline still owe their `expired` event.
         var expiryWatch = ExpiryWatch()
         replica.map.forEachEntry { entry in if entry.expiry != nil { expiryWatch.track(entry) } }
         self.expiryWatch = expiryWatch
-        let engine = GossipEngine(replica: replica, config: configuration.gossip, seed: random.next(), now: now)
+        let engine = GossipEngine(
+            replica: replica, config: configuration.gossip, seed: random.next(), now: now)
         let bootEpoch = engine.replica.readTime(physical: now)
         self.bootEpoch = bootEpoch
         // Membership bounds incarnations by the same max offset the clock check uses.
@@ -260,7 +280,8 @@ public actor Node: Service {
         let signer = Ed25519Signer(keyPair: configuration.identity.keyPair)
         let framing = OutboundFraming(
             cluster: configuration.identity.clusterID.rawValue, sender: configuration.identity.nodeID,
-            bootEpoch: bootEpoch, authenticatorLength: signer.authenticatorLength, limits: limits)
+            bootEpoch: bootEpoch, authenticatorLength: signer.authenticatorLength, limits: limits,
+            sealOverhead: keyring.overhead)
         self.core = NodeCore(engine: engine, membership: membership, framing: framing)
         self.opener = EnvelopeOpener(
             cluster: configuration.identity.clusterID.rawValue, localNode: configuration.identity.nodeID,
@@ -297,9 +318,11 @@ public actor Node: Service {
 
         if configuration.identity.isOpen {
             logger.warning(
-                Logger.Message(stringLiteral: "cluster 'default' is OPEN: any node on this network may join and write. Close it with "
-                    + "a passphrase on every node (--cluster-secret-file FILE, --cluster-name NAME), or key files "
-                    + "from `gossipkv init`"))
+                Logger.Message(
+                    stringLiteral:
+                        "cluster 'default' is OPEN: any node on this network may join and write. Close it with "
+                        + "a passphrase on every node (--cluster-secret-file FILE, --cluster-name NAME), or key files "
+                        + "from `gossipkv init`"))
         }
         logger.info(
             "node \(configuration.identity.nodeID) listening for gossip on \(configuration.bindHost):\(boundPort)",
@@ -319,7 +342,9 @@ public actor Node: Service {
     /// With a data directory the entry is in the log (a `write(2)`: it survives `kill -9`) before
     /// this returns, and with fsync `always` on disk.
     @discardableResult
-    public func put(_ key: [UInt8], _ value: [UInt8], expiry: HLCTimestamp? = nil) async throws(NodeWriteError) -> Entry {
+    public func put(_ key: [UInt8], _ value: [UInt8], expiry: HLCTimestamp? = nil)
+        async throws(NodeWriteError) -> Entry
+    {
         try await write(key, value: value, expiry: expiry)
     }
 
@@ -335,7 +360,9 @@ public actor Node: Service {
     }
 
     @discardableResult
-    public func delete(_ key: String) async throws(NodeWriteError) -> Entry { try await delete(Array(key.utf8)) }
+    public func delete(_ key: String) async throws(NodeWriteError) -> Entry {
+        try await delete(Array(key.utf8))
+    }
 
     public func get(_ key: [UInt8]) -> [UInt8]? {
         let value = engine.replica.get(key, physical: WallClock.nowMilliseconds())

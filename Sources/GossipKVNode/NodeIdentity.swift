@@ -18,23 +18,37 @@ public struct NodeIdentity: Sendable {
     /// True when the key was loaded from disk: the id may have been used by an earlier run, so
     /// the node waits out the max clock offset before its first write.
     public var isPersistent: Bool
+    /// The cluster's first data key, which a closed cluster encrypts gossip with unless the data
+    /// directory holds a keyring already (`DataKeyring`): derived from the passphrase's
+    /// cluster key, or read from `data.key` beside the key files. Nil for an open cluster, and
+    /// for a closed identity built without one (then the node signs but does not encrypt, and
+    /// says so).
+    public var dataKey: DataKey?
 
-    public init(keyPair: NodeKeyPair, certificate: NodeCertificate, authority: CertificateAuthority, isPersistent: Bool) {
+    public init(
+        keyPair: NodeKeyPair, certificate: NodeCertificate, authority: CertificateAuthority,
+        isPersistent: Bool,
+        dataKey: DataKey? = nil
+    ) {
         self.keyPair = keyPair
         self.certificate = certificate
         self.authority = authority
         self.isPersistent = isPersistent
+        self.dataKey = dataKey
     }
 
     public var nodeID: NodeID { keyPair.nodeID }
     public var clusterID: ClusterID { authority.clusterID }
     public var isOpen: Bool { authority == .open }
 
-    public static func open(name: String, keyPair: NodeKeyPair = .generate(), isPersistent: Bool = false, now: UInt64)
+    public static func open(
+        name: String, keyPair: NodeKeyPair = .generate(), isPersistent: Bool = false, now: UInt64
+    )
         throws -> NodeIdentity
     {
         let certificate = try NodeCertificate.selfSigned(by: keyPair, name: name, now: now)
-        return NodeIdentity(keyPair: keyPair, certificate: certificate, authority: .open, isPersistent: isPersistent)
+        return NodeIdentity(
+            keyPair: keyPair, certificate: certificate, authority: .open, isPersistent: isPersistent)
     }
 
     /// Derives the cluster key from `words` and `clusterName` (a few seconds of Argon2id
@@ -59,22 +73,34 @@ public struct NodeIdentity: Sendable {
             nodePublicKey: keyPair.publicKey, name: name, by: cluster, now: now)
         return NodeIdentity(
             keyPair: keyPair, certificate: certificate,
-            authority: .closed(clusterPublicKey: cluster.publicKey), isPersistent: isPersistent)
+            authority: .closed(clusterPublicKey: cluster.publicKey), isPersistent: isPersistent,
+            dataKey: cluster.dataKey)
     }
 
-    /// Reads `node.key`, `node.cert` and `cluster.pub` from `directory` (as `gossipkv init` and
-    /// `gossipkv cert issue` write them) and checks that they belong together.
+    /// Reads `node.key`, `node.cert`, `cluster.pub` and, when present, `data.key` from
+    /// `directory` (as `gossipkv init` and `gossipkv cert issue` write them) and checks that they
+    /// belong together.
     public static func files(in directory: String, now: UInt64) throws -> NodeIdentity {
         let keyPair = try KeyFile.readNodeKeyPair(from: directory + "/" + IdentityFiles.nodeKey)
         let certificate = try KeyFile.readCertificate(from: directory + "/" + IdentityFiles.nodeCertificate)
-        let clusterKey = try KeyFile.readClusterPublicKey(from: directory + "/" + IdentityFiles.clusterPublicKey)
+        let clusterKey = try KeyFile.readClusterPublicKey(
+            from: directory + "/" + IdentityFiles.clusterPublicKey)
         let authority = CertificateAuthority.closed(clusterPublicKey: clusterKey)
         guard certificate.nodePublicKey == keyPair.publicKey else {
             throw IdentityError.certificateForAnotherKey(directory: directory)
         }
         let verdict = certificate.verify(authority: authority, now: now)
         guard verdict.isValid else { throw IdentityError.invalidCertificate(verdict) }
-        return NodeIdentity(keyPair: keyPair, certificate: certificate, authority: authority, isPersistent: true)
+        let dataKeyPath = directory + "/" + IdentityFiles.dataKey
+        let dataKey: DataKey?
+        do {
+            dataKey = try KeyFile.readDataKey(from: dataKeyPath)
+        } catch .missing {
+            dataKey = nil
+        }
+        return NodeIdentity(
+            keyPair: keyPair, certificate: certificate, authority: authority, isPersistent: true,
+            dataKey: dataKey)
     }
 }
 
@@ -84,6 +110,8 @@ public enum IdentityFiles {
     public static let nodeCertificate = "node.cert"
     public static let clusterPublicKey = "cluster.pub"
     public static let clusterSecretKey = "cluster.key"
+    /// The cluster's first data key (derived from the cluster key), for encryption.
+    public static let dataKey = "data.key"
 }
 
 public enum IdentityError: Error, CustomStringConvertible {
@@ -96,7 +124,8 @@ public enum IdentityError: Error, CustomStringConvertible {
             return "\(directory)/\(IdentityFiles.nodeCertificate) certifies a different key than "
                 + "\(directory)/\(IdentityFiles.nodeKey); issue a new one with `gossipkv cert issue`"
         case let .invalidCertificate(verdict):
-            return "this node's certificate is not valid: \(verdict); issue a new one with `gossipkv cert issue`"
+            return
+                "this node's certificate is not valid: \(verdict); issue a new one with `gossipkv cert issue`"
         }
     }
 }

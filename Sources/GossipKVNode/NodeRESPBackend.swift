@@ -1,4 +1,6 @@
+import Foundation
 import GossipKVCore
+import GossipKVCrypto
 import GossipKVRESP
 import NIOConcurrencyHelpers
 
@@ -45,7 +47,7 @@ final class NodeRESPBackend: RESPBackend {
         let members = await node.members().map { member in
             RESPMember(
                 nodeID: "\(member.id)", name: member.name, address: "\(member.address)",
-                state: "\(member.state)",
+                state: "\(member.state)", clientAddress: member.address.clientAddressDescription,
                 isSelf: member.isSelf, lagEntries: lags[member.id]?.entriesBehind,
                 lagMilliseconds: lags[member.id]?.millisecondsBehind)
         }
@@ -58,7 +60,54 @@ final class NodeRESPBackend: RESPBackend {
                 RESPInfoField("entries", "\(status.entries)"),
                 RESPInfoField("origins", "\(status.digest.count)"),
             ]
-                + storageFields(node, status: status) + rejections)
+                + storageFields(node, status: status) + (await keyringFields(node)) + rejections)
+    }
+
+    func keyring(_ request: RESPKeyringRequest) async throws -> RESPKeyringState {
+        guard let node = current else { throw NotReady.starting }
+        var subject: DataKeyID?
+        switch request {
+        case .list:
+            break
+        case let .install(base64):
+            guard var bytes = Data(base64Encoded: base64).map(Array.init) else {
+                throw KeyringCommandError.notBase64
+            }
+            let key = try DataKey(secret: SecretBytes(consuming: &bytes))
+            try await node.installKey(key)
+            subject = key.id
+        case let .use(text):
+            let id = try Self.keyID(text)
+            try await node.useKey(id)
+            subject = id
+        case let .remove(text):
+            let id = try Self.keyID(text)
+            try await node.removeKey(id)
+            subject = id
+        }
+        let state = await node.keyringState()
+        return RESPKeyringState(
+            encrypting: state.encrypting, primary: state.primary.map(\.description),
+            keys: state.keys.map(\.description), subject: subject.map(\.description))
+    }
+
+    private static func keyID(_ text: String) throws(KeyringCommandError) -> DataKeyID {
+        guard let id = DataKeyID(hex: text.lowercased()) else { throw .badKeyID(text) }
+        return id
+    }
+
+    /// The keyring's INFO lines: whether gossip is encrypted, the primary key and every key.
+    private func keyringFields(_ node: Node) async -> [RESPInfoField] {
+        let state = await node.keyringState()
+        let mode =
+            state.encrypting
+            ? "xchacha20poly1305"
+            : node.configuration.identity.isOpen ? "off (open cluster: in clear)" : "off (no data key)"
+        return [
+            RESPInfoField("encryption", mode),
+            RESPInfoField("keyring_primary", state.primary?.description ?? "none"),
+            RESPInfoField("keyring_keys", state.keys.map(\.description).joined(separator: " ")),
+        ]
     }
 
     /// Where the data lives and how it reaches the disk, for INFO.
@@ -183,5 +232,28 @@ extension Node {
             if entry.expiry != nil { stats.expiring += 1 }
         }
         return stats
+    }
+}
+
+/// Why `KEYRING USE/REMOVE/INSTALL` could not read its argument.
+enum KeyringCommandError: Error, CustomStringConvertible {
+    case notBase64
+    case badKeyID(String)
+
+    var description: String {
+        switch self {
+        case .notBase64: return "the key must be 32 bytes in base64 (the second line of a data key file)"
+        case let .badKeyID(text): return "'\(text)' is not a key id (8 hex digits, as KEYRING LIST shows)"
+        }
+    }
+}
+
+extension MemberAddress {
+    /// `host:clientPort`: where the member serves RESP clients (if its RESP port listens on
+    /// the advertised host; by default it binds 127.0.0.1, reachable from the same machine).
+    var clientAddressDescription: String {
+        var withClientPort = self
+        withClientPort.gossipPort = clientPort
+        return withClientPort.description
     }
 }

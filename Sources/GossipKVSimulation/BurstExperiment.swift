@@ -43,7 +43,7 @@ public enum BurstExperiment {
     static let valueBytes = 32
 
     /// What one write costs in a push datagram filled with writes like it: the sealed
-    /// envelope's bytes over the items it holds.
+    /// envelope's bytes (sealed frame included) over the items it holds.
     public static func sealedEntryBytes(config: GossipConfig = GossipConfig()) -> Double {
         let item = Push.Item(
             entry: entry(0, origin: NodeID(high: 1, low: 2), at: HLCTimestamp(physical: 1)),
@@ -53,6 +53,7 @@ public enum BurstExperiment {
         let envelope =
             WireSize.pushOverhead + perDatagram * itemBytes
             + WireSize.envelopeOverhead(authenticatorLength: SimulatedAuthenticator.length)
+            + SimulatedAuthenticator.sealOverhead
         return Double(envelope) / Double(perDatagram)
     }
 

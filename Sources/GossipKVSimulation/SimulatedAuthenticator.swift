@@ -12,6 +12,11 @@ struct SimulatedAuthenticator: MessageSigner, MessageVerifier {
 
     /// As long as the node's signature.
     static let length = Envelope.signatureByteCount
+    /// The simulator models a closed cluster, whose node seals every envelope in a 45-byte
+    /// sealed frame (XChaCha20-Poly1305: marker, key id, 24-byte nonce, 16-byte tag;
+    /// `SealedFrame`). Encryption itself is not simulated, but its bytes count: the core's
+    /// channel choice and the byte figures see the node's real sizes on the wire.
+    static let sealOverhead = SealedFrame.overhead
 
     var authenticatorLength: Int { Self.length }
 

@@ -70,13 +70,14 @@ struct SimulatedNode: Sendable {
     /// This life's boot epoch (its HLC at start): the core's framing carries it.
     var bootEpoch: HLCTimestamp { core.framing.bootEpoch }
 
-    /// A new life's framing, as the node makes it: the boot epoch, sequences from zero, and the
-    /// stand-in signer's length, which is the node's (`SimulatedAuthenticator`).
+    /// A new life's framing, as the node makes it: the boot epoch, sequences from zero, the
+    /// stand-in signer's length, which is the node's (`SimulatedAuthenticator`), and the sealed
+    /// frame of a closed cluster around every envelope (`SimulatedAuthenticator.sealOverhead`).
     static func framing(id: NodeID, bootEpoch: HLCTimestamp, limits: Limits) -> OutboundFraming {
         OutboundFraming(
             cluster: cluster, sender: id, bootEpoch: bootEpoch,
             authenticatorLength: SimulatedAuthenticator.length,
-            limits: limits)
+            limits: limits, sealOverhead: SimulatedAuthenticator.sealOverhead)
     }
 
     /// Starts a new life at simulated time `time`: empty replay windows (the caller gives it a

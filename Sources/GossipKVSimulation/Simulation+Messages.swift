@@ -70,7 +70,8 @@ extension Simulation {
                 from: indexByID[header.sender].map { nodes[$0].engine.replica })
         }
         if let problem = carryOut(directives, node: node) {
-            return "\(problem) (node \(node) handling a \(header.kind) from node \(indexByID[header.sender] ?? -1) at t=\(now - start) ms)"
+            return
+                "\(problem) (node \(node) handling a \(header.kind) from node \(indexByID[header.sender] ?? -1) at t=\(now - start) ms)"
         }
         return nil
     }
@@ -94,7 +95,9 @@ extension Simulation {
                     return problem
                 }
             case let .collected(entry):
-                traceNote("node \(node) collected \(entry); ms since it heard each node: \(lastHeard[node].map { now - $0 })")
+                traceNote(
+                    "node \(node) collected \(entry); ms since it heard each node: \(lastHeard[node].map { now - $0 })"
+                )
                 // Collection drops dead entries only: a live value dropped (on any peer's claim)
                 // is a lost write, whatever the final map says.
                 let collectorTime = nodes[node].engine.replica.readTime(physical: physical(of: node))
@@ -160,14 +163,15 @@ extension Simulation {
         } catch {
             return "a \(kind) message could not be sealed: \(error)"
         }
-        if frame.isDatagram, envelope.count > options.gossip.limits.maxDatagramBytes {
-            return "the core chose a datagram for a \(kind) envelope of \(envelope.count) bytes"
+        let wireBytes = envelope.count + SimulatedAuthenticator.sealOverhead
+        if frame.isDatagram, wireBytes > options.gossip.limits.maxDatagramBytes {
+            return "the core chose a datagram for a \(kind) envelope of \(wireBytes) bytes sealed"
         }
         nodes[from].liar?.remember(ByzantinePeer.SentEnvelope(to: to, channel: channel, envelope: envelope))
         messagesSent += 1
         sentByKind["\(nodes[from].isHonest ? "honest" : "liar") \(kind)", default: 0] += 1
         if kind.isMembership { membershipMessagesSent += 1 }
-        bytesSent += envelope.count
+        bytesSent += wireBytes
         if !frame.isDatagram {
             guard network.allows(from: from, to: to) else { return nil }
             let delay = network.delay(

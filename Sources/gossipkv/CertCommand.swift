@@ -12,10 +12,13 @@ struct CertCommand: ParsableCommand {
     struct Issue: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Make a node key and a certificate signed by the cluster key.",
-            discussion: "Writes OUT/node.key, OUT/node.cert and OUT/cluster.pub: copy OUT to the machine and run "
+            discussion:
+                "Writes OUT/node.key, OUT/node.cert, OUT/cluster.pub and OUT/data.key (the cluster's first "
+                + "data key, which encrypts gossip): copy OUT to the machine and run "
                 + "`gossipkv node --cluster-dir OUT` there.")
 
-        @Option(name: .customLong("cluster-dir"), help: "Directory holding cluster.key (from `gossipkv init`).")
+        @Option(
+            name: .customLong("cluster-dir"), help: "Directory holding cluster.key (from `gossipkv init`).")
         var clusterDir: String
 
         @Option(help: "The node's name (1-64 bytes).")
@@ -25,9 +28,11 @@ struct CertCommand: ParsableCommand {
         var out: String
 
         func run() throws {
-            let cluster = try KeyFile.readClusterKeyPair(from: clusterDir + "/" + IdentityFiles.clusterSecretKey)
+            let cluster = try KeyFile.readClusterKeyPair(
+                from: clusterDir + "/" + IdentityFiles.clusterSecretKey)
             try CertCommand.makeDirectory(out)
-            try KeyFile.write(clusterPublicKey: cluster.publicKey, to: out + "/" + IdentityFiles.clusterPublicKey)
+            try KeyFile.write(
+                clusterPublicKey: cluster.publicKey, to: out + "/" + IdentityFiles.clusterPublicKey)
             try Self.issue(name: name, cluster: cluster, into: out)
             print("node '\(name)' certified in \(out); run: gossipkv node --cluster-dir \(out)")
         }
@@ -35,9 +40,18 @@ struct CertCommand: ParsableCommand {
         static func issue(name: String, cluster: ClusterKeyPair, into directory: String) throws {
             let keyPair = NodeKeyPair.generate()
             let now = UInt64(Date().timeIntervalSince1970 * 1_000)
-            let certificate = try NodeCertificate.issue(nodePublicKey: keyPair.publicKey, name: name, by: cluster, now: now)
+            let certificate = try NodeCertificate.issue(
+                nodePublicKey: keyPair.publicKey, name: name, by: cluster, now: now)
             try KeyFile.write(secret: keyPair, to: directory + "/" + IdentityFiles.nodeKey)
             try KeyFile.write(certificate: certificate, to: directory + "/" + IdentityFiles.nodeCertificate)
+            try writeDataKey(cluster: cluster, into: directory)
+        }
+
+        /// Writes `data.key` (the cluster's first data key) unless the directory has one.
+        static func writeDataKey(cluster: ClusterKeyPair, into directory: String) throws {
+            let path = directory + "/" + IdentityFiles.dataKey
+            guard !FileManager.default.fileExists(atPath: path) else { return }
+            try KeyFile.write(secret: cluster.dataKey, to: path)
         }
     }
 
@@ -66,7 +80,8 @@ struct CertCommand: ParsableCommand {
             func date(_ milliseconds: UInt64) -> String {
                 format.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1_000))
             }
-            print("""
+            print(
+                """
                 name:        \(certificate.name)
                 node id:     \(certificate.nodeID.hex)
                 cluster:     \(certificate.cluster)\(certificate.isSelfSigned ? " (open, self-signed)" : "")

@@ -12,7 +12,8 @@ import GossipKVStorage
 struct ClusterCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cluster",
-        abstract: "Run a local N-node cluster on 127.0.0.1 (RESP ports 7001.., gossip 7101.., metrics 7201..).",
+        abstract:
+            "Run a local N-node cluster on 127.0.0.1 (RESP ports 7001.., gossip 7101.., metrics 7201..).",
         discussion: """
             Try: redis-cli -p 7001 SET a 5 && redis-cli -p 7003 GET a
             Keys and data live under --dir (default: a new temporary directory, printed at start): \
@@ -32,10 +33,14 @@ struct ClusterCommand: ParsableCommand {
     @Option(name: .customLong("gossip-base"), help: "Gossip port of the first node.")
     var gossipBase: Int = 7101
 
-    @Option(name: .customLong("metrics-base"), help: "Metrics (HTTP /metrics, /health, /ready) port of the first node; 0 turns metrics off.")
+    @Option(
+        name: .customLong("metrics-base"),
+        help: "Metrics (HTTP /metrics, /health, /ready) port of the first node; 0 turns metrics off.")
     var metricsBase: Int = 7201
 
-    @Option(name: .customLong("log-level"), help: "Log level of the nodes: trace, debug, info, notice, warning, error or critical.")
+    @Option(
+        name: .customLong("log-level"),
+        help: "Log level of the nodes: trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
     @Option(name: .customLong("fsync"), help: "fsync policy of the nodes: always, batch (default) or never.")
@@ -46,7 +51,8 @@ struct ClusterCommand: ParsableCommand {
         guard ["always", "batch", "never"].contains(fsync) else {
             throw ValidationError("--fsync must be always, batch or never")
         }
-        guard respBase > 0, gossipBase > 0, metricsBase >= 0, respBase + nodes <= 65_535, gossipBase + nodes <= 65_535,
+        guard respBase > 0, gossipBase > 0, metricsBase >= 0, respBase + nodes <= 65_535,
+            gossipBase + nodes <= 65_535,
             metricsBase + nodes <= 65_535
         else {
             throw ValidationError("port bases must leave room for \(nodes) ports below 65535")
@@ -63,7 +69,8 @@ struct ClusterCommand: ParsableCommand {
         }
         guard made else {
             throw ValidationError(
-                "cannot create a directory under \(NSTemporaryDirectory()): errno \(errno); give one with --dir")
+                "cannot create a directory under \(NSTemporaryDirectory()): errno \(errno); give one with --dir"
+            )
         }
         return String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
@@ -82,21 +89,30 @@ struct ClusterCommand: ParsableCommand {
             try KeyFile.write(secret: cluster, to: clusterKeyPath)
         }
         let names = (1...nodes).map { "node\($0)" }
-        for name in names where !FileManager.default.fileExists(atPath: "\(directory)/\(name)/\(IdentityFiles.nodeKey)") {
+        for name in names
+        where !FileManager.default.fileExists(atPath: "\(directory)/\(name)/\(IdentityFiles.nodeKey)") {
             try FileManager.default.createDirectory(
                 atPath: "\(directory)/\(name)", withIntermediateDirectories: true,
                 attributes: [.posixPermissions: 0o700])
-            try KeyFile.write(clusterPublicKey: cluster.publicKey, to: "\(directory)/\(name)/\(IdentityFiles.clusterPublicKey)")
+            try KeyFile.write(
+                clusterPublicKey: cluster.publicKey,
+                to: "\(directory)/\(name)/\(IdentityFiles.clusterPublicKey)")
             try CertCommand.Issue.issue(name: name, cluster: cluster, into: "\(directory)/\(name)")
             try Self.startHistory(in: "\(directory)/\(name)")
+        }
+        // Directories made before encryption existed get their data key too.
+        for name in names {
+            try CertCommand.Issue.writeDataKey(cluster: cluster, into: "\(directory)/\(name)")
         }
         let output = PrefixedOutput()
         output.line(from: "cluster", "cluster \(cluster.clusterID) in \(directory)")
         for (offset, name) in names.enumerated() {
-            let metrics = metricsBase == 0 ? "" : "   metrics http://127.0.0.1:\(metricsBase + offset)/metrics"
+            let metrics =
+                metricsBase == 0 ? "" : "   metrics http://127.0.0.1:\(metricsBase + offset)/metrics"
             output.line(
                 from: "cluster",
-                "\(name): redis-cli -p \(respBase + offset)   gossip 127.0.0.1:\(gossipBase + offset)\(metrics)")
+                "\(name): redis-cli -p \(respBase + offset)   gossip 127.0.0.1:\(gossipBase + offset)\(metrics)"
+            )
         }
 
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
@@ -117,12 +133,14 @@ struct ClusterCommand: ParsableCommand {
         for (offset, name) in names.enumerated() {
             let process = Process()
             process.executableURL = executable
-            process.arguments = [
-                "node", "--name", name, "--bind", "127.0.0.1", "--gossip-port", "\(gossipBase + offset)",
-                "--resp-port", "\(respBase + offset)", "--metrics-port", "\(metricsBase == 0 ? 0 : metricsBase + offset)",
-                "--no-multicast", "--cluster-dir", "\(directory)/\(name)",
-                "--data-dir", "\(directory)/\(name)", "--fsync", fsync, "--log-level", logLevel,
-            ] + seeds
+            process.arguments =
+                [
+                    "node", "--name", name, "--bind", "127.0.0.1", "--gossip-port", "\(gossipBase + offset)",
+                    "--resp-port", "\(respBase + offset)", "--metrics-port",
+                    "\(metricsBase == 0 ? 0 : metricsBase + offset)",
+                    "--no-multicast", "--cluster-dir", "\(directory)/\(name)",
+                    "--data-dir", "\(directory)/\(name)", "--fsync", fsync, "--log-level", logLevel,
+                ] + seeds
             let pipe = Pipe()
             process.standardOutput = pipe
             process.standardError = pipe
@@ -166,7 +184,9 @@ final class PrefixedOutput: @unchecked Sendable {
     private let colored = isatty(STDOUT_FILENO) != 0
     private var colors: [String: String] = [:]
     private var partial: [String: String] = [:]
-    private static let palette = ["\u{1B}[36m", "\u{1B}[33m", "\u{1B}[35m", "\u{1B}[32m", "\u{1B}[34m", "\u{1B}[31m"]
+    private static let palette = [
+        "\u{1B}[36m", "\u{1B}[33m", "\u{1B}[35m", "\u{1B}[32m", "\u{1B}[34m", "\u{1B}[31m",
+    ]
 
     func line(from name: String, _ text: String) {
         lock.lock()
@@ -177,11 +197,13 @@ final class PrefixedOutput: @unchecked Sendable {
     private func write(name: String, _ text: String) {
         let label = name.padding(toLength: 8, withPad: " ", startingAt: 0)
         if colored {
-            let color = colors[name] ?? {
-                let color = Self.palette[colors.count % Self.palette.count]
-                colors[name] = color
-                return color
-            }()
+            let color =
+                colors[name]
+                ?? {
+                    let color = Self.palette[colors.count % Self.palette.count]
+                    colors[name] = color
+                    return color
+                }()
             FileHandle.standardOutput.write(Data("\(color)\(label)\u{1B}[0m| \(text)\n".utf8))
         } else {
             FileHandle.standardOutput.write(Data("\(label)| \(text)\n".utf8))
@@ -195,7 +217,9 @@ final class PrefixedOutput: @unchecked Sendable {
             self.lock.lock()
             defer { self.lock.unlock() }
             if data.isEmpty {
-                if let rest = self.partial.removeValue(forKey: name), !rest.isEmpty { self.write(name: name, rest) }
+                if let rest = self.partial.removeValue(forKey: name), !rest.isEmpty {
+                    self.write(name: name, rest)
+                }
                 handle.readabilityHandler = nil
                 return
             }

@@ -12,7 +12,8 @@ struct GossipKVCommand: AsyncParsableCommand {
             Talk to a node with get, set, del, keys, members and status (--node HOST:PORT, its RESP port).
             """,
         subcommands: [
-            NodeCommand.self, ClusterCommand.self, GetCommand.self, SetCommand.self, DelCommand.self, KeysCommand.self,
-            MembersCommand.self, StatusCommand.self, InitCommand.self, CertCommand.self,
+            NodeCommand.self, ClusterCommand.self, GetCommand.self, SetCommand.self, DelCommand.self,
+            KeysCommand.self,
+            MembersCommand.self, StatusCommand.self, InitCommand.self, CertCommand.self, KeyringCommand.self,
         ])
 }

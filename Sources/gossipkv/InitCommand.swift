@@ -27,10 +27,12 @@ struct InitCommand: ParsableCommand {
         try KeyFile.write(clusterPublicKey: cluster.publicKey, to: dir + "/" + IdentityFiles.clusterPublicKey)
         let nodeName = name ?? ProcessInfo.processInfo.hostName
         try CertCommand.Issue.issue(name: nodeName, cluster: cluster, into: dir)
-        print("""
+        print(
+            """
             cluster \(cluster.clusterID) created in \(dir)
               \(dir)/\(IdentityFiles.clusterSecretKey)   cluster SECRET key (0600): keep it with the operator
               \(dir)/\(IdentityFiles.clusterPublicKey)   cluster public key
+              \(dir)/\(IdentityFiles.dataKey)   cluster data key (0600): encrypts gossip; every node has a copy
               \(dir)/\(IdentityFiles.nodeKey), \(IdentityFiles.nodeCertificate)   this node ('\(nodeName)')
             run:   gossipkv node --cluster-dir \(dir)
             more:  gossipkv cert issue --cluster-dir \(dir) --name NAME --out DIR   (one per machine)

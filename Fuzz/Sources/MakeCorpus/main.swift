@@ -29,7 +29,7 @@ func seal(_ message: GossipMessage, _ header: EnvelopeHeader) throws -> [UInt8] 
     try Envelope.seal(header: header, message: message, signer: FuzzIdentity.signer)
 }
 
-for target in ["FuzzEnvelope", "FuzzMessageBody", "FuzzCertificate", "FuzzWALRecord", "FuzzSnapshot"] {
+for target in ["FuzzEnvelope", "FuzzSealedFrame", "FuzzMessageBody", "FuzzCertificate", "FuzzWALRecord", "FuzzSnapshot"] {
     let directory = URL(fileURLWithPath: root).appendingPathComponent(target)
     if FileManager.default.fileExists(atPath: directory.path) { try FileManager.default.removeItem(at: directory) }
 }
@@ -168,3 +168,16 @@ try write([0] + (try SnapshotFile.encode(emptySnapshot, limits: .standard)), tar
 try write([0] + snapshotBytes.dropLast(5), target: "FuzzSnapshot", name: "cut")
 
 print("wrote seed corpora under \(root)/")
+
+// FuzzSealedFrame: every envelope seed, to be sealed (mode byte 1), and a few wire frames (mode 0):
+// a layout with a bad tag, a plain envelope, a cut frame. (Sealed seeds would carry a random
+// nonce, so the corpus would change on every run; the fuzzer seals them itself.)
+let envelopeSeeds = URL(fileURLWithPath: root).appendingPathComponent("FuzzEnvelope")
+for name in try FileManager.default.contentsOfDirectory(atPath: envelopeSeeds.path).sorted() {
+    let bytes = [UInt8](try Data(contentsOf: envelopeSeeds.appendingPathComponent(name)))
+    try write([1] + bytes, target: "FuzzSealedFrame", name: "seal-" + name.replacingOccurrences(of: ".bin", with: ""))
+}
+let badTag = [SealedFrame.marker, 0x12, 0x34, 0x56, 0x78] + [UInt8](repeating: 0, count: SealedFrame.nonceByteCount + 40)
+try write([0] + badTag, target: "FuzzSealedFrame", name: "wire-bad-tag")
+try write([0, Envelope.currentVersion] + [UInt8](repeating: 0, count: 90), target: "FuzzSealedFrame", name: "wire-plain")
+try write([0] + Array(badTag.prefix(20)), target: "FuzzSealedFrame", name: "wire-cut")

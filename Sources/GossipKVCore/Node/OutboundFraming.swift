@@ -7,7 +7,9 @@
 /// authenticator of this node's key type (an Ed25519 signature, `Envelope.signatureByteCount`;
 /// the shell gives its signer's length). A message goes as a datagram when that fits
 /// `Limits.maxDatagramBytes`, else on the stream. A shell that seals a SWIM message with a
-/// shorter per-pair MAC sends fewer bytes than budgeted, never more.
+/// shorter per-pair MAC sends fewer bytes than budgeted, never more. In a closed cluster the
+/// envelope travels inside a sealed frame (`SealedFrame`, 45 bytes more): `sealOverhead` counts
+/// them, so a datagram's real size on the wire is what is compared with the limit.
 ///
 /// Sequence numbers start at 0 for each channel and rise by one per frame, so a receiver's replay
 /// window (per sender, boot epoch and channel) accepts each once. A new run has a new boot epoch
@@ -20,24 +22,30 @@ public struct OutboundFraming: Equatable, Sendable {
     public let bootEpoch: HLCTimestamp
     /// Bytes of the authenticator the node seals with (its signer's `authenticatorLength`).
     public let authenticatorLength: Int
+    /// Bytes the confidentiality layer adds around each envelope: `SealedFrame.overhead` when
+    /// the shell encrypts, 0 when it sends envelopes in clear (an open cluster).
+    public let sealOverhead: Int
     public let maxDatagramBytes: Int
     /// The next sequence number of each channel, indexed by `WireChannel.rawValue`.
     private var nextSequences: [UInt64]
 
     public init(
-        cluster: NodeID, sender: NodeID, bootEpoch: HLCTimestamp, authenticatorLength: Int, limits: Limits
+        cluster: NodeID, sender: NodeID, bootEpoch: HLCTimestamp, authenticatorLength: Int, limits: Limits,
+        sealOverhead: Int = 0
     ) {
         self.cluster = cluster
         self.sender = sender
         self.bootEpoch = bootEpoch
         self.authenticatorLength = authenticatorLength
+        self.sealOverhead = sealOverhead
         self.maxDatagramBytes = limits.maxDatagramBytes
         self.nextSequences = Array(repeating: 0, count: WireChannel.allCases.count)
     }
 
-    /// The bytes of the sealed envelope around a body of `bodyBytes`.
+    /// The bytes on the wire for a body of `bodyBytes`: the envelope, and the sealed frame
+    /// around it when the shell encrypts.
     public func sealedSize(bodyBytes: Int) -> Int {
-        WireSize.envelopeOverhead(authenticatorLength: authenticatorLength) + bodyBytes
+        WireSize.envelopeOverhead(authenticatorLength: authenticatorLength) + sealOverhead + bodyBytes
     }
 
     /// The channel of a unicast message with a body of `bodyBytes`: a datagram when the sealed

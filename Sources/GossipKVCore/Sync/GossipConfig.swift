@@ -17,8 +17,9 @@ public struct GossipConfig: Sendable, Equatable {
     /// A digest with more origins than this goes out as its hash; the peer asks for it if needed.
     public var fullDigestMaxOrigins = 40
     /// Budget for one push message's body, so that it fits a datagram with its envelope
-    /// (1,400 bytes less the 79-byte header and a 64-byte signature).
-    public var pushBudgetBytes = 1_400 - 79 - 64
+    /// (1,400 bytes less the 79-byte header, a 64-byte signature and the 45 bytes of the sealed
+    /// frame a closed cluster wraps it in, `SealedFrame.overhead`).
+    public var pushBudgetBytes = 1_400 - 79 - 64 - SealedFrame.overhead
     /// A partly received answer is forgotten after this long (its watermarks are not adopted).
     public var syncTimeoutMilliseconds: UInt64 = 5_000
     /// How many `(origin, timestamp)` pairs of recent pushes are remembered to drop duplicates.

@@ -56,3 +56,19 @@ extension KeyFile {
         }
     }
 }
+
+extension KeyFile {
+    /// Writes a data key to a new file, mode 0600 (`data.key`, or a key to install).
+    public static func write(secret key: DataKey, to path: String) throws(KeyFileError) {
+        try write(secret: key.secret, kind: .clusterDataKey, to: path)
+    }
+
+    public static func readDataKey(from path: String) throws(KeyFileError) -> DataKey {
+        let secret = try readSecret(.clusterDataKey, from: path)
+        do {
+            return try DataKey(secret: secret)
+        } catch {
+            throw .malformed(path: path, kind: .clusterDataKey, reason: error.description)
+        }
+    }
+}

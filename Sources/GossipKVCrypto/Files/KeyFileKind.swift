@@ -5,6 +5,8 @@ public enum KeyFileKind: String, CaseIterable, Hashable, Sendable, CustomStringC
     case clusterSecretKey = "gossipkv cluster secret key v1"
     case clusterPublicKey = "gossipkv cluster public key v1"
     case nodeCertificate = "gossipkv node certificate v1"
+    /// A cluster data key (`DataKey`): `data.key` beside the node files, or a key to install.
+    case clusterDataKey = "gossipkv cluster data key v1"
 
     /// The file's first line.
     public var header: String { rawValue }
@@ -12,7 +14,7 @@ public enum KeyFileKind: String, CaseIterable, Hashable, Sendable, CustomStringC
     /// Secret files are created mode 0600 and refused when group or others can access them.
     public var isSecret: Bool {
         switch self {
-        case .nodeSecretKey, .clusterSecretKey: return true
+        case .nodeSecretKey, .clusterSecretKey, .clusterDataKey: return true
         case .clusterPublicKey, .nodeCertificate: return false
         }
     }
@@ -21,6 +23,7 @@ public enum KeyFileKind: String, CaseIterable, Hashable, Sendable, CustomStringC
     var payloadLength: Int? {
         switch self {
         case .nodeSecretKey, .clusterSecretKey: return Ed25519.seedByteCount
+        case .clusterDataKey: return DataKey.byteCount
         case .clusterPublicKey: return SigningPublicKey.byteCount
         case .nodeCertificate: return nil
         }
@@ -32,6 +35,7 @@ public enum KeyFileKind: String, CaseIterable, Hashable, Sendable, CustomStringC
         case .clusterSecretKey: return "cluster secret key"
         case .clusterPublicKey: return "cluster public key"
         case .nodeCertificate: return "node certificate"
+        case .clusterDataKey: return "cluster data key"
         }
     }
 }

@@ -1,15 +1,20 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
 import GossipKVCore
 import GossipKVCrypto
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The node's gossip sockets: one UDP socket for digests, small answers, pushes and probes, and a
 /// TCP listener plus outbound connections for answers larger than one datagram (DESIGN,
 /// "Anti-entropy"). Both use the same port number. Everything received comes out of `inbound`.
+///
+/// In a closed cluster every frame, the handshake included, is a sealed frame (`SealedFrame`):
+/// the node seals datagrams and frames itself (`Node.seal`), this transport seals the handshake,
+/// and `StreamGate` opens what streams bring.
 ///
 /// Every stream opens with a signed handshake (`StreamHandshake`): this transport sends one on
 /// each connection it opens, and reads nothing but a handshake on each it accepts until that
@@ -29,9 +34,10 @@ public final class GossipTransport: Sendable {
 
     public static func bind(
         host: String, port: Int, maxFrameBytes: Int, group: any EventLoopGroup,
-        streamLimits: StreamLimits = StreamLimits(), metrics: NodeMetrics? = nil
+        streamLimits: StreamLimits = StreamLimits(), metrics: NodeMetrics? = nil,
+        keyring: SharedKeyring = SharedKeyring(nil)
     ) async throws -> GossipTransport {
-        let admission = StreamAdmission(limits: streamLimits, metrics: metrics)
+        let admission = StreamAdmission(limits: streamLimits, metrics: metrics, keyring: keyring)
         // With port 0 the UDP socket picks the port and TCP must get the same number, which a
         // client socket's ephemeral port may hold already: then try another pair.
         var attempt = 1
@@ -48,7 +54,8 @@ public final class GossipTransport: Sendable {
     private static func bindOnce(
         host: String, port: Int, maxFrameBytes: Int, group: any EventLoopGroup, admission: StreamAdmission
     ) async throws -> GossipTransport {
-        let (stream, continuation) = AsyncStream<InboundPacket>.makeStream(bufferingPolicy: .bufferingNewest(16_384))
+        let (stream, continuation) = AsyncStream<InboundPacket>.makeStream(
+            bufferingPolicy: .bufferingNewest(16_384))
         let datagram = try await DatagramBootstrap(group: group)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
@@ -70,7 +77,8 @@ public final class GossipTransport: Sendable {
                             IdleStateHandler(readTimeout: admission.limits.idleTimeout))
                         try channel.pipeline.syncOperations.addHandler(
                             StreamGate(
-                                admission: admission, continuation: continuation, maxFrameBytes: maxFrameBytes))
+                                admission: admission, continuation: continuation, maxFrameBytes: maxFrameBytes
+                            ))
                     }
                 }
                 .bind(host: host, port: boundPort).get()

@@ -63,11 +63,14 @@ final class StreamAdmission: Sendable {
 
     let limits: StreamLimits
     let metrics: NodeMetrics?
+    /// Seals outbound frames and opens inbound ones (a no-op in an open cluster).
+    let keyring: SharedKeyring
     private let state = NIOLockedValueBox(State())
 
-    init(limits: StreamLimits, metrics: NodeMetrics?) {
+    init(limits: StreamLimits, metrics: NodeMetrics?, keyring: SharedKeyring = SharedKeyring(nil)) {
         self.limits = limits
         self.metrics = metrics
+        self.keyring = keyring
     }
 
     func configure(
@@ -92,11 +95,12 @@ final class StreamAdmission: Sendable {
             return (credentials, state.handshakeSequence)
         }
         guard let (credentials, sequence) = taken else { return nil }
-        return try? StreamHandshake.signed(
+        let handshake = try? StreamHandshake.signed(
             cluster: credentials.cluster, recipient: recipient, bootEpoch: credentials.bootEpoch,
             sequence: sequence,
             keyPair: credentials.keyPair
         ).encoded()
+        return handshake.map(keyring.seal)
     }
 
     /// Registers a new inbound connection as pending; returns the reason to refuse it instead.

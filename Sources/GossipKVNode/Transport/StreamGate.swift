@@ -10,6 +10,11 @@ import NIOCore
 /// caps of pending connections. After it, frames up to `maxFrameBytes` are read, each of which
 /// must name the authenticated peer as its sender (and is then verified like any envelope).
 /// Every close is counted by reason (`NodeMetrics.streamClosed`).
+///
+/// In a closed cluster each frame, the handshake included, is a sealed frame: it is opened
+/// (`SharedKeyring.open`) before anything else looks at it, and one that does not open (an
+/// unknown key id, a bad tag, a plain envelope) closes the connection, counted under the same
+/// rejection reason as a datagram's.
 final class StreamGate: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
 
@@ -57,7 +62,16 @@ final class StreamGate: ChannelInboundHandler {
         var incoming = unwrapInboundIn(data)
         if case .closed = phase { return }
         buffer.writeBuffer(&incoming)
-        while let frame = nextFrame(context: context) {
+        while let sealed = nextFrame(context: context) {
+            let frame: [UInt8]
+            switch admission.keyring.open(sealed, maxBytes: sealed.count) {
+            case let .failure(rejection):
+                admission.metrics?.rejected(reason: rejection.label)
+                close(context: context, reason: rejection.label)
+                return
+            case let .success(opened):
+                frame = opened
+            }
             switch phase {
             case .awaitingHandshake:
                 handshake(frame, context: context)
@@ -82,7 +96,10 @@ final class StreamGate: ChannelInboundHandler {
         let limit: Int
         let reason: String
         switch phase {
-        case .awaitingHandshake: (limit, reason) = (StreamHandshake.maxEncodedBytes, "handshake_oversize")
+        case .awaitingHandshake:
+            (limit, reason) = (
+                StreamHandshake.maxEncodedBytes + admission.keyring.overhead, "handshake_oversize"
+            )
         case .established: (limit, reason) = (maxFrameBytes, "frame_oversize")
         case .closed: return nil
         }

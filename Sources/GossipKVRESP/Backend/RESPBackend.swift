@@ -42,6 +42,9 @@ public protocol RESPBackend: Sendable {
     /// would do it. The default calls those one by one; a backend behind an actor SHOULD run the
     /// whole run in one call to it (one hop per run instead of one per command).
     func perform(_ operations: [RESPOperation]) async -> [RESPOperationResult]
+    /// KEYRING: lists or changes the node's data keys; returns the keyring after the change.
+    /// Throws with a message for the client when the change is refused. The default refuses.
+    func keyring(_ request: RESPKeyringRequest) async throws -> RESPKeyringState
 }
 
 /// Counts for DBSIZE and INFO's keyspace line.
@@ -69,6 +72,10 @@ public struct KeyspaceChange: Sendable, Equatable {
 }
 
 extension RESPBackend {
+    public func keyring(_ request: RESPKeyringRequest) async throws -> RESPKeyringState {
+        throw KeyringUnsupported()
+    }
+
     public func keyspaceChanges() -> AsyncStream<KeyspaceChange> {
         let source = changes()
         return AsyncStream(bufferingPolicy: .bufferingNewest(4_096)) { continuation in

@@ -35,6 +35,8 @@ public struct RESPMember: Sendable, Equatable {
     public var address: String
     /// `alive`, `suspect`, `dead` or `left`.
     public var state: String
+    /// `host:port` where it serves RESP clients (as it announced), or nil when unknown.
+    public var clientAddress: String?
     public var isSelf: Bool
     /// How far this node is behind the member: entries it has not received, and the age of the
     /// oldest of them in milliseconds. Nil for this node, or when the member's digest is unknown.
@@ -42,13 +44,14 @@ public struct RESPMember: Sendable, Equatable {
     public var lagMilliseconds: UInt64?
 
     public init(
-        nodeID: String, name: String, address: String, state: String, isSelf: Bool = false,
-        lagEntries: Int? = nil, lagMilliseconds: UInt64? = nil
+        nodeID: String, name: String, address: String, state: String, clientAddress: String? = nil,
+        isSelf: Bool = false, lagEntries: Int? = nil, lagMilliseconds: UInt64? = nil
     ) {
         self.nodeID = nodeID
         self.name = name
         self.address = address
         self.state = state
+        self.clientAddress = clientAddress
         self.isSelf = isSelf
         self.lagEntries = lagEntries
         self.lagMilliseconds = lagMilliseconds

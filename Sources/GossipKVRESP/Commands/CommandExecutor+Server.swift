@@ -79,6 +79,7 @@ extension CommandExecutor {
                 "state=\(member.state)",
                 "self=\(member.isSelf ? 1 : 0)",
             ]
+            if let client = member.clientAddress { fields.append("client=\(client)") }
             if let entries = member.lagEntries { fields.append("lag_entries=\(entries)") }
             if let milliseconds = member.lagMilliseconds { fields.append("lag_ms=\(milliseconds)") }
             lines.append("member\(index):" + fields.map(Self.infoValue).joined(separator: ","))
@@ -150,6 +151,49 @@ extension CommandExecutor {
             return CommandOutcome(.fields(specs.map { ($0.name, $0.docs) }))
         default:
             return CommandOutcome(.bulkArray(CommandTable.all.map { Array($0.name.utf8) }))
+        }
+    }
+}
+
+extension CommandExecutor {
+    /// KEYRING LIST | INSTALL base64-key | USE key-id | REMOVE key-id: the node's gossip
+    /// encryption keys (`gossipkv keyring` sends these to every member). LIST answers a map of
+    /// `encryption` (1 or 0), `primary` (a key id or null) and `keys` (every id); INSTALL answers
+    /// the new key's id; USE and REMOVE answer OK. A refused change answers `-ERR` with the
+    /// node's reason.
+    func keyring(_ args: Arguments) async throws(CommandError) -> CommandOutcome {
+        let sub = args.option(1)
+        guard
+            let spec = CommandTable.spec("keyring")?.subcommands.first(where: { $0.name == "keyring|" + sub })
+        else {
+            throw .unknownSubcommand(subcommand: args.string(1), command: "keyring")
+        }
+        guard spec.acceptsArgumentCount(args.count) else { throw .wrongArity(command: spec.name) }
+        let request: RESPKeyringRequest
+        switch sub {
+        case "install": request = .install(base64: args.string(2))
+        case "use": request = .use(keyID: args.string(2))
+        case "remove": request = .remove(keyID: args.string(2))
+        default: request = .list
+        }
+        let state: RESPKeyringState
+        do {
+            state = try await backend.keyring(request)
+        } catch {
+            throw .refused("\(error)")
+        }
+        switch request {
+        case .list:
+            return CommandOutcome(
+                .fields([
+                    ("encryption", .integer(state.encrypting ? 1 : 0)),
+                    ("primary", state.primary.map { .bulk($0) } ?? .null),
+                    ("keys", .array(state.keys.map { .bulk($0) })),
+                ]))
+        case .install:
+            return CommandOutcome(.bulk(state.subject ?? ""))
+        case .use, .remove:
+            return CommandOutcome(.ok)
         }
     }
 }

@@ -169,6 +169,7 @@ public struct CommandExecutor: Sendable {
         case "info": return await info(args)
         case "time": return await time()
         case "members": return await members()
+        case "keyring": return try await keyring(args)
         case "command": return try command(args)
         case "config": return try config(args)
         case "auth": return try auth(args, &session)

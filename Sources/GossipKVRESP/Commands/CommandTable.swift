@@ -176,6 +176,32 @@ enum CommandTable {
             summary: "Returns the cluster's members: id, name, address, state and replication lag.",
             complexity: "O(N)"),
         CommandSpec(
+            "keyring", arity: -2, flags: ["admin", "noscript", "loading", "stale"], group: "cluster",
+            since: "0.2.0",
+            summary: "Lists or changes the node's gossip encryption keys (`gossipkv keyring`).",
+            subcommands: [
+                CommandSpec(
+                    "keyring|list", arity: 2, flags: ["admin", "noscript", "loading", "stale"],
+                    group: "cluster",
+                    since: "0.2.0",
+                    summary: "Returns whether gossip is encrypted, the primary key id and every key id."),
+                CommandSpec(
+                    "keyring|install", arity: 3, flags: ["admin", "noscript", "loading", "stale"],
+                    group: "cluster",
+                    since: "0.2.0", summary: "Installs a 32-byte key given in base64; returns its id.",
+                    arguments: [ArgumentDoc("key", "string")]),
+                CommandSpec(
+                    "keyring|use", arity: 3, flags: ["admin", "noscript", "loading", "stale"],
+                    group: "cluster",
+                    since: "0.2.0", summary: "Makes an installed key the one this node encrypts with.",
+                    arguments: [ArgumentDoc("key-id", "string")]),
+                CommandSpec(
+                    "keyring|remove", arity: 3, flags: ["admin", "noscript", "loading", "stale"],
+                    group: "cluster",
+                    since: "0.2.0", summary: "Removes an installed key other than the primary.",
+                    arguments: [ArgumentDoc("key-id", "string")]),
+            ]),
+        CommandSpec(
             "command", arity: -1, flags: ["loading", "stale"], group: "server", since: "2.8.13",
             summary: "Returns detailed information about all commands.", complexity: "O(N)",
             subcommands: [

@@ -14,6 +14,8 @@ struct ClusterInfo: Equatable, Sendable {
         /// digest is not known yet.
         var lagEntries: Int?
         var lagMilliseconds: Int?
+        /// Where it serves RESP clients (`client=`), absent from older nodes.
+        var clientAddress: String? = nil
     }
 
     /// Every `name:value` line (member lines included), by name.
@@ -33,7 +35,9 @@ struct ClusterInfo: Equatable, Sendable {
     /// Keys a read sees (INFO keyspace's `db0:keys=N`; absent when there are none).
     var liveKeys: Int {
         guard let db = fields["db0"] else { return 0 }
-        for part in db.split(separator: ",") where part.hasPrefix("keys=") { return Int(part.dropFirst(5)) ?? 0 }
+        for part in db.split(separator: ",") where part.hasPrefix("keys=") {
+            return Int(part.dropFirst(5)) ?? 0
+        }
         return 0
     }
 
@@ -44,7 +48,9 @@ struct ClusterInfo: Equatable, Sendable {
             let name = String(line[..<colon])
             let value = String(line[line.index(after: colon)...])
             fields[name] = value
-            if name.hasPrefix("member"), Int(name.dropFirst("member".count)) != nil, let member = Self.member(value) {
+            if name.hasPrefix("member"), Int(name.dropFirst("member".count)) != nil,
+                let member = Self.member(value)
+            {
                 members.append(member)
             }
         }
@@ -59,9 +65,10 @@ struct ClusterInfo: Equatable, Sendable {
         }
         guard let id = pairs["id"] else { return nil }
         return Member(
-            id: id, name: pairs["name"] ?? "", address: pairs["addr"] ?? "", state: pairs["state"] ?? "unknown",
+            id: id, name: pairs["name"] ?? "", address: pairs["addr"] ?? "",
+            state: pairs["state"] ?? "unknown",
             isSelf: pairs["self"] == "1", lagEntries: pairs["lag_entries"].flatMap { Int($0) },
-            lagMilliseconds: pairs["lag_ms"].flatMap { Int($0) })
+            lagMilliseconds: pairs["lag_ms"].flatMap { Int($0) }, clientAddress: pairs["client"])
     }
 }
 
