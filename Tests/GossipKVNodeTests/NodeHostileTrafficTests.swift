@@ -153,16 +153,7 @@ struct NodeHostileTrafficTests {
         var configuration = try NodeLoopbackTests.configuration("a")
         configuration.verificationRates = RateLimits(
             perSourcePerSecond: 0, perSourceBurst: 100, globalPerSecond: 2_000, globalBurst: 4_000)
-        let a = try await Node(configuration, logger: NodeLoopbackTests.quietLogger)
-        let b = try await Node(
-            NodeLoopbackTests.configuration("b", seeds: [a.gossipPort]), logger: NodeLoopbackTests.quietLogger
-        )
-        try await NodeLoopbackTests.withRunning([a, b]) {
-            // Formation only: on a loaded CI machine (the whole suite beside it) 30 s was once short.
-            #expect(
-                await NodeLoopbackTests.eventually(within: 90) {
-                    await a.members().filter { $0.state == .alive }.count == 2
-                })
+        try await NodeLoopbackTests.withTwoFormed(first: configuration) { a, b in
             // The forger claims b's id: a knows it, so each forgery reaches the signature check.
             let forger = try NodeIdentity.open(name: "forger", now: NodeLoopbackTests.now())
             let bootEpoch = HLCTimestamp(physical: NodeLoopbackTests.now())

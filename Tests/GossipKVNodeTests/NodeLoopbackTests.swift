@@ -11,7 +11,9 @@ import Testing
 struct NodeLoopbackTests {
     static func now() -> UInt64 { UInt64(Date().timeIntervalSince1970 * 1_000) }
 
-    static func configuration(_ name: String, seeds: [Int] = [], identity: NodeIdentity? = nil) throws -> NodeConfiguration {
+    static func configuration(_ name: String, seeds: [Int] = [], identity: NodeIdentity? = nil) throws
+        -> NodeConfiguration
+    {
         var configuration = NodeConfiguration(
             name: name, identity: try identity ?? NodeIdentity.open(name: name, now: now()))
         configuration.bindHost = "127.0.0.1"
@@ -43,6 +45,25 @@ struct NodeLoopbackTests {
         for task in tasks { _ = await task.result }
     }
 
+    /// Runs `body` with two nodes on loopback (`b` seeded with `a`, `a` from `first` when given)
+    /// once each sees the other alive; records an issue when they never do.
+    static func withTwoFormed(
+        first: NodeConfiguration? = nil, _ body: (_ a: Node, _ b: Node) async throws -> Void
+    ) async throws {
+        let a = try await Node(try first ?? configuration("a"), logger: quietLogger)
+        let b = try await Node(configuration("b", seeds: [a.gossipPort]), logger: quietLogger)
+        try await withRunning([a, b]) {
+            // Formation only: on a loaded CI machine (the whole suite beside it) 30 s was once short.
+            let formed = await eventually(within: 90) {
+                let seenByA = await a.members().filter { $0.state == .alive }.count
+                let seenByB = await b.members().filter { $0.state == .alive }.count
+                return seenByA == 2 && seenByB == 2
+            }
+            #expect(formed, "the two nodes never saw each other alive")
+            try await body(a, b)
+        }
+    }
+
     /// Polls `condition` every 10 ms for up to `seconds`.
     static func eventually(within seconds: Double = 90, _ condition: () async -> Bool) async -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
@@ -59,7 +80,8 @@ struct NodeLoopbackTests {
         let b = try await Node(Self.configuration("b", seeds: [a.gossipPort]), logger: Self.quietLogger)
         try await Self.withRunning([a, b]) {
             #expect(await Self.eventually { await a.members().filter { $0.state == .alive }.count == 2 })
-            #expect(await Self.eventually { await b.members().contains { $0.name == "a" && $0.state == .alive } })
+            #expect(
+                await Self.eventually { await b.members().contains { $0.name == "a" && $0.state == .alive } })
             try await a.put("k", "from a")
             #expect(await Self.eventually { await b.get("k") == "from a" })
             try await b.delete("k")
@@ -122,7 +144,8 @@ struct NodeLoopbackTests {
         let second = try NodeIdentity.passphrase(
             "battery staple", clusterName: "test", cost: .testing, name: "b", now: Self.now())
         let a = try await Node(Self.configuration("a", identity: first), logger: Self.quietLogger)
-        let b = try await Node(Self.configuration("b", seeds: [a.gossipPort], identity: second), logger: Self.quietLogger)
+        let b = try await Node(
+            Self.configuration("b", seeds: [a.gossipPort], identity: second), logger: Self.quietLogger)
         let open = try await Node(Self.configuration("o", seeds: [a.gossipPort]), logger: Self.quietLogger)
         try await Self.withRunning([a, b, open]) {
             try await Task.sleep(for: .milliseconds(1_500))
@@ -139,7 +162,8 @@ struct NodeLoopbackTests {
         let second = try NodeIdentity.passphrase(
             "correct horse", clusterName: "test", cost: .testing, name: "b", now: Self.now())
         let a = try await Node(Self.configuration("a", identity: first), logger: Self.quietLogger)
-        let b = try await Node(Self.configuration("b", seeds: [a.gossipPort], identity: second), logger: Self.quietLogger)
+        let b = try await Node(
+            Self.configuration("b", seeds: [a.gossipPort], identity: second), logger: Self.quietLogger)
         try await Self.withRunning([a, b]) {
             #expect(await Self.eventually { await a.members().filter { $0.state == .alive }.count == 2 })
             try await b.put("k", "v")

@@ -21,16 +21,7 @@ struct NodeStreamFloodTests {
 
     @Test("16 MiB length prefixes are closed before buffering; stalled handshakes are capped and timed out")
     func connectionFlood() async throws {
-        let a = try await Node(NodeLoopbackTests.configuration("a"), logger: NodeLoopbackTests.quietLogger)
-        let b = try await Node(
-            NodeLoopbackTests.configuration("b", seeds: [a.gossipPort]), logger: NodeLoopbackTests.quietLogger
-        )
-        try await NodeLoopbackTests.withRunning([a, b]) {
-            // Formation only: on a loaded CI machine (the whole suite beside it) 30 s was once short.
-            #expect(
-                await NodeLoopbackTests.eventually(within: 90) {
-                    await a.members().filter { $0.state == .alive }.count == 2
-                })
+        try await NodeLoopbackTests.withTwoFormed { a, b in
             var oversized: [UInt8] = [0x01, 0x00, 0x00, 0x00]  // 16 MiB
             oversized += [UInt8](repeating: 0x41, count: 64 * 1024)
             let stalled: [UInt8] = [0x00, 0x00, 0x00, 0x80] + [UInt8](repeating: 0x42, count: 10)
