@@ -138,6 +138,7 @@ struct NodeKeyringTests {
         let nodes = [a, b, c]
         try await Loopback.withRunning(nodes) {
             for node in nodes { #expect(await Loopback.eventually { await Self.alive(node) == 3 }) }
+            let progress = WriteProgress()
             let writer = Task { () -> Int in
                 var written = 0
                 while !Task.isCancelled {
@@ -145,6 +146,7 @@ struct NodeKeyringTests {
                     do {
                         try await target.put("w\(written)", "\(written)")
                         written += 1
+                        await progress.advance()
                     } catch {
                         return -1
                     }
@@ -152,20 +154,22 @@ struct NodeKeyringTests {
                 }
                 return written
             }
-            try await Task.sleep(for: .milliseconds(500))
+            // Each step waits for writes, not for time: a loaded machine writes slower, and
+            // every step must have writes in flight around it.
+            #expect(await progress.waitFor(50))
             let new = DataKey.generate()
             for node in nodes { try await node.installKey(new) }
-            try await Task.sleep(for: .milliseconds(300))
+            #expect(await progress.waitFor(30))
             for node in nodes {
                 try await node.useKey(new.id)
-                try await Task.sleep(for: .milliseconds(100))
+                #expect(await progress.waitFor(10))
             }
-            try await Task.sleep(for: .milliseconds(300))
+            #expect(await progress.waitFor(30))
             for node in nodes { try await node.removeKey(cluster.dataKey.id) }
-            try await Task.sleep(for: .milliseconds(500))
+            #expect(await progress.waitFor(50))
             writer.cancel()
             let written = await writer.value
-            #expect(written > 100)
+            #expect(written >= 190)
             for node in nodes {
                 #expect(
                     await Loopback.eventually {
@@ -222,5 +226,18 @@ struct NodeKeyringTests {
         return (0...(haystack.count - needle.count)).contains {
             haystack[$0..<($0 + needle.count)].elementsEqual(needle)
         }
+    }
+}
+
+/// How many writes the rotation test's writer has made, so each step can wait for more.
+private actor WriteProgress {
+    private(set) var count = 0
+
+    func advance() { count += 1 }
+
+    /// Waits until `more` writes beyond the current count were made (false if they never were).
+    nonisolated func waitFor(_ more: Int) async -> Bool {
+        let target = await count + more
+        return await NodeLoopbackTests.eventually { await self.count >= target }
     }
 }
