@@ -33,7 +33,8 @@ public enum NodeStartError: Error, Sendable, CustomStringConvertible {
         case let .storage(directory, error):
             var text = "cannot open the data directory \(directory): \(error)"
             if error.isRepairable {
-                text += ". Repair: `gossipkv node --repair` (or GOSSIPKV_REPAIR=true, or `repair: true` in the config "
+                text +=
+                    ". Repair: `gossipkv node --repair` (or GOSSIPKV_REPAIR=true, or `repair: true` in the config "
                     + "file) cuts the damaged records once; this node then gets them back from its peers"
             }
             return text
@@ -125,23 +126,22 @@ extension Node {
             durability.clockCeiling = ceiling
         } catch {
             durability.failure = error
-            logger.error("cannot log the clock ceiling in \(durability.directory): \(error); writes are refused now")
+            logger.error(
+                "cannot log the clock ceiling in \(durability.directory): \(error); writes are refused now")
         }
         self.durability = durability
     }
 
-    /// Appends an applied entry (local or remote). A failure refuses later writes.
-    @discardableResult
-    func persist(_ entry: Entry) -> Bool {
-        guard let storage = durability?.storage, durability?.failure == nil, durability?.isClosed == false else {
-            return durability == nil
-        }
+    /// Appends a directive batch's map changes (remote entries applied, removals of collected
+    /// entries) with one `write(2)`. A failure refuses later writes.
+    func persist(_ changes: [LoggedChange]) {
+        guard !changes.isEmpty, let storage = durability?.storage, durability?.failure == nil,
+            durability?.isClosed == false
+        else { return }
         do {
-            try storage.append(entry)
-            return true
+            try storage.append(changes: changes)
         } catch {
-            storageFailed(error, doing: "append an entry")
-            return false
+            storageFailed(error, doing: "append \(changes.count) records")
         }
     }
 
@@ -243,7 +243,8 @@ extension Node {
     func startSnapshot(closing: Bool = false) -> Task<Void, Never>? {
         guard let durability, durability.failure == nil else { return nil }
         let ceiling = closing ? engine.replica.clock.last : durability.clockCeiling
-        let state = SnapshotState(map: engine.replica.map, digest: engine.replica.digest, clockCeiling: ceiling)
+        let state = SnapshotState(
+            map: engine.replica.map, digest: engine.replica.digest, clockCeiling: ceiling)
         let writing: Task<Void, any Error>
         do {
             writing = try durability.storage.beginSnapshot(state)
@@ -257,7 +258,8 @@ extension Node {
             do {
                 try await writing.value
                 guard let self else { return }
-                self.metrics.snapshotDuration.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - started))
+                self.metrics.snapshotDuration.recordNanoseconds(
+                    Int64(DispatchTime.now().uptimeNanoseconds - started))
                 let milliseconds = (DispatchTime.now().uptimeNanoseconds - started) / 1_000_000
                 self.logger.info("snapshot of \(entries) entries written in \(milliseconds) ms")
             } catch {
@@ -309,7 +311,9 @@ extension Node {
 
     /// Bytes of the data directory's files (for the `gossipkv_storage_bytes` gauge).
     nonisolated static func directoryBytes(_ path: String) -> Int {
-        guard let names = FileManager.default.enumerator(atPath: path)?.allObjects as? [String] else { return 0 }
+        guard let names = FileManager.default.enumerator(atPath: path)?.allObjects as? [String] else {
+            return 0
+        }
         return names.reduce(0) { total, name in
             guard let attributes = try? FileManager.default.attributesOfItem(atPath: path + "/" + name),
                 attributes[.type] as? FileAttributeType == .typeRegular, let size = attributes[.size] as? Int

@@ -70,20 +70,22 @@ extension Simulation {
                 from: indexByID[header.sender].map { nodes[$0].engine.replica })
         }
         if let problem = carryOut(directives, node: node) {
-            return "\(problem) (node \(node) handling a \(header.kind) from node \(indexByID[header.sender] ?? -1) at t=\(now - start) ms)"
+            return
+                "\(problem) (node \(node) handling a \(header.kind) from node \(indexByID[header.sender] ?? -1) at t=\(now - start) ms)"
         }
         return nil
     }
 
     // MARK: Carrying out
 
-    /// Carries out the core's directives as the node does (`Node.carryOut`): messages are
-    /// sealed and sent, refusals counted by label. The change feed and metrics are the node's;
-    /// the simulator checks applied and collected entries against its history instead.
+    /// Carries out the core's directives as the node does (`Node.carryOut`): the batch's map
+    /// changes (`loggedChanges`: applied entries, removals of collected ones) go to the log
+    /// first, in one append; then messages are sealed and sent, refusals counted by label. The
+    /// change feed and metrics are the node's; the simulator checks applied and collected
+    /// entries against its history instead.
     mutating func carryOut(_ directives: [NodeCoreDirective], node: Int) -> String? {
+        nodes[node].log.append(directives.loggedChanges)
         for directive in directives {
-            // Every applied entry goes to the log first, as `Node.carryOut` persists it.
-            if case let .applied(entry) = directive { nodes[node].log.append(entry) }
             switch directive {
             case .applied where !nodes[node].isHonest, .collected where !nodes[node].isHonest:
                 // A liar's own state is not checked.
@@ -94,7 +96,9 @@ extension Simulation {
                     return problem
                 }
             case let .collected(entry):
-                traceNote("node \(node) collected \(entry); ms since it heard each node: \(lastHeard[node].map { now - $0 })")
+                traceNote(
+                    "node \(node) collected \(entry); ms since it heard each node: \(lastHeard[node].map { now - $0 })"
+                )
                 // Collection drops dead entries only: a live value dropped (on any peer's claim)
                 // is a lost write, whatever the final map says.
                 let collectorTime = nodes[node].engine.replica.readTime(physical: physical(of: node))
