@@ -136,19 +136,16 @@ extension Node {
         self.durability = durability
     }
 
-    /// Appends an applied entry (local or remote). A failure refuses later writes.
-    @discardableResult
-    func persist(_ entry: Entry) -> Bool {
-        guard let storage = durability?.storage, durability?.failure == nil, durability?.isClosed == false
-        else {
-            return durability == nil
-        }
+    /// Appends a directive batch's map changes (remote entries applied, removals of collected
+    /// entries) with one `write(2)`. A failure refuses later writes.
+    func persist(_ changes: [LoggedChange]) {
+        guard !changes.isEmpty, let storage = durability?.storage, durability?.failure == nil,
+            durability?.isClosed == false
+        else { return }
         do {
-            try storage.append(entry)
-            return true
+            try storage.append(changes: changes)
         } catch {
-            storageFailed(error, doing: "append an entry")
-            return false
+            storageFailed(error, doing: "append \(changes.count) records")
         }
     }
 

@@ -1,8 +1,8 @@
 import GossipKVCore
 
 /// A node's write-ahead log as the simulator models it: the records the node appends
-/// (`Node+Storage`: every applied entry, then the watermarks that cover them), with an fsynced
-/// prefix. A crash decides what survives; recovery feeds the survivors to the core's
+/// (`Node+Storage`: every applied entry and every removal of a collected one, then the
+/// watermarks that cover them), with an fsynced prefix. A crash decides what survives; recovery feeds the survivors to the core's
 /// `LogReplay`, the fold `GossipKVStorage.Recovery` uses, and the result to `ReplicaStart`.
 ///
 /// What survives a crash:
@@ -18,7 +18,7 @@ import GossipKVCore
 /// any timestamp issued, which the caller passes in.
 struct SimulatedLog: Sendable {
     enum Record: Equatable, Sendable {
-        case entry(Entry)
+        case change(LoggedChange)
         case watermarks(Digest)
     }
 
@@ -28,7 +28,10 @@ struct SimulatedLog: Sendable {
     /// The last watermarks appended, so unchanged ones are not logged again.
     private(set) var loggedDigest: Digest?
 
-    mutating func append(_ entry: Entry) { records.append(.entry(entry)) }
+    mutating func append(_ entry: Entry) { records.append(.change(.entry(entry))) }
+
+    /// A directive batch's changes, in order (`Node.carryOut` logs them with one append).
+    mutating func append(_ changes: [LoggedChange]) { records += changes.map(Record.change) }
 
     /// Logs `digest` after the entries it covers, unless it is the one logged last.
     mutating func appendWatermarks(_ digest: Digest) {
@@ -46,7 +49,9 @@ struct SimulatedLog: Sendable {
 
     /// Entries whose record is fsynced: acknowledged as durable.
     var syncedEntries: [Entry] {
-        records[..<synced].compactMap { if case let .entry(entry) = $0 { return entry } else { return nil } }
+        records[..<synced].compactMap {
+            if case let .change(.entry(entry)) = $0 { return entry } else { return nil }
+        }
     }
 
     /// How a crash and its recovery went.
@@ -102,7 +107,7 @@ struct SimulatedLog: Sendable {
             }
             kept.append(record)
             switch record {
-            case let .entry(entry): replayed.replay(entry: entry)
+            case let .change(change): replayed.replay(change)
             case let .watermarks(digest): replayed.replay(watermarks: digest)
             }
         }

@@ -16,7 +16,8 @@ extension Simulation {
             nodes[node].crashedAt = now
             pausedUntil[node] = 0
         case let .restart(node, loseDisk, loseUnsynced) where !nodes[node].isUp:
-            return restart(node, loseDisk: loseDisk && !nodes[node].hadClockExcursion, loseUnsynced: loseUnsynced)
+            return restart(
+                node, loseDisk: loseDisk && !nodes[node].hadClockExcursion, loseUnsynced: loseUnsynced)
         case let .clockExcursion(node, offset) where faultsActive && nodes[node].isUp:
             nodes[node].clock.excursion = offset
             nodes[node].hadClockExcursion = true
@@ -45,7 +46,9 @@ extension Simulation {
         if let problem = deathDetectionProblem(restarting: node) { return problem }
         let old = nodes[node].engine.replica
         let physical = nodes[node].physical(at: now, start: start)
-        let survivors = nodes.indices.filter { $0 != node && nodes[$0].isHonest }.map { nodes[$0].engine.replica }
+        let survivors = nodes.indices.filter { $0 != node && nodes[$0].isHonest }.map {
+            nodes[$0].engine.replica
+        }
         let disk: ReplicaStart.Disk
         var durableWrites: [Entry] = []
         var lostRecords = false
@@ -71,7 +74,8 @@ extension Simulation {
             disk = .recovered(recovered)
         }
         let started = ReplicaStart(
-            id: old.id, identityIsPersistent: true, disk: disk, maxClockOffsetMilliseconds: options.maxClockOffsetMilliseconds,
+            id: old.id, identityIsPersistent: true, disk: disk,
+            maxClockOffsetMilliseconds: options.maxClockOffsetMilliseconds,
             physicalNow: physical, newEpoch: { self.newEpoch(after: $0) })
         let replica = started.replica
         if lostRecords {
@@ -81,6 +85,11 @@ extension Simulation {
         if nodes[node].isHonest, let problem = recoveryProblem(replica, durableWrites: durableWrites) {
             return
                 "\(problem) (node \(node) recovering at t=\(now - start) ms: \(started.newEpochReason ?? ""))"
+        }
+        if nodes[node].isHonest, !loseDisk, !loseUnsynced,
+            let problem = Self.mapDifference(before: old.map, recovered: replica.map)
+        {
+            return "recovery after a process crash: \(problem) (node \(node) at t=\(now - start) ms)"
         }
         nodes[node].firstWriteNotBefore = started.firstWriteNotBefore
         let engine = GossipEngine(replica: replica, config: engineConfig, seed: random.next(), now: physical)
@@ -102,8 +111,24 @@ extension Simulation {
         // What it came back with is on its disk, as the node reports what recovery read.
         nodes[node].core.markDurable(replica.digest)
         trace(4, node, loseDisk ? 1 : (loseUnsynced ? 2 : 0), 0)
-        schedule(.rediscover(node: node, generation: nodes[node].generation), at: now + 10 + random.next() % 300)
+        schedule(
+            .rediscover(node: node, generation: nodes[node].generation), at: now + 10 + random.next() % 300)
         return afterInput(node)
+    }
+
+    /// Nil when `recovered` is the map `before`; otherwise its first difference. A process crash
+    /// keeps every logged record, so recovery must give back exactly the map the node had: every
+    /// entry it applied, none it collected (a collected tombstone back is a write its log lost).
+    static func mapDifference(before: LWWMap, recovered: LWWMap) -> String? {
+        guard before.stateHash != recovered.stateHash || before.count != recovered.count else { return nil }
+        let had = before.sortedEntries()
+        let got = recovered.sortedEntries()
+        for (mine, theirs) in zip(had, got) where mine != theirs {
+            return "it had \(mine) where recovery gave \(theirs)"
+        }
+        if had.count < got.count { return "recovery gave back \(got[had.count]), which it no longer held" }
+        if got.count < had.count { return "recovery lost \(had[got.count])" }
+        return "the state hash differs"
     }
 
     /// Nil, or how a recovered replica breaks the storage contract: an fsynced write it lacks
@@ -180,11 +205,13 @@ extension Simulation {
     func convergenceProblem() -> String? {
         if let down = nodes.firstIndex(where: { !$0.isUp }) { return "node \(down) is down" }
         guard let first = nodes.first(where: \.isHonest)?.engine.replica else { return nil }
-        for (index, node) in nodes.enumerated() where node.isHonest && !agrees(node.engine.replica, with: first) {
+        for (index, node) in nodes.enumerated()
+        where node.isHonest && !agrees(node.engine.replica, with: first) {
             // Say how: the first honest map that is not the expected one.
             for (other, candidate) in nodes.enumerated() where candidate.isHonest {
                 if let problem = history.mapProblem(
-                    candidate.engine.replica.map.sortedEntries(), deadPastGrace: deadPastGrace(at: candidate.engine.replica))
+                    candidate.engine.replica.map.sortedEntries(),
+                    deadPastGrace: deadPastGrace(at: candidate.engine.replica))
                 {
                     return "honest node \(other): \(problem)"
                 }
@@ -200,11 +227,15 @@ extension Simulation {
             return "honest node \(index)'s map differs from the first honest node's: "
                 + shown.joined(separator: "; ")
         }
-        if let problem = history.mapProblem(first.map.sortedEntries(), deadPastGrace: deadPastGrace(at: first)) {
+        if let problem = history.mapProblem(
+            first.map.sortedEntries(), deadPastGrace: deadPastGrace(at: first))
+        {
             return problem
         }
         for node in nodes where node.isHonest {
-            if let problem = history.watermarkLag(in: node.engine.replica, exempt: lagExempt) { return problem }
+            if let problem = history.watermarkLag(in: node.engine.replica, exempt: lagExempt) {
+                return problem
+            }
         }
         return nil
     }
@@ -224,7 +255,8 @@ extension Simulation {
         if failure == nil {
             for node in nodes where node.isHonest {
                 if let problem = history.mapProblem(
-                    node.engine.replica.map.sortedEntries(), deadPastGrace: deadPastGrace(at: node.engine.replica))
+                    node.engine.replica.map.sortedEntries(),
+                    deadPastGrace: deadPastGrace(at: node.engine.replica))
                 {
                     failure = "replica \(node.id) differs from the expected map: \(problem)"
                     break
@@ -252,7 +284,9 @@ extension Simulation {
             liarResurrections: history.liarResurrections,
             expectedKeys: expected.count, byzantineNodes: nodes.count - nodes.filter(\.isHonest).count,
             reads: history.readCount, lies: liesTold,
-            rejections: nodes.reduce(into: [:]) { total, node in total.merge(node.rejections, uniquingKeysWith: +) },
+            rejections: nodes.reduce(into: [:]) { total, node in
+                total.merge(node.rejections, uniquingKeysWith: +)
+            },
             traceHash: trace.finalize())
     }
 }

@@ -78,13 +78,14 @@ extension Simulation {
 
     // MARK: Carrying out
 
-    /// Carries out the core's directives as the node does (`Node.carryOut`): messages are
-    /// sealed and sent, refusals counted by label. The change feed and metrics are the node's;
-    /// the simulator checks applied and collected entries against its history instead.
+    /// Carries out the core's directives as the node does (`Node.carryOut`): the batch's map
+    /// changes (`loggedChanges`: applied entries, removals of collected ones) go to the log
+    /// first, in one append; then messages are sealed and sent, refusals counted by label. The
+    /// change feed and metrics are the node's; the simulator checks applied and collected
+    /// entries against its history instead.
     mutating func carryOut(_ directives: [NodeCoreDirective], node: Int) -> String? {
+        nodes[node].log.append(directives.loggedChanges)
         for directive in directives {
-            // Every applied entry goes to the log first, as `Node.carryOut` persists it.
-            if case let .applied(entry) = directive { nodes[node].log.append(entry) }
             switch directive {
             case .applied where !nodes[node].isHonest, .collected where !nodes[node].isHonest:
                 // A liar's own state is not checked.

@@ -7,7 +7,9 @@ import GossipKVCore
 /// to exactly one value and re-encodes to exactly its bytes (the fuzz target checks this):
 /// - kind 1, entry: the entry codec of `ByteWriter+Fields.swift`;
 /// - kind 2, watermarks: the digest codec (sorted origins, no zero watermark);
-/// - kind 3, clock ceiling: one `u64` HLC timestamp.
+/// - kind 3, clock ceiling: one `u64` HLC timestamp;
+/// - kind 4, removal (segment format 2 on; `EntryRemoval`, a write garbage collection dropped):
+///   key (`u32` length + bytes), timestamp `u64`, origin 16 bytes.
 ///
 /// The length is checked against `maxBodySize(limits:)` before anything is allocated or
 /// checksummed, so a damaged length costs nothing.
@@ -15,18 +17,32 @@ public enum LogRecord: Equatable, Sendable {
     case entry(Entry)
     case watermarks(Digest)
     case clockCeiling(HLCTimestamp)
+    case removal(EntryRemoval)
 
     public enum Kind: UInt8, Sendable {
         case entry = 1
         case watermarks = 2
         case clockCeiling = 3
+        case removal = 4
+
+        /// The first segment format version whose segments may hold this kind (a format-1
+        /// segment holding a removal is damaged, not new).
+        public var sinceFormatVersion: UInt16 { self == .removal ? 2 : 1 }
+    }
+
+    /// The record of a logged change (`LoggedChange`).
+    public init(_ change: LoggedChange) {
+        switch change {
+        case let .entry(entry): self = .entry(entry)
+        case let .removal(removal): self = .removal(removal)
+        }
     }
 
     /// Length and checksum.
     public static let headerSize = 8
 
     /// The largest kind + payload any record may have under `limits`: the larger of a maximal
-    /// entry and a maximal digest.
+    /// entry and a maximal digest (a removal is an entry without its value, so smaller).
     public static func maxBodySize(limits: Limits) -> Int {
         let entry = ByteReader.minimumEntrySize + 4 + 8 + limits.maxKeyBytes + limits.maxValueBytes
         let digest = 4 + limits.maxDigestOrigins * ByteReader.digestPairSize
@@ -39,6 +55,7 @@ public enum LogRecord: Equatable, Sendable {
         case .entry(let entry): replayed.replay(entry: entry)
         case .watermarks(let digest): replayed.replay(watermarks: digest)
         case .clockCeiling(let ceiling): replayed.replay(clockCeiling: ceiling)
+        case .removal(let removal): replayed.replay(removal: removal)
         }
     }
 
@@ -47,6 +64,7 @@ public enum LogRecord: Equatable, Sendable {
         case .entry: return .entry
         case .watermarks: return .watermarks
         case .clockCeiling: return .clockCeiling
+        case .removal: return .removal
         }
     }
 
@@ -54,11 +72,18 @@ public enum LogRecord: Equatable, Sendable {
     public func encoded(limits: Limits) throws(StorageError) -> [UInt8] {
         var body = ByteWriter(capacity: 64)
         body.write(kind.rawValue)
-        do {
+        do throws(WireError) {
             switch self {
             case .entry(let entry): try body.write(entry, limits: limits)
             case .watermarks(let digest): try body.write(digest, limits: limits)
             case .clockCeiling(let ceiling): body.write(ceiling)
+            case .removal(let removal):
+                guard removal.key.count <= limits.maxKeyBytes else {
+                    throw WireError.keyTooLarge(size: removal.key.count, limit: limits.maxKeyBytes)
+                }
+                try body.writeLengthPrefixed(removal.key)
+                body.write(removal.timestamp)
+                body.write(removal.origin)
             }
         } catch {
             throw .encoding(error)
@@ -83,8 +108,12 @@ public enum LogRecord: Equatable, Sendable {
         case invalid(String)
     }
 
-    /// Decodes the record at the start of `bytes`. Total: any input gives an answer, never a trap.
-    public static func scan(_ bytes: ArraySlice<UInt8>, limits: Limits) -> Scan {
+    /// Decodes the record at the start of `bytes`, found in a segment of format `formatVersion`
+    /// (a kind newer than the format is invalid there). Total: any input gives an answer, never
+    /// a trap.
+    public static func scan(
+        _ bytes: ArraySlice<UInt8>, limits: Limits, formatVersion: UInt16 = SegmentHeader.currentVersion
+    ) -> Scan {
         guard bytes.count >= headerSize else { return .incomplete }
         let start = bytes.startIndex
         let length = Int(bytes.bigEndianUInt32(at: start))
@@ -99,6 +128,9 @@ public enum LogRecord: Equatable, Sendable {
         guard let kind = Kind(rawValue: body[body.startIndex]) else {
             return .invalid("unknown record kind \(body[body.startIndex])")
         }
+        guard kind.sinceFormatVersion <= formatVersion else {
+            return .invalid("a \(kind) record in a format-\(formatVersion) segment")
+        }
         var reader = ByteReader(body.dropFirst())
         do throws(WireError) {
             let record: LogRecord
@@ -106,6 +138,13 @@ public enum LogRecord: Equatable, Sendable {
             case .entry: record = .entry(try reader.readEntry(limits: limits))
             case .watermarks: record = .watermarks(try reader.readDigest(limits: limits))
             case .clockCeiling: record = .clockCeiling(try reader.readTimestamp())
+            case .removal:
+                let key = try reader.readLengthPrefixed(limit: limits.maxKeyBytes) {
+                    .keyTooLarge(size: $0, limit: $1)
+                }
+                record = .removal(
+                    EntryRemoval(
+                        key: key, timestamp: try reader.readTimestamp(), origin: try reader.readNodeID()))
             }
             try reader.finish()
             return .record(record, size: headerSize + length)

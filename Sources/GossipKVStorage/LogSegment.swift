@@ -10,7 +10,9 @@ public enum SegmentName {
     public static func parseSegment(_ name: String) -> UInt64? { parse(name, prefix: "log-", suffix: ".wal") }
 
     /// The sequence in a `snap-<hex>.snap` name, nil for any other name.
-    public static func parseSnapshot(_ name: String) -> UInt64? { parse(name, prefix: "snap-", suffix: ".snap") }
+    public static func parseSnapshot(_ name: String) -> UInt64? {
+        parse(name, prefix: "snap-", suffix: ".snap")
+    }
 
     static func hex16(_ value: UInt64) -> String {
         let digits = String(value, radix: 16)
@@ -18,7 +20,8 @@ public enum SegmentName {
     }
 
     private static func parse(_ name: String, prefix: String, suffix: String) -> UInt64? {
-        guard name.hasPrefix(prefix), name.hasSuffix(suffix), name.count == prefix.count + 16 + suffix.count else {
+        guard name.hasPrefix(prefix), name.hasSuffix(suffix), name.count == prefix.count + 16 + suffix.count
+        else {
             return nil
         }
         let digits = name.dropFirst(prefix.count).dropLast(suffix.count)
@@ -30,15 +33,25 @@ public enum SegmentName {
 /// The header of a log segment: magic `GKVL`, `u16` version, `u16` zero, `u64` sequence (the
 /// number in the file name, so a renamed or copied segment is noticed), `u32` crc32 of the
 /// 16 bytes before it. 20 bytes; records follow.
+///
+/// Versions: 1 holds entry, watermark and clock-ceiling records; 2 adds removal records
+/// (`LogRecord.removal`). This build writes 2 and reads both, so a directory of an older build
+/// recovers as it was; an older build refuses a version-2 segment as newer (asking for the newer
+/// build) instead of taking a removal for damage, which `--repair` would cut.
 public struct SegmentHeader: Equatable, Sendable {
     public static let magic: [UInt8] = Array("GKVL".utf8)
-    public static let currentVersion: UInt16 = 1
+    public static let currentVersion: UInt16 = 2
+    /// The format versions this build reads.
+    public static let readableVersions: ClosedRange<UInt16> = 1...currentVersion
     public static let size = 20
 
-    public var version: UInt16 = currentVersion
+    public var version: UInt16
     public var sequence: UInt64
 
-    public init(sequence: UInt64) { self.sequence = sequence }
+    public init(sequence: UInt64, version: UInt16 = currentVersion) {
+        self.sequence = sequence
+        self.version = version
+    }
 
     public var encoded: [UInt8] {
         var writer = ByteWriter(capacity: Self.size)
@@ -74,9 +87,9 @@ public struct SegmentHeader: Equatable, Sendable {
         guard let version = try? reader.readUInt16(), let reserved = try? reader.readUInt16(),
             let sequence = try? reader.readUInt64()
         else { return .invalid("short header") }
-        guard version == currentVersion else { return .unsupported(version: version) }
+        guard readableVersions.contains(version) else { return .unsupported(version: version) }
         guard reserved == 0 else { return .invalid("reserved header field is \(reserved)") }
-        return .header(SegmentHeader(sequence: sequence))
+        return .header(SegmentHeader(sequence: sequence, version: version))
     }
 }
 
@@ -130,10 +143,11 @@ public struct SegmentScan: Sendable {
 
     private mutating func scanRecords(_ bytes: ArraySlice<UInt8>, limits: Limits) {
         let base = bytes.startIndex
+        let version = header?.version ?? SegmentHeader.currentVersion
         var position = base + SegmentHeader.size
         while position < bytes.endIndex {
             let reason: String
-            switch LogRecord.scan(bytes[position...], limits: limits) {
+            switch LogRecord.scan(bytes[position...], limits: limits, formatVersion: version) {
             case .record(let record, let size):
                 records.append((offset: position - base, record: record))
                 position += size
@@ -144,7 +158,8 @@ public struct SegmentScan: Sendable {
             case .invalid(let why): reason = why
             }
             let offset = position - base
-            ending = Self.hasValidRecord(after: position, in: bytes, limits: limits)
+            ending =
+                Self.hasValidRecord(after: position, in: bytes, limits: limits, formatVersion: version)
                 ? .corrupt(offset: offset, reason: reason) : .tornTail(offset: offset, reason: reason)
             return
         }
@@ -153,10 +168,16 @@ public struct SegmentScan: Sendable {
     /// True when a valid record starts anywhere after `position`. A crash leaves garbage only at
     /// the end (appends are sequential), so a valid record after damage means the damage is not a
     /// torn tail. Cost: one bounds check per offset, plus a checksum where a length fits.
-    static func hasValidRecord(after position: Int, in bytes: ArraySlice<UInt8>, limits: Limits) -> Bool {
+    static func hasValidRecord(
+        after position: Int, in bytes: ArraySlice<UInt8>, limits: Limits, formatVersion: UInt16
+    ) -> Bool {
         var candidate = position + 1
         while candidate + LogRecord.headerSize < bytes.endIndex {
-            if case .record = LogRecord.scan(bytes[candidate...], limits: limits) { return true }
+            if case .record = LogRecord.scan(
+                bytes[candidate...], limits: limits, formatVersion: formatVersion)
+            {
+                return true
+            }
             candidate += 1
         }
         return false

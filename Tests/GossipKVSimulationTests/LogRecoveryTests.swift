@@ -105,6 +105,25 @@ struct LogRecoveryTests {
         #expect(replica.epoch != scenario.replica.epoch)
     }
 
+    @Test("a collection's removal is logged as the node logs it: a crash does not bring the entry back")
+    func collectedEntryStaysGone() throws {
+        var scenario = try Scenario(count: 2, synced: 0)
+        let (tombstone, _) = try scenario.replica.write(
+            Array("key-0".utf8), value: nil, physical: LogRecoveryTests.start + 10)
+        scenario.log.append(tombstone)
+        // The core's directive batch as `Simulation.carryOut` logs it (`loggedChanges`).
+        let collected = scenario.replica.collect(
+            tombstone, now: LogRecoveryTests.start + 20, echoMilliseconds: 0)
+        #expect(collected)
+        let batch: [NodeCoreDirective] = [.collected(tombstone)]
+        #expect(batch.loggedChanges == [.removal(EntryRemoval(of: tombstone))])
+        scenario.log.append(batch.loggedChanges)
+        let (replica, _) = scenario.recover(.process, peerHolds: [])
+        #expect(replica.map.entry(forKey: tombstone.key) == nil, "the collected tombstone came back")
+        #expect(replica.map.sortedEntries() == [scenario.writes[1]])
+        #expect(Simulation.mapDifference(before: scenario.replica.map, recovered: replica.map) == nil)
+    }
+
     @Test("schedules of power losses with torn tails and repair cuts converge and keep every fsynced write")
     func powerLossSchedules() async throws {
         var totals: [String: Int] = [:]

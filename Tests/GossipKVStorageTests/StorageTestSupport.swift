@@ -21,15 +21,20 @@ enum StorageTestData {
             expiry: expiry.map { HLCTimestamp(rawValue: $0) })
     }
 
-    static let digest = zip(Gen.uint64(in: 0...9_999), Gen.uint64(in: 0...9_999), Gen.uint64(in: 0...9_999)).map {
-        a, b, c in
-        Digest([origins[0]: HLCTimestamp(rawValue: a), origins[1]: HLCTimestamp(rawValue: b), origins[2]: HLCTimestamp(rawValue: c)])
-    }
+    static let digest = zip(Gen.uint64(in: 0...9_999), Gen.uint64(in: 0...9_999), Gen.uint64(in: 0...9_999))
+        .map {
+            a, b, c in
+            Digest([
+                origins[0]: HLCTimestamp(rawValue: a), origins[1]: HLCTimestamp(rawValue: b),
+                origins[2]: HLCTimestamp(rawValue: c),
+            ])
+        }
 
     static let record = Gen.oneOf(
         entry.map { LogRecord.entry($0) },
         digest.map { LogRecord.watermarks($0) },
-        Gen.uint64().map { LogRecord.clockCeiling(HLCTimestamp(rawValue: $0)) })
+        Gen.uint64().map { LogRecord.clockCeiling(HLCTimestamp(rawValue: $0)) },
+        entry.map { LogRecord.removal(EntryRemoval(of: $0)) })
 
     /// A fixed entry: key `k<i % keys>`, value `v<i>`, timestamp `1000 + i`.
     static func sample(_ index: Int, keys: Int = 1_000_000) -> Entry {
@@ -38,9 +43,12 @@ enum StorageTestData {
             timestamp: HLCTimestamp(physical: 1_000 + UInt64(index)), origin: origins[index % 3])
     }
 
-    /// The state a sequence of records stands for: entries merged, the last watermarks, the
-    /// largest ceiling. What recovery must give back.
-    static func replay(_ records: some Sequence<LogRecord>, into map: LWWMap = LWWMap(), digest: Digest = Digest(), ceiling: HLCTimestamp = .zero)
+    /// The state a sequence of records stands for: entries merged, removals dropping the write
+    /// they name if it is still held, the last watermarks, the largest ceiling. What recovery must give back.
+    static func replay(
+        _ records: some Sequence<LogRecord>, into map: LWWMap = LWWMap(), digest: Digest = Digest(),
+        ceiling: HLCTimestamp = .zero
+    )
         -> (map: LWWMap, digest: Digest, ceiling: HLCTimestamp)
     {
         var result = (map: map, digest: digest, ceiling: ceiling)
@@ -49,6 +57,12 @@ enum StorageTestData {
             case .entry(let entry): result.map.merge(entry)
             case .watermarks(let digest): result.digest = digest
             case .clockCeiling(let ceiling): result.ceiling = max(result.ceiling, ceiling)
+            case .removal(let removal):
+                if let held = result.map.entry(forKey: removal.key), held.timestamp == removal.timestamp,
+                    held.origin == removal.origin
+                {
+                    result.map.remove(held)
+                }
             }
         }
         return result
@@ -60,7 +74,9 @@ final class TemporaryDirectory {
     let path: String
 
     init() {
-        let template = FileManager.default.temporaryDirectory.appendingPathComponent("gossipkv-storage-XXXXXX").path
+        let template = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "gossipkv-storage-XXXXXX"
+        ).path
         var bytes = Array(template.utf8CString)
         let made = bytes.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         precondition(made != nil, "mkdtemp failed")
@@ -71,7 +87,9 @@ final class TemporaryDirectory {
 
     func file(_ name: String) -> String { path + "/" + name }
 
-    func read(_ name: String) -> [UInt8] { [UInt8](FileManager.default.contents(atPath: file(name)) ?? Data()) }
+    func read(_ name: String) -> [UInt8] {
+        [UInt8](FileManager.default.contents(atPath: file(name)) ?? Data())
+    }
 
     func write(_ name: String, _ bytes: [UInt8]) {
         _ = FileManager.default.createFile(atPath: file(name), contents: Data(bytes))
@@ -95,7 +113,11 @@ extension LogRecord {
         for index in 0..<count {
             records.append(.entry(StorageTestData.sample(index, keys: 5)))
             if index % 4 == 3 {
-                records.append(.watermarks(Digest([StorageTestData.origins[index % 3]: HLCTimestamp(physical: 1_000 + UInt64(index))])))
+                records.append(
+                    .watermarks(
+                        Digest([
+                            StorageTestData.origins[index % 3]: HLCTimestamp(physical: 1_000 + UInt64(index))
+                        ])))
             }
             if index % 5 == 4 { records.append(.clockCeiling(HLCTimestamp(physical: 5_000 + UInt64(index)))) }
         }
@@ -116,7 +138,9 @@ extension Storage {
             do {
                 return try Storage.open(configuration, limits: limits)
             } catch {
-                guard case .locked(_, let holder) = error, holder == getpid(), attempts < 50 else { throw error }
+                guard case .locked(_, let holder) = error, holder == getpid(), attempts < 50 else {
+                    throw error
+                }
                 attempts += 1
                 usleep(20_000)
             }

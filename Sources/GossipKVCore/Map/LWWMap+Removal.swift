@@ -41,3 +41,14 @@ extension LWWMap {
         return removeStored(forKey: entry.key) != nil
     }
 }
+
+extension LWWMap {
+    /// Drops the entry held for `removal.key` if it is the write `removal` names; returns
+    /// whether it did. Recovery replays logged removals with this (`LogReplay`): the log holds
+    /// no value, only the write's name, and a newer write of the key stays.
+    @discardableResult
+    public mutating func remove(_ removal: EntryRemoval) -> Bool {
+        guard let held = entry(forKey: removal.key), removal.names(held) else { return false }
+        return removeStored(forKey: removal.key) != nil
+    }
+}

@@ -6,6 +6,9 @@
 ///
 /// The rules (DESIGN, "Persistence"; README, "Data epochs: no claim after a loss"):
 /// - entries merge into the map (a CRDT: order does not matter);
+/// - a removal (a garbage-collected write, `EntryRemoval`) drops the key's entry if it is still
+///   that write: the log is in apply order, so a newer write of the key logged later stays, and
+///   a removal replayed over a snapshot that holds the write drops it from there;
 /// - the watermarks are the last watermark record replayed, which the node logs after the
 ///   entries it covers, so a prefix of the log never claims an entry that is not in it;
 /// - after a repair cut (`freezeWatermarks`) the watermarks stay those replayed before it:
@@ -35,6 +38,20 @@ public struct LogReplay: Sendable {
     public mutating func replay(entry: Entry) {
         map.merge(entry)
         count += 1
+    }
+
+    /// A write garbage collection dropped.
+    public mutating func replay(removal: EntryRemoval) {
+        map.remove(removal)
+        count += 1
+    }
+
+    /// A logged change: an entry or a removal.
+    public mutating func replay(_ change: LoggedChange) {
+        switch change {
+        case let .entry(entry): replay(entry: entry)
+        case let .removal(removal): replay(removal: removal)
+        }
     }
 
     /// Watermarks, logged after the entries they cover.
