@@ -201,4 +201,33 @@ struct ReplicationTransferTests {
         #expect(entriesToOne == 20)
         #expect(harness.replica(1)?.map.count == 20)
     }
+
+    @Test("a peer answering our request opens no round of its own with us: we get its map once")
+    func answeringPeerOpensNoCrossingRound() throws {
+        var harness = EngineHarness(count: 2)
+        for index in 0..<5 { harness.write(1, "key-\(index)", "value") }
+        // Node 2 (back empty) asks node 1, which answers; then node 1's membership sees node 2
+        // return and opens a round with it. Its request would overtake the answer (a large
+        // answer goes over TCP) and cross node 2's own; node 2 would answer it, and node 1
+        // would answer back with everything a second time.
+        let opened = harness.openRound(from: 2, to: Self.writer)
+        let request = try #require(opened)
+        var one = try #require(harness.engines[Self.writer])
+        let two = try #require(harness.engines[Self.receiver])
+        let answer = one.receive(
+            .syncRequest(request), from: Self.receiver,
+            senderClock: two.replica.readTime(physical: harness.now),
+            now: harness.now)
+        let round = one.startRound(with: Self.receiver, now: harness.now)
+        harness.engines[Self.writer] = one
+        #expect(!round.contains { if case .send(.syncRequest, _) = $0 { true } else { false } })
+        harness.run(round + answer, from: Self.writer)
+        let entriesToTwo = harness.delivered.filter { $0.to == Self.receiver }.reduce(0) { total, delivery in
+            if case let .syncAnswer(answer) = delivery.message { return total + answer.entries.count }
+            return total
+        }
+        #expect(entriesToTwo == 5)
+        #expect(harness.replica(2)?.map.count == 5)
+        #expect(harness.replica(2)?.digest == harness.replica(1)?.digest)
+    }
 }

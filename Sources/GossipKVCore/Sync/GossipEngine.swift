@@ -220,14 +220,16 @@ public struct GossipEngine: Sendable {
         // under pipelined SETs) and pushed remote ids out of the memory.
         lastChangeAt = now
         pushQueue.enqueueOwn(
-            Push.Item(entry: entry, previousTimestamp: previous), windowCloses: now + config.pushWindowMilliseconds)
+            Push.Item(entry: entry, previousTimestamp: previous),
+            windowCloses: now + config.pushWindowMilliseconds)
         return entry
     }
 
     /// Opens a round with `peer` now (e.g. when it joins, or after a summary mismatch). While
     /// another exchange may bring us entries, or our disk lags what we hold
     /// (`GossipEngine+Transfers.swift`), it sends our summary instead: the peer asks us if it
-    /// lacks something, and we ask it later.
+    /// lacks something, and we ask it later. Nothing while an exchange with `peer` is already
+    /// open without a request of ours in it (one exchange per pair).
     public mutating func startRound(with peer: NodeID, now: UInt64) -> [GossipDirective] {
         if let transfer = inboundTransfer(now: now) {
             // We answered the peer's request and its answer back is on its way: it brings
@@ -236,6 +238,15 @@ public struct GossipEngine: Sendable {
             if transfer.peer == peer && transfer.kind == .answerBack { return [] }
             if transfer.peer != peer { return [.send(.syncSummary(summary), to: peer)] }
         }
+        // We are answering the peer's request (or our summary opened a round with it) and no
+        // request of ours is out: that exchange already runs both ways, since the peer answers
+        // back with what it holds above our digest. A request now would cross our answer, and
+        // its answer back, computed against our digest from before that answer landed, would
+        // send the peer everything a second time (a node back with an empty disk asked a peer
+        // on rediscovery, then the peer's membership saw it return and opened this round: its
+        // whole map twice at N = 10, issue 12). A request of ours still out is sent again: a
+        // lost chunk of its answer is retried at once.
+        if let open = openRounds[peer], open > now, sentRequests[peer] == nil { return [] }
         // Nor while our disk lags: the answer would resend what we hold (`roundsWaitForDurability`).
         if durableLagIsFresh(now: now) { return [.send(.syncSummary(summary), to: peer)] }
         openRounds[peer] = now + config.syncTimeoutMilliseconds
@@ -446,7 +457,8 @@ public struct GossipEngine: Sendable {
         }
         for entry in chunk.entries {
             switch replica.applyRemote(
-                entry, physical: now, collectedAfterMilliseconds: config.tombstoneGracePeriodMilliseconds) {
+                entry, physical: now, collectedAfterMilliseconds: config.tombstoneGracePeriodMilliseconds)
+            {
             case let .failure(reason):
                 pending.refusedAnEntry = true
                 directives.append(.rejected(.entry(reason), from: sender))
@@ -478,7 +490,8 @@ public struct GossipEngine: Sendable {
                 adopt = true
             }
             // A declined request's answer has no digest: the peer is busy, not different.
-            if chunk.phase == .answer, pending.digest != nil, !pending.changedTheMap, !pending.refusedAnEntry {
+            if chunk.phase == .answer, pending.digest != nil, !pending.changedTheMap, !pending.refusedAnEntry
+            {
                 let answerWasEmpty = pending.count == 1 && chunk.entries.isEmpty
                 directives += bucketsAfterFruitlessAnswer(
                     from: sender, syncID: chunk.syncID, answerWasEmpty: answerWasEmpty,
