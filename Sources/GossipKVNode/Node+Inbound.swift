@@ -76,6 +76,10 @@ extension Node {
     private func dispatch(_ frame: AuthenticatedFrame, now: UInt64, receivedAt: UInt64) {
         let header = frame.header
         let limits = configuration.gossip.limits
+        if header.kind.isRevocation {
+            receiveRevocations(frame.body, from: header.sender, now: now)
+            return
+        }
         if header.kind.isMembership {
             let message: SWIMMessage
             do {
@@ -92,7 +96,8 @@ extension Node {
         do {
             let message = try GossipMessage.decodeBody(kind: header.kind, frame.body, limits: limits)
             carryOut(
-                core.receiveGossip(message, from: header.sender, senderClock: header.hlc, now: now, receivedAt: receivedAt))
+                core.receiveGossip(
+                    message, from: header.sender, senderClock: header.hlc, now: now, receivedAt: receivedAt))
         } catch {
             metrics.rejected(reason: "invalid_body")
         }

@@ -89,6 +89,8 @@ public actor Node: Service {
     var durability: NodeDurability?
     /// This run's data epoch (see `ReplicaStart`).
     let epoch: UInt64
+    /// Revoked nodes, their known epochs, and the epochs every node announced (`Revocation/`).
+    var revocationBook = RevocationBook()
     /// No local write before this (wall milliseconds): a persistent identity without a data
     /// directory waits out the max clock offset so it never reuses a timestamp of its last run.
     let firstWriteNotBefore: UInt64
@@ -98,15 +100,28 @@ public actor Node: Service {
     /// persisted HLC ceiling, so it never reuses a timestamp of its previous run even if the wall
     /// clock went back; a persistent identity without a data directory instead waits out the max
     /// clock offset before its first write (DESIGN, "Data model and ordering").
-    public init(_ configuration: NodeConfiguration, logger: Logger? = nil, eventLoopGroup: (any EventLoopGroup)? = nil)
+    public init(
+        _ configuration: NodeConfiguration, logger: Logger? = nil, eventLoopGroup: (any EventLoopGroup)? = nil
+    )
         async throws
     {
         Sodium.ensureInitialized()
-        // A bad revocation list stops the node before it binds anything.
-        let revokedAtStart = try configuration.revocations.verified(authority: configuration.identity.authority)
-        guard !revokedAtStart.contains(configuration.identity.nodeID) else {
-            throw RevocationError.selfRevoked(node: configuration.identity.nodeID)
+        // A bad revocation list (configured, or kept in the data directory) stops the node before
+        // it binds anything.
+        let authority = configuration.identity.authority
+        _ = try configuration.revocations.verified(authority: authority)
+        let kept = try configuration.storage.map { storage throws(RevocationError) in
+            try RevocationFiles.load(directory: storage.directory, authority: authority)
         }
+        var revocationBook = RevocationBook()
+        for revocation in configuration.revocations.revocations + (kept?.revocations ?? []) {
+            guard revocation.nodeID != configuration.identity.nodeID else {
+                throw RevocationError.selfRevoked(node: configuration.identity.nodeID)
+            }
+            _ = revocationBook.add(revocation)
+        }
+        for claim in kept?.claims ?? [] { _ = revocationBook.add(claim) }
+        let revokedAtStart = revocationBook.revokedNodes
         var logger = logger ?? Logger(label: "gossipkv.node")
         logger[metadataKey: "node"] = "\(configuration.name)"
         self.logger = logger
@@ -129,12 +144,14 @@ public actor Node: Service {
                 : .recovered(
                     ReplicaStart.Recovered(
                         map: recovered.map, digest: recovered.digest, clockCeiling: recovered.clockCeiling,
-                        dataEpoch: recovered.dataEpoch, possibleLosses: recovered.possibleLosses.map(\.description)))
+                        dataEpoch: recovered.dataEpoch,
+                        possibleLosses: recovered.possibleLosses.map(\.description)))
         } else {
             disk = .none
         }
         let start = ReplicaStart(
-            id: configuration.identity.nodeID, identityIsPersistent: configuration.identity.isPersistent, disk: disk,
+            id: configuration.identity.nodeID, identityIsPersistent: configuration.identity.isPersistent,
+            disk: disk,
             limits: limits, maxClockOffsetMilliseconds: configuration.maxClockOffsetMilliseconds,
             physicalNow: WallClock.nowMilliseconds(), newEpoch: Self.randomEpoch(other:))
         let newEpochReason = start.newEpochReason
@@ -153,7 +170,8 @@ public actor Node: Service {
         let transport: GossipTransport
         do {
             transport = try await GossipTransport.bind(
-                host: configuration.bindHost, port: configuration.gossipPort, maxFrameBytes: limits.maxFrameBytes,
+                host: configuration.bindHost, port: configuration.gossipPort,
+                maxFrameBytes: limits.maxFrameBytes,
                 group: group, streamLimits: configuration.streamLimits, metrics: metrics)
         } catch {
             try? opened?.0.close()
@@ -180,7 +198,8 @@ public actor Node: Service {
 
         let respBackend = NodeRESPBackend()
         if let respConfiguration = configuration.resp {
-            let server = RESPServer(configuration: respConfiguration, backend: respBackend, group: group, logger: logger)
+            let server = RESPServer(
+                configuration: respConfiguration, backend: respBackend, group: group, logger: logger)
             do {
                 // Clients wait in the backlog until `attach` below: no reply before the store is there.
                 let address = try await server.start(acceptingClients: false)
@@ -241,13 +260,18 @@ public actor Node: Service {
             logger.notice(Logger.Message(stringLiteral: text), metadata: ["storage.epoch": "\(epoch)"])
         } else {
             logger.info(
-                "writing as origin \(replica.origin) (data epoch \(epoch))", metadata: ["storage.epoch": "\(epoch)"])
+                "writing as origin \(replica.origin) (data epoch \(epoch))",
+                metadata: ["storage.epoch": "\(epoch)"])
         }
         // Recovered keys with a deadline still owe their `expired` event.
         var expiryWatch = ExpiryWatch()
         replica.map.forEachEntry { entry in if entry.expiry != nil { expiryWatch.track(entry) } }
         self.expiryWatch = expiryWatch
-        let engine = GossipEngine(replica: replica, config: configuration.gossip, seed: random.next(), now: now)
+        var engine = GossipEngine(
+            replica: replica, config: configuration.gossip, seed: random.next(), now: now)
+        // The log's replay brought a revoked node's entries back: drop them before serving.
+        for node in revokedAtStart { _ = engine.bar(revocationBook.origins(of: node), now: now) }
+        self.revocationBook = revocationBook
         let bootEpoch = engine.replica.readTime(physical: now)
         self.bootEpoch = bootEpoch
         // Membership bounds incarnations by the same max offset the clock check uses.
@@ -297,10 +321,14 @@ public actor Node: Service {
 
         if configuration.identity.isOpen {
             logger.warning(
-                Logger.Message(stringLiteral: "cluster 'default' is OPEN: any node on this network may join and write. Close it with "
-                    + "a passphrase on every node (--cluster-secret-file FILE, --cluster-name NAME), or key files "
-                    + "from `gossipkv init`"))
+                Logger.Message(
+                    stringLiteral:
+                        "cluster 'default' is OPEN: any node on this network may join and write. Close it with "
+                        + "a passphrase on every node (--cluster-secret-file FILE, --cluster-name NAME), or key files "
+                        + "from `gossipkv init`"))
         }
+        // A list given by `--revocations` is kept in the data directory from now on.
+        if !revocationBook.isEmpty { persistRevocations() }
         logger.info(
             "node \(configuration.identity.nodeID) listening for gossip on \(configuration.bindHost):\(boundPort)",
             metadata: ["gossip.advertised": "\(advertisedAddress)"])
@@ -319,7 +347,9 @@ public actor Node: Service {
     /// With a data directory the entry is in the log (a `write(2)`: it survives `kill -9`) before
     /// this returns, and with fsync `always` on disk.
     @discardableResult
-    public func put(_ key: [UInt8], _ value: [UInt8], expiry: HLCTimestamp? = nil) async throws(NodeWriteError) -> Entry {
+    public func put(_ key: [UInt8], _ value: [UInt8], expiry: HLCTimestamp? = nil)
+        async throws(NodeWriteError) -> Entry
+    {
         try await write(key, value: value, expiry: expiry)
     }
 
@@ -335,7 +365,9 @@ public actor Node: Service {
     }
 
     @discardableResult
-    public func delete(_ key: String) async throws(NodeWriteError) -> Entry { try await delete(Array(key.utf8)) }
+    public func delete(_ key: String) async throws(NodeWriteError) -> Entry {
+        try await delete(Array(key.utf8))
+    }
 
     public func get(_ key: [UInt8]) -> [UInt8]? {
         let value = engine.replica.get(key, physical: WallClock.nowMilliseconds())

@@ -220,7 +220,8 @@ public struct GossipEngine: Sendable {
         // under pipelined SETs) and pushed remote ids out of the memory.
         lastChangeAt = now
         pushQueue.enqueueOwn(
-            Push.Item(entry: entry, previousTimestamp: previous), windowCloses: now + config.pushWindowMilliseconds)
+            Push.Item(entry: entry, previousTimestamp: previous),
+            windowCloses: now + config.pushWindowMilliseconds)
         return entry
     }
 
@@ -446,9 +447,13 @@ public struct GossipEngine: Sendable {
         }
         for entry in chunk.entries {
             switch replica.applyRemote(
-                entry, physical: now, collectedAfterMilliseconds: config.tombstoneGracePeriodMilliseconds) {
+                entry, physical: now, collectedAfterMilliseconds: config.tombstoneGracePeriodMilliseconds)
+            {
             case let .failure(reason):
-                pending.refusedAnEntry = true
+                // A revoked node's entry is not wanted at any watermark: refusing it must not
+                // keep the answerer's watermarks from being adopted (the answerer drops it too
+                // once the revocation reaches it).
+                if reason != .revokedOrigin { pending.refusedAnEntry = true }
                 directives.append(.rejected(.entry(reason), from: sender))
             case let .success(outcome):
                 if outcome != .unchanged {
@@ -478,7 +483,8 @@ public struct GossipEngine: Sendable {
                 adopt = true
             }
             // A declined request's answer has no digest: the peer is busy, not different.
-            if chunk.phase == .answer, pending.digest != nil, !pending.changedTheMap, !pending.refusedAnEntry {
+            if chunk.phase == .answer, pending.digest != nil, !pending.changedTheMap, !pending.refusedAnEntry
+            {
                 let answerWasEmpty = pending.count == 1 && chunk.entries.isEmpty
                 directives += bucketsAfterFruitlessAnswer(
                     from: sender, syncID: chunk.syncID, answerWasEmpty: answerWasEmpty,
