@@ -180,6 +180,8 @@ extension Node {
         switch result {
         case .added, .renewed:
             admitted = true
+            // New, or a new run: it may have missed revocations (sent after our answer below).
+            if !revocationBook.isEmpty { revocationBook.owed.insert(header.sender) }
             logger.info("admitted \(certificate.name) (\(header.sender)) at \(address)")
         default:
             // A member we hold dead announces itself: it runs, so the core asks it to refute.
