@@ -192,4 +192,39 @@ struct NodeRevocationGossipTests {
         }
         for node in running { await node.stop() }
     }
+
+    @Test(
+        "a node does not start on a damaged revocation state in its data directory, and says which file and line"
+    )
+    func damagedStateStopsTheNode() async throws {
+        let cluster = ClusterKeyPair.generate()
+        let directory = Storage.temporaryDirectory("revocation-damaged")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let identity = Storage.reloaded(try NodeRevocationTests.identity("a", cluster: cluster))
+        let target = NodeKeyPair.generate().nodeID
+        var forged = NodeRevocation.issue(revoking: target, by: cluster, now: Loopback.now()).encoded
+        forged[forged.count - 1] ^= 1
+        let list = RevocationList.header + "\n" + Data(forged).base64EncodedString() + "\n"
+        try list.write(toFile: directory + "/revocations", atomically: true, encoding: .utf8)
+        await #expect(throws: RevocationError.badSignature(node: target)) {
+            _ = try await Node(
+                Storage.configuration("a", identity: identity, directory: directory),
+                logger: Loopback.quietLogger)
+        }
+
+        let good = NodeRevocation.issue(revoking: target, by: cluster, now: Loopback.now())
+        try (RevocationList.header + "\n" + RevocationList.line(for: good, comment: "x") + "\n")
+            .write(toFile: directory + "/revocations", atomically: true, encoding: .utf8)
+        try "gossipkv revoked origins v1\nnot-hex 12\n".write(
+            toFile: directory + "/revoked-origins", atomically: true, encoding: .utf8)
+        do {
+            _ = try await Node(
+                Storage.configuration("a", identity: identity, directory: directory),
+                logger: Loopback.quietLogger)
+            Issue.record("a node started on a malformed revoked-origins file")
+        } catch let error as RevocationError {
+            #expect(error.description.hasPrefix(directory + "/revoked-origins:2: not a revocation"))
+        }
+    }
 }
