@@ -34,9 +34,11 @@ for target in [
     "FuzzEnvelope", "FuzzMessageBody", "FuzzCertificate", "FuzzWALRecord", "FuzzSnapshot", "FuzzStreamFrames",
     "FuzzHandshake", "FuzzRevocation", "FuzzReplicaMerge",
 ] {
+    // Fuzzer findings (`regression-*.bin`) stay: they are not made from the encoders.
     let directory = URL(fileURLWithPath: root).appendingPathComponent(target)
-    if FileManager.default.fileExists(atPath: directory.path) {
-        try FileManager.default.removeItem(at: directory)
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+    for name in names where !name.hasPrefix("regression-") {
+        try FileManager.default.removeItem(at: directory.appendingPathComponent(name))
     }
 }
 
