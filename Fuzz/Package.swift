@@ -7,7 +7,9 @@ let core = Target.Dependency.product(name: "GossipKVCore", package: "GossipKV")
 let crypto = Target.Dependency.product(name: "GossipKVCrypto", package: "GossipKV")
 let resp = Target.Dependency.product(name: "GossipKVRESP", package: "GossipKV")
 let storage = Target.Dependency.product(name: "GossipKVStorage", package: "GossipKV")
+let node = Target.Dependency.product(name: "GossipKVNode", package: "GossipKV")
 let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
+let nioEmbedded = Target.Dependency.product(name: "NIOEmbedded", package: "swift-nio")
 
 let package = Package(
     name: "GossipKVFuzz",
@@ -24,6 +26,10 @@ let package = Package(
         .executableTarget(name: "FuzzRESP", dependencies: [resp, nioCore]),
         .executableTarget(name: "FuzzWALRecord", dependencies: ["FuzzSupport", core, storage]),
         .executableTarget(name: "FuzzSnapshot", dependencies: ["FuzzSupport", core, storage]),
+        .executableTarget(name: "FuzzStreamFrames", dependencies: [node, nioCore, nioEmbedded]),
+        .executableTarget(name: "FuzzHandshake", dependencies: ["FuzzSupport", core, crypto]),
+        .executableTarget(name: "FuzzRevocation", dependencies: ["FuzzSupport", core, crypto]),
+        .executableTarget(name: "FuzzReplicaMerge", dependencies: ["FuzzSupport", core]),
         .executableTarget(name: "MakeCorpus", dependencies: ["FuzzSupport", core, crypto, storage]),
     ]
 )

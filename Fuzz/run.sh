@@ -8,7 +8,10 @@ set -euo pipefail
 
 seconds="${1:-20}"
 cd "$(dirname "$0")"
-targets=(FuzzEnvelope FuzzSealedFrame FuzzMessageBody FuzzCertificate FuzzRESP FuzzWALRecord FuzzSnapshot)
+targets=(
+    FuzzEnvelope FuzzSealedFrame FuzzMessageBody FuzzCertificate FuzzRESP FuzzWALRecord FuzzSnapshot
+    FuzzStreamFrames FuzzHandshake FuzzRevocation FuzzReplicaMerge
+)
 flags=(-c debug --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address)
 
 for target in "${targets[@]}"; do

@@ -19,12 +19,16 @@ extension Node {
     func announce(now: UInt64) {
         let schedule = configuration.multicast ?? MulticastConfiguration()
         let wantsReply = announcementsSent < schedule.burstCount
-        if let sealed = announcement(wantsReply: wantsReply, members: [], recipient: .zero, channel: .multicast) {
+        if let sealed = announcement(
+            wantsReply: wantsReply, members: [], recipient: .zero, channel: .multicast)
+        {
             multicast?.announce(sealed)
             for seed in seeds { transport.sendDatagram(sealed, to: seed) }
-            metrics.messageOut(kind: "announcement", bytes: sealed.count * ((multicast == nil ? 0 : 1) + seeds.count))
+            metrics.messageOut(
+                kind: "announcement", bytes: sealed.count * ((multicast == nil ? 0 : 1) + seeds.count))
         }
         announcementsSent += 1
+        repairRevocations(now: now)
         refreshSeedAddresses()
         if announcementsSent < schedule.burstCount {
             nextAnnounceAt = now + schedule.burstMilliseconds / UInt64(max(1, schedule.burstCount - 1))
@@ -67,9 +71,13 @@ extension Node {
         }
     }
 
-    func announcement(wantsReply: Bool, members: [MemberUpdate], recipient: NodeID, channel: WireChannel) -> [UInt8]? {
+    func announcement(wantsReply: Bool, members: [MemberUpdate], recipient: NodeID, channel: WireChannel)
+        -> [UInt8]?
+    {
         let body = Announcement(
-            certificate: certificateBytes, address: advertisedAddress, wantsReply: wantsReply, members: members)
+            certificate: certificateBytes, address: advertisedAddress, wantsReply: wantsReply,
+            members: members,
+            dataEpoch: epoch)
         do {
             return seal(kind: .announcement, body: try body.encoded(), recipient: recipient, channel: channel)
         } catch {
@@ -113,7 +121,9 @@ extension Node {
             let bodyStart = EnvelopeHeader.encodedLength
             var reader = ByteReader(packet.bytes)
             let (_, bodyLength) = try EnvelopeHeader.decode(from: &reader)
-            guard packet.bytes.count >= bodyStart + bodyLength else { throw WireError.truncated(needed: bodyLength, remaining: packet.bytes.count - bodyStart) }
+            guard packet.bytes.count >= bodyStart + bodyLength else {
+                throw WireError.truncated(needed: bodyLength, remaining: packet.bytes.count - bodyStart)
+            }
             announcement = try Announcement(decoding: packet.bytes[bodyStart..<(bodyStart + bodyLength)])
             certificate = try NodeCertificate(encoded: announcement.certificate[...])
         } catch {
@@ -133,7 +143,9 @@ extension Node {
             logger.debug("refused \(header.sender)'s certificate: \(verdict)")
             return
         }
-        let maxBytes = packet.channel == .stream ? configuration.gossip.limits.maxFrameBytes : configuration.gossip.limits.maxDatagramBytes
+        let maxBytes =
+            packet.channel == .stream
+            ? configuration.gossip.limits.maxFrameBytes : configuration.gossip.limits.maxDatagramBytes
         metrics.authenticatorChecked()
         switch opener.authenticate(packet.bytes[...], maxBytes: maxBytes, verifier: candidate) {
         case let .failure(rejection):
@@ -154,9 +166,11 @@ extension Node {
             metrics.rejected(reason: "membership_incarnation_out_of_reach")
             return
         }
+        recordAnnouncedEpoch(of: header.sender, epoch: announcement.dataEpoch, now: now)
         var address = announcement.address
         if address.isUnspecified, let source = packet.source,
-            let fromSource = MemberAddress(socketAddress: source, gossipPort: address.gossipPort, clientPort: address.clientPort)
+            let fromSource = MemberAddress(
+                socketAddress: source, gossipPort: address.gossipPort, clientPort: address.clientPort)
         {
             address = fromSource
         }
@@ -166,6 +180,8 @@ extension Node {
         switch result {
         case .added, .renewed:
             admitted = true
+            // New, or a new run: it may have missed revocations (sent after our answer below).
+            if !revocationBook.isEmpty { revocationBook.owed.insert(header.sender) }
             logger.info("admitted \(certificate.name) (\(header.sender)) at \(address)")
         default:
             // A member we hold dead announces itself: it runs, so the core asks it to refute.
@@ -177,14 +193,18 @@ extension Node {
                 .filter { $0.id != id && $0.id != header.sender && $0.state.isActive }
                 .prefix(Announcement.maxMembersInReply)
                 .map(\.update)
-            if let sealed = self.announcement(wantsReply: false, members: Array(list), recipient: header.sender, channel: .gossipDatagram) {
+            if let sealed = self.announcement(
+                wantsReply: false, members: Array(list), recipient: header.sender, channel: .gossipDatagram)
+            {
                 transport.sendDatagram(sealed, to: target)
                 metrics.messageOut(kind: "announcement", bytes: sealed.count)
             }
         }
         for member in announcement.members
         where member.id != id && verifier.senders[member.id] == nil && !verifier.revoked.contains(member.id) {
-            if member.state.isActive, let target = member.address.gossipSocketAddress() { introduce(to: target, now: now) }
+            if member.state.isActive, let target = member.address.gossipSocketAddress() {
+                introduce(to: target, now: now)
+            }
         }
     }
 }

@@ -91,6 +91,10 @@ extension Node {
     private func dispatch(_ frame: AuthenticatedFrame, now: UInt64, receivedAt: UInt64) {
         let header = frame.header
         let limits = configuration.gossip.limits
+        if header.kind.isRevocation {
+            receiveRevocations(frame.body, from: header.sender, now: now)
+            return
+        }
         if header.kind.isMembership {
             let message: SWIMMessage
             do {

@@ -66,6 +66,10 @@ extension Node {
         {
             introduce(to: address, now: now)
         }
+        // New, or back from away: it may have missed revocations (`Node+Revocation.swift`).
+        if member.state.isActive, !(previous?.isActive ?? false), !revocationBook.isEmpty {
+            revocationBook.owed.insert(member.id)
+        }
         let previousText = previous.map { "\($0)" } ?? "new"
         logger.info(
             "member \(member.id) \(previousText) -> \(member.state)",

@@ -3,9 +3,11 @@ import GossipKVCore
 extension Node {
     /// Makes sure a tick runs at the earliest deadline of the engine, the membership and the
     /// announcement schedule. Called after every input, since any input may move a deadline
-    /// earlier (a write arms the 2 ms push window).
+    /// earlier (a write arms the 2 ms push window). Also sends the revocations owed to members
+    /// that became active during the input, after the input's own replies (`Node+Revocation`).
     func refreshTimer() {
         guard !isShuttingDown else { return }
+        sendOwedRevocations()
         var next = min(core.nextTickAt, nextAnnounceAt, nextExpiryAt)
         // Logged watermarks waiting for the batch fsync: look again shortly.
         if durability?.pendingDurable != nil { next = min(next, WallClock.nowMilliseconds() + 50) }

@@ -92,6 +92,8 @@ public actor Node: Service {
     var durability: NodeDurability?
     /// This run's data epoch (see `ReplicaStart`).
     let epoch: UInt64
+    /// Revoked nodes, their known epochs, and the epochs every node announced (`Revocation/`).
+    var revocationBook = RevocationBook()
     /// No local write before this (wall milliseconds): a persistent identity without a data
     /// directory waits out the max clock offset so it never reuses a timestamp of its last run.
     let firstWriteNotBefore: UInt64
@@ -107,12 +109,22 @@ public actor Node: Service {
         async throws
     {
         Sodium.ensureInitialized()
-        // A bad revocation list stops the node before it binds anything.
-        let revokedAtStart = try configuration.revocations.verified(
-            authority: configuration.identity.authority)
-        guard !revokedAtStart.contains(configuration.identity.nodeID) else {
-            throw RevocationError.selfRevoked(node: configuration.identity.nodeID)
+        // A bad revocation list (configured, or kept in the data directory) stops the node before
+        // it binds anything.
+        let authority = configuration.identity.authority
+        _ = try configuration.revocations.verified(authority: authority)
+        let kept = try configuration.storage.map { storage throws(RevocationError) in
+            try RevocationFiles.load(directory: storage.directory, authority: authority)
         }
+        var revocationBook = RevocationBook()
+        for revocation in configuration.revocations.revocations + (kept?.revocations ?? []) {
+            guard revocation.nodeID != configuration.identity.nodeID else {
+                throw RevocationError.selfRevoked(node: configuration.identity.nodeID)
+            }
+            _ = revocationBook.add(revocation)
+        }
+        for claim in kept?.claims ?? [] { _ = revocationBook.add(claim) }
+        let revokedAtStart = revocationBook.revokedNodes
         var logger = logger ?? Logger(label: "gossipkv.node")
         logger[metadataKey: "node"] = "\(configuration.name)"
         self.logger = logger
@@ -266,8 +278,11 @@ public actor Node: Service {
         var expiryWatch = ExpiryWatch()
         replica.map.forEachEntry { entry in if entry.expiry != nil { expiryWatch.track(entry) } }
         self.expiryWatch = expiryWatch
-        let engine = GossipEngine(
+        var engine = GossipEngine(
             replica: replica, config: configuration.gossip, seed: random.next(), now: now)
+        // The log's replay brought a revoked node's entries back: drop them before serving.
+        for node in revokedAtStart { _ = engine.bar(revocationBook.origins(of: node), now: now) }
+        self.revocationBook = revocationBook
         let bootEpoch = engine.replica.readTime(physical: now)
         self.bootEpoch = bootEpoch
         // Membership bounds incarnations by the same max offset the clock check uses.
@@ -324,6 +339,8 @@ public actor Node: Service {
                         + "a passphrase on every node (--cluster-secret-file FILE, --cluster-name NAME), or key files "
                         + "from `gossipkv init`"))
         }
+        // A list given by `--revocations` is kept in the data directory from now on.
+        if !revocationBook.isEmpty { persistRevocations() }
         logger.info(
             "node \(configuration.identity.nodeID) listening for gossip on \(configuration.bindHost):\(boundPort)",
             metadata: ["gossip.advertised": "\(advertisedAddress)"])

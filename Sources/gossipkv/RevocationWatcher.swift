@@ -6,8 +6,9 @@ import ServiceLifecycle
 
 /// `--revocations FILE`: the list is read before the node starts (a list that does not parse
 /// or verify stops the node with the reason), then re-read every 2 seconds when its size or
-/// modification time changed, so an operator revokes a node by copying the new list to every
-/// machine, without restarts. A new list that fails keeps the previous one and logs why.
+/// modification time changed, so an operator revokes a node by updating the list on one machine
+/// or more, without restarts: the node gossips what is new to every member (`Node.revoke`). A new
+/// list that fails keeps the previous one and logs why.
 struct RevocationWatcher: Sendable {
     let path: String
     let initial: RevocationList
@@ -61,7 +62,8 @@ struct RevocationWatcher: Sendable {
                         do {
                             let list = try RevocationWatcher.read(watcher.path)
                             let added = try await node.revoke(list)
-                            watcher.logger.info("re-read \(watcher.path): \(added.count) newly revoked node(s)")
+                            watcher.logger.info(
+                                "re-read \(watcher.path): \(added.count) newly revoked node(s)")
                         } catch {
                             watcher.logger.error("keeping the previous revocations: \(error)")
                         }

@@ -30,10 +30,15 @@ func seal(_ message: GossipMessage, _ header: EnvelopeHeader) throws -> [UInt8] 
     try Envelope.seal(header: header, message: message, signer: FuzzIdentity.signer)
 }
 
-for target in ["FuzzEnvelope", "FuzzSealedFrame", "FuzzMessageBody", "FuzzCertificate", "FuzzWALRecord", "FuzzSnapshot"] {
+for target in [
+    "FuzzEnvelope", "FuzzSealedFrame", "FuzzMessageBody", "FuzzCertificate", "FuzzWALRecord", "FuzzSnapshot", "FuzzStreamFrames",
+    "FuzzHandshake", "FuzzRevocation", "FuzzReplicaMerge",
+] {
+    // Fuzzer findings (`regression-*.bin`) stay: they are not made from the encoders.
     let directory = URL(fileURLWithPath: root).appendingPathComponent(target)
-    if FileManager.default.fileExists(atPath: directory.path) {
-        try FileManager.default.removeItem(at: directory)
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+    for name in names where !name.hasPrefix("regression-") {
+        try FileManager.default.removeItem(at: directory.appendingPathComponent(name))
     }
 }
 
@@ -243,6 +248,91 @@ let emptySnapshot = SnapshotFile.Contents(
 try write(
     [0] + (try SnapshotFile.encode(emptySnapshot, limits: .standard)), target: "FuzzSnapshot", name: "empty")
 try write([0] + snapshotBytes.dropLast(5), target: "FuzzSnapshot", name: "cut")
+
+// Stream frames (first byte: bit 0 = a 64-byte limit): two frames and a partial one, an empty
+// frame, a length past the tight limit after a good frame, a 4 GiB length.
+func framed(_ frames: [[UInt8]]) -> [UInt8] {
+    frames.flatMap { frame -> [UInt8] in
+        let length = UInt32(frame.count)
+        return [
+            UInt8(length >> 24), UInt8(length >> 16 & 0xFF), UInt8(length >> 8 & 0xFF), UInt8(length & 0xFF),
+        ] + frame
+    }
+}
+let handshakeFrame = try HandshakeInput.signed(sequence: 1).encoded()
+try write(
+    [0] + framed([handshakeFrame, [1, 2, 3]]) + [0, 0, 0, 9, 1], target: "FuzzStreamFrames",
+    name: "frames-partial")
+try write([1] + framed([[], [7]]), target: "FuzzStreamFrames", name: "frames-empty-tight")
+try write(
+    [1] + framed([[5, 5], Array(repeating: 9, count: 65)]), target: "FuzzStreamFrames",
+    name: "frames-over-tight-limit")
+try write([0xFE, 0xFF, 0xFF, 0xFF, 0xFF, 1, 2], target: "FuzzStreamFrames", name: "frames-4gib")
+
+// Handshakes: valid (the acceptor takes it), for another node, cut, and an oversized signature.
+try write(handshakeFrame, target: "FuzzHandshake", name: "handshake-valid")
+var otherRecipient = HandshakeInput.signed(sequence: 2)
+otherRecipient.recipient = NodeID(high: 1, low: 1)
+try write(try otherRecipient.encoded(), target: "FuzzHandshake", name: "handshake-wrong-recipient")
+try write(Array(handshakeFrame.dropLast(7)), target: "FuzzHandshake", name: "handshake-cut")
+var longSignature = handshakeFrame
+longSignature[StreamHandshake.signedLength] = 200
+try write(longSignature, target: "FuzzHandshake", name: "handshake-long-signature")
+
+// Revocations (first byte: 0 record, 1 list, 2 notice): a record of the fuzz cluster, another
+// cluster's, a list with a comment and blank lines, a notice with records and claims.
+let revocation = NodeRevocation.issue(
+    revoking: CertificateInput.node.nodeID, by: CertificateInput.cluster, now: fuzzNow)
+var otherClusterSeed = [UInt8](repeating: 0xC2, count: 32)
+let otherCluster = try ClusterKeyPair(seed: SecretBytes(consuming: &otherClusterSeed))
+let foreignRevocation = NodeRevocation.issue(
+    revoking: NodeID(high: 7, low: 7), by: otherCluster, now: fuzzNow)
+try write([0] + revocation.encoded, target: "FuzzRevocation", name: "record")
+try write([0] + foreignRevocation.encoded, target: "FuzzRevocation", name: "record-foreign")
+let listText =
+    RevocationList.header + "\n# revoked by the fuzz cluster\n\n"
+    + RevocationList.line(for: revocation, comment: "node-a") + "\n"
+    + RevocationList.line(for: foreignRevocation, comment: "") + "\n"
+try write([1] + Array(listText.utf8), target: "FuzzRevocation", name: "list")
+let notice = RevocationNotice(
+    records: [revocation.encoded, foreignRevocation.encoded],
+    claims: [
+        OriginClaim(node: CertificateInput.node.nodeID, epoch: 0x1234_5678_9ABC),
+        OriginClaim(node: NodeID(high: 7, low: 7), epoch: 1),
+    ])
+try write([2] + (try notice.encoded()), target: "FuzzRevocation", name: "notice")
+try write(
+    [2] + (try RevocationNotice(records: [], claims: []).encoded()), target: "FuzzRevocation",
+    name: "notice-empty")
+
+// Replica merges: the seed pushes and answers, and a push whose entries fight over one key
+// (same timestamp from two origins, a tombstone, an expiring value, a value tie).
+for seed in SeedMessages.all {
+    switch seed.message {
+    case .push, .syncAnswer:
+        try write(
+            [BodyInput.selector(kind: seed.message.kind, tight: false)] + seed.message.encodedBody(),
+            target: "FuzzReplicaMerge", name: seed.name)
+    default: continue
+    }
+}
+let contested = HLCTimestamp(physical: 1_700_000_000_500)
+let fighting: [Entry] = [
+    Entry(key: [1], value: [1], timestamp: contested, origin: NodeID(high: 1, low: 0)),
+    Entry(key: [1], value: [2], timestamp: contested, origin: NodeID(high: 2, low: 0)),
+    Entry(key: [1], value: nil, timestamp: contested, origin: NodeID(high: 2, low: 0)),
+    Entry(
+        key: [1], value: [2], timestamp: contested, origin: NodeID(high: 2, low: 0),
+        expiry: HLCTimestamp(physical: 1_700_000_009_000)),
+    Entry(
+        key: [2], value: [3], timestamp: HLCTimestamp(physical: 1_700_000_000_400),
+        origin: NodeID(high: 1, low: 0)),
+]
+let fight = GossipMessage.push(
+    Push(hops: 0, items: fighting.map { Push.Item(entry: $0, previousTimestamp: nil) }))
+try write(
+    [BodyInput.selector(kind: .push, tight: false)] + fight.encodedBody(), target: "FuzzReplicaMerge",
+    name: "push-contested")
 
 print("wrote seed corpora under \(root)/")
 

@@ -18,11 +18,19 @@ public struct Announcement: Equatable, Sendable {
     /// Asks the receiver to answer with its own announcement even if it already knows us.
     public var wantsReply: Bool
     public var members: [MemberUpdate]
+    /// The data epoch the sender writes under: with its node id it names the origin stamped on
+    /// its entries (`OriginClaim`), so receivers can trace those entries back to it if it is
+    /// ever revoked. Signed with the rest of the envelope, by the sender itself.
+    public var dataEpoch: UInt64
 
-    public init(certificate: [UInt8], address: MemberAddress, wantsReply: Bool, members: [MemberUpdate]) {
+    public init(
+        certificate: [UInt8], address: MemberAddress, wantsReply: Bool, members: [MemberUpdate],
+        dataEpoch: UInt64 = 0
+    ) {
         self.certificate = certificate
         self.address = address
         self.wantsReply = wantsReply
         self.members = members
+        self.dataEpoch = dataEpoch
     }
 }

@@ -76,7 +76,8 @@ public struct LWWMap: Sendable {
     @inline(__always)
     private func entry(key: [UInt8], stored: StoredEntry) -> Entry {
         Entry(
-            key: key, value: stored.value, timestamp: stored.timestamp, origin: originTable[stored.originIndex],
+            key: key, value: stored.value, timestamp: stored.timestamp,
+            origin: originTable[stored.originIndex],
             expiry: stored.expiry)
     }
 
@@ -98,7 +99,8 @@ public struct LWWMap: Sendable {
             if incoming.timestamp == displaced.timestamp {
                 let order = Entry.compare(
                     incoming.timestamp, incoming.origin, incoming.value, incoming.expiry,
-                    displaced.timestamp, originTable[displaced.originIndex], displaced.value, displaced.expiry)
+                    displaced.timestamp, originTable[displaced.originIndex], displaced.value, displaced.expiry
+                )
                 if order <= 0 { return .unchanged }
             }
             originIndex = originTable.intern(incoming.origin)
@@ -150,6 +152,19 @@ public struct LWWMap: Sendable {
 
     /// The entries written by `origin` with a timestamp above `watermark`, oldest first.
     /// Costs O(log n + returned).
+    /// Every entry `origin` holds in the map, whatever its timestamp (a revoked origin's, to drop
+    /// them: `Replica.bar`), in timestamp order.
+    public func entries(from origin: NodeID) -> [Entry] {
+        guard let originIndex = originTable.index(of: origin) else { return [] }
+        var result: [Entry] = []
+        indexes[Int(originIndex)].forEachItem { item in
+            if let stored = storage[StorageKey(item.key)], stored.originIndex == originIndex {
+                result.append(entry(key: item.key, stored: stored))
+            }
+        }
+        return result
+    }
+
     public func entries(from origin: NodeID, after watermark: HLCTimestamp) -> [Entry] {
         guard let originIndex = originTable.index(of: origin) else { return [] }
         var result: [Entry] = []

@@ -22,12 +22,15 @@ public enum EntryRejection: Error, Equatable, Hashable, Sendable, CustomStringCo
     case valueTooLarge
     /// The entry's timestamp is beyond the max clock offset: merging it would poison our clock.
     case clockTooFarAhead
+    /// The entry's origin belongs to a revoked node (`Replica.bar`).
+    case revokedOrigin
 
     public var description: String {
         switch self {
         case .keyTooLarge: return "key over the cluster limit"
         case .valueTooLarge: return "value over the cluster limit"
         case .clockTooFarAhead: return "timestamp beyond the max clock offset"
+        case .revokedOrigin: return "origin of a revoked node"
         }
     }
 }
@@ -49,7 +52,7 @@ public struct Replica: Sendable {
     public let origin: NodeID
     public let limits: Limits
     public private(set) var clock: HybridLogicalClock
-    public private(set) var map = LWWMap()
+    public internal(set) var map = LWWMap()
     /// What this replica claims to hold; see `Digest`.
     public private(set) var digest = Digest()
     /// What garbage collection dropped lately (see `CollectionEcho`).
@@ -57,6 +60,8 @@ public struct Replica: Sendable {
     /// Links of writes applied above their origin's watermark (`link(origin:previous:to:)`).
     /// Kept in memory only: after a restart the answer path moves those watermarks.
     var pendingLinks = PendingLinks(capacity: Replica.defaultPendingLinkCapacity)
+    /// Origins of revoked nodes: their entries are refused and dropped (`bar`).
+    public internal(set) var barredOrigins: Set<NodeID> = []
 
     /// At most this many pending links by default (about 3 MiB of them).
     public static let defaultPendingLinkCapacity = 65_536
@@ -116,6 +121,9 @@ public struct Replica: Sendable {
     public mutating func applyRemote(
         _ entry: Entry, physical: UInt64, collectedAfterMilliseconds grace: UInt64? = nil
     ) -> Result<LWWMap.MergeOutcome, EntryRejection> {
+        guard barredOrigins.isEmpty || !barredOrigins.contains(entry.origin) else {
+            return .failure(.revokedOrigin)
+        }
         guard entry.key.count <= limits.maxKeyBytes else { return .failure(.keyTooLarge) }
         if let value = entry.value, value.count > limits.maxValueBytes { return .failure(.valueTooLarge) }
         do {

@@ -155,6 +155,12 @@ struct TimestampIndex: Sendable {
     }
 
     /// Number of items with a timestamp greater than `timestamp` (walks only those).
+    /// Every item, in timestamp order (the zero timestamp included, which `forEach(after:)`
+    /// cannot reach).
+    func forEachItem(_ body: (Item) throws -> Void) rethrows {
+        for block in blocks { for item in block { try body(item) } }
+    }
+
     func count(after timestamp: HLCTimestamp) -> Int {
         var result = 0
         forEach(after: timestamp) { _ in result += 1 }

@@ -37,6 +37,7 @@ public enum GossipRejection: Equatable, Hashable, Sendable, CustomStringConverti
         case .entry(.clockTooFarAhead): return "entry_clock_poisoning"
         case .entry(.keyTooLarge): return "key_too_large"
         case .entry(.valueTooLarge): return "value_too_large"
+        case .entry(.revokedOrigin): return "revoked_origin"
         case .inconsistentChunk: return "inconsistent_chunk"
         case .watermarkBeyondClock: return "watermark_beyond_clock"
         case .answerRateExceeded: return "answer_rate"

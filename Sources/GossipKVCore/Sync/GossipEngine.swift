@@ -460,7 +460,10 @@ public struct GossipEngine: Sendable {
                 entry, physical: now, collectedAfterMilliseconds: config.tombstoneGracePeriodMilliseconds)
             {
             case let .failure(reason):
-                pending.refusedAnEntry = true
+                // A revoked node's entry is not wanted at any watermark: refusing it must not
+                // keep the answerer's watermarks from being adopted (the answerer drops it too
+                // once the revocation reaches it).
+                if reason != .revokedOrigin { pending.refusedAnEntry = true }
                 directives.append(.rejected(.entry(reason), from: sender))
             case let .success(outcome):
                 if outcome != .unchanged {

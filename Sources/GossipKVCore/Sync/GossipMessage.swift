@@ -31,8 +31,9 @@ public enum GossipMessage: Equatable, Sendable {
 }
 
 /// Message kinds as numbered on the wire. Anti-entropy kinds (`GossipMessage`) are 1-6,
-/// membership kinds (`SWIMMessage`) 10-13 and discovery (`Announcement`) 20; each family has its
-/// own body codec, and the receiver picks it by `isMembership` / `isDiscovery`.
+/// membership kinds (`SWIMMessage`) 10-13, discovery (`Announcement`) 20 and revocation notices
+/// (`RevocationNotice`) 21; each family has its own body codec, and the receiver picks it by
+/// `isMembership` / `isDiscovery` / `isRevocation`.
 public enum MessageKind: UInt8, Sendable, CaseIterable {
     case syncRequest = 1
     case syncSummary = 2
@@ -47,15 +48,22 @@ public enum MessageKind: UInt8, Sendable, CaseIterable {
     /// Declared last so that `allCases` keeps its older order (the fuzz corpus selects kinds by
     /// their index in it).
     case reconcile = 6
+    /// Declared after `reconcile` for the same reason.
+    case revocations = 21
 
     /// Whether the body is a `SWIMMessage` (decode with `SWIMMessage.decodeBody`) rather than a
     /// `GossipMessage`.
     public var isMembership: Bool {
         switch self {
-        case .syncRequest, .syncSummary, .syncAnswer, .bucketHashes, .push, .reconcile, .announcement: return false
+        case .syncRequest, .syncSummary, .syncAnswer, .bucketHashes, .push, .reconcile, .announcement,
+            .revocations:
+            return false
         case .ping, .ack, .pingRequest, .nack: return true
         }
     }
+
+    /// Whether the body is a `RevocationNotice` (decode with `RevocationNotice(decoding:)`).
+    public var isRevocation: Bool { self == .revocations }
 
     /// Whether the body is an `Announcement` (first contact; its sender may still be unknown).
     public var isDiscovery: Bool { self == .announcement }

@@ -1,6 +1,7 @@
 /// Body codec of `Announcement`: certificate (`u16` length + bytes, at most
 /// `Announcement.maxCertificateBytes`), address, wants-reply flag `u8`, member count `u16` (at
-/// most `Announcement.maxMembersInReply`) and the members as membership updates. Bounded and
+/// most `Announcement.maxMembersInReply`), the members as membership updates, then the sender's
+/// data epoch `u64`. Bounded and
 /// total like every other decoder; only canonical encodings are accepted.
 extension Announcement {
     public func encode(into writer: inout ByteWriter) throws(WireError) {
@@ -16,10 +17,11 @@ extension Announcement {
         writer.write(wantsReply)
         writer.write(UInt16(members.count))
         for member in members { writer.write(member) }
+        writer.write(dataEpoch)
     }
 
     public func encoded() throws(WireError) -> [UInt8] {
-        var writer = ByteWriter(capacity: 2 + certificate.count + 32 + members.count * 48)
+        var writer = ByteWriter(capacity: 2 + certificate.count + 40 + members.count * 48)
         try encode(into: &writer)
         return writer.bytes
     }
@@ -35,12 +37,17 @@ extension Announcement {
         let address = try reader.readMemberAddress()
         let wantsReply = try reader.readFlag(field: "announcement.wantsReply")
         let count = Int(try reader.readUInt16())
-        guard count <= Self.maxMembersInReply else { throw .tooManyEntries(count: count, limit: Self.maxMembersInReply) }
+        guard count <= Self.maxMembersInReply else {
+            throw .tooManyEntries(count: count, limit: Self.maxMembersInReply)
+        }
         try reader.require(count * ByteReader.minimumMemberUpdateSize)
         var members: [MemberUpdate] = []
         members.reserveCapacity(count)
         for _ in 0..<count { members.append(try reader.readMemberUpdate()) }
+        let dataEpoch = try reader.readUInt64()
         try reader.finish()
-        self.init(certificate: certificate, address: address, wantsReply: wantsReply, members: members)
+        self.init(
+            certificate: certificate, address: address, wantsReply: wantsReply, members: members,
+            dataEpoch: dataEpoch)
     }
 }

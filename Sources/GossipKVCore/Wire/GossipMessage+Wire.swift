@@ -35,7 +35,9 @@ extension GossipMessage {
             try writer.writeEntryCount(answer.entries.count, limits: limits)
             for entry in answer.entries { try writer.write(entry, limits: limits) }
         case let .bucketHashes(hashes):
-            guard hashes.hashes.count == BucketSet.bucketCount else { throw .invalidField("bucketHashes.hashes (not 256)") }
+            guard hashes.hashes.count == BucketSet.bucketCount else {
+                throw .invalidField("bucketHashes.hashes (not 256)")
+            }
             writer.write(hashes.syncID)
             for hash in hashes.hashes { writer.write(hash) }
         case let .push(push):
@@ -43,7 +45,9 @@ extension GossipMessage {
             try writer.writeEntryCount(push.items.count, limits: limits)
             for item in push.items { try writer.write(item, limits: limits) }
         case let .reconcile(reconcile):
-            guard reconcile.hashes.count == BucketSet.bucketCount else { throw .invalidField("reconcile.hashes (not 256)") }
+            guard reconcile.hashes.count == BucketSet.bucketCount else {
+                throw .invalidField("reconcile.hashes (not 256)")
+            }
             writer.write(reconcile.syncID)
             try writer.write(reconcile.digest, limits: limits)
             for hash in reconcile.hashes { writer.write(hash) }
@@ -69,7 +73,8 @@ extension GossipMessage {
             let stateHash = try reader.readUInt64()
             return .syncRequest(SyncRequest(syncID: syncID, digest: digest, stateHash: stateHash))
         case .syncSummary:
-            return .syncSummary(SyncSummary(digestHash: try reader.readUInt64(), stateHash: try reader.readUInt64()))
+            return .syncSummary(
+                SyncSummary(digestHash: try reader.readUInt64(), stateHash: try reader.readUInt64()))
         case .syncAnswer:
             return .syncAnswer(try decodeSyncAnswer(from: &reader, limits: limits))
         case .bucketHashes:
@@ -85,8 +90,9 @@ extension GossipMessage {
         case .reconcile:
             let syncID = try reader.readUInt64()
             let digest = try reader.readDigest(limits: limits)
-            return .reconcile(Reconcile(syncID: syncID, digest: digest, hashes: try readBucketHashes(from: &reader)))
-        case .ping, .ack, .pingRequest, .nack, .announcement:
+            return .reconcile(
+                Reconcile(syncID: syncID, digest: digest, hashes: try readBucketHashes(from: &reader)))
+        case .ping, .ack, .pingRequest, .nack, .announcement, .revocations:
             throw .foreignKind(kind.rawValue)
         }
     }
@@ -110,7 +116,9 @@ extension GossipMessage {
         return message
     }
 
-    private static func decodeSyncAnswer(from reader: inout ByteReader, limits: Limits) throws(WireError) -> SyncAnswer {
+    private static func decodeSyncAnswer(from reader: inout ByteReader, limits: Limits) throws(WireError)
+        -> SyncAnswer
+    {
         let syncID = try reader.readUInt64()
         let index = try reader.readUInt32()
         let count = try reader.readUInt32()
@@ -118,7 +126,8 @@ extension GossipMessage {
         guard let phase = SyncAnswer.Phase(rawValue: try reader.readUInt8()) else {
             throw .invalidField("syncAnswer.phase")
         }
-        let digest = try reader.readFlag(field: "syncAnswer.digestFlag") ? try reader.readDigest(limits: limits) : nil
+        let digest =
+            try reader.readFlag(field: "syncAnswer.digestFlag") ? try reader.readDigest(limits: limits) : nil
         let buckets = try reader.readFlag(field: "syncAnswer.bucketsFlag") ? try reader.readBucketSet() : nil
         let entryCount = try reader.readEntryCount(limits: limits, minimumSize: ByteReader.minimumEntrySize)
         var entries = [Entry]()
@@ -133,7 +142,9 @@ extension GossipMessage {
     /// `maxChunksPerSync`, and `index < count`.
     private static func validateChunk(index: Int, count: Int, limits: Limits) throws(WireError) {
         guard count >= 1 else { throw .invalidField("syncAnswer.count (zero)") }
-        guard count <= limits.maxChunksPerSync else { throw .tooManyChunks(count: count, limit: limits.maxChunksPerSync) }
+        guard count <= limits.maxChunksPerSync else {
+            throw .tooManyChunks(count: count, limit: limits.maxChunksPerSync)
+        }
         guard index < count else { throw .invalidField("syncAnswer.index (not below count)") }
     }
 }

@@ -54,7 +54,9 @@ extension SWIMMessage {
     /// Reads one body of `kind`. The caller MUST then check that nothing is left (`reader.finish()`)
     /// when the body fills a frame; `decodeBody(kind:_:)` does both. An anti-entropy kind throws
     /// `foreignKind`.
-    public static func decodeBody(kind: MessageKind, from reader: inout ByteReader) throws(WireError) -> SWIMMessage {
+    public static func decodeBody(kind: MessageKind, from reader: inout ByteReader) throws(WireError)
+        -> SWIMMessage
+    {
         switch kind {
         case .ping, .ack:
             let sequence = try reader.readUInt64()
@@ -72,13 +74,16 @@ extension SWIMMessage {
             return .pingRequest(sequence: sequence, target: target, updates: try reader.readMemberUpdates())
         case .nack:
             return .nack(sequence: try reader.readUInt64())
-        case .syncRequest, .syncSummary, .syncAnswer, .bucketHashes, .push, .reconcile, .announcement:
+        case .syncRequest, .syncSummary, .syncAnswer, .bucketHashes, .push, .reconcile, .announcement,
+            .revocations:
             throw .foreignKind(kind.rawValue)
         }
     }
 
     /// Decodes a whole body: every byte must belong to the message.
-    public static func decodeBody(kind: MessageKind, _ bytes: ArraySlice<UInt8>) throws(WireError) -> SWIMMessage {
+    public static func decodeBody(kind: MessageKind, _ bytes: ArraySlice<UInt8>) throws(WireError)
+        -> SWIMMessage
+    {
         var reader = ByteReader(bytes)
         let message = try decodeBody(kind: kind, from: &reader)
         try reader.finish()
@@ -89,7 +94,8 @@ extension SWIMMessage {
     public var encodedBodySize: Int {
         let updates = 4 + self.updates.reduce(0) { $0 + WireSize.encodedSize(of: $1) }
         switch self {
-        case let .ping(_, _, summary), let .ack(_, _, summary): return 8 + updates + 1 + (summary == nil ? 0 : 16)
+        case let .ping(_, _, summary), let .ack(_, _, summary):
+            return 8 + updates + 1 + (summary == nil ? 0 : 16)
         case .pingRequest: return 8 + NodeID.byteCount + updates
         case .nack: return 8
         }
@@ -147,7 +153,9 @@ extension ByteReader {
     public mutating func readMemberUpdate() throws(WireError) -> MemberUpdate {
         let id = try readNodeID()
         let incarnation = try readUInt64()
-        guard let state = Member.State(rawValue: try readUInt8()) else { throw .invalidField("memberUpdate.state") }
+        guard let state = Member.State(rawValue: try readUInt8()) else {
+            throw .invalidField("memberUpdate.state")
+        }
         return MemberUpdate(id: id, address: try readMemberAddress(), incarnation: incarnation, state: state)
     }
 
@@ -162,7 +170,9 @@ extension ByteReader {
     }
 
     mutating func readMemberUpdates() throws(WireError) -> [MemberUpdate] {
-        let count = try readCount(limit: MemberUpdate.maxPerMessage, minimumElementSize: Self.minimumMemberUpdateSize) {
+        let count = try readCount(
+            limit: MemberUpdate.maxPerMessage, minimumElementSize: Self.minimumMemberUpdateSize
+        ) {
             .tooManyUpdates(count: $0, limit: $1)
         }
         var updates = [MemberUpdate]()
@@ -177,7 +187,8 @@ extension Envelope {
     /// Pass `maxBytes: limits.maxDatagramBytes` for UDP, so a message too large for a datagram
     /// is refused before it is sent.
     public static func seal(
-        header: EnvelopeHeader, message: SWIMMessage, signer: some MessageSigner, maxBytes: Int = Limits.standard.maxFrameBytes
+        header: EnvelopeHeader, message: SWIMMessage, signer: some MessageSigner,
+        maxBytes: Int = Limits.standard.maxFrameBytes
     ) throws(WireError) -> [UInt8] {
         var header = header
         header.kind = message.kind

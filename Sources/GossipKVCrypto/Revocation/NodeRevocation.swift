@@ -2,7 +2,8 @@ import GossipKVCore
 
 /// The cluster key's statement that a node id is no longer a member: its certificate, however
 /// long it still runs, is void. Nodes that load it refuse the node's envelopes and
-/// announcements (counted as `revoked`) and drop it from their member list for good.
+/// announcements (counted as `revoked`), drop it from their member list for good, drop its
+/// entries, and gossip the record on (`RevocationNotice`; it is self-verifying).
 ///
 /// Only a closed cluster can revoke: the open cluster has no key to sign with, and there any
 /// node may rejoin under a fresh key anyway. Revocation is by node id, which is the hash of the
@@ -39,10 +40,14 @@ public struct NodeRevocation: Hashable, Sendable {
     }
 
     /// Revokes `nodeID` with the cluster secret key.
-    public static func issue(revoking nodeID: NodeID, by cluster: ClusterKeyPair, now: UInt64) -> NodeRevocation {
-        let unsigned = NodeRevocation(cluster: cluster.clusterID, nodeID: nodeID, revokedAt: now, signature: [])
+    public static func issue(revoking nodeID: NodeID, by cluster: ClusterKeyPair, now: UInt64)
+        -> NodeRevocation
+    {
+        let unsigned = NodeRevocation(
+            cluster: cluster.clusterID, nodeID: nodeID, revokedAt: now, signature: [])
         let signature = cluster.sign(unsigned.signedBytes[...], context: .revocation)
-        return NodeRevocation(cluster: cluster.clusterID, nodeID: nodeID, revokedAt: now, signature: signature)
+        return NodeRevocation(
+            cluster: cluster.clusterID, nodeID: nodeID, revokedAt: now, signature: signature)
     }
 
     /// Checks the revocation was made by `authority`'s cluster key.
@@ -51,7 +56,8 @@ public struct NodeRevocation: Hashable, Sendable {
         guard cluster == authority.clusterID else {
             throw .wrongCluster(revocation: cluster, expected: authority.clusterID)
         }
-        guard clusterPublicKey.isValidSignature(signature[...], over: signedBytes[...], context: .revocation) else {
+        guard clusterPublicKey.isValidSignature(signature[...], over: signedBytes[...], context: .revocation)
+        else {
             throw .badSignature(node: nodeID)
         }
     }
@@ -68,7 +74,8 @@ public struct NodeRevocation: Hashable, Sendable {
         var reader = ByteReader(bytes)
         let version = try reader.readUInt8()
         guard version == Self.currentVersion else {
-            throw .invalidField("revocation.version (\(version); this node reads version \(Self.currentVersion))")
+            throw .invalidField(
+                "revocation.version (\(version); this node reads version \(Self.currentVersion))")
         }
         let cluster = ClusterID(rawValue: try reader.readNodeID())
         let nodeID = try reader.readNodeID()
@@ -130,7 +137,8 @@ public enum RevocationError: Error, Hashable, Sendable, CustomStringConvertible 
                 "this node (\(node)) is revoked by the list; give the machine a new key and certificate "
                 + "(`gossipkv cert issue`)"
         case let .malformed(origin, line, reason):
-            return "\(origin):\(line): not a revocation (\(reason)); remove the line or make it again with `gossipkv cert revoke`"
+            return
+                "\(origin):\(line): not a revocation (\(reason)); remove the line or make it again with `gossipkv cert revoke`"
         case let .notARevocationList(origin):
             return
                 "\(origin) is not a revocation list: its first line must be '\(RevocationList.header)' "

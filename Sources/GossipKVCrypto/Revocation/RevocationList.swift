@@ -1,7 +1,8 @@
 import Foundation
 import GossipKVCore
 
-/// A text file of revocations an operator copies to every node (`--revocations FILE`): the
+/// A text file of revocations an operator gives to one node or more (`--revocations FILE`; the
+/// nodes gossip them on), and the form a node keeps them in in its data directory: the
 /// header line, then one revocation per line in base64, each followed by a comment naming the
 /// node. `gossipkv cert revoke --out FILE` appends to it. Blank lines and lines starting with
 /// `#` are ignored, so people can annotate it.
@@ -65,7 +66,9 @@ public struct RevocationList: Hashable, Sendable {
 extension Substring {
     fileprivate func trimmingASCIIWhitespace() -> Substring {
         var result = self
-        while let first = result.first, first == " " || first == "\t" || first == "\r" { result.removeFirst() }
+        while let first = result.first, first == " " || first == "\t" || first == "\r" {
+            result.removeFirst()
+        }
         while let last = result.last, last == " " || last == "\t" || last == "\r" { result.removeLast() }
         return result
     }

@@ -50,16 +50,20 @@ public final class NodeMetrics: Sendable {
         labels = [("node", nodeName)]
         keys = Gauge(label: "gossipkv_keys", dimensions: labels, factory: factory)
         localWrites = Counter(label: "gossipkv_local_writes_total", dimensions: labels, factory: factory)
-        hlcPhysicalMilliseconds = Gauge(label: "gossipkv_hlc_physical_ms", dimensions: labels, factory: factory)
+        hlcPhysicalMilliseconds = Gauge(
+            label: "gossipkv_hlc_physical_ms", dimensions: labels, factory: factory)
         syncDuration = Timer(label: "gossipkv_sync_duration_seconds", dimensions: labels, factory: factory)
         pushFanout = Recorder(label: "gossipkv_push_fanout", dimensions: labels, factory: factory)
         walAppends = Counter(label: "gossipkv_wal_appends_total", dimensions: labels, factory: factory)
         walBytes = Counter(label: "gossipkv_wal_bytes_total", dimensions: labels, factory: factory)
         walFsyncs = Counter(label: "gossipkv_wal_fsyncs_total", dimensions: labels, factory: factory)
-        walDurableWaits = Counter(label: "gossipkv_wal_durable_waits_total", dimensions: labels, factory: factory)
-        walFsyncDuration = Timer(label: "gossipkv_wal_fsync_wait_seconds", dimensions: labels, factory: factory)
+        walDurableWaits = Counter(
+            label: "gossipkv_wal_durable_waits_total", dimensions: labels, factory: factory)
+        walFsyncDuration = Timer(
+            label: "gossipkv_wal_fsync_wait_seconds", dimensions: labels, factory: factory)
         snapshots = Counter(label: "gossipkv_snapshots_total", dimensions: labels, factory: factory)
-        snapshotDuration = Timer(label: "gossipkv_snapshot_duration_seconds", dimensions: labels, factory: factory)
+        snapshotDuration = Timer(
+            label: "gossipkv_snapshot_duration_seconds", dimensions: labels, factory: factory)
         storageBytes = Gauge(label: "gossipkv_storage_bytes", dimensions: labels, factory: factory)
         collected = Counter(label: "gossipkv_collected_total", dimensions: labels, factory: factory)
         clockFenced = Gauge(label: "gossipkv_clock_fenced", dimensions: labels, factory: factory)
@@ -112,6 +116,12 @@ public final class NodeMetrics: Sendable {
         authenticatorCheckCount.withLockedValue { $0 += 1 }
     }
 
+    /// A revoked node's entries dropped from the map (`gossipkv_revoked_entries_dropped_total`).
+    public func revokedEntriesDropped(_ count: Int) {
+        guard count > 0 else { return }
+        counter("gossipkv_revoked_entries_dropped_total", ("kind", "entry")).increment(by: Int64(count))
+    }
+
     /// Authenticator checks so far.
     public var authenticatorChecks: Int { authenticatorCheckCount.withLockedValue { $0 } }
 
@@ -131,7 +141,8 @@ public final class NodeMetrics: Sendable {
     public func members(state: String, count: Int) {
         let gauge = gauges.withLockedValue { cache in
             if let gauge = cache[state] { return gauge }
-            let gauge = Gauge(label: "gossipkv_members", dimensions: labels + [("state", state)], factory: factory)
+            let gauge = Gauge(
+                label: "gossipkv_members", dimensions: labels + [("state", state)], factory: factory)
             cache[state] = gauge
             return gauge
         }
