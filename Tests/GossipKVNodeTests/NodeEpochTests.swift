@@ -13,7 +13,9 @@ struct NodeEpochTests {
     typealias Support = NodeStorageTests
 
     static func entry(_ key: String, _ value: String, at physical: UInt64, origin: NodeID) -> Entry {
-        Entry(key: Array(key.utf8), value: Array(value.utf8), timestamp: HLCTimestamp(physical: physical), origin: origin)
+        Entry(
+            key: Array(key.utf8), value: Array(value.utf8), timestamp: HLCTimestamp(physical: physical),
+            origin: origin)
     }
 
     /// A data directory written as a node that closed cleanly under epoch 0.
@@ -24,7 +26,9 @@ struct NodeEpochTests {
         try storage.close()
     }
 
-    @Test("a WAL cut before a record a peer holds: the node restarts under a new origin, gets the record back, and the peer keeps it")
+    @Test(
+        "a WAL cut before a record a peer holds: the node restarts under a new origin, gets the record back, and the peer keeps it"
+    )
     func cutLogComesBackFromPeer() async throws {
         let directoryA = Support.temporaryDirectory("cut-a")
         let directoryB = Support.temporaryDirectory("cut-b")
@@ -51,9 +55,11 @@ struct NodeEpochTests {
         // The reopen appends to a new segment, holding only its header so far.
         let (storage, _) = try Storage.open(StorageConfiguration(directory: directoryA))
         let newest = try #require(
-            try FileManager.default.contentsOfDirectory(atPath: directoryA).filter { $0.hasSuffix(".wal") }.max())
+            try FileManager.default.contentsOfDirectory(atPath: directoryA).filter { $0.hasSuffix(".wal") }
+                .max())
         let newestPath = directoryA + "/" + newest
-        let headerSize = try #require(try FileManager.default.attributesOfItem(atPath: newestPath)[.size] as? Int)
+        let headerSize = try #require(
+            try FileManager.default.attributesOfItem(atPath: newestPath)[.size] as? Int)
         try storage.append(w3)
         try storage.appendWatermarks(Digest([identityA.nodeID: w3.timestamp]))
         try storage.close()
@@ -62,9 +68,12 @@ struct NodeEpochTests {
         try handle.close()
         // b holds all three (it got them before the crash).
         try Self.writeDirectory(
-            directoryB, [.entry(w1), .entry(w2), .entry(w3), .watermarks(Digest([identityA.nodeID: w3.timestamp]))])
+            directoryB,
+            [.entry(w1), .entry(w2), .entry(w3), .watermarks(Digest([identityA.nodeID: w3.timestamp]))])
 
-        let b = try await Node(Support.configuration("b", identity: identityB, directory: directoryB), logger: Loopback.quietLogger)
+        let b = try await Node(
+            Support.configuration("b", identity: identityB, directory: directoryB),
+            logger: Loopback.quietLogger)
         try await Loopback.withRunning([b]) {
             let a = try await Node(
                 Support.configuration("a", identity: identityA, directory: directoryA, seeds: [b.gossipPort]),
@@ -73,7 +82,9 @@ struct NodeEpochTests {
             #expect(restored.dataEpoch != 0, "recovery cut a torn tail: a new epoch")
             #expect(restored.origin != identityA.nodeID)
             #expect(await a.get("w3") == nil, "the cut record is gone from a")
-            #expect(restored.digest[identityA.nodeID] == w2.timestamp, "a claims what it logged before the cut, not the ceiling")
+            #expect(
+                restored.digest[identityA.nodeID] == w2.timestamp,
+                "a claims what it logged before the cut, not the ceiling")
             try await Loopback.withRunning([a]) {
                 let written = try await a.put("after", "cut")
                 #expect(written.origin == restored.origin)
@@ -81,12 +92,15 @@ struct NodeEpochTests {
                 #expect(await a.get("w3") == "v3", "a got the cut record back")
                 #expect(await b.get("w3") == "v3", "b kept it")
                 #expect(await b.get("after") == "cut")
-                #expect(await Loopback.eventually { await a.status().digest[identityA.nodeID] == w3.timestamp })
+                #expect(
+                    await Loopback.eventually { await a.status().digest[identityA.nodeID] == w3.timestamp })
             }
         }
     }
 
-    @Test("a wiped data directory, restarted and wiped again, never claims its old writes; its peer gives them back")
+    @Test(
+        "a wiped data directory, restarted and wiped again, never claims its old writes; its peer gives them back"
+    )
     func wipedDirectoryNeverClaimsOldWrites() async throws {
         let directory = Support.temporaryDirectory("wiped")
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -111,7 +125,8 @@ struct NodeEpochTests {
             // Restarted twice on the wiped directory, alone: it never claims an old origin's writes.
             for restart in 0..<2 {
                 let node = try await Node(
-                    Support.configuration("w", identity: persistent, directory: directory), logger: Loopback.quietLogger)
+                    Support.configuration("w", identity: persistent, directory: directory),
+                    logger: Loopback.quietLogger)
                 try await Loopback.withRunning([node]) {
                     let status = await node.status()
                     if restart == 0 {
@@ -122,7 +137,9 @@ struct NodeEpochTests {
                         #expect(status.dataEpoch == epoch, "a clean restart keeps the epoch")
                     }
                     for origin in oldOrigins {
-                        #expect(status.digest[origin] == .zero, "wipe \(wipe), restart \(restart): claims \(origin)")
+                        #expect(
+                            status.digest[origin] == .zero,
+                            "wipe \(wipe), restart \(restart): claims \(origin)")
                     }
                     #expect(await node.get("w0") == nil)
                     try await node.put("x\(wipe)-\(restart)", "local")
@@ -155,11 +172,13 @@ struct NodeEpochTests {
             try storage.append(written)
             try storage.appendWatermarks(Digest([identity.nodeID: written.timestamp]))
         }  // dropped without close: a crash
-        let node = try await Node(Support.configuration("u", identity: identity, directory: directory), logger: Loopback.quietLogger)
+        let node = try await Support.startOnReleasedDirectory(
+            Support.configuration("u", identity: identity, directory: directory))
         try await Loopback.withRunning([node]) {
             let status = await node.status()
             #expect(status.dataEpoch != 0)
-            #expect(status.digest[identity.nodeID] == written.timestamp, "the old origin's claim is as logged")
+            #expect(
+                status.digest[identity.nodeID] == written.timestamp, "the old origin's claim is as logged")
             #expect(await node.get("k") == "v")
             let next = try await node.put("k2", "v2")
             #expect(next.origin == status.origin)
@@ -172,7 +191,8 @@ struct NodeEpochTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let identity = try NodeIdentity.open(name: "c", now: Loopback.now())
         let node = try await Node(
-            Support.configuration("c", identity: identity, directory: directory, fsync: .never), logger: Loopback.quietLogger)
+            Support.configuration("c", identity: identity, directory: directory, fsync: .never),
+            logger: Loopback.quietLogger)
         try await Loopback.withRunning([node]) {
             let initial = try #require(await node.durableClockCeiling())
             #expect(initial > .zero, "the start logged a durable ceiling before any write")
@@ -187,7 +207,8 @@ struct NodeEpochTests {
                 index += 1
                 try await Task.sleep(for: .milliseconds(20))
             }
-            #expect(try #require(await node.durableClockCeiling()) > initial, "the ceiling was renewed, durably")
+            #expect(
+                try #require(await node.durableClockCeiling()) > initial, "the ceiling was renewed, durably")
         }
     }
 }

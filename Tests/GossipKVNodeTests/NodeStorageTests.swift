@@ -14,19 +14,42 @@ struct NodeStorageTests {
     /// A fresh temporary directory, removed by the caller.
     static func temporaryDirectory(_ label: String) -> String {
         let path = FileManager.default.temporaryDirectory
-            .appendingPathComponent("gkv-node-storage-\(label)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
+            .appendingPathComponent(
+                "gkv-node-storage-\(label)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+            ).path
         try? FileManager.default.removeItem(atPath: path)
         return path
     }
 
     static func configuration(
-        _ name: String, identity: NodeIdentity, directory: String, fsync: FsyncPolicy = .batch, seeds: [Int] = []
+        _ name: String, identity: NodeIdentity, directory: String, fsync: FsyncPolicy = .batch,
+        seeds: [Int] = []
     ) throws -> NodeConfiguration {
         var configuration = try Loopback.configuration(name, seeds: seeds, identity: identity)
         var storage = StorageConfiguration(directory: directory)
         storage.fsync = fsync
         configuration.storage = storage
         return configuration
+    }
+
+    /// Starts a node on a directory a storage of this very process held a moment ago (dropped
+    /// to stand for a crash, or left by a refused start): its lock goes with its last reference,
+    /// which a timer callback on its fsync queue may hold a little longer on a loaded machine.
+    /// Waits up to 5 s for that release; any other failure is thrown at once.
+    static func startOnReleasedDirectory(_ configuration: NodeConfiguration) async throws -> Node {
+        var attempts = 0
+        while true {
+            do {
+                return try await Node(configuration, logger: Loopback.quietLogger)
+            } catch let error as NodeStartError {
+                guard case .storage(_, .locked(_, let holder)) = error, holder == getpid(), attempts < 50
+                else {
+                    throw error
+                }
+                attempts += 1
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
     }
 
     /// The same key pair and certificate, as a later run loads them from disk.
@@ -36,18 +59,23 @@ struct NodeStorageTests {
         return identity
     }
 
-    @Test("a clean restart from the data directory keeps every key, the origin and the exact watermarks, and starts the clock above the ceiling")
+    @Test(
+        "a clean restart from the data directory keeps every key, the origin and the exact watermarks, and starts the clock above the ceiling"
+    )
     func restartKeepsEverything() async throws {
         let directory = Self.temporaryDirectory("restart")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let identity = try NodeIdentity.open(name: "r", now: Loopback.now())
         let first = try await Node(
-            Self.configuration("r", identity: identity, directory: directory, fsync: .always), logger: Loopback.quietLogger)
+            Self.configuration("r", identity: identity, directory: directory, fsync: .always),
+            logger: Loopback.quietLogger)
         var before: NodeStatus?
         var ceiling: HLCTimestamp?
         var values: [String: String] = [:]
         try await Loopback.withRunning([first]) {
-            #expect(await first.status().dataEpoch == 0, "a new identity in a new directory writes as its node id")
+            #expect(
+                await first.status().dataEpoch == 0, "a new identity in a new directory writes as its node id"
+            )
             for index in 0..<300 {
                 try await first.put("key-\(index)", "value-\(index)")
                 values["key-\(index)"] = "value-\(index)"
@@ -69,7 +97,8 @@ struct NodeStorageTests {
         #expect(status.digest[identity.nodeID] > .zero, "the own watermark was logged")
 
         let second = try await Node(
-            Self.configuration("r", identity: Self.reloaded(identity), directory: directory), logger: Loopback.quietLogger)
+            Self.configuration("r", identity: Self.reloaded(identity), directory: directory),
+            logger: Loopback.quietLogger)
         try await Loopback.withRunning([second]) {
             let after = await second.status()
             #expect(after.entries == status.entries)
@@ -99,12 +128,15 @@ struct NodeStorageTests {
         let directory = Self.temporaryDirectory("lock")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let identity = try NodeIdentity.open(name: "l", now: Loopback.now())
-        let first = try await Node(Self.configuration("l", identity: identity, directory: directory), logger: Loopback.quietLogger)
+        let first = try await Node(
+            Self.configuration("l", identity: identity, directory: directory), logger: Loopback.quietLogger)
         try await Loopback.withRunning([first]) {
             try await first.put("k", "v")
             let other = try NodeIdentity.open(name: "l2", now: Loopback.now())
             do {
-                _ = try await Node(Self.configuration("l2", identity: other, directory: directory), logger: Loopback.quietLogger)
+                _ = try await Node(
+                    Self.configuration("l2", identity: other, directory: directory),
+                    logger: Loopback.quietLogger)
                 Issue.record("a second node opened a locked data directory")
             } catch let error as NodeStartError {
                 #expect(error.description.contains(directory))
@@ -114,26 +146,31 @@ struct NodeStorageTests {
         }
         // Released at shutdown: the next run opens it.
         let again = try await Node(
-            Self.configuration("l", identity: Self.reloaded(identity), directory: directory), logger: Loopback.quietLogger)
+            Self.configuration("l", identity: Self.reloaded(identity), directory: directory),
+            logger: Loopback.quietLogger)
         try await Loopback.withRunning([again]) {
             #expect(await again.get("k") == "v")
         }
     }
 
-    @Test("a persistent identity in memory, or with a new data directory, writes under a new data epoch; a clean restart keeps it")
+    @Test(
+        "a persistent identity in memory, or with a new data directory, writes under a new data epoch; a clean restart keeps it"
+    )
     func newEpochWithoutData() async throws {
         let identity = Self.reloaded(try NodeIdentity.open(name: "p", now: Loopback.now()))
         let started = Loopback.now()
         var epochs: Set<UInt64> = []
         for _ in 0..<2 {
-            let memory = try await Node(Loopback.configuration("p", identity: identity), logger: Loopback.quietLogger)
+            let memory = try await Node(
+                Loopback.configuration("p", identity: identity), logger: Loopback.quietLogger)
             try await Loopback.withRunning([memory]) {
                 let status = await memory.status()
                 #expect(status.dataEpoch != 0, "no disk keeps the epoch: a random one each start")
                 #expect(status.origin == NodeID.origin(node: identity.nodeID, epoch: status.dataEpoch))
                 let written = try await memory.put("k", "v")
                 #expect(written.origin == status.origin)
-                #expect(await memory.status().digest[identity.nodeID] == .zero, "no claim about its old writes")
+                #expect(
+                    await memory.status().digest[identity.nodeID] == .zero, "no claim about its old writes")
                 // It waits out the max clock offset (500 ms) before its first write.
                 #expect(written.timestamp.physical >= started + 500)
                 epochs.insert(status.dataEpoch)
@@ -142,7 +179,8 @@ struct NodeStorageTests {
         #expect(epochs.count == 2, "each in-memory start takes its own epoch")
         let directory = Self.temporaryDirectory("history")
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let fresh = try await Node(Self.configuration("p", identity: identity, directory: directory), logger: Loopback.quietLogger)
+        let fresh = try await Node(
+            Self.configuration("p", identity: identity, directory: directory), logger: Loopback.quietLogger)
         var epoch: UInt64 = 0
         try await Loopback.withRunning([fresh]) {
             epoch = await fresh.status().dataEpoch
@@ -150,13 +188,17 @@ struct NodeStorageTests {
             #expect(!epochs.contains(epoch))
             try await fresh.put("k", "v")
         }
-        let again = try await Node(Self.configuration("p", identity: identity, directory: directory), logger: Loopback.quietLogger)
+        let again = try await Node(
+            Self.configuration("p", identity: identity, directory: directory), logger: Loopback.quietLogger)
         try await Loopback.withRunning([again]) {
-            #expect(await again.status().dataEpoch == epoch, "the epoch is persisted; a clean restart keeps it")
+            #expect(
+                await again.status().dataEpoch == epoch, "the epoch is persisted; a clean restart keeps it")
         }
     }
 
-    @Test("writes made apart (one node restarted from its data directory meanwhile) converge by LWW once joined")
+    @Test(
+        "writes made apart (one node restarted from its data directory meanwhile) converge by LWW once joined"
+    )
     func offlineWritesConverge() async throws {
         let directoryA = Self.temporaryDirectory("offline-a")
         let directoryB = Self.temporaryDirectory("offline-b")
@@ -167,10 +209,12 @@ struct NodeStorageTests {
         let identityA = try NodeIdentity.open(name: "a", now: Loopback.now())
         let identityB = try NodeIdentity.open(name: "b", now: Loopback.now())
         var written: [Entry] = []
-        let a = try await Node(Self.configuration("a", identity: identityA, directory: directoryA), logger: Loopback.quietLogger)
+        let a = try await Node(
+            Self.configuration("a", identity: identityA, directory: directoryA), logger: Loopback.quietLogger)
         let taskA = Task { try await a.run() }
         defer { taskA.cancel() }
-        let b = try await Node(Self.configuration("b", identity: identityB, directory: directoryB), logger: Loopback.quietLogger)
+        let b = try await Node(
+            Self.configuration("b", identity: identityB, directory: directoryB), logger: Loopback.quietLogger)
         try await Loopback.withRunning([b]) {
             for index in 0..<20 { written.append(try await a.put("k\(index)", "a\(index)")) }
             for index in 10..<30 { written.append(try await b.put("k\(index)", "b\(index)")) }
@@ -178,7 +222,8 @@ struct NodeStorageTests {
         }
         // b restarts from its data directory, writes some more alone, then joins a.
         let restarted = try await Node(
-            Self.configuration("b", identity: Self.reloaded(identityB), directory: directoryB, seeds: [a.gossipPort]),
+            Self.configuration(
+                "b", identity: Self.reloaded(identityB), directory: directoryB, seeds: [a.gossipPort]),
             logger: Loopback.quietLogger)
         #expect(await restarted.get("k25") == "b25")
         for index in 15..<18 { written.append(try await restarted.put("k\(index)", "b-again\(index)")) }
@@ -207,7 +252,8 @@ struct NodeStorageTests {
         let directory = Self.temporaryDirectory("metrics")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let identity = try NodeIdentity.open(name: "m", now: Loopback.now())
-        var configuration = try Self.configuration("m", identity: identity, directory: directory, fsync: .always)
+        var configuration = try Self.configuration(
+            "m", identity: identity, directory: directory, fsync: .always)
         let registry = PrometheusCollectorRegistry()
         configuration.metricsFactory = PrometheusMetricsFactory(registry: registry)
         let node = try await Node(configuration, logger: Loopback.quietLogger)
@@ -228,12 +274,15 @@ struct NodeStorageTests {
         }
     }
 
-    @Test("damage the recovery cannot cut stops the node with the directory and --repair in the message; --repair starts it")
+    @Test(
+        "damage the recovery cannot cut stops the node with the directory and --repair in the message; --repair starts it"
+    )
     func damageNeedsRepair() async throws {
         let directory = Self.temporaryDirectory("damage")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let identity = try NodeIdentity.open(name: "d", now: Loopback.now())
-        let first = try await Node(Self.configuration("d", identity: identity, directory: directory), logger: Loopback.quietLogger)
+        let first = try await Node(
+            Self.configuration("d", identity: identity, directory: directory), logger: Loopback.quietLogger)
         try await Loopback.withRunning([first]) {
             for index in 0..<50 { try await first.put("k\(index)", "v\(index)") }
         }
@@ -247,7 +296,8 @@ struct NodeStorageTests {
 
         do {
             _ = try await Node(
-                Self.configuration("d", identity: Self.reloaded(identity), directory: directory), logger: Loopback.quietLogger)
+                Self.configuration("d", identity: Self.reloaded(identity), directory: directory),
+                logger: Loopback.quietLogger)
             Issue.record("a node started on a damaged snapshot without --repair")
         } catch let error as NodeStartError {
             #expect(error.description.contains(directory))
@@ -255,7 +305,7 @@ struct NodeStorageTests {
         }
         var repairing = try Self.configuration("d", identity: Self.reloaded(identity), directory: directory)
         repairing.storage?.repair = true
-        let repaired = try await Node(repairing, logger: Loopback.quietLogger)
+        let repaired = try await Self.startOnReleasedDirectory(repairing)
         try await Loopback.withRunning([repaired]) {
             try await repaired.put("after", "repair")
             #expect(await repaired.get("after") == "repair")
