@@ -29,7 +29,8 @@ final class ChangeFeed: Sendable {
     init(bufferSize: Int = 4_096) { self.bufferSize = bufferSize }
 
     func subscribe() -> AsyncStream<Change> {
-        let (stream, continuation) = AsyncStream<Change>.makeStream(bufferingPolicy: .bufferingNewest(bufferSize))
+        let (stream, continuation) = AsyncStream<Change>.makeStream(
+            bufferingPolicy: .bufferingNewest(bufferSize))
         let id = nextID.withLockedValue { value in
             value += 1
             return value
@@ -39,6 +40,19 @@ final class ChangeFeed: Sendable {
             self?.subscribers.withLockedValue { _ = $0.removeValue(forKey: id) }
         }
         return stream
+    }
+
+    /// Publishes local writes in order: one lock for the whole batch, and nothing built when
+    /// no one subscribes (the common case on the pipelined write path).
+    func publishLocal(_ entries: [Entry]) {
+        let targets: [AsyncStream<Change>.Continuation] = subscribers.withLockedValue {
+            $0.isEmpty ? [] : Array($0.values)
+        }
+        guard !targets.isEmpty else { return }
+        for entry in entries {
+            let change = Change(entry: entry, source: .local)
+            for continuation in targets { continuation.yield(change) }
+        }
     }
 
     func publish(_ change: Change) {

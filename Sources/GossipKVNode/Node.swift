@@ -454,10 +454,8 @@ public actor Node: Service {
     func finishLocalWrites(_ entries: [Entry]) -> Bool {
         guard !entries.isEmpty else { return true }
         let logged = persist(entries)
-        for entry in entries {
-            feed.publish(Change(entry: entry, source: .local))
-            expiryWatch.track(entry)
-        }
+        feed.publishLocal(entries)
+        for entry in entries { expiryWatch.track(entry) }
         metrics.keys.record(engine.replica.map.count)
         metrics.localWrites.increment(by: entries.count)
         refreshTimer()

@@ -189,6 +189,8 @@ extension Node {
         var written: [Entry] = []
         var writeResults: [Int] = []
         if operations.contains(where: { if case .put = $0 { true } else { false } }) {
+            written.reserveCapacity(operations.count)
+            writeResults.reserveCapacity(operations.count)
             await waitForFirstWrite()
         }
         for operation in operations {

@@ -48,6 +48,27 @@ struct PlainBatchTests {
         #expect(plain == alone)
     }
 
+    @Test(
+        "replies written straight into the buffer are the bytes of the reply values",
+        arguments: RESPProtocolVersion.allCases)
+    func bufferPathMatchesValues(version: RESPProtocolVersion) async {
+        var limits = Limits()
+        limits.maxValueBytes = 4
+        let operations: [RESPOperation] = [
+            .put(key: Array("k".utf8), value: Array("v".utf8)), .get(key: Array("k".utf8)),
+            .get(key: Array("missing".utf8)), .put(key: Array("k".utf8), value: Array("too long".utf8)),
+            .put(key: Array("e".utf8), value: []), .get(key: Array("e".utf8)),
+        ]
+        let values = await CommandExecutor(backend: ReplicaBackend(limits: limits)).executePlain(operations)
+        var expected = ByteBuffer()
+        for value in values { expected.writeRESPValue(value, as: version) }
+        var written = ByteBuffer()
+        await CommandExecutor(backend: ReplicaBackend(limits: limits)).executePlain(
+            operations, into: &written, as: version)
+        #expect(values.count == operations.count)
+        #expect(written == expected)
+    }
+
     @Test("over a socket, a pipeline mixing plain and other commands is answered in order, each path once")
     func mixedPipeline() async throws {
         let backend = CountingBackend(ReplicaBackend())

@@ -55,6 +55,12 @@ struct RESPDecoderTests {
     func verifier() throws {
         let pairs: [(ByteBuffer, [RESPCommand])] = [
             (multibulk("SET", "a", "5"), [RESPCommand("SET", "a", "5")]),
+            // GET and SET names share one array each; every other spelling is read as sent.
+            (multibulk("GET", "SET"), [RESPCommand("GET", "SET")]),
+            (multibulk("get", "k"), [RESPCommand("get", "k")]),
+            (multibulk("GEX", "k"), [RESPCommand("GEX", "k")]),
+            (multibulk("SETX", "k"), [RESPCommand("SETX", "k")]),
+            (multibulk("GE"), [RESPCommand("GE")]),
             (multibulk([[0, 13, 10, 255], []]), [RESPCommand(arguments: [[0, 13, 10, 255], []])]),
             (ByteBuffer(string: "PING\r\n"), [RESPCommand("PING")]),
             (ByteBuffer(string: "set \"a b\" 'c'\n"), [RESPCommand("set", "a b", "c")]),

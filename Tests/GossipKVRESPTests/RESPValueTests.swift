@@ -10,6 +10,12 @@ struct RESPValueTests {
         #expect(RESPValue.ok.encoded == Array("+OK\r\n".utf8))
         #expect(RESPValue.err("bad").encoded == Array("-ERR bad\r\n".utf8))
         #expect(RESPValue.integer(-42).encoded == Array(":-42\r\n".utf8))
+        #expect(RESPValue.integer(0).encoded == Array(":0\r\n".utf8))
+        #expect(RESPValue.integer(.max).encoded == Array(":9223372036854775807\r\n".utf8))
+        #expect(RESPValue.integer(.min).encoded == Array(":-9223372036854775808\r\n".utf8))
+        #expect(
+            RESPValue.bulkString(Array(repeating: 120, count: 1234)).encoded.prefix(7)
+                == Array("$1234\r\n".utf8)[...])
         #expect(RESPValue.bulk("hé").encoded == Array("$3\r\nhé\r\n".utf8))
         #expect(RESPValue.null.encoded == Array("$-1\r\n".utf8))
         #expect(RESPValue.array(nil).encoded == Array("*-1\r\n".utf8))

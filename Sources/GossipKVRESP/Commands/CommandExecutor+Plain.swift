@@ -1,3 +1,5 @@
+import NIOCore
+
 /// Plain GETs and SETs of a pipelined batch, run through `RESPBackend.perform` in one call: the
 /// connection's fast path (one hop to the node per run of them instead of one or more per
 /// command). Replies and effects are those `execute` gives for the same commands.
@@ -26,12 +28,32 @@ extension CommandExecutor {
     public func executePlain(_ operations: [RESPOperation]) async -> [RESPValue] {
         server.update { $0.commandsProcessed += operations.count }
         let results = await gate.shared { await backend.perform(operations) }
-        return results.map { result in
-            switch result {
-            case let .value(bytes): .bulkString(bytes)
-            case .written: .ok
-            case let .refused(message): CommandError.refused(message).reply
+        return results.map(Self.reply)
+    }
+
+    /// Runs plain operations as `executePlain(_:)` does and appends their replies to `buffer`
+    /// in `version`, byte for byte the same, without building a reply value array first (this
+    /// is the pipelined hot path: one array and a reply value per command fewer).
+    public func executePlain(
+        _ operations: [RESPOperation], into buffer: inout ByteBuffer, as version: RESPProtocolVersion
+    ) async {
+        server.update { $0.commandsProcessed += operations.count }
+        let results = await gate.shared { await backend.perform(operations) }
+        for result in results {
+            if case .written = result {
+                buffer.writeStaticString("+OK\r\n")
+            } else {
+                buffer.writeRESPValue(Self.reply(result), as: version)
             }
+        }
+    }
+
+    /// The reply to one plain operation's result.
+    static func reply(_ result: RESPOperationResult) -> RESPValue {
+        switch result {
+        case let .value(bytes): .bulkString(bytes)
+        case .written: .ok
+        case let .refused(message): CommandError.refused(message).reply
         }
     }
 }

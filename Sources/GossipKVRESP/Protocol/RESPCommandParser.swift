@@ -112,7 +112,15 @@ public struct RESPCommandParser: Sendable {
                 progress.bulkLength = Int(length)
             }
             guard let length = progress.bulkLength, buffer.readableBytes >= length + 2 else { return false }
-            guard let bytes = buffer.readBytes(length: length) else { return false }
+            let bytes: [UInt8]
+            if progress.arguments.isEmpty, length == 3, let name = Self.sharedName(in: buffer) {
+                // The name of nearly every pipelined command: one shared array, no allocation.
+                bytes = name
+                buffer.moveReaderIndex(forwardBy: 3)
+            } else {
+                guard let read = buffer.readBytes(length: length) else { return false }
+                bytes = read
+            }
             guard buffer.readInteger(as: UInt16.self) == 0x0D0A else { throw .missingCRLF }
             progress.arguments.append(bytes)
             progress.bytes += Int64(length + 2)
@@ -120,6 +128,23 @@ public struct RESPCommandParser: Sendable {
             progress.remaining -= 1
         }
         return true
+    }
+
+    static let getName: [UInt8] = Array("GET".utf8)
+    static let setName: [UInt8] = Array("SET".utf8)
+
+    /// `GET` or `SET`, byte for byte as the client spelled them, when the buffer's next three
+    /// bytes are one of them: the command's first argument then shares a static array.
+    private static func sharedName(in buffer: ByteBuffer) -> [UInt8]? {
+        let at = buffer.readerIndex
+        guard buffer.getInteger(at: at + 1, as: UInt8.self) == UInt8(ascii: "E"),
+            buffer.getInteger(at: at + 2, as: UInt8.self) == UInt8(ascii: "T")
+        else { return nil }
+        switch buffer.getInteger(at: at, as: UInt8.self) {
+        case UInt8(ascii: "G"): return getName
+        case UInt8(ascii: "S"): return setName
+        default: return nil
+        }
     }
 
     /// Reads a `*<n>\r\n` or `$<n>\r\n` line: the number and the line's length in bytes, or nil

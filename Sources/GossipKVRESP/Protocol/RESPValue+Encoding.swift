@@ -74,8 +74,28 @@ extension ByteBuffer {
 
     private mutating func writeRESPHeader(_ kind: Unicode.Scalar, _ number: Int64) {
         writeInteger(UInt8(ascii: kind))
-        writeString(String(number))
+        writeRESPDecimal(number)
         writeRESPNewline()
+    }
+
+    /// Writes `number` in decimal straight into the buffer: every bulk reply has a length
+    /// header, and `String(number)` cost a conversion and a copy per header.
+    mutating func writeRESPDecimal(_ number: Int64) {
+        // 20 bytes hold Int64.min's sign and 19 digits.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var magnitude = number.magnitude
+            var start = 20
+            repeat {
+                start -= 1
+                digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            if number < 0 {
+                start -= 1
+                digits[start] = UInt8(ascii: "-")
+            }
+            writeBytes(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(digits)[start..<20]))
+        }
     }
 
     private mutating func writeRESPBulk(_ bytes: [UInt8]) {
@@ -85,6 +105,13 @@ extension ByteBuffer {
     }
 
     private mutating func writeRESPLine(_ text: String) {
+        // Most lines (`OK`, error messages) hold no CR or LF: one copy instead of one
+        // bounds-checked write per byte.
+        if !text.utf8.contains(where: { $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\n") }) {
+            writeString(text)
+            writeRESPNewline()
+            return
+        }
         for byte in text.utf8 {
             writeInteger(byte == UInt8(ascii: "\r") || byte == UInt8(ascii: "\n") ? UInt8(ascii: " ") : byte)
         }

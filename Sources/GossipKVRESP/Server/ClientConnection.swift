@@ -31,15 +31,11 @@ struct ClientConnection: Sendable {
         for await event in events {
             switch event {
             case let .commands(batch):
-                let keepOpen = await answer(batch, &session, notifier)
-                let subscribed = session.isSubscribed
-                channel.eventLoop.execute { [handler] in
-                    handler.value.commandsAnswered(batch.count, subscribed: subscribed)
-                }
-                if !keepOpen {
+                guard let replies = await answer(batch, &session, notifier) else {
                     try? await channel.close()
                     return
                 }
+                await finish(batch.count, replies: replies, subscribed: session.isSubscribed)
             case let .protocolError(error):
                 var buffer = channel.allocator.buffer(capacity: 128)
                 buffer.writeRESPValue(.err(error.description))
@@ -53,10 +49,28 @@ struct ClientConnection: Sendable {
         try? await channel.close()
     }
 
-    /// Runs a batch and writes its replies; false when the connection must close (QUIT).
+    /// Writes a batch's last replies and tells the handler the batch is answered, in one hop
+    /// onto the event loop while the channel is writable (a write and a notice were two hops,
+    /// two thread wake-ups per batch).
+    private func finish(_ count: Int, replies: ByteBuffer, subscribed: Bool) async {
+        if channel.isWritable {
+            channel.eventLoop.execute { [channel, handler] in
+                if replies.readableBytes > 0 { channel.writeAndFlush(replies, promise: nil) }
+                handler.value.commandsAnswered(count, subscribed: subscribed)
+            }
+        } else {
+            await write(replies)
+            channel.eventLoop.execute { [handler] in
+                handler.value.commandsAnswered(count, subscribed: subscribed)
+            }
+        }
+    }
+
+    /// Runs a batch and writes its replies but the last chunk, which it returns for `finish`
+    /// to write; nil when the connection must close (QUIT: its reply is written here).
     private func answer(
         _ batch: [RESPCommand], _ session: inout ClientSession, _ notifier: KeyspaceNotifier
-    ) async -> Bool {
+    ) async -> ByteBuffer? {
         var buffer = channel.allocator.buffer(capacity: 256)
         var index = 0
         while index < batch.count {
@@ -68,10 +82,8 @@ struct ClientConnection: Sendable {
                     operations.append(next)
                     index += 1
                 }
-                for reply in await executor.executePlain(operations) {
-                    buffer.writeRESPValue(reply, as: session.protocolVersion)
-                }
-                if buffer.readableBytes >= Self.flushThreshold || index == batch.count {
+                await executor.executePlain(operations, into: &buffer, as: session.protocolVersion)
+                if buffer.readableBytes >= Self.flushThreshold && index < batch.count {
                     await write(buffer)
                     buffer = channel.allocator.buffer(capacity: 256)
                 }
@@ -100,15 +112,17 @@ struct ClientConnection: Sendable {
             for reply in outcome.replies { buffer.writeRESPValue(reply, as: version) }
             if outcome.closeAfterReply {
                 try? await channel.writeAndFlush(buffer)
-                return false
+                return nil
             }
-            if changesSubscriptions || buffer.readableBytes >= Self.flushThreshold || index == batch.count {
+            // The last chunk is left to `finish`, unless subscriptions change: their
+            // confirmation must be out before the new routes are added below.
+            if changesSubscriptions || (buffer.readableBytes >= Self.flushThreshold && index < batch.count) {
                 await write(buffer)
                 buffer = channel.allocator.buffer(capacity: 256)
             }
             if let subscriptions { notifier.update(subscriptions) }
         }
-        return true
+        return buffer
     }
 
     /// Writes without waiting while the channel is writable; once the client stops reading and
