@@ -8,10 +8,11 @@ import Testing
 /// The client commands' operations against real nodes in this process, over real sockets.
 @Suite("client commands against a node", .serialized)
 struct ClientCommandTests {
-    static func node(_ name: String, seeds: [Int] = []) async throws -> Node {
+    /// A node on loopback with RESP on a free port; `identity` defaults to a fresh open-cluster one.
+    static func node(_ name: String, seeds: [Int] = [], identity: NodeIdentity? = nil) async throws -> Node {
         let now = UInt64(Date().timeIntervalSince1970 * 1_000)
         var configuration = NodeConfiguration(
-            name: name, identity: try NodeIdentity.open(name: name, now: now))
+            name: name, identity: try identity ?? NodeIdentity.open(name: name, now: now))
         configuration.bindHost = "127.0.0.1"
         configuration.gossipPort = 0
         configuration.multicast = nil

@@ -21,13 +21,7 @@ struct KeyringCommandTests {
             keyPair: keyPair, certificate: certificate,
             authority: .closed(clusterPublicKey: cluster.publicKey),
             isPersistent: false, dataKey: cluster.dataKey)
-        var configuration = NodeConfiguration(name: name, identity: identity)
-        configuration.bindHost = "127.0.0.1"
-        configuration.gossipPort = 0
-        configuration.multicast = nil
-        configuration.resp = RESPServerConfiguration(host: "127.0.0.1", port: 0)
-        configuration.seeds = seeds.map { "127.0.0.1:\($0)" }
-        return try await Node(configuration)
+        return try await ClientCommandTests.node(name, seeds: seeds, identity: identity)
     }
 
     static func eventually(_ condition: () async -> Bool) async -> Bool {
