@@ -2,6 +2,7 @@ import Foundation
 import GossipKVNode
 import GossipKVRESP
 import Testing
+import TestSupport
 
 @testable import gossipkv
 
@@ -34,9 +35,7 @@ struct ClientCommandTests {
     /// Runs a blocking client call on its own thread, so it never holds a thread of the
     /// cooperative pool the node's actor needs.
     static func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try body() }) }.start()
-        }
+        try await onOwnThread { try body() }
     }
 
     static func client(_ node: Node) throws -> NodeClient {

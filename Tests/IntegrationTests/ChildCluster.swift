@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// `gossipkv cluster --nodes N` (or one `gossipkv node`) as a child process on loopback ports,
 /// for tests that drive it with real clients. Only processes this object started are signalled,
@@ -110,7 +111,7 @@ final class ChildCluster: @unchecked Sendable {
 /// holds one of the few threads of the cooperative pool that in-process nodes of other suites
 /// running at the same time need.
 func offPool<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-    await withCheckedContinuation { continuation in Thread { continuation.resume(returning: body()) }.start() }
+    await onOwnThread { body() }
 }
 
 /// Polls `condition` every 50 ms for up to `seconds`, without blocking a thread.

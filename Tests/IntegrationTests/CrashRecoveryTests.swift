@@ -104,9 +104,7 @@ struct CrashRecoveryTests {
     /// seconds, and must neither hold nor wait for a thread of the cooperative pool, which the
     /// in-process node tests running beside this one need (2 threads on a 2-core machine).
     static func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try body() }) }.start()
-        }
+        try await TestSupport.onOwnThread { try body() }
     }
 
     @Test("every acknowledged write survives kill -9 (fsync always), round after round",
