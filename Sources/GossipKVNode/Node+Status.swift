@@ -49,7 +49,8 @@ extension Node {
             MemberInfo(
                 id: member.id, name: verifier.senders[member.id]?.name ?? "", state: member.state,
                 address: member.address, incarnation: member.incarnation,
-                lastHeardMillisecondsAgo: member.id == id ? nil : member.lastHeardAt.map { now > $0 ? now - $0 : 0 },
+                lastHeardMillisecondsAgo: member.id == id
+                    ? nil : member.lastHeardAt.map { now > $0 ? now - $0 : 0 },
                 isSelf: member.id == id)
         }
     }
@@ -57,7 +58,8 @@ extension Node {
     public func status() -> NodeStatus {
         let peers = engine.peers.compactMap { peer -> NodeStatus.PeerLag? in
             guard let lag = engine.lag(of: peer) else { return nil }
-            return NodeStatus.PeerLag(id: peer, entriesBehind: lag.entries, millisecondsBehind: lag.milliseconds)
+            return NodeStatus.PeerLag(
+                id: peer, entriesBehind: lag.entries, millisecondsBehind: lag.milliseconds)
         }
         return NodeStatus(
             id: id, name: name, entries: engine.replica.map.count, stateHash: engine.replica.map.stateHash,
@@ -73,16 +75,19 @@ extension Node {
         configuration: NodeConfiguration, multicast: MulticastSocket?, seeds: [SocketAddress],
         group: any EventLoopGroup
     ) async throws -> MemberAddress.Host {
-        var text = configuration.advertisedHost
-            ?? (configuration.bindHost != "0.0.0.0" ? configuration.bindHost : multicast?.interfaceAddresses.first)
+        var text =
+            configuration.advertisedHost
+            ?? (configuration.bindHost != "0.0.0.0"
+                ? configuration.bindHost : multicast?.interfaceAddresses.first)
         if text == nil, let seed = seeds.first {
             text = await localAddress(towards: seed, group: group)
         }
         if text == nil {
-            text = (try? System.enumerateDevices())?.first { device in
-                guard case .v4 = device.address, let ip = device.address?.ipAddress else { return false }
-                return !ip.hasPrefix("127.")
-            }?.address?.ipAddress
+            text =
+                (try? System.enumerateDevices())?.first { device in
+                    guard case .v4 = device.address, let ip = device.address?.ipAddress else { return false }
+                    return !ip.hasPrefix("127.")
+                }?.address?.ipAddress
         }
         let target = HostPort(host: text ?? "127.0.0.1", port: 1)
         let socket: SocketAddress
@@ -105,7 +110,9 @@ extension Node {
     /// The source address the kernel would use to reach `destination` (a connected UDP socket's
     /// local address; nothing is sent).
     static func localAddress(towards destination: SocketAddress, group: any EventLoopGroup) async -> String? {
-        guard let channel = try? await DatagramBootstrap(group: group).connect(to: destination).get() else { return nil }
+        guard let channel = try? await DatagramBootstrap(group: group).connect(to: destination).get() else {
+            return nil
+        }
         let address = channel.localAddress?.ipAddress
         try? await channel.close()
         return address

@@ -102,7 +102,9 @@ struct ByzantinePeer: Sendable {
         switch random.next() % 3 {
         case 0:
             lies["digest_max", default: 0] += 1
-            for origin in origins { watermarks[origin] = HLCTimestamp(rawValue: .max - random.next() % 1_000) }
+            for origin in origins {
+                watermarks[origin] = HLCTimestamp(rawValue: .max - random.next() % 1_000)
+            }
         case 1:
             lies["digest_ahead", default: 0] += 1
             let ahead = HLCTimestamp(physical: clock.physical + 600_000)
@@ -112,7 +114,8 @@ struct ByzantinePeer: Sendable {
             let base = lastDigest[recipient] ?? Digest()
             for origin in origins { watermarks[origin] = HLCTimestamp(rawValue: base[origin].rawValue &+ 1) }
             for (origin, watermark) in base.watermarks {
-                watermarks[origin] = HLCTimestamp(rawValue: watermark.rawValue == .max ? .max : watermark.rawValue + 1)
+                watermarks[origin] = HLCTimestamp(
+                    rawValue: watermark.rawValue == .max ? .max : watermark.rawValue + 1)
             }
         }
         return Digest(watermarks)
@@ -153,7 +156,9 @@ struct ByzantinePeer: Sendable {
                 return [.reconcile(reconcile)]
             default:
                 lies["request_inflated", default: 0] += 1
-                return [.syncRequest(SyncRequest(syncID: random.next(), digest: digest, stateHash: random.next()))]
+                return [
+                    .syncRequest(SyncRequest(syncID: random.next(), digest: digest, stateHash: random.next()))
+                ]
             }
         case 1:
             // A forged bucket answer: a reconcile with an inflated digest and echoed or random
@@ -216,8 +221,11 @@ struct ByzantinePeer: Sendable {
             for _ in 0..<capacity {
                 let id = NodeID(high: random.next(), low: random.next())
                 let address = MemberAddress(
-                    host: .ipv4(UInt32(truncatingIfNeeded: random.next())), gossipPort: 7377, clientPort: 7379)
-                updates.append(MemberUpdate(id: id, address: address, incarnation: random.next() % 1_000_000, state: .alive))
+                    host: .ipv4(UInt32(truncatingIfNeeded: random.next())), gossipPort: 7377, clientPort: 7379
+                )
+                updates.append(
+                    MemberUpdate(
+                        id: id, address: address, incarnation: random.next() % 1_000_000, state: .alive))
             }
             return updates
         }
@@ -226,16 +234,22 @@ struct ByzantinePeer: Sendable {
             switch random.next() % 3 {
             case 0:
                 lies["member_dead", default: 0] += 1
-                updates.append(MemberUpdate(id: member.id, address: member.address, incarnation: incarnation, state: .dead))
+                updates.append(
+                    MemberUpdate(
+                        id: member.id, address: member.address, incarnation: incarnation, state: .dead))
             case 1:
                 lies["member_suspect", default: 0] += 1
-                updates.append(MemberUpdate(id: member.id, address: member.address, incarnation: incarnation, state: .suspect))
+                updates.append(
+                    MemberUpdate(
+                        id: member.id, address: member.address, incarnation: incarnation, state: .suspect))
             default:
                 lies["member_moved", default: 0] += 1
                 let address = MemberAddress(
-                    host: .ipv4(0x0A63_0000 | UInt32(truncatingIfNeeded: random.next() % 0xFFFF)), gossipPort: 7377,
+                    host: .ipv4(0x0A63_0000 | UInt32(truncatingIfNeeded: random.next() % 0xFFFF)),
+                    gossipPort: 7377,
                     clientPort: 7379)
-                updates.append(MemberUpdate(id: member.id, address: address, incarnation: incarnation, state: .alive))
+                updates.append(
+                    MemberUpdate(id: member.id, address: address, incarnation: incarnation, state: .alive))
             }
             if updates.count == capacity { break }
         }

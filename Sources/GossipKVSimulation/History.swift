@@ -103,7 +103,9 @@ public struct History: Sendable {
             return "read: \(name) read \(value.map { "\($0.count)B" } ?? "nothing") at \(readTime) but the "
                 + "replica holds \(entry.map { "\($0)" } ?? "nothing") (expiry \(entry?.expiry.map { "\($0)" } ?? "none"))"
         }
-        let floors = [("its own write", lastWritten[reader]?[key]), ("an earlier read", lastRead[reader]?[key])]
+        let floors = [
+            ("its own write", lastWritten[reader]?[key]), ("an earlier read", lastRead[reader]?[key]),
+        ]
         for case let (what, floor?) in floors {
             // A floor that reads as absent now (a tombstone, an expired value) is met by any
             // entry that reads as absent too: an old dead entry may come back after its key was
@@ -111,7 +113,9 @@ public struct History: Sendable {
             if floor.visibleValue(at: readTime) == nil && value == nil { continue }
             // Absent because the replica collected a dead entry at least as new as the floor;
             // an older dead entry may have come back since (past the echo window): still absent.
-            if value == nil, let dropped = droppedBy[replicaID]?[key], dropped == floor || dropped.wins(over: floor) {
+            if value == nil, let dropped = droppedBy[replicaID]?[key],
+                dropped == floor || dropped.wins(over: floor)
+            {
                 continue
             }
             if let entry {
@@ -135,7 +139,10 @@ public struct History: Sendable {
     /// A replica dropped `entry` (garbage collection or the reconcile step).
     mutating func recordCollected(_ entry: Entry, by replica: NodeID) {
         collectedCount += 1
-        if let held = collectedMax[entry.key], !entry.wins(over: held) {} else { collectedMax[entry.key] = entry }
+        if let held = collectedMax[entry.key], !entry.wins(over: held) {
+        } else {
+            collectedMax[entry.key] = entry
+        }
         if let held = droppedBy[replica]?[entry.key], !entry.wins(over: held) { return }
         droppedBy[replica, default: [:]][entry.key] = entry
     }
@@ -161,7 +168,8 @@ public struct History: Sendable {
             liarResurrections += 1
             return nil
         }
-        return "resurrection: replica \(replica) merged \(entry) after dropping \(dropped): a deleted key came back"
+        return
+            "resurrection: replica \(replica) merged \(entry) after dropping \(dropped): a deleted key came back"
     }
 
     /// Called when `collector` collects `entry`, with the replicas of the nodes away from it
@@ -173,7 +181,9 @@ public struct History: Sendable {
     /// collection" states; Cassandra's
     /// gc_grace_seconds has the same one). It is counted, and may come back, but only it: a
     /// current member's value must never be one, since collection waits for its digest.
-    mutating func noteZombies(collected entry: Entry, by collector: Replica, replicas: [Replica], now: HLCTimestamp) {
+    mutating func noteZombies(
+        collected entry: Entry, by collector: Replica, replicas: [Replica], now: HLCTimestamp
+    ) {
         for replica in replicas {
             guard let held = replica.map.entry(forKey: entry.key), entry.wins(over: held),
                 held.visibleValue(at: now) != nil
@@ -185,8 +195,10 @@ public struct History: Sendable {
     /// Marks the writes whose only copy was on the replica that lost its disk (all of it, or,
     /// with `kept`, what it had not synced), and forgets what that replica had dropped.
     mutating func recordDiskLoss(of lost: Replica, keeping kept: Replica? = nil, survivors: [Replica]) {
-        for write in accepted where !lostIDs.contains(WriteKey(origin: write.origin, timestamp: write.timestamp)) {
-            let heldElsewhere = survivors.contains { holdsEffect(of: write, in: $0) }
+        for write in accepted
+        where !lostIDs.contains(WriteKey(origin: write.origin, timestamp: write.timestamp)) {
+            let heldElsewhere =
+                survivors.contains { holdsEffect(of: write, in: $0) }
                 || kept.map { holdsEffect(of: write, in: $0) } == true
             if !heldElsewhere && holdsEffect(of: write, in: lost) {
                 lostIDs.insert(WriteKey(origin: write.origin, timestamp: write.timestamp))
@@ -203,12 +215,16 @@ public struct History: Sendable {
         resetSession(of: lost.id)
     }
 
-    func isLost(_ write: Entry) -> Bool { lostIDs.contains(WriteKey(origin: write.origin, timestamp: write.timestamp)) }
+    func isLost(_ write: Entry) -> Bool {
+        lostIDs.contains(WriteKey(origin: write.origin, timestamp: write.timestamp))
+    }
 
     /// True when `replica` holds `write` or an entry that supersedes it, or holds nothing for the
     /// key having dropped such an entry.
     func holdsEffect(of write: Entry, in replica: Replica) -> Bool {
-        if let held = replica.map.entry(forKey: write.key), held == write || held.wins(over: write) { return true }
+        if let held = replica.map.entry(forKey: write.key), held == write || held.wins(over: write) {
+            return true
+        }
         guard let dropped = droppedBy[replica.id]?[write.key] else { return false }
         return dropped == write || dropped.wins(over: write)
     }
@@ -239,7 +255,9 @@ public struct History: Sendable {
             if let actual, liars.contains(actual.origin), actual.isTombstone, mayBeAbsent(expected) {
                 continue
             }
-            if let actual, mayBeAbsent(expected), zombies.contains(WriteKey(origin: actual.origin, timestamp: actual.timestamp)) {
+            if let actual, mayBeAbsent(expected),
+                zombies.contains(WriteKey(origin: actual.origin, timestamp: actual.timestamp))
+            {
                 continue
             }
             // A liar's delete won the key and is dead past grace: a replica that never held it
@@ -248,9 +266,12 @@ public struct History: Sendable {
             // A write counted lost with a disk while only a liar held it, given back after all.
             if let actual, isLost(actual), actual.wins(over: expected) { continue }
             if let actual, actual.wins(over: expected) {
-                return "holds \(actual), newer than the expected \(expected), which no accepted write explains"
+                return
+                    "holds \(actual), newer than the expected \(expected), which no accepted write explains"
             }
-            let what = expected.isTombstone && actual?.value != nil ? "resurrection: a deleted key came back" : "lost honest write"
+            let what =
+                expected.isTombstone && actual?.value != nil
+                ? "resurrection: a deleted key came back" : "lost honest write"
             return "\(what): expected \(expected), found \(actual.map { "\($0)" } ?? "nothing")"
         }
         for extra in held.values.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) })
@@ -286,14 +307,19 @@ public struct History: Sendable {
     /// Another replica's collection alone excuses nothing: a claim is only as good as the
     /// evidence behind it, so a watermark taken from a liar over a write the replica lacks fails.
     func watermarkViolation(in replica: Replica) -> String? {
-        for write in accepted where !isLost(write) && !liars.contains(write.origin) && write.timestamp <= replica.digest[write.origin] {
+        for write in accepted
+        where !isLost(write) && !liars.contains(write.origin)
+            && write.timestamp <= replica.digest[write.origin]
+        {
             if !holdsEffect(of: write, in: replica)
-                && vouched[replica.id]?.contains(WriteKey(origin: write.origin, timestamp: write.timestamp)) != true
+                && vouched[replica.id]?.contains(WriteKey(origin: write.origin, timestamp: write.timestamp))
+                    != true
                 && !isZombieOverCollected(write, in: replica)
             {
                 let held = replica.map.entry(forKey: write.key).map { "\($0)" } ?? "nothing"
                 let elsewhere = collectedMax[write.key].map { "; collected elsewhere: \($0)" } ?? ""
-                return "watermark over-claim: replica \(replica.id) claims watermark \(replica.digest[write.origin]) "
+                return
+                    "watermark over-claim: replica \(replica.id) claims watermark \(replica.digest[write.origin]) "
                     + "for origin \(write.origin) but lacks \(write) (holds \(held)\(elsewhere))"
             }
         }
@@ -323,12 +349,15 @@ public struct History: Sendable {
     /// `exempt`: origins not held to it (see `Simulation.convergenceProblem`).
     func watermarkLag(in replica: Replica, exempt: Set<NodeID> = []) -> String? {
         var newest: [NodeID: Entry] = [:]
-        for write in accepted where !isLost(write) && !liars.contains(write.origin) && !exempt.contains(write.origin) {
+        for write in accepted
+        where !isLost(write) && !liars.contains(write.origin) && !exempt.contains(write.origin) {
             if let known = newest[write.origin], known.timestamp >= write.timestamp { continue }
             newest[write.origin] = write
         }
-        for (origin, write) in newest.sorted(by: { $0.key < $1.key }) where replica.digest[origin] < write.timestamp {
-            return "watermark lag: replica \(replica.id)'s watermark \(replica.digest[origin]) for origin \(origin) "
+        for (origin, write) in newest.sorted(by: { $0.key < $1.key })
+        where replica.digest[origin] < write.timestamp {
+            return
+                "watermark lag: replica \(replica.id)'s watermark \(replica.digest[origin]) for origin \(origin) "
                 + "is below its newest write \(write)"
         }
         return nil

@@ -24,7 +24,9 @@ struct SimulatedClock: Sendable {
         case 0: model = .constant
         case 1: model = .drift(perSecond: Double(Int64(random.next() % 41) - 20))
         case 2: model = .oscillation(periodMilliseconds: Double(2_000 + random.next() % 8_000))
-        default: model = .step(at: random.next() % 10_000, to: Int64(random.next() % UInt64(2 * bound + 1)) - bound)
+        default:
+            model = .step(
+                at: random.next() % 10_000, to: Int64(random.next() % UInt64(2 * bound + 1)) - bound)
         }
     }
 

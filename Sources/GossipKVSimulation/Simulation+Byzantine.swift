@@ -50,7 +50,9 @@ extension Simulation {
                 let lies = liar.tamper(
                     message, to: nodes[to].id, origins: origins.sorted(), clock: replica.clock.last)
                 for lie in lies {
-                    if let encoded = try? lie.encodedBody(limits: limits) { outgoing.append((lie.kind, encoded, to)) }
+                    if let encoded = try? lie.encodedBody(limits: limits) {
+                        outgoing.append((lie.kind, encoded, to))
+                    }
                 }
             }
         }
@@ -75,7 +77,8 @@ extension Simulation {
     /// it is an old message of a member, which must do no harm either).
     private mutating func replayEnvelope(_ old: ByzantinePeer.SentEnvelope, from: Int) {
         guard network.allows(from: from, to: old.to) else { return }
-        let delay = network.delay(min: options.minimumDelayMilliseconds, max: options.maximumDelayMilliseconds)
+        let delay = network.delay(
+            min: options.minimumDelayMilliseconds, max: options.maximumDelayMilliseconds)
         schedule(
             .deliver(
                 from: from, to: old.to, generation: nodes[old.to].generation, envelope: old.envelope,

@@ -49,7 +49,8 @@ extension Simulation {
     mutating func admit(_ member: Int, by observer: Int) -> String? {
         let physical = physical(of: observer)
         let (id, address, epoch) = (nodes[member].id, nodes[member].address, nodes[member].bootEpoch)
-        let (_, directives) = nodes[observer].core.admit(id, address: address, incarnation: epoch.rawValue, now: physical)
+        let (_, directives) = nodes[observer].core.admit(
+            id, address: address, incarnation: epoch.rawValue, now: physical)
         return carryOut(directives, node: observer)
     }
 

@@ -19,7 +19,9 @@ extension Simulation {
         for _ in 0..<options.settlePauses {
             let node = Int(draws.next() % UInt64(options.nodeCount))
             let length = 100 + draws.next() % min(longest - 99, 900)
-            schedule(.fault(.pause(node: node, milliseconds: length)), at: start + phase + 1 + draws.next() % 2_000)
+            schedule(
+                .fault(.pause(node: node, milliseconds: length)), at: start + phase + 1 + draws.next() % 2_000
+            )
         }
     }
 

@@ -15,7 +15,9 @@ extension Simulation {
             let node = Int(plan.next() % UInt64(options.nodeCount))
             let key = Int(plan.next() % UInt64(options.keySpace))
             // About half the writes are read back by the writer's client soon after.
-            if reads.next() % 2 == 0 { schedule(.read(node: node, key: key), at: time + 1 + reads.next() % 300) }
+            if reads.next() % 2 == 0 {
+                schedule(.read(node: node, key: key), at: time + 1 + reads.next() % 300)
+            }
             let kind: WriteKind
             switch plan.next() % 10 {
             case 0..<6: kind = .put
@@ -98,7 +100,9 @@ extension Simulation {
             let node = Int(plan.next() % UInt64(options.nodeCount))
             let time = start + plan.next() % phase
             schedule(.fault(.crash(node: node)), at: time)
-            schedule(.fault(.restart(node: node, loseDisk: false, loseUnsynced: true)), at: time + 200 + plan.next() % 4_000)
+            schedule(
+                .fault(.restart(node: node, loseDisk: false, loseUnsynced: true)),
+                at: time + 200 + plan.next() % 4_000)
         }
         for _ in 0..<options.longOutages {
             let node = Int(plan.next() % UInt64(options.nodeCount))
@@ -119,7 +123,8 @@ extension Simulation {
                 schedule(.fault(.crash(node: node)), at: time)
                 schedule(.fault(.restart(node: node, loseDisk: false, loseUnsynced: true)), at: time + length)
             default:
-                schedule(.fault(.partition(groups: (0..<options.nodeCount).map { $0 == node ? 1 : 0 })), at: time)
+                schedule(
+                    .fault(.partition(groups: (0..<options.nodeCount).map { $0 == node ? 1 : 0 })), at: time)
                 schedule(.fault(.heal), at: time + length)
             }
         }

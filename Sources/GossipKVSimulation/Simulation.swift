@@ -263,7 +263,9 @@ public struct Simulation: Sendable {
         let physical = physical(of: node)
         if physical < nodes[node].firstWriteNotBefore {
             // The node holds the write back until it may write (`Node.put` sleeps): retry then.
-            schedule(.write(node: node, key: key, kind: kind), at: now + (nodes[node].firstWriteNotBefore - physical))
+            schedule(
+                .write(node: node, key: key, kind: kind),
+                at: now + (nodes[node].firstWriteNotBefore - physical))
             return nil
         }
         let keyBytes = Array("key-\(key)".utf8)
@@ -277,7 +279,8 @@ public struct Simulation: Sendable {
         do {
             let entry = try nodes[node].core.write(keyBytes, value: value, expiry: expiry, now: physical)
             if entry.timestamp <= nodes[node].writeFloor {
-                return "node \(node) wrote \(entry) at or below \(nodes[node].writeFloor), which its clock reached before it lost its disk"
+                return
+                    "node \(node) wrote \(entry) at or below \(nodes[node].writeFloor), which its clock reached before it lost its disk"
             }
             history.record(entry)
             nodes[node].log.append(entry)

@@ -41,7 +41,8 @@ public struct SpreadExperiment: Sendable {
         let window: UInt64 = 10_000
         let bytesBefore = simulation.bytesSent
         simulation.advance(by: window)
-        let perNodePerSecond = Double(simulation.bytesSent - bytesBefore) / Double(nodeCount) / (Double(window) / 1_000)
+        let perNodePerSecond =
+            Double(simulation.bytesSent - bytesBefore) / Double(nodeCount) / (Double(window) / 1_000)
         return Result(
             nodeCount: nodeCount, millisecondsToReachAll: reached,
             rounds: Double(reached) / Double(options.gossip.gossipIntervalMilliseconds),

@@ -1,7 +1,7 @@
 import GossipKVCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The `EPOCH` file of a data directory: the node's current data epoch and whether a process is

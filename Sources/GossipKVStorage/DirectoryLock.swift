@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The data directory's lock: an exclusive `flock` on `<directory>/LOCK`, which holds the owner's

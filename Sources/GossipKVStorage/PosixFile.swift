@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// An open file descriptor, closed when the last reference goes.
@@ -24,7 +24,9 @@ final class FileDescriptor: Sendable {
 /// Files are created 0600 and directories 0700: the log, snapshots and epoch file hold every
 /// key and value, and other local users have no business reading them.
 enum Posix {
-    static func open(_ path: String, _ flags: Int32, mode: mode_t = 0o600) throws(StorageError) -> FileDescriptor {
+    static func open(_ path: String, _ flags: Int32, mode: mode_t = 0o600) throws(StorageError)
+        -> FileDescriptor
+    {
         while true {
             let fd = Glibc.open(path, flags | O_CLOEXEC, mode)
             if fd >= 0 { return FileDescriptor(fd: fd, path: path) }
@@ -47,7 +49,9 @@ enum Posix {
     }
 
     static func writeAll(_ file: FileDescriptor, _ bytes: [UInt8]) throws(StorageError) {
-        let result = bytes.withUnsafeBytes { raw in Result { () throws(StorageError) in try writeAll(file, raw) } }
+        let result = bytes.withUnsafeBytes { raw in
+            Result { () throws(StorageError) in try writeAll(file, raw) }
+        }
         try result.get()
     }
 
@@ -77,8 +81,9 @@ enum Posix {
         var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
         var filled = 0
         while filled < bytes.count {
-            let count = bytes.withUnsafeMutableBytes { raw in
-                Glibc.read(file.fd, raw.baseAddress! + filled, raw.count - filled)
+            let count = bytes.withUnsafeMutableBytes { raw -> Int in
+                guard let base = raw.baseAddress else { return 0 }
+                return Glibc.read(file.fd, base + filled, raw.count - filled)
             }
             if count < 0 {
                 if errno == EINTR { continue }
@@ -96,8 +101,9 @@ enum Posix {
         var bytes = [UInt8](repeating: 0, count: limit)
         var filled = 0
         while filled < limit {
-            let count = bytes.withUnsafeMutableBytes { raw in
-                Glibc.read(file.fd, raw.baseAddress! + filled, raw.count - filled)
+            let count = bytes.withUnsafeMutableBytes { raw -> Int in
+                guard let base = raw.baseAddress else { return 0 }
+                return Glibc.read(file.fd, base + filled, raw.count - filled)
             }
             if count < 0 {
                 if errno == EINTR { continue }
@@ -137,7 +143,9 @@ enum Posix {
     }
 
     static func unlink(_ path: String) throws(StorageError) {
-        if Glibc.unlink(path) != 0 && errno != ENOENT { throw .io(operation: "delete", path: path, errno: errno) }
+        if Glibc.unlink(path) != 0 && errno != ENOENT {
+            throw .io(operation: "delete", path: path, errno: errno)
+        }
     }
 
     static func rename(_ from: String, _ to: String) throws(StorageError) {

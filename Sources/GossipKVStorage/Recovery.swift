@@ -1,7 +1,7 @@
 import GossipKVCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Reads a data directory back: the newest valid snapshot, then the log segments after it. What
@@ -35,7 +35,9 @@ enum Recovery {
         var deletions: [String] = []
     }
 
-    static func plan(directory: String, names: [String], repair: Bool, limits: Limits) throws(StorageError) -> Plan {
+    static func plan(directory: String, names: [String], repair: Bool, limits: Limits) throws(StorageError)
+        -> Plan
+    {
         let segments = names.compactMap(SegmentName.parseSegment).sorted()
         let snapshots = names.compactMap(SegmentName.parseSnapshot).sorted(by: >)
         var report: [String] = []
@@ -52,12 +54,16 @@ enum Recovery {
             do throws(SnapshotFile.DecodeError) {
                 let contents = try SnapshotFile.decode(bytes[...], limits: limits)
                 guard contents.firstUncoveredSegment == sequence else {
-                    throw .corrupt("it covers up to segment \(contents.firstUncoveredSegment), its name says \(sequence)")
+                    throw .corrupt(
+                        "it covers up to segment \(contents.firstUncoveredSegment), its name says \(sequence)"
+                    )
                 }
                 chosen = (sequence, contents)
                 break
             } catch {
-                if case .unsupported(let reason) = error { throw .unsupportedFormat(file: name, reason: reason) }
+                if case .unsupported(let reason) = error {
+                    throw .unsupportedFormat(file: name, reason: reason)
+                }
                 report.append("snapshot \(name) is unreadable (\(error)); trying an older one")
                 if snapshotFailure == nil { snapshotFailure = (name, error.description) }
             }
@@ -152,12 +158,16 @@ enum Recovery {
             case .clean:
                 break
             case .tornTail(let offset, let reason) where isNewest:
-                report.append("segment \(name): torn tail cut at offset \(offset) (\(reason)); \(bytes.count - offset) bytes dropped")
+                report.append(
+                    "segment \(name): torn tail cut at offset \(offset) (\(reason)); \(bytes.count - offset) bytes dropped"
+                )
                 truncations.append((path, offset))
                 losses.append(.tornTail(segment: name, offset: offset))
             case .tornTail(let offset, let reason), .corrupt(let offset, let reason):
                 guard repair else { throw .corruptLog(segment: name, offset: offset, reason: reason) }
-                report.append("repair: segment \(name) cut at offset \(offset) (\(reason)); \(bytes.count - offset) bytes dropped, watermarks kept from before the cut")
+                report.append(
+                    "repair: segment \(name) cut at offset \(offset) (\(reason)); \(bytes.count - offset) bytes dropped, watermarks kept from before the cut"
+                )
                 truncations.append((path, offset))
                 losses.append(.repairCut("segment \(name) from offset \(offset)"))
                 replayed.freezeWatermarks()
@@ -166,7 +176,8 @@ enum Recovery {
         if chosen != nil && replay.isEmpty {
             // The roll before a snapshot creates this segment (durably) before the snapshot exists.
             guard repair else { throw .missingSegment(directory: directory, sequence: base) }
-            report.append("repair: segment \(SegmentName.fileName(base)) after the snapshot is missing; continuing")
+            report.append(
+                "repair: segment \(SegmentName.fileName(base)) after the snapshot is missing; continuing")
             losses.append(.repairCut("the missing segment \(SegmentName.fileName(base))"))
         }
         report.append("replayed \(records) log records from \(replay.count) segments")
@@ -174,7 +185,9 @@ enum Recovery {
             map: replayed.map, digest: replayed.digest, clockCeiling: replayed.clockCeiling,
             isFresh: segments.isEmpty && snapshots.isEmpty, report: report)
         state.possibleLosses = losses
-        var plan = Plan(state: state, nextSegment: reusedSequence ?? max(expected, (segments.last ?? 0) + 1), logBytes: logBytes)
+        var plan = Plan(
+            state: state, nextSegment: reusedSequence ?? max(expected, (segments.last ?? 0) + 1),
+            logBytes: logBytes)
         plan.truncations = truncations
         plan.deletions = deletions
         return plan

@@ -44,7 +44,9 @@ public enum SnapshotFile {
         public var digest: Digest
         public var clockCeiling: HLCTimestamp
 
-        public init(firstUncoveredSegment: UInt64, entryChunks: [[Entry]], digest: Digest, clockCeiling: HLCTimestamp) {
+        public init(
+            firstUncoveredSegment: UInt64, entryChunks: [[Entry]], digest: Digest, clockCeiling: HLCTimestamp
+        ) {
             self.firstUncoveredSegment = firstUncoveredSegment
             self.entryChunks = entryChunks
             self.digest = digest
@@ -105,12 +107,15 @@ public enum SnapshotFile {
     }
 
     /// The digest, clock-ceiling and end sections: everything after the entries.
-    public static func trailer(digest: Digest, clockCeiling: HLCTimestamp, limits: Limits) throws(StorageError) -> [UInt8] {
+    public static func trailer(digest: Digest, clockCeiling: HLCTimestamp, limits: Limits)
+        throws(StorageError) -> [UInt8]
+    {
         var digestWriter = ByteWriter()
         do { try digestWriter.write(digest, limits: limits) } catch { throw .encoding(error) }
         var ceilingWriter = ByteWriter(capacity: 8)
         ceilingWriter.write(clockCeiling)
-        return section(.digest, payload: digestWriter.bytes) + section(.clockCeiling, payload: ceilingWriter.bytes)
+        return section(.digest, payload: digestWriter.bytes)
+            + section(.clockCeiling, payload: ceilingWriter.bytes)
             + section(.end, payload: [])
     }
 
@@ -142,7 +147,8 @@ public enum SnapshotFile {
         }
         guard reserved == 0 else { throw .corrupt("reserved header field is \(reserved)") }
 
-        var contents = Contents(firstUncoveredSegment: firstSegment, entryChunks: [], digest: Digest(), clockCeiling: .zero)
+        var contents = Contents(
+            firstUncoveredSegment: firstSegment, entryChunks: [], digest: Digest(), clockCeiling: .zero)
         var position = start + headerSize
         var expected = SectionType.entries  // the earliest section type allowed next
         while true {
@@ -153,7 +159,8 @@ public enum SnapshotFile {
             let length = Int(bytes.bigEndianUInt32(at: position + 1))
             let checksum = bytes.bigEndianUInt32(at: position + 5)
             guard let type = SectionType(rawValue: typeByte) else {
-                throw .unsupported("snapshot section type \(typeByte) at offset \(position - start) is unknown")
+                throw .unsupported(
+                    "snapshot section type \(typeByte) at offset \(position - start) is unknown")
             }
             guard length <= maxSectionBytes(limits: limits) else {
                 throw .corrupt("section length \(length) at offset \(position - start) is above the limit")
@@ -165,7 +172,9 @@ public enum SnapshotFile {
             var crc = CRC32()
             crc.update(bytes[position..<(position + 5)])
             crc.update(payload)
-            guard crc.value == checksum else { throw .corrupt("section checksum mismatch at offset \(position - start)") }
+            guard crc.value == checksum else {
+                throw .corrupt("section checksum mismatch at offset \(position - start)")
+            }
             guard type.rawValue >= expected.rawValue else {
                 throw .corrupt("section \(type) at offset \(position - start) is out of order")
             }
@@ -187,18 +196,24 @@ public enum SnapshotFile {
                     contents.digest = try reader.readDigest(limits: limits)
                     expected = .clockCeiling
                 case .clockCeiling:
-                    guard expected == .clockCeiling else { throw .invalidField("snapshot: clock ceiling before digest") }
+                    guard expected == .clockCeiling else {
+                        throw .invalidField("snapshot: clock ceiling before digest")
+                    }
                     contents.clockCeiling = try reader.readTimestamp()
                     expected = .end
                 case .end:
-                    guard expected == .end else { throw .invalidField("snapshot: end before the clock ceiling") }
+                    guard expected == .end else {
+                        throw .invalidField("snapshot: end before the clock ceiling")
+                    }
                 }
                 try reader.finish()
             } catch {
                 throw .corrupt("section \(type): \(error)")
             }
             if type == .end {
-                guard position == bytes.endIndex else { throw .corrupt("\(bytes.endIndex - position) bytes after the end section") }
+                guard position == bytes.endIndex else {
+                    throw .corrupt("\(bytes.endIndex - position) bytes after the end section")
+                }
                 return contents
             }
         }

@@ -1,7 +1,7 @@
 import GossipKVCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Writes one snapshot file, then deletes what it makes obsolete.
@@ -46,7 +46,8 @@ struct SnapshotWriter: Sendable {
                 throw .failed(reason: "snapshot: \(error)")
             }
             if !chunk.isEmpty { buffer += try SnapshotFile.entriesSection(chunk, limits: limits) }
-            buffer += try SnapshotFile.trailer(digest: snapshot.digest, clockCeiling: snapshot.clockCeiling, limits: limits)
+            buffer += try SnapshotFile.trailer(
+                digest: snapshot.digest, clockCeiling: snapshot.clockCeiling, limits: limits)
             try Posix.writeAll(file, buffer)
             try Posix.fsync(file)
         } catch {
@@ -57,7 +58,9 @@ struct SnapshotWriter: Sendable {
         try Posix.fsyncDirectory(directory)
 
         for name in try Posix.listDirectory(directory) {
-            if let sequence = SegmentName.parseSegment(name) ?? SegmentName.parseSnapshot(name), sequence < covered {
+            if let sequence = SegmentName.parseSegment(name) ?? SegmentName.parseSnapshot(name),
+                sequence < covered
+            {
                 try Posix.unlink(directory + "/" + name)
             }
         }

@@ -106,7 +106,8 @@ public enum PossibleLoss: Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .tornTail(let segment, let offset): return "a torn tail was cut from \(segment) at offset \(offset)"
+        case .tornTail(let segment, let offset):
+            return "a torn tail was cut from \(segment) at offset \(offset)"
         case .repairCut(let what): return "repair cut \(what)"
         case .uncleanShutdown: return "the last run did not close the data directory"
         case .noEpochRecord: return "the data directory has no epoch file"

@@ -1,7 +1,7 @@
 import GossipKVCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Everything the storage layer can refuse or fail at, each with a message a person can act on.

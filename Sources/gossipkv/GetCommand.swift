@@ -5,7 +5,9 @@ import Foundation
 struct GetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "get", abstract: "Print the value of a key.",
-        discussion: "Prints the value's bytes and a newline; when the key is absent, prints (nil) on stderr and exits 1.")
+        discussion:
+            "Prints the value's bytes and a newline; when the key is absent, prints (nil) on stderr and exits 1."
+    )
 
     @OptionGroup var options: NodeAddressOptions
 

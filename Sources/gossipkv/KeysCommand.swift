@@ -6,7 +6,8 @@ import Foundation
 struct KeysCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys", abstract: "List the keys matching a glob pattern (default: all), one per line.",
-        discussion: "Patterns are Redis globs: * ? [abc] and \\ to escape, e.g. 'user:*'. Quote them for the shell.")
+        discussion:
+            "Patterns are Redis globs: * ? [abc] and \\ to escape, e.g. 'user:*'. Quote them for the shell.")
 
     @OptionGroup var options: NodeAddressOptions
 

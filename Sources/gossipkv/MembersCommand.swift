@@ -4,7 +4,9 @@ import ArgumentParser
 struct MembersCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "members", abstract: "Show the cluster's members as one node sees them.",
-        discussion: "LAG is how far the asked node is behind each member: 'in sync', or entries not yet received and the age of the oldest.")
+        discussion:
+            "LAG is how far the asked node is behind each member: 'in sync', or entries not yet received and the age of the oldest."
+    )
 
     @OptionGroup var options: NodeAddressOptions
 

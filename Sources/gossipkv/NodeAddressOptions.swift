@@ -9,7 +9,8 @@ struct NodeAddressOptions: ParsableArguments {
 
     @Option(
         name: .customLong("node"),
-        help: ArgumentHelp("The node's RESP address (default 127.0.0.1:7379, or GOSSIPKV_NODE).", valueName: "host:port"))
+        help: ArgumentHelp(
+            "The node's RESP address (default 127.0.0.1:7379, or GOSSIPKV_NODE).", valueName: "host:port"))
     var node: String?
 
     @Option(
@@ -23,8 +24,11 @@ struct NodeAddressOptions: ParsableArguments {
     var timeout: Double = 5
 
     /// `--node`, else `GOSSIPKV_NODE`, else the default; a bare host gets port 7379.
-    func address(environment: [String: String] = ProcessInfo.processInfo.environment) throws(ClientError) -> HostPort {
-        let text = node ?? environment["GOSSIPKV_NODE"].flatMap { $0.isEmpty ? nil : $0 } ?? Self.defaultAddress
+    func address(environment: [String: String] = ProcessInfo.processInfo.environment) throws(ClientError)
+        -> HostPort
+    {
+        let text =
+            node ?? environment["GOSSIPKV_NODE"].flatMap { $0.isEmpty ? nil : $0 } ?? Self.defaultAddress
         do {
             return try HostPort(parsing: text, defaultPort: 7379)
         } catch {
@@ -38,12 +42,16 @@ struct NodeAddressOptions: ParsableArguments {
         } catch {
             throw ValidationError(error.description)
         }
-        guard timeout > 0, timeout <= 3_600 else { throw ValidationError("--timeout must be between 0 and 3600 seconds") }
+        guard timeout > 0, timeout <= 3_600 else {
+            throw ValidationError("--timeout must be between 0 and 3600 seconds")
+        }
     }
 
     /// The node's password: `--password-file` (its last line break dropped), else
     /// `GOSSIPKV_PASSWORD`, else none. Never an argument: argv is readable by every user.
-    func password(environment: [String: String] = ProcessInfo.processInfo.environment) throws(ClientError) -> [UInt8]? {
+    func password(environment: [String: String] = ProcessInfo.processInfo.environment) throws(ClientError)
+        -> [UInt8]?
+    {
         if let passwordFile {
             guard let data = FileManager.default.contents(atPath: passwordFile) else {
                 throw .passwordFile(path: passwordFile, reason: "it cannot be read")

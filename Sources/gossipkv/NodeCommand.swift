@@ -27,13 +27,19 @@ struct NodeCommand: AsyncParsableCommand {
             Metrics and probes: http://127.0.0.1:7380/metrics, /health, /ready.
             """)
 
-    @Option(help: "YAML file of settings, keys named like the flags (see config/lan-node.yaml); env GOSSIPKV_CONFIG.")
+    @Option(
+        help:
+            "YAML file of settings, keys named like the flags (see config/lan-node.yaml); env GOSSIPKV_CONFIG."
+    )
     var config: String?
 
     @Option(help: "Node name shown to other nodes (default: the host name).")
     var name: String?
 
-    @Option(help: "Address to listen on and advertise (default: listen on all, advertise the multicast interface's).")
+    @Option(
+        help:
+            "Address to listen on and advertise (default: listen on all, advertise the multicast interface's)."
+    )
     var bind: String?
 
     @Option(help: "Address (IP or host name) other nodes should use to reach this one.")
@@ -45,7 +51,8 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(name: .customLong("resp-port"), help: "Redis-protocol client port (default 7379).")
     var respPort: Int?
 
-    @Option(name: .customLong("resp-bind"), help: "Address the Redis-protocol server binds (default 127.0.0.1).")
+    @Option(
+        name: .customLong("resp-bind"), help: "Address the Redis-protocol server binds (default 127.0.0.1).")
     var respBind: String?
 
     @Option(
@@ -62,39 +69,62 @@ struct NodeCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("maxclients"),
-        help: "Most Redis clients connected at once; more get -ERR max number of clients reached (default 10000).")
+        help:
+            "Most Redis clients connected at once; more get -ERR max number of clients reached (default 10000)."
+    )
     var maxClients: Int?
 
-    @Option(name: .customLong("tls-port"), help: "Also serve Redis clients over TLS on this port (with --tls-cert-file and --tls-key-file).")
+    @Option(
+        name: .customLong("tls-port"),
+        help: "Also serve Redis clients over TLS on this port (with --tls-cert-file and --tls-key-file).")
     var tlsPort: Int?
 
-    @Option(name: .customLong("tls-cert-file"), help: ArgumentHelp("PEM certificate chain for --tls-port.", valueName: "path"))
+    @Option(
+        name: .customLong("tls-cert-file"),
+        help: ArgumentHelp("PEM certificate chain for --tls-port.", valueName: "path"))
     var tlsCertFile: String?
 
-    @Option(name: .customLong("tls-key-file"), help: ArgumentHelp("PEM private key for --tls-port (keep it 0600).", valueName: "path"))
+    @Option(
+        name: .customLong("tls-key-file"),
+        help: ArgumentHelp("PEM private key for --tls-port (keep it 0600).", valueName: "path"))
     var tlsKeyFile: String?
 
-    @Option(name: .customLong("metrics-port"), help: "HTTP port for /metrics, /health and /ready (default 7380; 0 turns it off).")
+    @Option(
+        name: .customLong("metrics-port"),
+        help: "HTTP port for /metrics, /health and /ready (default 7380; 0 turns it off).")
     var metricsPort: Int?
 
-    @Option(name: .customLong("metrics-bind"), help: "Address the metrics endpoint binds (default 127.0.0.1).")
+    @Option(
+        name: .customLong("metrics-bind"), help: "Address the metrics endpoint binds (default 127.0.0.1).")
     var metricsBind: String?
 
     @Option(
         name: .customLong("data-dir"),
-        help: "Directory for this node's key and data (default: /var/lib/gossipkv/NAME as root, else ~/.local/share/gossipkv/NAME).")
+        help:
+            "Directory for this node's key and data (default: /var/lib/gossipkv/NAME as root, else ~/.local/share/gossipkv/NAME)."
+    )
     var dataDir: String?
 
-    @Option(name: .customLong("fsync"), help: "When writes reach the disk: always (before OK), batch (every 100 ms; the default) or never.")
+    @Option(
+        name: .customLong("fsync"),
+        help: "When writes reach the disk: always (before OK), batch (every 100 ms; the default) or never.")
     var fsync: String?
 
-    @Flag(name: .customLong("repair"), help: "Cut a damaged record in the middle of the log (and the rest of its segment) instead of refusing to start.")
+    @Flag(
+        name: .customLong("repair"),
+        help:
+            "Cut a damaged record in the middle of the log (and the rest of its segment) instead of refusing to start."
+    )
     var repair = false
 
-    @Flag(name: .customLong("in-memory"), help: "Keep data in memory only (a restart starts empty and refills from peers).")
+    @Flag(
+        name: .customLong("in-memory"),
+        help: "Keep data in memory only (a restart starts empty and refills from peers).")
     var inMemory = false
 
-    @Option(name: .customLong("join"), help: "HOST:PORT of a node to contact where multicast is blocked; HOST may be a name (repeatable).")
+    @Option(
+        name: .customLong("join"),
+        help: "HOST:PORT of a node to contact where multicast is blocked; HOST may be a name (repeatable).")
     var join: [String] = []
 
     @Option(
@@ -113,11 +143,15 @@ struct NodeCommand: AsyncParsableCommand {
         help: "The cluster's own name, required with a passphrase (the key-derivation salt; not 'default').")
     var clusterName: String?
 
-    @Option(name: .customLong("cluster-dir"), help: "Directory with node.key, node.cert and cluster.pub (from `gossipkv init` / `cert issue`).")
+    @Option(
+        name: .customLong("cluster-dir"),
+        help: "Directory with node.key, node.cert and cluster.pub (from `gossipkv init` / `cert issue`).")
     var clusterDir: String?
 
-    @Option(help: ArgumentHelp(
-        "Revocation list from `gossipkv cert revoke` (re-read when it changes): refuse those nodes.", valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "Revocation list from `gossipkv cert revoke` (re-read when it changes): refuse those nodes.",
+            valueName: "file"))
     var revocations: String?
 
     @Option(name: .customLong("multicast-interface"), help: "Announce and listen on this interface only.")
@@ -132,10 +166,14 @@ struct NodeCommand: AsyncParsableCommand {
     @Option(name: .customLong("multicast-ttl"), help: "Multicast TTL (default 1: the local link only).")
     var multicastTTL: Int?
 
-    @Flag(inversion: .prefixedNo, help: "Find nodes by multicast (the default); --no-multicast relies on --join seeds.")
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Find nodes by multicast (the default); --no-multicast relies on --join seeds.")
     var multicast: Bool?
 
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default info).")
+    @Option(
+        name: .customLong("log-level"),
+        help: "trace, debug, info, notice, warning, error or critical (default info).")
     var logLevel: String?
 
     func validate() throws {
@@ -157,7 +195,9 @@ struct NodeCommand: AsyncParsableCommand {
         try flags.setFlag(.respBind, respBind)
         try flags.setFlag(.requirepassFile, requirepassFile)
         if let protectedMode {
-            flags.set(.protectedMode, .flag(protectedMode), from: protectedMode ? "--protected-mode" : "--no-protected-mode")
+            flags.set(
+                .protectedMode, .flag(protectedMode),
+                from: protectedMode ? "--protected-mode" : "--no-protected-mode")
         }
         try flags.setFlag(.maxClients, maxClients.map(String.init))
         try flags.setFlag(.tlsPort, tlsPort.map(String.init))
@@ -186,7 +226,9 @@ struct NodeCommand: AsyncParsableCommand {
         try flags.setFlag(.multicastGroup, multicastGroup)
         try flags.setFlag(.multicastPort, multicastPort.map(String.init))
         try flags.setFlag(.multicastTTL, multicastTTL.map(String.init))
-        if let multicast { flags.set(.multicast, .flag(multicast), from: multicast ? "--multicast" : "--no-multicast") }
+        if let multicast {
+            flags.set(.multicast, .flag(multicast), from: multicast ? "--multicast" : "--no-multicast")
+        }
         try flags.setFlag(.logLevel, logLevel)
         return flags
     }
@@ -196,7 +238,9 @@ struct NodeCommand: AsyncParsableCommand {
         let flags = try flagSettings()
         let fromEnvironment = try NodeSettings.environment(environment)
         let configPath = config ?? environment["GOSSIPKV_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
-        let file = try configPath.map { path throws(SettingsError) in try ConfigFile.load(path: path) } ?? NodeSettings()
+        let file =
+            try configPath.map { path throws(SettingsError) in try ConfigFile.load(path: path) }
+            ?? NodeSettings()
         return try NodeSettings.merged(flags: flags, environment: fromEnvironment, file: file)
     }
 
@@ -234,7 +278,8 @@ struct NodeCommand: AsyncParsableCommand {
         configuration.resp?.requirePassword = try settings.clientPassword()
         configuration.resp?.tls = tls
         if configuration.storage == nil {
-            logger.notice("data is kept in memory only (--in-memory): a restart starts empty and refills from peers")
+            logger.notice(
+                "data is kept in memory only (--in-memory): a restart starts empty and refills from peers")
         }
         let revocationWatcher = try settings.string(.revocations).map { path in
             let watcher = try RevocationWatcher(path: path, logger: logger)
@@ -252,14 +297,17 @@ struct NodeCommand: AsyncParsableCommand {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: node)]
         if let revocationWatcher { services.append(.init(service: revocationWatcher.service(for: node))) }
         let group = ServiceGroup(
-            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(
+                services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 
     /// Key files, a passphrase, or (with neither) the open cluster with this node's own key.
     /// `isPersistent` is true when the key may have been used by an earlier run (loaded from
     /// disk), false when it was made just now: a new key has no history to lose.
-    private func makeIdentity(name: String, settings: NodeSettings, dataDirectory: String?, now: UInt64, logger: Logger)
+    private func makeIdentity(
+        name: String, settings: NodeSettings, dataDirectory: String?, now: UInt64, logger: Logger
+    )
         throws -> NodeIdentity
     {
         if let directory = settings.string(.clusterDir) {
@@ -276,11 +324,14 @@ struct NodeCommand: AsyncParsableCommand {
             let identity = try NodeIdentity.passphrase(
                 words, clusterName: clusterName, name: name,
                 keyPair: stored?.keyPair ?? .generate(), isPersistent: stored?.loaded ?? false, now: now)
-            logger.info("derived the cluster key from the passphrase in \(Int(Date().timeIntervalSince(started) * 1_000)) ms")
+            logger.info(
+                "derived the cluster key from the passphrase in \(Int(Date().timeIntervalSince(started) * 1_000)) ms"
+            )
             return identity
         }
         return try NodeIdentity.open(
-            name: name, keyPair: stored?.keyPair ?? .generate(), isPersistent: stored?.loaded ?? false, now: now)
+            name: name, keyPair: stored?.keyPair ?? .generate(), isPersistent: stored?.loaded ?? false,
+            now: now)
     }
 
     /// With a data directory, the node keeps its key there (made on first start), so it keeps
@@ -291,7 +342,9 @@ struct NodeCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(
             atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let path = directory + "/" + IdentityFiles.nodeKey
-        if FileManager.default.fileExists(atPath: path) { return (try KeyFile.readNodeKeyPair(from: path), true) }
+        if FileManager.default.fileExists(atPath: path) {
+            return (try KeyFile.readNodeKeyPair(from: path), true)
+        }
         let keyPair = NodeKeyPair.generate()
         try KeyFile.write(secret: keyPair, to: path)
         return (keyPair, false)

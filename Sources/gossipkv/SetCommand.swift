@@ -4,7 +4,8 @@ import ArgumentParser
 struct SetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "set", abstract: "Set a key to a value (replicated to every node by gossip).",
-        discussion: "Returns once the node applied the write locally. With --ex the key expires after SECONDS. "
+        discussion:
+            "Returns once the node applied the write locally. With --ex the key expires after SECONDS. "
             + "Put -- before a value that starts with a dash: gossipkv set k -- -5")
 
     @OptionGroup var options: NodeAddressOptions
@@ -19,7 +20,9 @@ struct SetCommand: ParsableCommand {
     var ex: Int?
 
     func validate() throws {
-        if let ex, ex < 1 { throw ValidationError("--ex must be at least 1 second; to delete a key use `gossipkv del`") }
+        if let ex, ex < 1 {
+            throw ValidationError("--ex must be at least 1 second; to delete a key use `gossipkv del`")
+        }
     }
 
     func run() throws {

@@ -7,7 +7,9 @@ import Foundation
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status", abstract: "Show a node's keys, state hash, clock and peers' lag.",
-        discussion: "Equal state hashes on two nodes mean they hold the same map. --watch refreshes every second until Ctrl-C.")
+        discussion:
+            "Equal state hashes on two nodes mean they hold the same map. --watch refreshes every second until Ctrl-C."
+    )
 
     @OptionGroup var options: NodeAddressOptions
 
@@ -39,7 +41,8 @@ struct StatusCommand: ParsableCommand {
     static func render(_ info: ClusterInfo) -> String {
         var lines = [
             "node:        \(info.nodeName) (\(info.nodeID))",
-            "keys:        \(info.liveKeys)" + (info.entries.map { " (\($0) entries with tombstones and expired)" } ?? ""),
+            "keys:        \(info.liveKeys)"
+                + (info.entries.map { " (\($0) entries with tombstones and expired)" } ?? ""),
             "state hash:  \(info.stateHash)",
             "hlc:         \(info.hlc)" + Self.clockNote(info.hlcPhysicalMilliseconds),
             "members:     \(info.members.count) (\(info.members.filter { $0.state == "alive" }.count) alive)",
@@ -50,7 +53,9 @@ struct StatusCommand: ParsableCommand {
         let peers = info.members.filter { !$0.isSelf }
         if !peers.isEmpty {
             var table = TextTable(["PEER", "STATE", "LAG"])
-            for peer in peers { table.append([peer.name.isEmpty ? peer.id : peer.name, peer.state, peer.lagDescription]) }
+            for peer in peers {
+                table.append([peer.name.isEmpty ? peer.id : peer.name, peer.state, peer.lagDescription])
+            }
             lines += ["", table.render()]
         }
         return lines.joined(separator: "\n")

@@ -2,8 +2,8 @@ import Foundation
 import GossipKVCore
 import GossipKVCrypto
 import GossipKVNode
-import Testing
 import TestSupport
+import Testing
 
 @testable import gossipkv
 
@@ -11,7 +11,9 @@ import TestSupport
 @Suite("cert revoke", .ownThreads, .serialized)
 struct CertRevokeTests {
     static func temporaryDirectory() throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("gkv-revoke-\(UUID().uuidString)").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "gkv-revoke-\(UUID().uuidString)"
+        ).path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }
@@ -22,14 +24,17 @@ struct CertRevokeTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let cluster = ClusterKeyPair.generate()
         try KeyFile.write(secret: cluster, to: directory + "/" + IdentityFiles.clusterSecretKey)
-        try FileManager.default.createDirectory(atPath: directory + "/web2-dir", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: directory + "/web2-dir", withIntermediateDirectories: true)
         try CertCommand.Issue.issue(name: "web2", cluster: cluster, into: directory + "/web2-dir")
-        let certificate = try KeyFile.readCertificate(from: directory + "/web2-dir/" + IdentityFiles.nodeCertificate)
+        let certificate = try KeyFile.readCertificate(
+            from: directory + "/web2-dir/" + IdentityFiles.nodeCertificate)
         let other = NodeKeyPair.generate().nodeID
         let out = directory + "/revoked.list"
 
         let first = try CertCommand.Revoke.parse([
-            "--cluster-dir", directory, "--out", out, directory + "/web2-dir/" + IdentityFiles.nodeCertificate,
+            "--cluster-dir", directory, "--out", out,
+            directory + "/web2-dir/" + IdentityFiles.nodeCertificate,
         ])
         try first.run()
         let second = try CertCommand.Revoke.parse(["--cluster-dir", directory, "--out", out, other.hex])
@@ -44,7 +49,8 @@ struct CertRevokeTests {
         // Another cluster's key cannot append to (or be mixed into) this list.
         let foreign = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: foreign) }
-        try KeyFile.write(secret: ClusterKeyPair.generate(), to: foreign + "/" + IdentityFiles.clusterSecretKey)
+        try KeyFile.write(
+            secret: ClusterKeyPair.generate(), to: foreign + "/" + IdentityFiles.clusterSecretKey)
         let mixed = try CertCommand.Revoke.parse(["--cluster-dir", foreign, "--out", out, other.hex])
         #expect(throws: RevocationError.self) { try mixed.run() }
     }

@@ -1,8 +1,8 @@
 import Foundation
 import GossipKVNode
 import GossipKVRESP
-import Testing
 import TestSupport
+import Testing
 
 @testable import gossipkv
 

@@ -7,7 +7,8 @@ import Testing
 /// with the file, the line and the key.
 @Suite("config files")
 struct ConfigFileTests {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent()
         .deletingLastPathComponent()
 
     static func parse(_ text: String) throws(SettingsError) -> NodeSettings {
@@ -31,7 +32,9 @@ struct ConfigFileTests {
         #expect(settings.string(.logLevel) == "info")
     }
 
-    @Test("config/local-cluster.yaml describes node 1 of `gossipkv cluster`: 127.0.0.1, ports 7001/7101/7201, no multicast")
+    @Test(
+        "config/local-cluster.yaml describes node 1 of `gossipkv cluster`: 127.0.0.1, ports 7001/7101/7201, no multicast"
+    )
     func localClusterExample() throws {
         let path = Self.repository.appendingPathComponent("config/local-cluster.yaml").path
         let settings = try ConfigFile.load(path: path)
@@ -46,11 +49,17 @@ struct ConfigFileTests {
     @Test("a value out of range names the file, the line and the key")
     func badValue() {
         let text = "# a node\nname: web1\n\ngossip-port: 70000\n"
-        #expect(throws: SettingsError.invalidFileValue(path: "config/lan-node.yaml", line: 4, key: .gossipPort, given: "70000")) {
+        #expect(
+            throws: SettingsError.invalidFileValue(
+                path: "config/lan-node.yaml", line: 4, key: .gossipPort, given: "70000")
+        ) {
             try Self.parse(text)
         }
-        #expect(SettingsError.invalidFileValue(path: "config/lan-node.yaml", line: 12, key: .gossipPort, given: "x").description
-            == "config/lan-node.yaml:12: gossip-port must be an integer 1-65535 (got 'x')")
+        #expect(
+            SettingsError.invalidFileValue(
+                path: "config/lan-node.yaml", line: 12, key: .gossipPort, given: "x"
+            ).description
+                == "config/lan-node.yaml:12: gossip-port must be an integer 1-65535 (got 'x')")
     }
 
     @Test("an unknown key is an error naming it, suggesting the near one and listing the valid keys")
@@ -60,10 +69,13 @@ struct ConfigFileTests {
             try Self.parse(text)
         }
         let message = SettingsError.unknownKey(path: "f.yaml", line: 2, key: "gosip-port").description
-        #expect(message.hasPrefix("f.yaml:2: unknown key 'gosip-port' (did you mean 'gossip-port'?); valid keys: name, bind,"))
+        #expect(
+            message.hasPrefix(
+                "f.yaml:2: unknown key 'gosip-port' (did you mean 'gossip-port'?); valid keys: name, bind,"))
         #expect(message.contains("metrics-port"))
         #expect(message.contains("log-level"))
-        #expect(!SettingsError.unknownKey(path: "f", line: 1, key: "colour").description.contains("did you mean"))
+        #expect(
+            !SettingsError.unknownKey(path: "f", line: 1, key: "colour").description.contains("did you mean"))
     }
 
     @Test("a repeated key points at the repetition")
@@ -87,37 +99,53 @@ struct ConfigFileTests {
 
     @Test("the top level must be key: value lines; tables and lists are refused where one value belongs")
     func shapes() {
-        #expect(throws: SettingsError.notAMapping(path: "config/lan-node.yaml", line: 1)) { try Self.parse("- a\n- b\n") }
-        #expect(throws: SettingsError.invalidFileValue(path: "config/lan-node.yaml", line: 1, key: .name, given: "(a list or table)")) {
+        #expect(throws: SettingsError.notAMapping(path: "config/lan-node.yaml", line: 1)) {
+            try Self.parse("- a\n- b\n")
+        }
+        #expect(
+            throws: SettingsError.invalidFileValue(
+                path: "config/lan-node.yaml", line: 1, key: .name, given: "(a list or table)")
+        ) {
             try Self.parse("name: [a, b]\n")
         }
-        #expect(throws: SettingsError.invalidFileValue(path: "config/lan-node.yaml", line: 1, key: .bind, given: "")) {
+        #expect(
+            throws: SettingsError.invalidFileValue(
+                path: "config/lan-node.yaml", line: 1, key: .bind, given: "")
+        ) {
             try Self.parse("bind:\n")
         }
     }
 
     @Test("a bad seed in a join list points at its own line")
     func badSeed() {
-        #expect(throws: SettingsError.invalidFileValue(path: "config/lan-node.yaml", line: 3, key: .join, given: "nohost:port")) {
+        #expect(
+            throws: SettingsError.invalidFileValue(
+                path: "config/lan-node.yaml", line: 3, key: .join, given: "nohost:port")
+        ) {
             try Self.parse("join:\n  - 10.0.0.5:7377\n  - nohost:port\n")
         }
     }
 
     @Test("values are read as text: yes is a name, a quoted number a port, multicast takes true/false")
     func textValues() throws {
-        let settings = try Self.parse("name: yes\nresp-port: \"7001\"\nmulticast: off\ncluster-secret: 0123\n")
+        let settings = try Self.parse(
+            "name: yes\nresp-port: \"7001\"\nmulticast: off\ncluster-secret: 0123\n")
         #expect(settings.string(.name) == "yes")
         #expect(settings.int(.respPort) == 7001)
         #expect(settings.bool(.multicast) == false)
         #expect(settings.string(.clusterSecret) == "0123")
-        #expect(throws: SettingsError.invalidFileValue(path: "config/lan-node.yaml", line: 1, key: .multicast, given: "maybe")) {
+        #expect(
+            throws: SettingsError.invalidFileValue(
+                path: "config/lan-node.yaml", line: 1, key: .multicast, given: "maybe")
+        ) {
             try Self.parse("multicast: maybe\n")
         }
     }
 
     @Test("relative data-dir and cluster-dir are taken from the file's directory; an empty file sets nothing")
     func relativePaths() throws {
-        let settings = try ConfigFile.parse("data-dir: data\ncluster-dir: /etc/keys\n", path: "x.yaml", directory: "/srv/gkv")
+        let settings = try ConfigFile.parse(
+            "data-dir: data\ncluster-dir: /etc/keys\n", path: "x.yaml", directory: "/srv/gkv")
         #expect(settings.string(.dataDir) == "/srv/gkv/data")
         #expect(settings.string(.clusterDir) == "/etc/keys")
         #expect(try ConfigFile.parse("# nothing yet\n", path: "x.yaml").values.isEmpty)

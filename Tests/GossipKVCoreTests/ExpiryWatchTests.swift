@@ -52,7 +52,9 @@ struct ExpiryWatchTests {
         #expect(watch.due(at: HLCTimestamp(physical: 11_000)) == [Array("session".utf8)])
     }
 
-    @Test("whatever the writes, each key comes due at most once, and exactly when its last write had a deadline")
+    @Test(
+        "whatever the writes, each key comes due at most once, and exactly when its last write had a deadline"
+    )
     func property() async {
         let write = zip(Gen.int(in: 0...4), Gen.int(in: 0...3))
         await propertyCheck(count: 300, input: write.array(of: 0...40)) { writes in

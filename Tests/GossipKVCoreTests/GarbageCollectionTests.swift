@@ -37,16 +37,20 @@ struct GarbageCollectionTests {
 
     @Test("the age test: a tombstone past the grace period, an expired value past it, never a live value")
     func ageTest() async {
-        await propertyCheck(input: Gen.uint64(in: 1_000...1_000_000), Gen.uint64(in: 0...100_000)) { written, grace in
+        await propertyCheck(input: Gen.uint64(in: 1_000...1_000_000), Gen.uint64(in: 0...100_000)) {
+            written, grace in
             let origin = NodeID(high: 1, low: 1)
             let at = HLCTimestamp(physical: written)
             let tombstone = Entry(key: [1], value: nil, timestamp: at, origin: origin)
             let value = Entry(key: [1], value: [2], timestamp: at, origin: origin)
-            let expiring = Entry(key: [1], value: [2], timestamp: at, origin: origin, expiry: HLCTimestamp(physical: written + 5))
+            let expiring = Entry(
+                key: [1], value: [2], timestamp: at, origin: origin,
+                expiry: HLCTimestamp(physical: written + 5))
             for elapsed: UInt64 in [0, grace, grace + 1, grace + 5, grace + 6] {
                 let now = HLCTimestamp(physical: written + elapsed)
                 #expect(LWWMap.isPastGrace(tombstone, at: now, graceMilliseconds: grace) == (elapsed > grace))
-                #expect(LWWMap.isPastGrace(expiring, at: now, graceMilliseconds: grace) == (elapsed > grace + 5))
+                #expect(
+                    LWWMap.isPastGrace(expiring, at: now, graceMilliseconds: grace) == (elapsed > grace + 5))
                 #expect(!LWWMap.isPastGrace(value, at: now, graceMilliseconds: grace))
             }
         }
@@ -54,7 +58,8 @@ struct GarbageCollectionTests {
 
     @Test("removing entries keeps the bucket hashes, the state hash and the delta exact")
     func removalKeepsMapConsistent() async {
-        await propertyCheck(count: 100, input: WireGen.entry.array(of: 0...30), Gen.uint64()) { entries, mask in
+        await propertyCheck(count: 100, input: WireGen.entry.array(of: 0...30), Gen.uint64()) {
+            entries, mask in
             var map = LWWMap()
             for entry in entries { map.merge(entry) }
             var rebuilt = LWWMap()
@@ -145,8 +150,10 @@ struct GarbageCollectionTests {
         // Past the window only this replica's own evidence could refuse it, and it has none left:
         // the value is merged (the zombie limit; no digest claim keeps an entry out).
         harness.now += 5_001
-        let retry = GossipMessage.syncAnswer(SyncAnswer(
-            syncID: 77, index: 0, count: 1, phase: .buckets, digest: nil, requestedBuckets: nil, entries: [old]))
+        let retry = GossipMessage.syncAnswer(
+            SyncAnswer(
+                syncID: 77, index: 0, count: 1, phase: .buckets, digest: nil, requestedBuckets: nil,
+                entries: [old]))
         harness.run([.send(retry, to: EngineHarness.id(2))], from: EngineHarness.id(1))
         #expect(harness.replica(2)?.map.entry(forKey: Self.key("a")) == old)
     }
@@ -195,10 +202,14 @@ struct GarbageCollectionTests {
         #expect(harness.replica(3)?.map.entry(forKey: Self.key("doomed"))?.value == Array("v".utf8))
         #expect(harness.replica(1)?.map.entry(forKey: Self.key("offline"))?.value == Array("w".utf8))
         #expect(harness.replica(1)?.map.stateHash == harness.replica(3)?.map.stateHash)
-        #expect(harness.directives[EngineHarness.id(3)]?.contains { if case .collected = $0 { true } else { false } } != true)
+        #expect(
+            harness.directives[EngineHarness.id(3)]?.contains {
+                if case .collected = $0 { true } else { false }
+            } != true)
     }
 
-    @Test("a reconcile opening is answered as a bucket exchange: our entries go, none is dropped, none adopted")
+    @Test(
+        "a reconcile opening is answered as a bucket exchange: our entries go, none is dropped, none adopted")
     func reconcileIsABucketExchange() throws {
         var harness = EngineHarness(count: 2, config: Self.config)
         harness.write(1, "a", "1")
@@ -207,7 +218,9 @@ struct GarbageCollectionTests {
         let opening = GossipMessage.reconcile(
             Reconcile(
                 syncID: 9, digest: try #require(harness.replica(1)).digest,
-                hashes: try #require(harness.replica(1)).map.bucketHashes.map { UInt32(truncatingIfNeeded: $0) }))
+                hashes: try #require(harness.replica(1)).map.bucketHashes.map {
+                    UInt32(truncatingIfNeeded: $0)
+                }))
         harness.run([.send(opening, to: EngineHarness.id(2))], from: EngineHarness.id(1))
         // Node 2 sent its entries of the differing buckets; node 1 never opened a reconcile, so
         // it does not answer the request for its own (an unsolicited request draws nothing out).

@@ -10,7 +10,8 @@ struct EngineHarness {
     var delivered: [(from: NodeID, to: NodeID, message: GossipMessage)] = []
     var directives: [NodeID: [GossipDirective]] = [:]
 
-    init(count: Int, config: GossipConfig = GossipConfig(), limits: [Limits]? = nil, reconciled: Bool = true) {
+    init(count: Int, config: GossipConfig = GossipConfig(), limits: [Limits]? = nil, reconciled: Bool = true)
+    {
         let ids = (1...count).map { NodeID(high: UInt64($0), low: 0) }
         for (index, id) in ids.enumerated() {
             let replica = Replica(id: id, limits: limits?[index] ?? .standard)
@@ -57,7 +58,9 @@ struct EngineHarness {
         }
     }
 
-    mutating func round(from a: UInt64, to b: UInt64, drop: (NodeID, NodeID, GossipMessage) -> Bool = { _, _, _ in false }) {
+    mutating func round(
+        from a: UInt64, to b: UInt64, drop: (NodeID, NodeID, GossipMessage) -> Bool = { _, _, _ in false }
+    ) {
         guard var engine = engines[Self.id(a)] else { return }
         let output = engine.startRound(with: Self.id(b), now: now)
         engines[Self.id(a)] = engine
@@ -139,7 +142,9 @@ struct GossipEngineTests {
         #expect(dropped)
         #expect(harness.replica(1)?.map.count == 9)
         #expect(harness.replica(1)?.digest[EngineHarness.id(2)] == .zero)
-        #expect(harness.directives[EngineHarness.id(1)]?.contains(.answerCompleted(from: EngineHarness.id(2), adopted: true)) != true)
+        #expect(
+            harness.directives[EngineHarness.id(1)]?.contains(
+                .answerCompleted(from: EngineHarness.id(2), adopted: true)) != true)
         harness.round(from: 1, to: 2)
         #expect(harness.replica(1)?.map.count == 10)
         #expect(harness.replica(1)?.digest == harness.replica(2)?.digest)
@@ -156,7 +161,9 @@ struct GossipEngineTests {
         #expect(harness.replica(1)?.map.entry(forKey: Array("ok".utf8)) != nil)
         #expect(harness.replica(1)?.map.entry(forKey: Array("big".utf8)) == nil)
         #expect(harness.replica(1)?.digest[EngineHarness.id(2)] == .zero)
-        #expect(harness.directives[EngineHarness.id(1)]?.contains(.rejected(.entry(.valueTooLarge), from: EngineHarness.id(2))) == true)
+        #expect(
+            harness.directives[EngineHarness.id(1)]?.contains(
+                .rejected(.entry(.valueTooLarge), from: EngineHarness.id(2))) == true)
     }
 
     @Test("a message whose clock is beyond the max offset is dropped whole")

@@ -28,7 +28,8 @@ struct MembershipBoundsTests {
         return harness
     }
 
-    @Test("a dead@UInt64.max update aimed at a live node is refused and counted; it stays alive in every view")
+    @Test(
+        "a dead@UInt64.max update aimed at a live node is refused and counted; it stays alive in every view")
     func deadAtMaxRefused() throws {
         var harness = Self.settled(5, seed: 31)
         #expect(harness.allAlive)
@@ -61,7 +62,8 @@ struct MembershipBoundsTests {
     @Test("an alive@max update redirecting a member elsewhere is refused")
     func aliveAtMaxRefused() throws {
         var node = Membership(
-            localID: H.id(1), localAddress: H.address(1), bootEpoch: HLCTimestamp(physical: H.start), seed: 1, now: H.start)
+            localID: H.id(1), localAddress: H.address(1), bootEpoch: HLCTimestamp(physical: H.start), seed: 1,
+            now: H.start)
         let epoch = HLCTimestamp(physical: H.start).rawValue
         _ = node.addMember(H.id(2), address: H.address(2), incarnation: epoch, now: H.start)
         _ = node.addMember(H.id(3), address: H.address(3), incarnation: epoch, now: H.start)
@@ -69,24 +71,29 @@ struct MembershipBoundsTests {
         let redirect = MemberUpdate(id: H.id(3), address: elsewhere, incarnation: .max, state: .alive)
         let clock = HLCTimestamp(physical: H.start + 10)
         let output = node.apply([redirect], from: H.id(2), senderClock: clock, now: H.start + 10)
-        #expect(output == [.dropped(.incarnationOutOfReach(member: H.id(3), incarnation: .max), from: H.id(2))])
+        #expect(
+            output == [.dropped(.incarnationOutOfReach(member: H.id(3), incarnation: .max), from: H.id(2))])
         #expect(node.member(H.id(3))?.address == H.address(3))
         #expect(node.member(H.id(3))?.incarnation == epoch)
         // Just out of reach: the sender's clock plus the max offset plus the allowance, plus one.
         let config = node.config
         let reach = clock.rawValue + (config.maxClockOffsetMilliseconds << 16) + config.refutationAllowance
         let justBeyond = MemberUpdate(id: H.id(3), address: elsewhere, incarnation: reach + 1, state: .alive)
-        #expect(Self.outOfReach(node.apply([justBeyond], from: H.id(2), senderClock: clock, now: H.start + 10)) == 1)
+        #expect(
+            Self.outOfReach(node.apply([justBeyond], from: H.id(2), senderClock: clock, now: H.start + 10))
+                == 1)
         // Within reach, a new incarnation (a restart, a refutation) moves the member as before.
         let within = MemberUpdate(id: H.id(3), address: elsewhere, incarnation: reach, state: .alive)
-        #expect(Self.outOfReach(node.apply([within], from: H.id(2), senderClock: clock, now: H.start + 10)) == 0)
+        #expect(
+            Self.outOfReach(node.apply([within], from: H.id(2), senderClock: clock, now: H.start + 10)) == 0)
         #expect(node.member(H.id(3))?.address == elsewhere)
     }
 
     @Test("a flood of 10,000 invented members inserts none, and asks for a bounded number of introductions")
     func inventedMembersNotInserted() {
         var node = Membership(
-            localID: H.id(1), localAddress: H.address(1), bootEpoch: HLCTimestamp(physical: H.start), seed: 2, now: H.start)
+            localID: H.id(1), localAddress: H.address(1), bootEpoch: HLCTimestamp(physical: H.start), seed: 2,
+            now: H.start)
         let epoch = HLCTimestamp(physical: H.start).rawValue
         _ = node.addMember(H.id(2), address: H.address(2), incarnation: epoch, now: H.start)
         var introductions = 0
@@ -119,7 +126,8 @@ struct MembershipBoundsTests {
         // One ack per ping, and no greeting to any invented member.
         #expect(sends == 10_000 / MemberUpdate.maxPerMessage + 1)
         // The same stranger is not introduced again before the retry time.
-        let first = MemberUpdate(id: NodeID(high: 0xBAD, low: 0), address: H.address(0), incarnation: epoch, state: .alive)
+        let first = MemberUpdate(
+            id: NodeID(high: 0xBAD, low: 0), address: H.address(0), incarnation: epoch, state: .alive)
         let again = node.apply([first], from: H.id(2), senderClock: HLCTimestamp(physical: now), now: now + 1)
         #expect(again.isEmpty)
         // Its own announcement admits it.
@@ -131,7 +139,8 @@ struct MembershipBoundsTests {
     func deadMemberThatPingsComesBack() throws {
         let config = MembershipConfig()
         var node = Membership(
-            localID: H.id(1), localAddress: H.address(1), bootEpoch: HLCTimestamp(physical: H.start), config: config, seed: 3,
+            localID: H.id(1), localAddress: H.address(1), bootEpoch: HLCTimestamp(physical: H.start),
+            config: config, seed: 3,
             now: H.start)
         let epoch = HLCTimestamp(physical: H.start).rawValue
         let returning = H.id(2)
@@ -141,23 +150,33 @@ struct MembershipBoundsTests {
         #expect(node.member(returning)?.state == .dead)
         let now = H.start + 5_000
         let clock = HLCTimestamp(physical: now)
-        let output = node.receive(.ping(sequence: 7, updates: [], summary: nil), from: returning, senderClock: clock, now: now, summary: nil)
+        let output = node.receive(
+            .ping(sequence: 7, updates: [], summary: nil), from: returning, senderClock: clock, now: now,
+            summary: nil)
         // The ack and a ping of our own, both with its death notice first.
         let sent = output.compactMap { if case let .send(message, to) = $0 { (message, to) } else { nil } }
         #expect(sent.count == 2)
         #expect(sent.allSatisfy { $0.1 == returning && $0.0.updates.first == death })
         let (ping, _) = try #require(Self.pings(output).first)
         // A second message within the probe interval does not ping again.
-        let again = node.receive(.nack(sequence: 1), from: returning, senderClock: clock, now: now + 10, summary: nil)
+        let again = node.receive(
+            .nack(sequence: 1), from: returning, senderClock: clock, now: now + 10, summary: nil)
         #expect(Self.pings(again).isEmpty)
         // Its ack carries the refutation: it is alive again, and news of it spreads.
-        let refutation = MemberUpdate(id: returning, address: H.address(2), incarnation: epoch + 1, state: .alive)
+        let refutation = MemberUpdate(
+            id: returning, address: H.address(2), incarnation: epoch + 1, state: .alive)
         let back = node.receive(
-            .ack(sequence: ping.sequence, updates: [refutation], summary: nil), from: returning, senderClock: clock,
+            .ack(sequence: ping.sequence, updates: [refutation], summary: nil), from: returning,
+            senderClock: clock,
             now: now + 20, summary: nil)
-        #expect(back.contains {
-            if case let .memberChanged(member, .dead) = $0 { member.id == returning && member.incarnation == epoch + 1 } else { false }
-        })
+        #expect(
+            back.contains {
+                if case let .memberChanged(member, .dead) = $0 {
+                    member.id == returning && member.incarnation == epoch + 1
+                } else {
+                    false
+                }
+            })
         #expect(node.member(returning)?.state == .alive)
     }
 
@@ -176,21 +195,27 @@ struct MembershipBoundsTests {
         #expect(harness.violations.isEmpty)
     }
 
-    @Test("five nodes cut apart until each declared every other dead see each other alive within seconds of the heal")
+    @Test(
+        "five nodes cut apart until each declared every other dead see each other alive within seconds of the heal"
+    )
     func singletonsHeal() {
         var harness = Self.settled(5, seed: 43)
         for a in harness.ids {
             for b in harness.ids where a < b { harness.cut(a, b) }
         }
         let allDead = harness.run(for: 60 * Self.second) { h in
-            h.ids.allSatisfy { observer in h.ids.allSatisfy { $0 == observer || h.view(of: observer, about: $0)?.state == .dead } }
+            h.ids.allSatisfy { observer in
+                h.ids.allSatisfy { $0 == observer || h.view(of: observer, about: $0)?.state == .dead }
+            }
         }
         #expect(allDead != nil)
         harness.run(for: 10 * Self.second)
         harness.blocked.removeAll()
         let healedAt = harness.now
         let back = harness.run(for: 20 * Self.second) { $0.allAlive }
-        #expect(back.map { $0 - healedAt <= 5 * Self.second } == true, "took \(back.map { "\($0 - healedAt) ms" } ?? "forever")")
+        #expect(
+            back.map { $0 - healedAt <= 5 * Self.second } == true,
+            "took \(back.map { "\($0 - healedAt) ms" } ?? "forever")")
         #expect(harness.violations.isEmpty)
     }
 

@@ -65,7 +65,9 @@ struct MembershipClusterTests {
         #expect(harness.allAlive)
         #expect(harness.lost > 0)
         // Lost pings and acks were covered by ping-requests.
-        #expect(harness.sends.contains { if case .pingRequest = $0.message { return true } else { return false } })
+        #expect(
+            harness.sends.contains { if case .pingRequest = $0.message { return true } else { return false } }
+        )
         #expect(harness.violations.isEmpty)
     }
 
@@ -111,7 +113,9 @@ struct MembershipClusterTests {
             let after = harness.nodes[paused]?.incarnation ?? 0
             #expect(after > before)
             #expect(harness.everyoneSees(paused, as: .alive))
-            #expect(!harness.changes(about: paused).contains { $0.member.state == .dead }, "N=\(size): declared dead before its refutation arrived")
+            #expect(
+                !harness.changes(about: paused).contains { $0.member.state == .dead },
+                "N=\(size): declared dead before its refutation arrived")
         }
     }
 
@@ -133,7 +137,10 @@ struct MembershipClusterTests {
         harness.addMember(H.id(1), to: victim)
         let revived = harness.run(for: 20 * Self.second) { $0.allAlive }
         #expect(revived != nil)
-        #expect(harness.runningIDs.allSatisfy { (harness.view(of: $0, about: victim)?.incarnation ?? 0) >= newEpoch })
+        #expect(
+            harness.runningIDs.allSatisfy {
+                (harness.view(of: $0, about: victim)?.incarnation ?? 0) >= newEpoch
+            })
         #expect(harness.nodes[victim]?.members.count == 6)
         #expect(harness.violations.isEmpty)
     }
@@ -150,7 +157,10 @@ struct MembershipClusterTests {
         harness.stop(leaver)
         harness.run(for: 10 * Self.second)
         #expect(harness.everyoneSees(leaver, as: .left))
-        #expect(!harness.changes(about: leaver).contains { $0.member.state == .dead || $0.member.state == .suspect })
+        #expect(
+            !harness.changes(about: leaver).contains {
+                $0.member.state == .dead || $0.member.state == .suspect
+            })
         let lastPings = harness.sends.filter {
             if case .ping = $0.message { return $0.to == leaver && $0.time > harness.now - 5 * Self.second }
             return false
@@ -177,7 +187,8 @@ struct MembershipClusterTests {
                 harness.act(id) { node, now in
                     _ = node.addMember(ghost, address: address, incarnation: 1, now: now)
                     let death = MemberUpdate(id: ghost, address: address, incarnation: 1, state: .dead)
-                    return node.apply([death], from: H.id(1), senderClock: HLCTimestamp(physical: now), now: now)
+                    return node.apply(
+                        [death], from: H.id(1), senderClock: HLCTimestamp(physical: now), now: now)
                 }
             }
             // Let the join news die out, so that only the update under test is spreading.
@@ -197,11 +208,15 @@ struct MembershipClusterTests {
             while (1 << log2) < size { log2 += 1 }
             let bound = UInt64(3 * log2 + 3) * Self.second
             let elapsed = spread.map { $0 - start }
-            #expect(elapsed.map { $0 <= bound } == true, "N=\(size): took \(elapsed.map(String.init) ?? "forever") ms, bound \(bound)")
+            #expect(
+                elapsed.map { $0 <= bound } == true,
+                "N=\(size): took \(elapsed.map(String.init) ?? "forever") ms, bound \(bound)")
         }
     }
 
-    @Test("a newcomer admitted by one seed learns every member, and every member learns it, within a few rounds")
+    @Test(
+        "a newcomer admitted by one seed learns every member, and every member learns it, within a few rounds"
+    )
     func newcomerJoins() {
         var harness = H(count: 33, seed: 17)
         let newcomer = H.id(33)
@@ -217,7 +232,8 @@ struct MembershipClusterTests {
         // member per round-robin visit (which would take about N periods).
         let joined = harness.run(for: 30 * Self.second) { $0.allAlive }
         let elapsed = joined.map { $0 - bootedAt }
-        #expect(elapsed.map { $0 <= 8 * Self.second } == true, "took \(elapsed.map(String.init) ?? "forever") ms")
+        #expect(
+            elapsed.map { $0 <= 8 * Self.second } == true, "took \(elapsed.map(String.init) ?? "forever") ms")
         #expect(harness.nodes[newcomer]?.members.count == 33)
     }
 
@@ -232,7 +248,9 @@ struct MembershipClusterTests {
         #expect(harness.view(of: prober, about: target)?.state == .alive)
         #expect(!harness.changes(about: target).contains { $0.member.state != .alive })
         let requests = harness.sends.filter {
-            if case let .pingRequest(_, requested, _) = $0.message { return $0.from == prober && requested == target }
+            if case let .pingRequest(_, requested, _) = $0.message {
+                return $0.from == prober && requested == target
+            }
             return false
         }
         #expect(!requests.isEmpty)
@@ -240,7 +258,8 @@ struct MembershipClusterTests {
         // from a relay.
         let relayedAcks = harness.sends.filter {
             if case let .ack(sequence, _, _) = $0.message {
-                return $0.to == prober && $0.from != target && requests.contains { $0.message.sequence == sequence }
+                return $0.to == prober && $0.from != target
+                    && requests.contains { $0.message.sequence == sequence }
             }
             return false
         }

@@ -64,7 +64,8 @@ struct MembershipHarness {
     static func id(_ number: Int) -> NodeID { NodeID(high: UInt64(number), low: 0xAB) }
 
     static func address(_ number: Int) -> MemberAddress {
-        MemberAddress(host: .ipv4(0x7F00_0001), gossipPort: UInt16(7100 + number), clientPort: UInt16(7000 + number))
+        MemberAddress(
+            host: .ipv4(0x7F00_0001), gossipPort: UInt16(7100 + number), clientPort: UInt16(7000 + number))
     }
 
     /// Nodes 1...count, each started at `start` with its boot epoch at that time; nobody knows
@@ -169,7 +170,8 @@ struct MembershipHarness {
     private mutating func deliver(_ delivery: Delivery) {
         guard !stopped.contains(delivery.to), var node = nodes[delivery.to] else { return }
         let output = node.receive(
-            delivery.message, from: delivery.from, senderClock: delivery.senderClock, now: now, summary: summaries[delivery.to])
+            delivery.message, from: delivery.from, senderClock: delivery.senderClock, now: now,
+            summary: summaries[delivery.to])
         nodes[delivery.to] = node
         handle(output, from: delivery.to)
     }
@@ -192,7 +194,8 @@ struct MembershipHarness {
                 at: now + delay, order: nextOrder, from: id, to: to, message: message,
                 senderClock: HLCTimestamp(physical: now))
             nextOrder += 1
-            let index = pending.firstIndex { ($0.at, $0.order) > (delivery.at, delivery.order) } ?? pending.endIndex
+            let index =
+                pending.firstIndex { ($0.at, $0.order) > (delivery.at, delivery.order) } ?? pending.endIndex
             pending.insert(delivery, at: index)
         }
     }
@@ -202,7 +205,9 @@ struct MembershipHarness {
     /// count as sent messages.
     private mutating func introduce(_ id: NodeID, to stranger: NodeID) {
         introductions += 1
-        guard !stopped.contains(stranger), nodes[stranger] != nil, !blocked.contains(Link(from: id, to: stranger)) else { return }
+        guard !stopped.contains(stranger), nodes[stranger] != nil,
+            !blocked.contains(Link(from: id, to: stranger))
+        else { return }
         admit(id, by: stranger)
         guard !blocked.contains(Link(from: stranger, to: id)) else { return }
         admit(stranger, by: id)
@@ -210,11 +215,14 @@ struct MembershipHarness {
 
     /// `observer` handles `member`'s announcement (its boot epoch as the incarnation).
     private mutating func admit(_ member: NodeID, by observer: NodeID) {
-        guard let known = nodes[member]?.localMember, let epoch = bootEpochs[member], var node = nodes[observer] else { return }
+        guard let known = nodes[member]?.localMember, let epoch = bootEpochs[member],
+            var node = nodes[observer]
+        else { return }
         let result = node.addMember(member, address: known.address, incarnation: epoch, now: now)
         var output: [MembershipDirective] = []
         switch result {
-        case .alreadyKnown, .newerIncarnationKnown: output = node.heardFrom(member, now: now, summary: summaries[observer])
+        case .alreadyKnown, .newerIncarnationKnown:
+            output = node.heardFrom(member, now: now, summary: summaries[observer])
         default: break
         }
         nodes[observer] = node
@@ -235,13 +243,19 @@ struct MembershipHarness {
 
     /// Whether every running node sees every running node alive.
     var allAlive: Bool {
-        runningIDs.allSatisfy { observer in runningIDs.allSatisfy { view(of: observer, about: $0)?.state == .alive } }
+        runningIDs.allSatisfy { observer in
+            runningIDs.allSatisfy { view(of: observer, about: $0)?.state == .alive }
+        }
     }
 
     /// The `memberChanged` events about `member`, in order.
-    func changes(about member: NodeID) -> [(time: UInt64, observer: NodeID, member: Member, previous: Member.State?)] {
+    func changes(about member: NodeID) -> [(
+        time: UInt64, observer: NodeID, member: Member, previous: Member.State?
+    )] {
         log.compactMap { event in
-            guard case let .memberChanged(changed, previous) = event.directive, changed.id == member else { return nil }
+            guard case let .memberChanged(changed, previous) = event.directive, changed.id == member else {
+                return nil
+            }
             return (event.time, event.node, changed, previous)
         }
     }

@@ -6,7 +6,8 @@ import Testing
 @Suite("membership message codec")
 struct MembershipWireTests {
     static let v4 = MemberAddress(host: .ipv4(0x7F00_0001), gossipPort: 7377, clientPort: 7379)
-    static let v6 = MemberAddress(host: .ipv6(high: 0xFE80_0000_0000_0000, low: 1), gossipPort: 1, clientPort: .max)
+    static let v6 = MemberAddress(
+        host: .ipv6(high: 0xFE80_0000_0000_0000, low: 1), gossipPort: 1, clientPort: .max)
 
     static let updates = [
         MemberUpdate(id: Fixture.alice, address: v4, incarnation: 1, state: .alive),
@@ -36,18 +37,23 @@ struct MembershipWireTests {
         let host = Gen.oneOf(
             Gen.uint32().map { MemberAddress.Host.ipv4($0) },
             zip(Gen.uint64(), Gen.uint64()).map { MemberAddress.Host.ipv6(high: $0.0, low: $0.1) })
-        return zip(host, Gen.uint16(), Gen.uint16()).map { MemberAddress(host: $0.0, gossipPort: $0.1, clientPort: $0.2) }
+        return zip(host, Gen.uint16(), Gen.uint16()).map {
+            MemberAddress(host: $0.0, gossipPort: $0.1, clientPort: $0.2)
+        }
     }
 
     static var update: Generator<MemberUpdate, some SendableSequenceType> {
         zip(WireGen.nodeID, address, Gen.uint64(), Gen.uint8(in: 0...3)).map {
-            MemberUpdate(id: $0.0, address: $0.1, incarnation: $0.2, state: Member.State(rawValue: $0.3) ?? .alive)
+            MemberUpdate(
+                id: $0.0, address: $0.1, incarnation: $0.2, state: Member.State(rawValue: $0.3) ?? .alive)
         }
     }
 
     static var message: Generator<SWIMMessage, some SendableSequenceType> {
-        let summary = zip(Gen.uint64(), Gen.uint64()).map { SyncSummary(digestHash: $0.0, stateHash: $0.1) }.optional
-        return zip(Gen.int(in: 0...3), Gen.uint64(), update.array(of: 0...20), summary, WireGen.nodeID).map { value -> SWIMMessage in
+        let summary = zip(Gen.uint64(), Gen.uint64()).map { SyncSummary(digestHash: $0.0, stateHash: $0.1) }
+            .optional
+        return zip(Gen.int(in: 0...3), Gen.uint64(), update.array(of: 0...20), summary, WireGen.nodeID).map {
+            value -> SWIMMessage in
             switch value.0 {
             case 0: return .ping(sequence: value.1, updates: value.2, summary: value.3)
             case 1: return .ack(sequence: value.1, updates: value.2, summary: value.3)
@@ -80,7 +86,9 @@ struct MembershipWireTests {
     @Test("a byte after the body is rejected", arguments: everyKind)
     func trailing(message: SWIMMessage) throws {
         let body = try message.encodedBody() + [0]
-        #expect(throws: WireError.trailingBytes(count: 1)) { try SWIMMessage.decodeBody(kind: message.kind, body[...]) }
+        #expect(throws: WireError.trailingBytes(count: 1)) {
+            try SWIMMessage.decodeBody(kind: message.kind, body[...])
+        }
     }
 
     static let membershipKinds: [MessageKind] = [.ping, .ack, .pingRequest, .nack]
@@ -98,8 +106,12 @@ struct MembershipWireTests {
 
     @Test("mutated valid bodies never trap, and whatever decodes is canonical")
     func mutations() async {
-        let bodies = Self.everyKind.compactMap { message in (try? message.encodedBody()).map { (message.kind, $0) } }
-        await propertyCheck(count: 2000, input: Gen.int(in: 0..<bodies.count), Gen.int(in: 0...10_000), Gen.uint8()) {
+        let bodies = Self.everyKind.compactMap { message in
+            (try? message.encodedBody()).map { (message.kind, $0) }
+        }
+        await propertyCheck(
+            count: 2000, input: Gen.int(in: 0..<bodies.count), Gen.int(in: 0...10_000), Gen.uint8()
+        ) {
             which, position, byte in
             let (kind, original) = bodies[which]
             var body = original
@@ -114,7 +126,8 @@ struct MembershipWireTests {
     @Test("more updates than the per-message bound are refused by the encoder and the decoder")
     func updateLimit() throws {
         let limit = MemberUpdate.maxPerMessage
-        let many = SWIMMessage.ping(sequence: 1, updates: Array(repeating: Self.updates[0], count: limit + 1), summary: nil)
+        let many = SWIMMessage.ping(
+            sequence: 1, updates: Array(repeating: Self.updates[0], count: limit + 1), summary: nil)
         #expect(throws: WireError.tooManyUpdates(count: limit + 1, limit: limit)) { try many.encodedBody() }
         var writer = ByteWriter()
         writer.write(UInt64(1))
@@ -125,7 +138,9 @@ struct MembershipWireTests {
             try SWIMMessage.decodeBody(kind: .ping, writer.bytes[...])
         }
         #expect(throws: Never.self) {
-            try SWIMMessage.ping(sequence: 1, updates: Array(repeating: Self.updates[1], count: limit), summary: nil).encodedBody()
+            try SWIMMessage.ping(
+                sequence: 1, updates: Array(repeating: Self.updates[1], count: limit), summary: nil
+            ).encodedBody()
         }
     }
 
@@ -146,13 +161,19 @@ struct MembershipWireTests {
         let stateOffset = 8 + 4 + NodeID.byteCount + 8
         var badState = body
         badState[stateOffset] = 4
-        #expect(throws: WireError.invalidField("memberUpdate.state")) { try SWIMMessage.decodeBody(kind: .ack, badState[...]) }
+        #expect(throws: WireError.invalidField("memberUpdate.state")) {
+            try SWIMMessage.decodeBody(kind: .ack, badState[...])
+        }
         var badFamily = body
         badFamily[stateOffset + 1] = 5
-        #expect(throws: WireError.invalidField("memberAddress.family")) { try SWIMMessage.decodeBody(kind: .ack, badFamily[...]) }
+        #expect(throws: WireError.invalidField("memberAddress.family")) {
+            try SWIMMessage.decodeBody(kind: .ack, badFamily[...])
+        }
         var badFlag = body
         badFlag[badFlag.count - 1] = 2
-        #expect(throws: WireError.invalidField("ack.summaryFlag")) { try SWIMMessage.decodeBody(kind: .ack, badFlag[...]) }
+        #expect(throws: WireError.invalidField("ack.summaryFlag")) {
+            try SWIMMessage.decodeBody(kind: .ack, badFlag[...])
+        }
     }
 
     @Test("each codec refuses the other family's kinds")
@@ -172,27 +193,35 @@ struct MembershipWireTests {
     /// A stand-in for Ed25519's 64-byte detached signature.
     struct SignatureSizedSigner: MessageSigner {
         var authenticatorLength: Int { 64 }
-        func authenticator(for bytes: [UInt8], recipient: NodeID) -> [UInt8] { Array(repeating: 0x5A, count: 64) }
+        func authenticator(for bytes: [UInt8], recipient: NodeID) -> [UInt8] {
+            Array(repeating: 0x5A, count: 64)
+        }
     }
 
     @Test("a full ping (the default 16 IPv6 updates and a summary) sealed with a signature fits a datagram")
     func fullPingFitsDatagram() throws {
         let updates = (0..<MembershipConfig().maxUpdatesPerMessage).map {
-            MemberUpdate(id: NodeID(high: UInt64($0), low: 1), address: Self.v6, incarnation: .max, state: .left)
+            MemberUpdate(
+                id: NodeID(high: UInt64($0), low: 1), address: Self.v6, incarnation: .max, state: .left)
         }
-        let ping = SWIMMessage.ping(sequence: .max, updates: updates, summary: SyncSummary(digestHash: 1, stateHash: 2))
+        let ping = SWIMMessage.ping(
+            sequence: .max, updates: updates, summary: SyncSummary(digestHash: 1, stateHash: 2))
         #expect(ping.encodedBodySize == 765)
         let sealed = try Envelope.seal(
-            header: Fixture.header(), message: ping, signer: SignatureSizedSigner(), maxBytes: Limits.standard.maxDatagramBytes)
+            header: Fixture.header(), message: ping, signer: SignatureSizedSigner(),
+            maxBytes: Limits.standard.maxDatagramBytes)
         #expect(sealed.count <= Limits.standard.maxDatagramBytes)
     }
 
     @Test("a sealed membership message authenticates and decodes back through the opener")
     func envelopeRoundTrip() throws {
         let message = Self.everyKind[0]
-        let frame = try Envelope.seal(header: Fixture.header(), message: message, signer: TestSigner(key: Fixture.aliceKey))
+        let frame = try Envelope.seal(
+            header: Fixture.header(), message: message, signer: TestSigner(key: Fixture.aliceKey))
         var opener = Fixture.opener()
-        let authentic = try opener.authenticate(frame[...], maxBytes: Limits.standard.maxDatagramBytes, verifier: Fixture.verifier).get()
+        let authentic = try opener.authenticate(
+            frame[...], maxBytes: Limits.standard.maxDatagramBytes, verifier: Fixture.verifier
+        ).get()
         #expect(authentic.header.kind == .ping)
         #expect(try SWIMMessage.decodeBody(kind: authentic.header.kind, authentic.body) == message)
     }

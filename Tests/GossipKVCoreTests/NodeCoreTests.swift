@@ -44,7 +44,9 @@ struct NodeCoreTests {
             Self.other, address: Self.address(2), incarnation: Self.start << 16, now: Self.start)
         #expect(result == .added)
         #expect(core.engine.peers == [Self.other])
-        let gossip = Self.sends(directives).filter { if case .gossip = $0.0 { return true } else { return false } }
+        let gossip = Self.sends(directives).filter {
+            if case .gossip = $0.0 { return true } else { return false }
+        }
         #expect(gossip.count == 1 && gossip.first?.1 == Self.other)
     }
 
@@ -54,7 +56,8 @@ struct NodeCoreTests {
         _ = core.admit(Self.other, address: Self.address(2), incarnation: Self.start << 16, now: Self.start)
         let far = HLCTimestamp(physical: Self.start + 60_000)
         let directives = core.receiveMembership(
-            .ping(sequence: 1, updates: [], summary: nil), from: Self.other, senderClock: far, now: Self.start)
+            .ping(sequence: 1, updates: [], summary: nil), from: Self.other, senderClock: far, now: Self.start
+        )
         #expect(directives == [.rejected(.gossip(.messageClockTooFarAhead), from: Self.other)])
         #expect(NodeCoreRejection.gossip(.messageClockTooFarAhead).label == "clock_poisoning")
     }
@@ -66,9 +69,14 @@ struct NodeCoreTests {
         let clock = HLCTimestamp(physical: Self.start)
         let theirs = core.engine.summary
         let directives = core.receiveMembership(
-            .ping(sequence: 7, updates: [], summary: theirs), from: Self.other, senderClock: clock, now: Self.start)
+            .ping(sequence: 7, updates: [], summary: theirs), from: Self.other, senderClock: clock,
+            now: Self.start)
         let acks = Self.sends(directives).filter {
-            if case .swim(.ack(7, _, let summary)) = $0.0 { return summary == core.engine.summary } else { return false }
+            if case .swim(.ack(7, _, let summary)) = $0.0 {
+                return summary == core.engine.summary
+            } else {
+                return false
+            }
         }
         #expect(acks.count == 1)
     }

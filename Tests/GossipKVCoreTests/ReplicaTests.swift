@@ -101,7 +101,8 @@ struct ReplicaTests {
     }
 
     @Test(
-        "a replica under a new data epoch writes as a new origin, claims nothing of its old one, and gets the old writes back by a complete sync")
+        "a replica under a new data epoch writes as a new origin, claims nothing of its old one, and gets the old writes back by a complete sync"
+    )
     func newEpochWritesAsNewOrigin() throws {
         let epoch: UInt64 = 0x5EED
         var lost = Replica(id: Self.a, epoch: epoch)
@@ -149,7 +150,9 @@ struct ReplicaTests {
         #expect(!origins.contains(Self.a))
         #expect(NodeID.origin(node: Self.b, epoch: 1) != NodeID.origin(node: Self.a, epoch: 1))
         // A fixed function: the same pair gives the same origin in every process, forever.
-        #expect(NodeID.origin(node: NodeID(high: 1, low: 2), epoch: 3) == NodeID.origin(node: NodeID(high: 1, low: 2), epoch: 3))
+        #expect(
+            NodeID.origin(node: NodeID(high: 1, low: 2), epoch: 3)
+                == NodeID.origin(node: NodeID(high: 1, low: 2), epoch: 3))
         #expect("\(NodeID.origin(node: NodeID(high: 1, low: 2), epoch: 3))" == Self.pinnedOrigin)
     }
 

@@ -64,7 +64,9 @@ struct WireByteCodecTests {
         writer.write(contentsOf: [UInt8](repeating: 0, count: 16))
         var reader = ByteReader(writer.bytes)
         #expect(throws: WireError.truncated(needed: 30_000_000_000, remaining: 16)) {
-            try reader.readCount(limit: .max, minimumElementSize: 30) { .tooManyEntries(count: $0, limit: $1) }
+            try reader.readCount(limit: .max, minimumElementSize: 30) {
+                .tooManyEntries(count: $0, limit: $1)
+            }
         }
         var limited = ByteReader(writer.bytes)
         #expect(throws: WireError.tooManyEntries(count: 1_000_000_000, limit: 10)) {
@@ -101,8 +103,10 @@ struct WireByteCodecTests {
     func messages() {
         let errors: [WireError] = [
             .truncated(needed: 1, remaining: 0), .oversized(size: 2, limit: 1), .unsupportedVersion(9),
-            .unknownKind(99), .unknownChannel(7), .keyTooLarge(size: 2, limit: 1), .valueTooLarge(size: 2, limit: 1),
-            .tooManyEntries(count: 2, limit: 1), .tooManyOrigins(count: 2, limit: 1), .tooManyChunks(count: 2, limit: 1),
+            .unknownKind(99), .unknownChannel(7), .keyTooLarge(size: 2, limit: 1),
+            .valueTooLarge(size: 2, limit: 1),
+            .tooManyEntries(count: 2, limit: 1), .tooManyOrigins(count: 2, limit: 1),
+            .tooManyChunks(count: 2, limit: 1),
             .trailingBytes(count: 1), .invalidField("x"),
         ]
         #expect(Set(errors.map(\.label)).count == errors.count)

@@ -17,22 +17,32 @@ struct WireMessageCodecTests {
     }
 
     @Test("random sync requests round-trip")
-    func syncRequests() async { await propertyCheck(input: WireGen.syncRequest) { try Self.assertRoundTrip($0) } }
+    func syncRequests() async {
+        await propertyCheck(input: WireGen.syncRequest) { try Self.assertRoundTrip($0) }
+    }
 
     @Test("random sync summaries round-trip")
-    func syncSummaries() async { await propertyCheck(input: WireGen.syncSummary) { try Self.assertRoundTrip($0) } }
+    func syncSummaries() async {
+        await propertyCheck(input: WireGen.syncSummary) { try Self.assertRoundTrip($0) }
+    }
 
     @Test("random sync answers with tombstones, expiries and binary keys round-trip")
-    func syncAnswers() async { await propertyCheck(count: 300, input: WireGen.syncAnswer) { try Self.assertRoundTrip($0) } }
+    func syncAnswers() async {
+        await propertyCheck(count: 300, input: WireGen.syncAnswer) { try Self.assertRoundTrip($0) }
+    }
 
     @Test("random bucket hashes round-trip")
-    func bucketHashes() async { await propertyCheck(input: WireGen.bucketHashes) { try Self.assertRoundTrip($0) } }
+    func bucketHashes() async {
+        await propertyCheck(input: WireGen.bucketHashes) { try Self.assertRoundTrip($0) }
+    }
 
     @Test("random reconcile openings round-trip")
     func reconciles() async { await propertyCheck(input: WireGen.reconcile) { try Self.assertRoundTrip($0) } }
 
     @Test("random pushes round-trip")
-    func pushes() async { await propertyCheck(count: 300, input: WireGen.push) { try Self.assertRoundTrip($0) } }
+    func pushes() async {
+        await propertyCheck(count: 300, input: WireGen.push) { try Self.assertRoundTrip($0) }
+    }
 
     @Test("entry and item size helpers match the encoder")
     func sizes() async {
@@ -78,8 +88,12 @@ struct WireMessageCodecTests {
 
     @Test("mutated valid bodies never trap, and whatever decodes is canonical")
     func mutations() async {
-        let bodies = Fixture.everyKind.compactMap { message in (try? message.encodedBody()).map { (message.kind, $0) } }
-        await propertyCheck(count: 2000, input: Gen.int(in: 0..<bodies.count), Gen.int(in: 0...10_000), Gen.uint8()) {
+        let bodies = Fixture.everyKind.compactMap { message in
+            (try? message.encodedBody()).map { (message.kind, $0) }
+        }
+        await propertyCheck(
+            count: 2000, input: Gen.int(in: 0..<bodies.count), Gen.int(in: 0...10_000), Gen.uint8()
+        ) {
             which, position, byte in
             let (kind, original) = bodies[which]
             var body = original
@@ -95,9 +109,14 @@ struct WireMessageCodecTests {
     func keyLimit() throws {
         var limits = Limits()
         limits.maxKeyBytes = 4
-        let message = GossipMessage.push(Push(hops: 0, items: [
-            Push.Item(entry: Entry(key: [1, 2, 3, 4, 5], value: [1], timestamp: .max, origin: .zero), previousTimestamp: nil),
-        ]))
+        let message = GossipMessage.push(
+            Push(
+                hops: 0,
+                items: [
+                    Push.Item(
+                        entry: Entry(key: [1, 2, 3, 4, 5], value: [1], timestamp: .max, origin: .zero),
+                        previousTimestamp: nil)
+                ]))
         #expect(throws: WireError.keyTooLarge(size: 5, limit: 4)) { try message.encodedBody(limits: limits) }
         let body = try message.encodedBody()
         #expect(throws: WireError.keyTooLarge(size: 5, limit: 4)) {
@@ -110,8 +129,11 @@ struct WireMessageCodecTests {
         var limits = Limits()
         limits.maxValueBytes = 2
         let entry = Entry(key: [1], value: [1, 2, 3], timestamp: .max, origin: .zero)
-        let message = GossipMessage.syncAnswer(SyncAnswer(syncID: 1, index: 0, count: 1, phase: .answer, entries: [entry]))
-        #expect(throws: WireError.valueTooLarge(size: 3, limit: 2)) { try message.encodedBody(limits: limits) }
+        let message = GossipMessage.syncAnswer(
+            SyncAnswer(syncID: 1, index: 0, count: 1, phase: .answer, entries: [entry]))
+        #expect(throws: WireError.valueTooLarge(size: 3, limit: 2)) {
+            try message.encodedBody(limits: limits)
+        }
         let body = try message.encodedBody()
         #expect(throws: WireError.valueTooLarge(size: 3, limit: 2)) {
             try GossipMessage.decodeBody(kind: .syncAnswer, body[...], limits: limits)
@@ -123,8 +145,11 @@ struct WireMessageCodecTests {
         var limits = Limits()
         limits.maxEntriesPerMessage = 2
         let entry = Entry(key: [], value: nil, timestamp: .max, origin: .zero)
-        let message = GossipMessage.push(Push(hops: 0, items: Array(repeating: Push.Item(entry: entry, previousTimestamp: nil), count: 3)))
-        #expect(throws: WireError.tooManyEntries(count: 3, limit: 2)) { try message.encodedBody(limits: limits) }
+        let message = GossipMessage.push(
+            Push(hops: 0, items: Array(repeating: Push.Item(entry: entry, previousTimestamp: nil), count: 3)))
+        #expect(throws: WireError.tooManyEntries(count: 3, limit: 2)) {
+            try message.encodedBody(limits: limits)
+        }
         let body = try message.encodedBody()
         #expect(throws: WireError.tooManyEntries(count: 3, limit: 2)) {
             try GossipMessage.decodeBody(kind: .push, body[...], limits: limits)
@@ -146,9 +171,14 @@ struct WireMessageCodecTests {
     func originLimit() throws {
         var limits = Limits()
         limits.maxDigestOrigins = 1
-        let digest = Digest([NodeID(high: 0, low: 1): HLCTimestamp(rawValue: 1), NodeID(high: 0, low: 2): HLCTimestamp(rawValue: 1)])
+        let digest = Digest([
+            NodeID(high: 0, low: 1): HLCTimestamp(rawValue: 1),
+            NodeID(high: 0, low: 2): HLCTimestamp(rawValue: 1),
+        ])
         let message = GossipMessage.syncRequest(SyncRequest(syncID: 1, digest: digest, stateHash: 0))
-        #expect(throws: WireError.tooManyOrigins(count: 2, limit: 1)) { try message.encodedBody(limits: limits) }
+        #expect(throws: WireError.tooManyOrigins(count: 2, limit: 1)) {
+            try message.encodedBody(limits: limits)
+        }
         let body = try message.encodedBody()
         #expect(throws: WireError.tooManyOrigins(count: 2, limit: 1)) {
             try GossipMessage.decodeBody(kind: .syncRequest, body[...], limits: limits)
@@ -175,11 +205,13 @@ struct WireMessageCodecTests {
         let invalid: [[(NodeID, UInt64)]] = [[(high, 1), (low, 1)], [(low, 1), (low, 2)], [(low, 0)]]
         for pairs in invalid {
             #expect(throws: WireError.self) {
-                try GossipMessage.decodeBody(kind: .syncRequest, Self.requestBody(pairs: pairs)[...], limits: .standard)
+                try GossipMessage.decodeBody(
+                    kind: .syncRequest, Self.requestBody(pairs: pairs)[...], limits: .standard)
             }
         }
         #expect(throws: Never.self) {
-            try GossipMessage.decodeBody(kind: .syncRequest, Self.requestBody(pairs: [(low, 1), (high, 1)])[...], limits: .standard)
+            try GossipMessage.decodeBody(
+                kind: .syncRequest, Self.requestBody(pairs: [(low, 1), (high, 1)])[...], limits: .standard)
         }
     }
 
@@ -202,31 +234,41 @@ struct WireMessageCodecTests {
             _ = try GossipMessage.decodeBody(kind: .syncAnswer, bytes[...], limits: .standard)
         }
         #expect(throws: Never.self) { try decode(Self.answerBody(index: 0, count: 1)) }
-        #expect(throws: WireError.invalidField("syncAnswer.count (zero)")) { try decode(Self.answerBody(index: 0, count: 0)) }
+        #expect(throws: WireError.invalidField("syncAnswer.count (zero)")) {
+            try decode(Self.answerBody(index: 0, count: 0))
+        }
         #expect(throws: WireError.invalidField("syncAnswer.index (not below count)")) {
             try decode(Self.answerBody(index: 3, count: 3))
         }
         #expect(throws: WireError.tooManyChunks(count: 65_537, limit: 65_536)) {
             try decode(Self.answerBody(index: 0, count: 65_537))
         }
-        #expect(throws: WireError.invalidField("syncAnswer.phase")) { try decode(Self.answerBody(index: 0, count: 1, phase: 9)) }
-        let bad = GossipMessage.syncAnswer(SyncAnswer(syncID: 1, index: 1, count: 1, phase: .answer, entries: []))
-        #expect(throws: WireError.invalidField("syncAnswer.index (not below count)")) { try bad.encodedBody() }
+        #expect(throws: WireError.invalidField("syncAnswer.phase")) {
+            try decode(Self.answerBody(index: 0, count: 1, phase: 9))
+        }
+        let bad = GossipMessage.syncAnswer(
+            SyncAnswer(syncID: 1, index: 1, count: 1, phase: .answer, entries: []))
+        #expect(throws: WireError.invalidField("syncAnswer.index (not below count)")) {
+            try bad.encodedBody()
+        }
     }
 
     @Test("bucket hashes must be exactly 256, in a reconcile opening too")
     func bucketHashCount() {
         let short = GossipMessage.bucketHashes(BucketHashes(syncID: 1, hashes: [1, 2, 3]))
         #expect(throws: WireError.self) { try short.encodedBody() }
-        let long = GossipMessage.reconcile(Reconcile(syncID: 1, digest: Digest(), hashes: Array(repeating: 7, count: 257)))
+        let long = GossipMessage.reconcile(
+            Reconcile(syncID: 1, digest: Digest(), hashes: Array(repeating: 7, count: 257)))
         #expect(throws: WireError.invalidField("reconcile.hashes (not 256)")) { try long.encodedBody() }
     }
 
     @Test("a sync answer's overhead helper matches the encoder")
     func answerOverhead() async {
         await propertyCheck(input: WireGen.digest.optional, WireGen.buckets.optional) { digest, buckets in
-            let answer = GossipMessage.syncAnswer(SyncAnswer(
-                syncID: 9, index: 0, count: 1, phase: .answerBack, digest: digest, requestedBuckets: buckets, entries: []))
+            let answer = GossipMessage.syncAnswer(
+                SyncAnswer(
+                    syncID: 9, index: 0, count: 1, phase: .answerBack, digest: digest,
+                    requestedBuckets: buckets, entries: []))
             let size = try answer.encodedBody().count
             #expect(size == WireSize.syncAnswerOverhead(digest: digest, requestedBuckets: buckets))
         }

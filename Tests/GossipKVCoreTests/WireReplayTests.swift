@@ -68,7 +68,11 @@ struct WireReplayTests {
             for sequence in sequences {
                 var expected: ReplayRejection?
                 if let newest, sequence <= newest {
-                    if newest - sequence >= 1024 { expected = .tooOld } else if seen.contains(sequence) { expected = .duplicate }
+                    if newest - sequence >= 1024 {
+                        expected = .tooOld
+                    } else if seen.contains(sequence) {
+                        expected = .duplicate
+                    }
                 }
                 #expect(window.record(sequence).failure == expected, "sequence \(sequence)")
                 if expected == nil {
@@ -85,16 +89,22 @@ struct WireReplayGuardTests {
     static let sender = NodeID(high: 1, low: 1)
 
     static func stamp(
-        _ sequence: UInt64, epoch: UInt64 = 100, channel: WireChannel = .gossipDatagram, sender: NodeID = sender
+        _ sequence: UInt64, epoch: UInt64 = 100, channel: WireChannel = .gossipDatagram,
+        sender: NodeID = sender
     ) -> ReplayStamp {
-        ReplayStamp(sender: sender, bootEpoch: HLCTimestamp(rawValue: epoch), channel: channel, sequence: sequence)
+        ReplayStamp(
+            sender: sender, bootEpoch: HLCTimestamp(rawValue: epoch), channel: channel, sequence: sequence)
     }
 
     @Test("each channel has its own window")
     func channels() {
         var guardian = ReplayGuard()
-        for channel in WireChannel.allCases { #expect(guardian.record(Self.stamp(1, channel: channel)).failure == nil) }
-        for channel in WireChannel.allCases { #expect(guardian.check(Self.stamp(1, channel: channel)).failure == .duplicate) }
+        for channel in WireChannel.allCases {
+            #expect(guardian.record(Self.stamp(1, channel: channel)).failure == nil)
+        }
+        for channel in WireChannel.allCases {
+            #expect(guardian.check(Self.stamp(1, channel: channel)).failure == .duplicate)
+        }
     }
 
     @Test("a newer boot epoch replaces the sender's windows")
@@ -103,7 +113,9 @@ struct WireReplayGuardTests {
         guardian.record(Self.stamp(500, epoch: 100))
         #expect(guardian.record(Self.stamp(1, epoch: 200)).failure == nil)
         #expect(guardian.bootEpoch(of: Self.sender) == HLCTimestamp(rawValue: 200))
-        #expect(guardian.check(Self.stamp(2, epoch: 200)).failure == nil, "sequence numbers restart with the epoch")
+        #expect(
+            guardian.check(Self.stamp(2, epoch: 200)).failure == nil,
+            "sequence numbers restart with the epoch")
         #expect(guardian.check(Self.stamp(1, epoch: 200)).failure == .duplicate)
     }
 

@@ -72,21 +72,31 @@ enum Fixture {
     static let everyKind: [GossipMessage] = {
         let origin = NodeID(high: 3, low: 4)
         let entries = [
-            Entry(key: [0, 255, 10], value: [1, 2, 3], timestamp: HLCTimestamp(rawValue: 99), origin: origin),
+            Entry(
+                key: [0, 255, 10], value: [1, 2, 3], timestamp: HLCTimestamp(rawValue: 99), origin: origin),
             Entry(key: [], value: nil, timestamp: HLCTimestamp(rawValue: 100), origin: alice),
-            Entry(key: Array("k".utf8), value: [], timestamp: .max, origin: .zero, expiry: HLCTimestamp(rawValue: 5)),
+            Entry(
+                key: Array("k".utf8), value: [], timestamp: .max, origin: .zero,
+                expiry: HLCTimestamp(rawValue: 5)),
         ]
         let digest = Digest([origin: HLCTimestamp(rawValue: 42), alice: HLCTimestamp(rawValue: 7)])
         return [
             .syncRequest(SyncRequest(syncID: 1, digest: digest, stateHash: 0xFEED)),
             .syncRequest(SyncRequest(syncID: 0, digest: Digest(), stateHash: 0)),
             summary,
-            .syncAnswer(SyncAnswer(syncID: 2, index: 0, count: 3, phase: .answer, digest: digest, entries: entries)),
-            .syncAnswer(SyncAnswer(
-                syncID: 2, index: 2, count: 3, phase: .buckets, requestedBuckets: BucketSet([0, 63, 64, 200, 255]),
-                entries: [])),
+            .syncAnswer(
+                SyncAnswer(syncID: 2, index: 0, count: 3, phase: .answer, digest: digest, entries: entries)),
+            .syncAnswer(
+                SyncAnswer(
+                    syncID: 2, index: 2, count: 3, phase: .buckets,
+                    requestedBuckets: BucketSet([0, 63, 64, 200, 255]),
+                    entries: [])),
             .bucketHashes(BucketHashes(syncID: 3, hashes: (0..<256).map { UInt32($0) &* 2_654_435_761 })),
-            .push(Push(hops: 1, items: entries.map { Push.Item(entry: $0, previousTimestamp: HLCTimestamp(rawValue: 1)) })),
+            .push(
+                Push(
+                    hops: 1,
+                    items: entries.map { Push.Item(entry: $0, previousTimestamp: HLCTimestamp(rawValue: 1)) })
+            ),
             .push(Push(hops: 0, items: [Push.Item(entry: entries[1], previousTimestamp: nil)])),
             .reconcile(Reconcile(syncID: 4, digest: digest, hashes: (0..<256).map { UInt32($0) &* 40_503 })),
             .reconcile(Reconcile(syncID: 0, digest: Digest(), hashes: Array(repeating: 0, count: 256))),
@@ -107,7 +117,8 @@ enum WireGen {
     }
 
     static var entry: Generator<Entry, some SendableSequenceType> {
-        zip(bytes, bytes.optional(valueRate: 0.7), timestamp, nodeID, timestamp.optional(valueRate: 0.3)).map { Entry(key: $0.0, value: $0.1, timestamp: $0.2, origin: $0.3, expiry: $0.4) }
+        zip(bytes, bytes.optional(valueRate: 0.7), timestamp, nodeID, timestamp.optional(valueRate: 0.3)).map
+        { Entry(key: $0.0, value: $0.1, timestamp: $0.2, origin: $0.3, expiry: $0.4) }
     }
 
     static var digest: Generator<Digest, some SendableSequenceType> {
@@ -123,7 +134,9 @@ enum WireGen {
     }
 
     static var syncRequest: Generator<GossipMessage, some SendableSequenceType> {
-        zip(Gen.uint64(), digest, Gen.uint64()).map { .syncRequest(SyncRequest(syncID: $0.0, digest: $0.1, stateHash: $0.2)) }
+        zip(Gen.uint64(), digest, Gen.uint64()).map {
+            .syncRequest(SyncRequest(syncID: $0.0, digest: $0.1, stateHash: $0.2))
+        }
     }
 
     static var syncSummary: Generator<GossipMessage, some SendableSequenceType> {
@@ -140,14 +153,17 @@ enum WireGen {
             entry.array(of: 0...5)
         ).map { value in
             let count = value.1
-            return .syncAnswer(SyncAnswer(
-                syncID: value.0, index: value.2 % count, count: count, phase: value.3, digest: value.4,
-                requestedBuckets: value.5, entries: value.6))
+            return .syncAnswer(
+                SyncAnswer(
+                    syncID: value.0, index: value.2 % count, count: count, phase: value.3, digest: value.4,
+                    requestedBuckets: value.5, entries: value.6))
         }
     }
 
     static var bucketHashes: Generator<GossipMessage, some SendableSequenceType> {
-        zip(Gen.uint64(), Gen.uint32().array(of: 256)).map { .bucketHashes(BucketHashes(syncID: $0.0, hashes: $0.1)) }
+        zip(Gen.uint64(), Gen.uint32().array(of: 256)).map {
+            .bucketHashes(BucketHashes(syncID: $0.0, hashes: $0.1))
+        }
     }
 
     static var push: Generator<GossipMessage, some SendableSequenceType> {

@@ -5,7 +5,7 @@ import Prometheus
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The node's HTTP endpoint, spoken to over a raw socket as a scraper or a probe would.
@@ -15,7 +15,8 @@ struct MetricsEndpointTests {
     /// (so the test needs no process-wide `MetricsSystem`).
     static func node(_ name: String, seeds: [String] = []) async throws -> Node {
         let now = UInt64(Date().timeIntervalSince1970 * 1_000)
-        var configuration = NodeConfiguration(name: name, identity: try NodeIdentity.open(name: name, now: now))
+        var configuration = NodeConfiguration(
+            name: name, identity: try NodeIdentity.open(name: name, now: now))
         configuration.bindHost = "127.0.0.1"
         configuration.gossipPort = 0
         configuration.multicast = nil
@@ -23,7 +24,8 @@ struct MetricsEndpointTests {
         configuration.seeds = seeds
         let registry = PrometheusCollectorRegistry()
         configuration.metricsFactory = PrometheusMetricsFactory(registry: registry)
-        configuration.metricsServer = MetricsServerConfiguration(host: "127.0.0.1", port: 0, registry: registry)
+        configuration.metricsServer = MetricsServerConfiguration(
+            host: "127.0.0.1", port: 0, registry: registry)
         return try await Node(configuration)
     }
 
@@ -60,7 +62,8 @@ struct MetricsEndpointTests {
         }
     }
 
-    @Test("/health and /ready answer 200 for a serving node with no peers to find; unknown paths 404, POST 405")
+    @Test(
+        "/health and /ready answer 200 for a serving node with no peers to find; unknown paths 404, POST 405")
     func probes() async throws {
         let node = try await Self.node("m2")
         let port = try #require(node.metricsPort)
@@ -122,12 +125,14 @@ struct MetricsEndpointTests {
         let node = try await Self.node("m6")
         let port = try #require(node.metricsPort)
         let now = UInt64(Date().timeIntervalSince1970 * 1_000)
-        var configuration = NodeConfiguration(name: "m7", identity: try NodeIdentity.open(name: "m7", now: now))
+        var configuration = NodeConfiguration(
+            name: "m7", identity: try NodeIdentity.open(name: "m7", now: now))
         configuration.bindHost = "127.0.0.1"
         configuration.gossipPort = 0
         configuration.multicast = nil
         configuration.resp = nil
-        configuration.metricsServer = MetricsServerConfiguration(host: "127.0.0.1", port: port, registry: PrometheusCollectorRegistry())
+        configuration.metricsServer = MetricsServerConfiguration(
+            host: "127.0.0.1", port: port, registry: PrometheusCollectorRegistry())
         do {
             _ = try await Node(configuration)
             Issue.record("expected the bind to fail")
@@ -154,7 +159,10 @@ enum HTTPProbe {
 
     static func request(port: Int, path: String, method: String = "GET") async throws -> Response {
         try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try blockingRequest(port: port, path: path, method: method) }) }.start()
+            Thread {
+                continuation.resume(
+                    with: Result { try blockingRequest(port: port, path: path, method: method) })
+            }.start()
         }
     }
 
@@ -183,13 +191,25 @@ enum HTTPProbe {
         var chunk = [UInt8](repeating: 0, count: 16_384)
         while received.count < 4 << 20 {
             let count = recv(descriptor, &chunk, chunk.count, 0)
-            if count > 0 { received += chunk.prefix(count) } else if count == 0 { break } else { throw Failure(description: "recv: \(errno)") }
+            if count > 0 {
+                received += chunk.prefix(count)
+            } else if count == 0 {
+                break
+            } else {
+                throw Failure(description: "recv: \(errno)")
+            }
         }
         let text = String(decoding: received, as: UTF8.self)
-        guard let split = text.range(of: "\r\n\r\n") else { throw Failure(description: "no header end in \(text)") }
+        guard let split = text.range(of: "\r\n\r\n") else {
+            throw Failure(description: "no header end in \(text)")
+        }
         let head = text[..<split.lowerBound].components(separatedBy: "\r\n")
         let statusParts = head.first?.split(separator: " ") ?? []
-        guard statusParts.count >= 2, let status = Int(statusParts[1]) else { throw Failure(description: "status line \(head)") }
-        return Response(status: status, headers: head.dropFirst().map { $0.lowercased() }, body: String(text[split.upperBound...]))
+        guard statusParts.count >= 2, let status = Int(statusParts[1]) else {
+            throw Failure(description: "status line \(head)")
+        }
+        return Response(
+            status: status, headers: head.dropFirst().map { $0.lowercased() },
+            body: String(text[split.upperBound...]))
     }
 }

@@ -15,8 +15,10 @@ struct NodeExpiryTests {
 
     static func threeNodes() async throws -> [Node] {
         let a = try await Node(Loopback.configuration("a"), logger: Loopback.quietLogger)
-        let b = try await Node(Loopback.configuration("b", seeds: [a.gossipPort]), logger: Loopback.quietLogger)
-        let c = try await Node(Loopback.configuration("c", seeds: [a.gossipPort]), logger: Loopback.quietLogger)
+        let b = try await Node(
+            Loopback.configuration("b", seeds: [a.gossipPort]), logger: Loopback.quietLogger)
+        let c = try await Node(
+            Loopback.configuration("c", seeds: [a.gossipPort]), logger: Loopback.quietLogger)
         return [a, b, c]
     }
 
@@ -48,7 +50,9 @@ struct NodeExpiryTests {
         return true
     }
 
-    @Test("a deadline set on one node: seen on the others before it, gone everywhere after, one expired change per node")
+    @Test(
+        "a deadline set on one node: seen on the others before it, gone everywhere after, one expired change per node"
+    )
     func expiryFiresOnEveryNode() async throws {
         let nodes = try await Self.threeNodes()
         let (seen, watchers) = Self.watch(nodes)
@@ -100,10 +104,13 @@ struct NodeExpiryTests {
             try await nodes[1].put(Array("q".utf8), Array("2".utf8), expiry: near)
             #expect(await Loopback.eventually { seen.allSatisfy { $0.all == ["q"] } })
             // Past p's old deadline on every node: p is still there and never fired.
-            #expect(await Loopback.eventually {
-                for node in nodes where await node.readTime().physical < persisted.physical + 200 { return false }
-                return true
-            })
+            #expect(
+                await Loopback.eventually {
+                    for node in nodes where await node.readTime().physical < persisted.physical + 200 {
+                        return false
+                    }
+                    return true
+                })
             for node in nodes { #expect(await node.get("p") == "1") }
             #expect(seen.map(\.all) == [["q"], ["q"], ["q"]])
         }

@@ -15,7 +15,8 @@ extension NodeLoopbackTests {
         try await Self.withRunning([node]) {
             let now = Self.now()
             try await node.put("plain", "1")
-            try await node.put(Array("later".utf8), Array("2".utf8), expiry: HLCTimestamp(physical: now + 3_600_000))
+            try await node.put(
+                Array("later".utf8), Array("2".utf8), expiry: HLCTimestamp(physical: now + 3_600_000))
             try await node.put(Array("soon".utf8), Array("3".utf8), expiry: HLCTimestamp(physical: now + 50))
             try await node.put("gone", "4")
             try await node.delete("gone")

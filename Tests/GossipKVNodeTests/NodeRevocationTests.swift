@@ -15,26 +15,36 @@ struct NodeRevocationTests {
         let certificate = try NodeCertificate.issue(
             nodePublicKey: keyPair.publicKey, name: name, by: cluster, now: Loopback.now())
         return NodeIdentity(
-            keyPair: keyPair, certificate: certificate, authority: .closed(clusterPublicKey: cluster.publicKey),
+            keyPair: keyPair, certificate: certificate,
+            authority: .closed(clusterPublicKey: cluster.publicKey),
             isPersistent: false)
     }
 
-    @Test("after a revocation the node's envelopes and announcements are refused as 'revoked' and it leaves the member list")
+    @Test(
+        "after a revocation the node's envelopes and announcements are refused as 'revoked' and it leaves the member list"
+    )
     func revokedTrafficIsRefused() async throws {
         let cluster = ClusterKeyPair.generate()
         let a = try await Node(
-            Loopback.configuration("a", identity: try Self.identity("a", cluster: cluster)), logger: Loopback.quietLogger)
+            Loopback.configuration("a", identity: try Self.identity("a", cluster: cluster)),
+            logger: Loopback.quietLogger)
         let b = try await Node(
-            Loopback.configuration("b", seeds: [a.gossipPort], identity: try Self.identity("b", cluster: cluster)),
+            Loopback.configuration(
+                "b", seeds: [a.gossipPort], identity: try Self.identity("b", cluster: cluster)),
             logger: Loopback.quietLogger)
         let bad = try Self.identity("bad", cluster: cluster)
         let c = try await Node(
             Loopback.configuration("bad", seeds: [a.gossipPort], identity: bad), logger: Loopback.quietLogger)
         try await Loopback.withRunning([a, b, c]) {
             for node in [a, b, c] {
-                #expect(await Loopback.eventually { await node.members().filter { $0.state == .alive }.count == 3 })
+                #expect(
+                    await Loopback.eventually {
+                        await node.members().filter { $0.state == .alive }.count == 3
+                    })
             }
-            let list = RevocationList([NodeRevocation.issue(revoking: bad.nodeID, by: cluster, now: Loopback.now())])
+            let list = RevocationList([
+                NodeRevocation.issue(revoking: bad.nodeID, by: cluster, now: Loopback.now())
+            ])
             #expect(try await a.revoke(list) == [bad.nodeID])
             #expect(try await b.revoke(list) == [bad.nodeID])
             #expect(try await a.revoke(list).isEmpty)  // applying it again changes nothing
@@ -61,8 +71,11 @@ struct NodeRevocationTests {
     func revokedAtStart() async throws {
         let cluster = ClusterKeyPair.generate()
         let bad = try Self.identity("bad", cluster: cluster)
-        var configuration = try Loopback.configuration("a", identity: try Self.identity("a", cluster: cluster))
-        configuration.revocations = RevocationList([NodeRevocation.issue(revoking: bad.nodeID, by: cluster, now: Loopback.now())])
+        var configuration = try Loopback.configuration(
+            "a", identity: try Self.identity("a", cluster: cluster))
+        configuration.revocations = RevocationList([
+            NodeRevocation.issue(revoking: bad.nodeID, by: cluster, now: Loopback.now())
+        ])
         let a = try await Node(configuration, logger: Loopback.quietLogger)
         let c = try await Node(
             Loopback.configuration("bad", seeds: [a.gossipPort], identity: bad), logger: Loopback.quietLogger)
@@ -72,7 +85,8 @@ struct NodeRevocationTests {
         }
     }
 
-    @Test("a revocation signed by another key, altered, or for the open cluster is refused with a clear error")
+    @Test(
+        "a revocation signed by another key, altered, or for the open cluster is refused with a clear error")
     func badRevocationsAreRefused() async throws {
         let cluster = ClusterKeyPair.generate()
         let stranger = ClusterKeyPair.generate()
@@ -85,23 +99,29 @@ struct NodeRevocationTests {
         var bytes = good.encoded
         bytes[bytes.count - 1] ^= 0x01
         let forged = try NodeRevocation(encoded: bytes)
-        #expect(throws: RevocationError.badSignature(node: target)) { try forged.verify(authority: authority) }
+        #expect(throws: RevocationError.badSignature(node: target)) {
+            try forged.verify(authority: authority)
+        }
         #expect(RevocationError.badSignature(node: target).description.contains("bad signature"))
 
         let foreign = NodeRevocation.issue(revoking: target, by: stranger, now: 1_000)
-        #expect(throws: RevocationError.wrongCluster(revocation: stranger.clusterID, expected: cluster.clusterID)) {
+        #expect(
+            throws: RevocationError.wrongCluster(revocation: stranger.clusterID, expected: cluster.clusterID)
+        ) {
             try foreign.verify(authority: authority)
         }
         #expect(throws: RevocationError.openCluster) { try good.verify(authority: .open) }
 
         // A node refuses to start with a list holding a forged line, and says why.
-        var configuration = try Loopback.configuration("a", identity: try Self.identity("a", cluster: cluster))
+        var configuration = try Loopback.configuration(
+            "a", identity: try Self.identity("a", cluster: cluster))
         configuration.revocations = RevocationList([good, forged])
         await #expect(throws: RevocationError.badSignature(node: target)) {
             _ = try await Node(configuration, logger: Loopback.quietLogger)
         }
         let running = try await Node(
-            Loopback.configuration("b", identity: try Self.identity("b", cluster: cluster)), logger: Loopback.quietLogger)
+            Loopback.configuration("b", identity: try Self.identity("b", cluster: cluster)),
+            logger: Loopback.quietLogger)
         await #expect(throws: RevocationError.badSignature(node: target)) {
             try await running.revoke(RevocationList([forged]))
         }
@@ -112,7 +132,9 @@ struct NodeRevocationTests {
     func listText() throws {
         let cluster = ClusterKeyPair.generate()
         let revocation = NodeRevocation.issue(revoking: NodeKeyPair.generate().nodeID, by: cluster, now: 42)
-        let text = RevocationList.header + "\n# a comment\n\n" + RevocationList.line(for: revocation, comment: "web2") + "\n"
+        let text =
+            RevocationList.header + "\n# a comment\n\n"
+            + RevocationList.line(for: revocation, comment: "web2") + "\n"
         let list = try RevocationList(parsing: text, origin: "r.list")
         #expect(list.revocations == [revocation])
         #expect(throws: RevocationError.notARevocationList(origin: "r.list")) {

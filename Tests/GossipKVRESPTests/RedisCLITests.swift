@@ -1,8 +1,8 @@
 import Foundation
 import GossipKVRESP
 import NIOCore
-import Testing
 import TestSupport
+import Testing
 
 /// Where `redis-cli` is, if installed (`apt-get install -y redis-tools`).
 let redisCLI: String? = ["/usr/bin/redis-cli", "/usr/local/bin/redis-cli"].first {

@@ -34,8 +34,11 @@ struct GarbageCollectionSimulationTests {
         }
         // The scenario happened: entries were collected, in most runs.
         let collecting = reports.filter { $0.collectedEntries > 0 }.count
-        #expect(collecting * 2 > reports.count, "only \(collecting) of \(reports.count) runs collected anything")
+        #expect(
+            collecting * 2 > reports.count, "only \(collecting) of \(reports.count) runs collected anything")
         let zombies = reports.reduce(0) { $0 + $1.zombieReturns }
-        print("garbage collection: \(reports.count) schedules, \(reports.reduce(0) { $0 + $1.collectedEntries }) entries collected, \(zombies) zombie returns")
+        print(
+            "garbage collection: \(reports.count) schedules, \(reports.reduce(0) { $0 + $1.collectedEntries }) entries collected, \(zombies) zombie returns"
+        )
     }
 }

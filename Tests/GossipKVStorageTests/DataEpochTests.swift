@@ -23,7 +23,9 @@ struct DataEpochTests {
         try storage.close()
     }
 
-    @Test("beginEpoch persists the epoch before it returns; a clean close clears the marker and a reopen keeps the epoch")
+    @Test(
+        "beginEpoch persists the epoch before it returns; a clean close clears the marker and a reopen keeps the epoch"
+    )
     func epochPersistsAcrossCleanRestart() throws {
         let directory = TemporaryDirectory()
         let (storage, _) = try Storage.openForTest(directory.configuration())
@@ -93,7 +95,9 @@ struct DataEpochTests {
 
         let (reopened, recovered) = try Storage.openForTest(directory.configuration())
         #expect(recovered.map.count == 4)
-        guard case .tornTail(let name, let offset)? = recovered.possibleLosses.first, recovered.possibleLosses.count == 1 else {
+        guard case .tornTail(let name, let offset)? = recovered.possibleLosses.first,
+            recovered.possibleLosses.count == 1
+        else {
             Issue.record("expected one torn-tail loss, got \(recovered.possibleLosses)")
             return
         }
@@ -118,11 +122,15 @@ struct DataEpochTests {
 
         #expect(throws: StorageError.self) { try Storage.openForTest(directory.configuration()) }
         let (repaired, recovered) = try Storage.openForTest(directory.configuration(repair: true))
-        #expect(recovered.possibleLosses.contains { if case .repairCut = $0 { return true } else { return false } })
+        #expect(
+            recovered.possibleLosses.contains {
+                if case .repairCut = $0 { return true } else { return false }
+            })
         try repaired.close()
     }
 
-    @Test("a directory with data but no epoch file (an older version's) reports that its last close is unknown")
+    @Test(
+        "a directory with data but no epoch file (an older version's) reports that its last close is unknown")
     func missingEpochFileIsReported() throws {
         let directory = TemporaryDirectory()
         let (storage, _) = try Storage.openForTest(directory.configuration())
@@ -146,26 +154,35 @@ struct DataEpochTests {
         bytes[12] ^= 0x01
         directory.write(DataEpochFile.fileName, bytes)
         let (reopened, recovered) = try Storage.openForTest(directory.configuration())
-        #expect(recovered.possibleLosses == [.unreadableEpochRecord(DataEpochFile.DecodeError.checksumMismatch.description)])
+        #expect(
+            recovered.possibleLosses == [
+                .unreadableEpochRecord(DataEpochFile.DecodeError.checksumMismatch.description)
+            ])
         try reopened.close()
 
         var newer = DataEpochFile.encode(DataEpochFile.Record(epoch: 1, running: false))
         newer[5] = 2
         directory.write(DataEpochFile.fileName, newer)
-        #expect(throws: StorageError.unsupportedFormat(file: "EPOCH", reason: "epoch file format version 2")) {
+        #expect(throws: StorageError.unsupportedFormat(file: "EPOCH", reason: "epoch file format version 2"))
+        {
             try Storage.openForTest(directory.configuration())
         }
     }
 
-    @Test("the epoch file decoder answers every cut, flipped or padded input with a typed error, never a trap")
+    @Test(
+        "the epoch file decoder answers every cut, flipped or padded input with a typed error, never a trap")
     func decoderIsTotal() {
         let valid = DataEpochFile.encode(DataEpochFile.Record(epoch: 0x0102_0304_0506_0708, running: true))
         #expect(valid.count == DataEpochFile.size)
         #expect(throws: Never.self) { try DataEpochFile.decode(valid[...]) }
         for length in 0..<valid.count {
-            #expect(throws: DataEpochFile.DecodeError.wrongSize(length)) { try DataEpochFile.decode(valid[..<length]) }
+            #expect(throws: DataEpochFile.DecodeError.wrongSize(length)) {
+                try DataEpochFile.decode(valid[..<length])
+            }
         }
-        #expect(throws: DataEpochFile.DecodeError.wrongSize(21)) { try DataEpochFile.decode((valid + [0])[...]) }
+        #expect(throws: DataEpochFile.DecodeError.wrongSize(21)) {
+            try DataEpochFile.decode((valid + [0])[...])
+        }
         for index in valid.indices {
             for bit in 0..<8 {
                 var flipped = valid
@@ -175,7 +192,9 @@ struct DataEpochTests {
         }
         // A slice that does not start at index 0 decodes the same.
         let padded = [0xEE] + valid
-        #expect((try? DataEpochFile.decode(padded[1...])) == DataEpochFile.Record(epoch: 0x0102_0304_0506_0708, running: true))
+        #expect(
+            (try? DataEpochFile.decode(padded[1...]))
+                == DataEpochFile.Record(epoch: 0x0102_0304_0506_0708, running: true))
     }
 
     @Test("a durable clock ceiling is fsynced before the append returns, even under fsync never")

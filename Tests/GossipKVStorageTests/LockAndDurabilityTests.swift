@@ -1,7 +1,7 @@
 import Foundation
 import GossipKVCore
-import Testing
 import TestSupport
+import Testing
 
 @testable import GossipKVStorage
 
@@ -56,7 +56,9 @@ struct LockAndDurabilityTests {
         let fsyncs = statistics.fsyncs - before
         #expect(statistics.appendedRecords == writers)
         #expect(fsyncs >= 1)
-        #expect(fsyncs < statistics.durableWaits, "\(fsyncs) fsyncs for \(statistics.durableWaits) waiting writers")
+        #expect(
+            fsyncs < statistics.durableWaits,
+            "\(fsyncs) fsyncs for \(statistics.durableWaits) waiting writers")
         // Nothing is left waiting, and with nothing new appended a wait returns at once.
         try await storage.waitUntilDurable()
         #expect(storage.statistics.fsyncs - before == fsyncs)
@@ -110,7 +112,9 @@ struct LockAndDurabilityTests {
         var limits = Limits()
         limits.maxValueBytes = 8
         let (storage, _) = try Storage.openForTest(directory.configuration(), limits: limits)
-        let big = Entry(key: [1], value: Array(repeating: 0, count: 9), timestamp: HLCTimestamp(rawValue: 1), origin: StorageTestData.origins[0])
+        let big = Entry(
+            key: [1], value: Array(repeating: 0, count: 9), timestamp: HLCTimestamp(rawValue: 1),
+            origin: StorageTestData.origins[0])
         #expect(throws: StorageError.encoding(.valueTooLarge(size: 9, limit: 8))) { try storage.append(big) }
         #expect(storage.statistics.appendedRecords == 0)
         try storage.close()

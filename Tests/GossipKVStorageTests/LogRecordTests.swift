@@ -12,7 +12,9 @@ struct LogRecordTests {
             let bytes = try #require(try? record.encoded(limits: .standard))
             #expect(LogRecord.scan(bytes[...], limits: .standard) == .record(record, size: bytes.count))
             // Followed by more bytes, it still reads as itself.
-            #expect(LogRecord.scan((bytes + [1, 2, 3])[...], limits: .standard) == .record(record, size: bytes.count))
+            #expect(
+                LogRecord.scan((bytes + [1, 2, 3])[...], limits: .standard)
+                    == .record(record, size: bytes.count))
         }
     }
 
@@ -28,7 +30,9 @@ struct LogRecordTests {
 
     @Test("any flipped byte is rejected (length, checksum, kind or payload)")
     func flippedByte() async {
-        await propertyCheck(count: 200, input: StorageTestData.record, Gen.int(in: 0...Int.max), Gen.uint8(in: 1...255)) {
+        await propertyCheck(
+            count: 200, input: StorageTestData.record, Gen.int(in: 0...Int.max), Gen.uint8(in: 1...255)
+        ) {
             record, position, mask in
             var bytes = try #require(try? record.encoded(limits: .standard))
             bytes[position % bytes.count] ^= mask
@@ -49,11 +53,14 @@ struct LogRecordTests {
         var bytes: [UInt8] = []
         bytes.appendBigEndian(UInt32(bound + 1))
         bytes.appendBigEndian(0xDEAD_BEEF)
-        #expect(LogRecord.scan(bytes[...], limits: limits) == .invalid("record length \(bound + 1) outside 1...\(bound)"))
+        #expect(
+            LogRecord.scan(bytes[...], limits: limits)
+                == .invalid("record length \(bound + 1) outside 1...\(bound)"))
         // The largest entry these limits allow still fits the bound.
         let largest = Entry(
             key: Array(repeating: 1, count: 16), value: Array(repeating: 2, count: 16),
-            timestamp: HLCTimestamp(rawValue: 5), origin: NodeID(high: 1, low: 2), expiry: HLCTimestamp(rawValue: 9))
+            timestamp: HLCTimestamp(rawValue: 5), origin: NodeID(high: 1, low: 2),
+            expiry: HLCTimestamp(rawValue: 9))
         let encoded = try LogRecord.entry(largest).encoded(limits: limits)
         #expect(encoded.count - LogRecord.headerSize == bound)
     }
@@ -75,7 +82,9 @@ struct LogRecordTests {
 
     @Test("a segment of records scans back whole; a cut tail is torn, damage before a good record is corrupt")
     func segmentScan() async {
-        await propertyCheck(count: 100, input: StorageTestData.record.array(of: 1...12), Gen.int(in: 0...Int.max)) {
+        await propertyCheck(
+            count: 100, input: StorageTestData.record.array(of: 1...12), Gen.int(in: 0...Int.max)
+        ) {
             records, seed in
             var bytes = SegmentHeader(sequence: 7).encoded
             var offsets: [Int] = []
@@ -97,7 +106,8 @@ struct LogRecordTests {
             }.count
             #expect(torn.records.count == whollyBefore)
             if let boundary = offsets.first(where: { $0 == cut }) {
-                #expect(torn.ending == .clean, "a cut at a record boundary \(boundary) leaves a clean segment")
+                #expect(
+                    torn.ending == .clean, "a cut at a record boundary \(boundary) leaves a clean segment")
             } else {
                 if case .tornTail = torn.ending {} else { Issue.record("cut at \(cut): \(torn.ending)") }
             }

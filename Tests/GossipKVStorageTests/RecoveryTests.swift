@@ -9,7 +9,9 @@ struct RecoveryTests {
 
     /// Writes `records` through a real storage (one segment) and returns the segment's bytes and
     /// the offset where each record ends.
-    static func writeLog(_ records: [LogRecord], in directory: TemporaryDirectory) throws -> (bytes: [UInt8], ends: [Int]) {
+    static func writeLog(_ records: [LogRecord], in directory: TemporaryDirectory) throws -> (
+        bytes: [UInt8], ends: [Int]
+    ) {
         let (storage, recovered) = try Storage.openForTest(directory.configuration())
         #expect(recovered.isFresh)
         var ends: [Int] = []
@@ -23,7 +25,9 @@ struct RecoveryTests {
         return (directory.read(firstSegment), ends)
     }
 
-    static func expectState(_ recovered: RecoveredState, equals records: some Sequence<LogRecord>, _ comment: Comment? = nil) {
+    static func expectState(
+        _ recovered: RecoveredState, equals records: some Sequence<LogRecord>, _ comment: Comment? = nil
+    ) {
         let expected = StorageTestData.replay(records)
         #expect(recovered.map.sortedEntries() == expected.map.sortedEntries(), comment)
         #expect(recovered.map.stateHash == expected.map.stateHash, comment)
@@ -45,14 +49,28 @@ struct RecoveryTests {
             Self.expectState(recovered, equals: records.prefix(kept), "cut at \(cut)")
             if cut > SegmentHeader.size && !ends.contains(cut) {
                 let boundary = ends.last(where: { $0 < cut }) ?? SegmentHeader.size
-                #expect(recovered.report.contains { $0.contains("torn tail cut at offset \(boundary)") }, "cut at \(cut): \(recovered.report)")
+                #expect(
+                    recovered.report.contains { $0.contains("torn tail cut at offset \(boundary)") },
+                    "cut at \(cut): \(recovered.report)")
             }
             // Appending after the cut goes to a new segment; a second recovery sees no damage.
-            try storage.append(.init(key: [1], value: [2], timestamp: HLCTimestamp(rawValue: 1), origin: StorageTestData.origins[0]))
+            try storage.append(
+                .init(
+                    key: [1], value: [2], timestamp: HLCTimestamp(rawValue: 1),
+                    origin: StorageTestData.origins[0]))
             try storage.close()
             let (again, second) = try Storage.openForTest(directory.configuration())
             #expect(!second.report.contains { $0.contains("torn") }, "cut at \(cut): \(second.report)")
-            #expect(second.map.count == StorageTestData.replay(records.prefix(kept) + [.entry(.init(key: [1], value: [2], timestamp: HLCTimestamp(rawValue: 1), origin: StorageTestData.origins[0]))]).map.count)
+            #expect(
+                second.map.count
+                    == StorageTestData.replay(
+                        records.prefix(kept) + [
+                            .entry(
+                                .init(
+                                    key: [1], value: [2], timestamp: HLCTimestamp(rawValue: 1),
+                                    origin: StorageTestData.origins[0]))
+                        ]
+                    ).map.count)
             try again.close()
         }
     }
@@ -65,7 +83,10 @@ struct RecoveryTests {
         directory.write(Self.firstSegment, bytes + [UInt8](repeating: 0, count: 4096))
         let (storage, recovered) = try Storage.openForTest(directory.configuration())
         Self.expectState(recovered, equals: records)
-        #expect(recovered.report.contains { $0.contains("torn tail cut at offset \(bytes.count) (zero-filled space)") })
+        #expect(
+            recovered.report.contains {
+                $0.contains("torn tail cut at offset \(bytes.count) (zero-filled space)")
+            })
         try storage.close()
     }
 
@@ -82,7 +103,9 @@ struct RecoveryTests {
             damaged[position] ^= 0x20
             directory.write(Self.firstSegment, damaged)
             let before = directory.names
-            let refused = Result { () throws(StorageError) in try Storage.openForTest(directory.configuration()) }
+            let refused = Result { () throws(StorageError) in
+                try Storage.openForTest(directory.configuration())
+            }
             switch refused {
             case .success(let (storage, _)):
                 try storage.close()
@@ -90,7 +113,9 @@ struct RecoveryTests {
             case .failure(.corruptLog(let segment, let offset, let reason)):
                 #expect(segment == Self.firstSegment)
                 #expect(offset == start, "byte \(position): \(reason)")
-                #expect(StorageError.corruptLog(segment: segment, offset: offset, reason: reason).description.contains("repair"))
+                #expect(
+                    StorageError.corruptLog(segment: segment, offset: offset, reason: reason).description
+                        .contains("repair"))
             case .failure(let error):
                 Issue.record("byte \(position): unexpected \(error)")
             }
@@ -103,7 +128,10 @@ struct RecoveryTests {
             let expected = StorageTestData.replay(kept)
             #expect(recovered.map.sortedEntries() == expected.map.sortedEntries())
             #expect(recovered.digest == expected.digest)
-            #expect(recovered.report.contains { $0.contains("repair: segment \(Self.firstSegment) cut at offset \(start)") })
+            #expect(
+                recovered.report.contains {
+                    $0.contains("repair: segment \(Self.firstSegment) cut at offset \(start)")
+                })
             try storage.close()
             // Repaired for good: a plain start now works.
             let (plain, _) = try Storage.openForTest(directory.configuration())
@@ -170,7 +198,8 @@ struct RecoveryTests {
             }
         }
         try storage.appendClockCeiling(HLCTimestamp(physical: 9_000))
-        let task = try storage.beginSnapshot(SnapshotState(map: map, digest: digest, clockCeiling: HLCTimestamp(physical: 9_000)))
+        let task = try storage.beginSnapshot(
+            SnapshotState(map: map, digest: digest, clockCeiling: HLCTimestamp(physical: 9_000)))
         // Writes go on while the snapshot is written.
         for index in 300..<450 {
             let entry = StorageTestData.sample(index, keys: 160)
@@ -196,7 +225,8 @@ struct RecoveryTests {
         #expect(recovered.entries == map.sortedEntries())
 
         // A second snapshot replaces the first.
-        let second = try reopened.beginSnapshot(SnapshotState(map: recovered.map, digest: recovered.digest, clockCeiling: recovered.clockCeiling))
+        let second = try reopened.beginSnapshot(
+            SnapshotState(map: recovered.map, digest: recovered.digest, clockCeiling: recovered.clockCeiling))
         try await second.value
         #expect(directory.names.filter { $0.hasPrefix("snap-") } == [SegmentName.snapshotName(4)])
         try reopened.close()

@@ -16,7 +16,9 @@ final class ChildCluster: @unchecked Sendable {
     init(nodes: Int, base: Int? = nil) throws {
         let base = base ?? Self.freeBase(nodes: nodes)
         guard let binary = LabCluster.binary else { throw ChildClusterError.noBinary }
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("gkv-clients-\(getpid())-\(base)").path
+        directory =
+            FileManager.default.temporaryDirectory.appendingPathComponent("gkv-clients-\(getpid())-\(base)")
+            .path
         try? FileManager.default.removeItem(atPath: directory)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         output = URL(fileURLWithPath: directory + ".log")
@@ -40,7 +42,9 @@ final class ChildCluster: @unchecked Sendable {
             // RESP 20000-21999 and gossip 25000-26999: below the ephemeral range (32768) and
             // apart from LocalClusterTests' 27001-37000.
             let base = Int.random(in: 20_000...(22_000 - nodes), using: &random)
-            let ports = (0..<nodes).flatMap { [(base + $0, SOCK_STREAM), (base + 5_000 + $0, SOCK_STREAM), (base + 5_000 + $0, SOCK_DGRAM)] }
+            let ports = (0..<nodes).flatMap {
+                [(base + $0, SOCK_STREAM), (base + 5_000 + $0, SOCK_STREAM), (base + 5_000 + $0, SOCK_DGRAM)]
+            }
             if ports.allSatisfy({ isFree(port: $0.0, type: $0.1) }) { return base }
         }
         return 20_000 + Int(getpid() % 500) * 10
@@ -173,6 +177,8 @@ final class KeyspaceSubscriber: @unchecked Sendable {
 
     /// How many times `event` arrived for `key` on the keyspace channel.
     func count(_ event: String, key: String) async -> Int {
-        await received().components(separatedBy: "__keyspace@0__:\(key)\r\n$\(event.utf8.count)\r\n\(event)\r\n").count - 1
+        await received().components(
+            separatedBy: "__keyspace@0__:\(key)\r\n$\(event.utf8.count)\r\n\(event)\r\n"
+        ).count - 1
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// `gossipkv node --requirepass-file`: the password reaches the node's Redis port.
 @Suite("gossipkv node with a client password", .ownThreads)

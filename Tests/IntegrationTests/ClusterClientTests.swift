@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// redis-cli against the 3 nodes of `gossipkv cluster`: writes on one node are read on the
 /// others, expiry replicates and fires on every node.

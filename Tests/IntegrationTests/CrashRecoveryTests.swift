@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// `kill -9` of a `gossipkv node --fsync always` while clients write: after a restart on the
 /// same data directory, every write whose OK a client received is there (its value or a newer
@@ -61,15 +61,20 @@ struct CrashRecoveryTests {
     }
 
     /// Runs one `gossipkv node` on loopback, its output in `log`.
-    static func startNode(binary: String, directory: String, respPort: Int, gossipPort: Int, log: String) throws -> Process {
-        if !FileManager.default.fileExists(atPath: log) { _ = FileManager.default.createFile(atPath: log, contents: nil) }
+    static func startNode(binary: String, directory: String, respPort: Int, gossipPort: Int, log: String)
+        throws -> Process
+    {
+        if !FileManager.default.fileExists(atPath: log) {
+            _ = FileManager.default.createFile(atPath: log, contents: nil)
+        }
         let output = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         output.seekToEndOfFile()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = [
             "node", "--name", "crash", "--bind", "127.0.0.1", "--gossip-port", "\(gossipPort)", "--resp-port",
-            "\(respPort)", "--metrics-port", "0", "--no-multicast", "--data-dir", directory, "--fsync", "always",
+            "\(respPort)", "--metrics-port", "0", "--no-multicast", "--data-dir", directory, "--fsync",
+            "always",
         ]
         process.standardOutput = output
         process.standardError = output
@@ -81,7 +86,9 @@ struct CrashRecoveryTests {
     static func waitUntilServing(_ port: Int, process: Process) -> Bool {
         let deadline = Date().addingTimeInterval(60)
         while process.isRunning && Date() < deadline {
-            if let client = try? RESPSocket(port: port), (try? client.command(["PING"])) == "PONG" { return true }
+            if let client = try? RESPSocket(port: port), (try? client.command(["PING"])) == "PONG" {
+                return true
+            }
             usleep(20_000)
         }
         return false
@@ -107,20 +114,26 @@ struct CrashRecoveryTests {
         try await TestSupport.onOwnThread { try body() }
     }
 
-    @Test("every acknowledged write survives kill -9 (fsync always), round after round",
-          .enabled(if: CrashRecoveryTests.isAvailable, "needs the built gossipkv binary"))
+    @Test(
+        "every acknowledged write survives kill -9 (fsync always), round after round",
+        .enabled(if: CrashRecoveryTests.isAvailable, "needs the built gossipkv binary"))
     func acknowledgedWritesSurviveKill() async throws {
         guard let binary = LabCluster.binary else { return }
         let rounds = ProcessInfo.processInfo.environment["GOSSIPKV_CRASH_ROUNDS"].flatMap(Int.init) ?? 5
         let report = try await Self.onOwnThread { try Self.crashRounds(binary: binary, rounds: rounds) }
         #expect(report.acknowledgedPerRound.count == rounds)
         for (round, acknowledged) in report.acknowledgedPerRound.enumerated() {
-            #expect(acknowledged > 0, "round \(round + 1): no write was acknowledged before the kill; see \(report.log)")
+            #expect(
+                acknowledged > 0,
+                "round \(round + 1): no write was acknowledged before the kill; see \(report.log)")
         }
         for (round, lost) in report.lostPerRound.enumerated() {
-            #expect(lost.isEmpty, "round \(round + 1): acknowledged writes lost: \(lost.prefix(5)); see \(report.log)")
+            #expect(
+                lost.isEmpty,
+                "round \(round + 1): acknowledged writes lost: \(lost.prefix(5)); see \(report.log)")
         }
-        #expect(report.gracefulExitStatus == 0, "a graceful stop after crashes exits cleanly; see \(report.log)")
+        #expect(
+            report.gracefulExitStatus == 0, "a graceful stop after crashes exits cleanly; see \(report.log)")
     }
 
     /// Starts the node, then per round: 4 writers, SIGKILL at a random point, restart, read back.
@@ -173,7 +186,8 @@ struct CrashRecoveryTests {
             report.acknowledgedPerRound.append(acknowledged)
 
             process = try startNode(
-                binary: binary, directory: directory, respPort: respPort, gossipPort: gossipPort, log: report.log)
+                binary: binary, directory: directory, respPort: respPort, gossipPort: gossipPort,
+                log: report.log)
             guard waitUntilServing(respPort, process: process) else {
                 throw Failure(description: "round \(round): the node did not restart; see \(report.log)")
             }
@@ -186,12 +200,16 @@ struct CrashRecoveryTests {
                 }
             }
             report.lostPerRound.append(lost)
-            print("crash round \(round)/\(rounds): SIGKILL after \(killAfter) ms, \(acknowledged) writes acknowledged, \(lost.count) lost")
+            print(
+                "crash round \(round)/\(rounds): SIGKILL after \(killAfter) ms, \(acknowledged) writes acknowledged, \(lost.count) lost"
+            )
         }
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()
         report.gracefulExitStatus = process.terminationStatus
-        if ProcessInfo.processInfo.environment["GOSSIPKV_CRASH_KEEP"] == nil, report.lostPerRound.allSatisfy(\.isEmpty) {
+        if ProcessInfo.processInfo.environment["GOSSIPKV_CRASH_KEEP"] == nil,
+            report.lostPerRound.allSatisfy(\.isEmpty)
+        {
             try? FileManager.default.removeItem(atPath: base)
         }
         return report

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// "No partition outlives its heal", tried as a user would: real `gossipkv node` processes on a
 /// namespace LAN (nothing leaves the machine), faults made with the tools an operator has
@@ -14,23 +14,31 @@ import TestSupport
 /// under the sustained pipelined writes: see the heal-lab report).
 @Suite(
     "healing after faults on a namespace LAN", .ownThreads, .serialized,
-    .enabled(if: LabCluster.isAvailable && NetworkLab.hasNftables, "\(LabCluster.unavailableReason); and nftables (nft)"))
+    .enabled(
+        if: LabCluster.isAvailable && NetworkLab.hasNftables,
+        "\(LabCluster.unavailableReason); and nftables (nft)"))
 struct HealTests {
     /// The target for membership and data after the faults end.
     static let healTarget = 5.0
 
-    @Test("after partitions, 30 % loss and paused processes end, every node sees every other alive and holds every write within 5 s")
+    @Test(
+        "after partitions, 30 % loss and paused processes end, every node sees every other alive and holds every write within 5 s"
+    )
     func healsAfterChaos() throws {
         let environment = ProcessInfo.processInfo.environment
         let nodes = environment["GOSSIPKV_HEAL_NODES"].flatMap(Int.init).map { max(3, $0) } ?? 5
         let seed = environment["GOSSIPKV_HEAL_SEED"].flatMap(UInt64.init) ?? UInt64.random(in: 1...999_999)
-        print("heal chaos: \(nodes) nodes, seed \(seed) (replay: GOSSIPKV_HEAL_SEED=\(seed) GOSSIPKV_HEAL_NODES=\(nodes))")
+        print(
+            "heal chaos: \(nodes) nodes, seed \(seed) (replay: GOSSIPKV_HEAL_SEED=\(seed) GOSSIPKV_HEAL_NODES=\(nodes))"
+        )
         var random = SeededGenerator(seed: seed)
 
         let cluster = try LabCluster(hosts: nodes)
         defer { cluster.tearDown() }
         for index in 0..<nodes { try cluster.start(index) }
-        let formed = LabCluster.eventually(within: 30) { (0..<nodes).allSatisfy { cluster.aliveMembers(on: $0) == nodes } }
+        let formed = LabCluster.eventually(within: 30) {
+            (0..<nodes).allSatisfy { cluster.aliveMembers(on: $0) == nodes }
+        }
         try #require(formed, "the cluster did not form:\n\(cluster.diagnostics())")
 
         // Faults: 30 % loss on every host for the whole phase, and every step a chance to cut a
@@ -71,7 +79,8 @@ struct HealTests {
             }
             if let writer = (0..<nodes).filter({ pausedUntil[$0] == nil }).randomElement(using: &random) {
                 let keys = (0..<3).map { _ in "chaos:\(Int(random.next() % UInt64(keySpace)))" }
-                let batch = Dictionary(keys.map { ($0, "s\(step)-h\(writer)") }, uniquingKeysWith: { first, _ in first })
+                let batch = Dictionary(
+                    keys.map { ($0, "s\(step)-h\(writer)") }, uniquingKeysWith: { first, _ in first })
                 let arguments = ["MSET"] + batch.sorted { $0.key < $1.key }.flatMap { [$0.key, $0.value] }
                 let reply = cluster.redisOutput(writer, arguments, timeout: 5)
                 if reply.trimmingCharacters(in: .whitespacesAndNewlines) == "OK" {
@@ -93,13 +102,16 @@ struct HealTests {
         let running = (0..<nodes).filter { pausedUntil[$0] == nil }
         _ = LabCluster.eventually(within: 15) { running.allSatisfy { cluster.aliveMembers(on: $0) == 1 } }
         let alone = running.map { "h\($0): \(cluster.aliveMembers(on: $0)) alive" }.joined(separator: ", ")
-        print("heal chaos: before the heal, every host cut off, h\(pausedUntil.keys.sorted()) paused; \(alone)")
+        print(
+            "heal chaos: before the heal, every host cut off, h\(pausedUntil.keys.sorted()) paused; \(alone)")
         // Every fault ends: processes resume, ports come up, the loss goes.
         for index in 0..<nodes { cluster.setPaused(index, false) }
         for index in 0..<nodes { try cluster.lab.setConnected(index, true) }
         for index in 0..<nodes { try cluster.lab.setLoss(index, percent: 0) }
         let healed = Date()
-        print("heal chaos: \(step) steps, \(cuts) cuts, \(pauses) pauses, \(expected.count) keys written, \(refused.count) writes refused")
+        print(
+            "heal chaos: \(step) steps, \(cuts) cuts, \(pauses) pauses, \(expected.count) keys written, \(refused.count) writes refused"
+        )
         if !refused.isEmpty { print("heal chaos: refused writes: \(refused.prefix(5))") }
 
         let keys = expected.keys.sorted()
@@ -112,9 +124,12 @@ struct HealTests {
             if aliveAfter == nil, (0..<nodes).allSatisfy({ cluster.aliveMembers(on: $0) == nodes }) {
                 aliveAfter = Date().timeIntervalSince(healed)
             }
-            if dataAfter == nil, (0..<nodes).allSatisfy({
-                cluster.redisOutput($0, ["MGET"] + keys).trimmingCharacters(in: .whitespacesAndNewlines) == wanted
-            }) {
+            if dataAfter == nil,
+                (0..<nodes).allSatisfy({
+                    cluster.redisOutput($0, ["MGET"] + keys).trimmingCharacters(in: .whitespacesAndNewlines)
+                        == wanted
+                })
+            {
                 dataAfter = Date().timeIntervalSince(healed)
             }
             sweeps.append(Date().timeIntervalSince(sweepStart))
@@ -129,19 +144,25 @@ struct HealTests {
         #expect((dataAfter ?? .infinity) <= Self.healTarget, "data did not converge in time:\n\(report)")
     }
 
-    @Test("a 3-vs-3 split takes pipelined writes of distinct keys on each side (GOSSIPKV_HEAL_KEYS, 5,000 by default); after the heal all 6 nodes hold them all")
+    @Test(
+        "a 3-vs-3 split takes pipelined writes of distinct keys on each side (GOSSIPKV_HEAL_KEYS, 5,000 by default); after the heal all 6 nodes hold them all"
+    )
     func healsAfterSplitWithBulkWrites() throws {
         let nodes = 6
         let perSide = Int(ProcessInfo.processInfo.environment["GOSSIPKV_HEAL_KEYS"] ?? "") ?? 5_000
         let cluster = try LabCluster(hosts: nodes)
         defer { cluster.tearDown() }
         for index in 0..<nodes { try cluster.start(index) }
-        let formed = LabCluster.eventually(within: 30) { (0..<nodes).allSatisfy { cluster.aliveMembers(on: $0) == nodes } }
+        let formed = LabCluster.eventually(within: 30) {
+            (0..<nodes).allSatisfy { cluster.aliveMembers(on: $0) == nodes }
+        }
         try #require(formed, "the cluster did not form:\n\(cluster.diagnostics())")
 
         // Split: hosts 3...5 move to a second bridge; wait until each side holds the other dead.
         for index in 3..<nodes { try cluster.lab.setSegment(index, 1) }
-        let split = LabCluster.eventually(within: 30) { (0..<nodes).allSatisfy { cluster.aliveMembers(on: $0) == 3 } }
+        let split = LabCluster.eventually(within: 30) {
+            (0..<nodes).allSatisfy { cluster.aliveMembers(on: $0) == 3 }
+        }
         try #require(split, "the sides did not see the split:\n\(cluster.diagnostics())")
 
         // Each side takes 50,000 distinct keys through `redis-cli --pipe`, both at once.
@@ -149,7 +170,9 @@ struct HealTests {
             try Self.writeProtocol(side: side, count: perSide, in: cluster.logDirectory)
         }
         let writeStart = Date()
-        let writers = try [0, 3].enumerated().map { side, host in try cluster.startPipe(host, input: files[side]) }
+        let writers = try [0, 3].enumerated().map { side, host in
+            try cluster.startPipe(host, input: files[side])
+        }
         for writer in writers { writer.waitUntilExit() }
         let writeSeconds = Date().timeIntervalSince(writeStart)
         for (side, host) in [0, 3].enumerated() {
@@ -171,11 +194,14 @@ struct HealTests {
         var aliveAfter: Double?
         var keysAfter: Double?
         var hashesAfter: Double?
-        while keysAfter == nil || hashesAfter == nil || aliveAfter == nil, Date().timeIntervalSince(healed) < 60 {
+        while keysAfter == nil || hashesAfter == nil || aliveAfter == nil,
+            Date().timeIntervalSince(healed) < 60
+        {
             if keysAfter == nil, (0..<nodes).allSatisfy({ cluster.dbsize($0) == 2 * perSide }) {
                 keysAfter = Date().timeIntervalSince(healed)
             }
-            if keysAfter != nil, hashesAfter == nil, Set((0..<nodes).map { cluster.stateHash($0) }).count == 1 {
+            if keysAfter != nil, hashesAfter == nil, Set((0..<nodes).map { cluster.stateHash($0) }).count == 1
+            {
                 hashesAfter = Date().timeIntervalSince(healed)
             }
             if aliveAfter == nil, (0..<nodes).allSatisfy({ cluster.aliveMembers(on: $0) == nodes }) {
@@ -187,22 +213,30 @@ struct HealTests {
             "heal split: after the heal all \(nodes) nodes held all \(2 * perSide) keys after \(Self.seconds(keysAfter)), equal state hashes after \(Self.seconds(hashesAfter)), all alive after \(Self.seconds(aliveAfter)) (target 2 s)"
         )
         for index in [0, 3] {
-            print("heal split: h\(index) during the heal:\n" + Self.metricsDelta(before[index], cluster.metrics(index)))
+            print(
+                "heal split: h\(index) during the heal:\n"
+                    + Self.metricsDelta(before[index], cluster.metrics(index)))
         }
         #expect((keysAfter ?? .infinity) <= 30, "not every node got every key:\n\(cluster.diagnostics())")
         #expect(hashesAfter != nil, "state hashes differ:\n\(cluster.diagnostics())")
 
         // A sample of values, from both sides, read on every node.
         var random = SystemRandomNumberGenerator()
-        let sample = (0..<100).map { _ in (["a", "b"].randomElement(using: &random)!, Int.random(in: 0..<perSide, using: &random)) }
+        let sample = (0..<100).map { _ in
+            (["a", "b"].randomElement(using: &random)!, Int.random(in: 0..<perSide, using: &random))
+        }
         let keys = sample.map { "\($0.0):\($0.1)" }
         let wanted = sample.map { "value-\($0.0)-\($0.1)" }.joined(separator: "\n")
         for index in 0..<nodes {
-            #expect(cluster.redisOutput(index, ["MGET"] + keys).trimmingCharacters(in: .whitespacesAndNewlines) == wanted, "h\(index)")
+            #expect(
+                cluster.redisOutput(index, ["MGET"] + keys).trimmingCharacters(in: .whitespacesAndNewlines)
+                    == wanted, "h\(index)")
         }
     }
 
-    static func seconds(_ value: Double?) -> String { value.map { String(format: "%.2f s", $0) } ?? "never (30 s+)" }
+    static func seconds(_ value: Double?) -> String {
+        value.map { String(format: "%.2f s", $0) } ?? "never (30 s+)"
+    }
 
     /// `count` SETs of `side:i` to `value-side-i` in the Redis protocol, for `redis-cli --pipe`.
     static func writeProtocol(side: String, count: Int, in directory: URL) throws -> URL {
@@ -231,9 +265,12 @@ struct HealTests {
         }
         let (old, new) = (parse(before), parse(after))
         return new.keys.sorted()
-            .filter { $0.contains("sync") || $0.contains("messages_") || $0.contains("bytes_") || $0.contains("rejects") }
+            .filter {
+                $0.contains("sync") || $0.contains("messages_") || $0.contains("bytes_")
+                    || $0.contains("rejects")
+            }
             .compactMap { name in
-                let delta = new[name]! - (old[name] ?? 0)
+                let delta = (new[name] ?? 0) - (old[name] ?? 0)
                 return delta == 0 ? nil : "  \(name) +\(delta)"
             }
             .joined(separator: "\n")
@@ -258,7 +295,10 @@ extension LabCluster {
     /// is an empty line), ended by `timeout` after `seconds` so a paused node never hangs a test.
     func redisOutput(_ index: Int, _ arguments: [String], timeout seconds: Int = 10) -> String {
         guard let cli = Self.redisCLI else { return "" }
-        return (try? lab.run(["ip", "netns", "exec", lab.hosts[index], "timeout", "\(seconds)", cli, "-p", "7379"] + arguments)) ?? ""
+        return
+            (try? lab.run(
+                ["ip", "netns", "exec", lab.hosts[index], "timeout", "\(seconds)", cli, "-p", "7379"]
+                    + arguments)) ?? ""
     }
 
     /// `redis-cli --pipe` on host `index`, reading the protocol in `input`; output goes to the
@@ -270,7 +310,9 @@ extension LabCluster {
         let handle = try FileHandle(forWritingTo: log)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-        process.arguments = ["netns", "exec", lab.hosts[index], "timeout", "300", cli, "-p", "7379", "--pipe"]
+        process.arguments = [
+            "netns", "exec", lab.hosts[index], "timeout", "300", cli, "-p", "7379", "--pipe",
+        ]
         process.standardInput = try FileHandle(forReadingFrom: input)
         process.standardOutput = handle
         process.standardError = handle
@@ -291,7 +333,10 @@ extension LabCluster {
 
     /// The node's Prometheus text from its metrics endpoint (127.0.0.1:7380 in its namespace).
     func metrics(_ index: Int) -> String {
-        (try? lab.run(["ip", "netns", "exec", lab.hosts[index], "curl", "-s", "--max-time", "5", "http://127.0.0.1:7380/metrics"])) ?? ""
+        (try? lab.run([
+            "ip", "netns", "exec", lab.hosts[index], "curl", "-s", "--max-time", "5",
+            "http://127.0.0.1:7380/metrics",
+        ])) ?? ""
     }
 
     /// What every node says about the cluster, and the end of its log.

@@ -12,7 +12,8 @@ final class LabCluster: @unchecked Sendable {
     static var binary: String? {
         var candidates: [URL] = []
         if let first = CommandLine.arguments.first {
-            candidates.append(URL(fileURLWithPath: first).deletingLastPathComponent().appendingPathComponent("gossipkv"))
+            candidates.append(
+                URL(fileURLWithPath: first).deletingLastPathComponent().appendingPathComponent("gossipkv"))
         }
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
@@ -21,17 +22,21 @@ final class LabCluster: @unchecked Sendable {
     }
 
     static var redisCLI: String? {
-        ["/usr/bin/redis-cli", "/usr/local/bin/redis-cli"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        ["/usr/bin/redis-cli", "/usr/local/bin/redis-cli"].first {
+            FileManager.default.isExecutableFile(atPath: $0)
+        }
     }
 
     static var isAvailable: Bool { NetworkLab.isAvailable && binary != nil && redisCLI != nil }
-    static let unavailableReason = "needs root, iproute2, redis-cli (redis-tools) and the built gossipkv binary; skipped"
+    static let unavailableReason =
+        "needs root, iproute2, redis-cli (redis-tools) and the built gossipkv binary; skipped"
 
     init(hosts: Int) throws {
         guard let binary = Self.binary else { throw LabError.missing("gossipkv binary") }
         self.binary = binary
         lab = try NetworkLab(hostCount: hosts)
-        logDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("gossipkv-lab-\(lab.prefix)")
+        logDirectory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "gossipkv-lab-\(lab.prefix)")
         try FileManager.default.createDirectory(at: logDirectory, withIntermediateDirectories: true)
     }
 
@@ -52,7 +57,8 @@ final class LabCluster: @unchecked Sendable {
         let storage =
             arguments.contains("--data-dir") || arguments.contains("--in-memory")
             ? [] : ["--data-dir", logDirectory.appendingPathComponent("h\(index)-data").path]
-        processes[index] = try lab.spawn(on: index, [binary, "node", "--name", "h\(index)"] + storage + arguments, log: log)
+        processes[index] = try lab.spawn(
+            on: index, [binary, "node", "--name", "h\(index)"] + storage + arguments, log: log)
     }
 
     /// SIGINT (graceful: the node leaves) or SIGKILL (a crash); waits for the process to end.

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// `gossipkv cluster --nodes 3`, the README's first command, as a user runs it.
 @Suite("the local cluster command", .ownThreads, .serialized)
@@ -25,16 +25,20 @@ struct LocalClusterTests {
     static func processes(mentioning marker: String) -> [Int32] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return entries.compactMap(Int32.init).filter { pid in
-            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else {
+                return false
+            }
             return String(decoding: data, as: UTF8.self).contains(marker)
         }
     }
 
-    @Test("3 nodes start, a write on the first is read on the third, Ctrl-C leaves no process behind, and the same --dir brings the data back",
-          .enabled(if: LocalClusterTests.isAvailable, "needs redis-cli and the built gossipkv binary"))
+    @Test(
+        "3 nodes start, a write on the first is read on the third, Ctrl-C leaves no process behind, and the same --dir brings the data back",
+        .enabled(if: LocalClusterTests.isAvailable, "needs redis-cli and the built gossipkv binary"))
     func localCluster() throws {
         guard let binary = LabCluster.binary else { return }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gkv-local-\(getpid())").path
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gkv-local-\(getpid())")
+            .path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let respBase = 27_001 + Int(getpid() % 500) * 10
         let process = Process()
@@ -77,7 +81,9 @@ struct LocalClusterTests {
             for pid in Self.processes(mentioning: directory) { kill(pid, SIGKILL) }
         }
         for offset in 0..<3 {
-            #expect(LabCluster.eventually { Self.redis(respBase + offset, ["GET", "a"]) == "5" }, "node \(offset + 1)")
+            #expect(
+                LabCluster.eventually { Self.redis(respBase + offset, ["GET", "a"]) == "5" },
+                "node \(offset + 1)")
         }
         kill(again.processIdentifier, SIGINT)
         let stopBy = Date().addingTimeInterval(15)

@@ -1,10 +1,12 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Real `gossipkv node` processes on a LAN made of network namespaces (a bridge and veth pairs
 /// the test creates and deletes): nothing leaves the machine.
-@Suite("nodes on a namespace LAN", .ownThreads, .serialized, .enabled(if: LabCluster.isAvailable, "\(LabCluster.unavailableReason)"))
+@Suite(
+    "nodes on a namespace LAN", .ownThreads, .serialized,
+    .enabled(if: LabCluster.isAvailable, "\(LabCluster.unavailableReason)"))
 struct NamespaceClusterTests {
     @Test(
         "nodes discover each other by multicast with no configuration and replicate writes and deletes both ways",
@@ -14,7 +16,9 @@ struct NamespaceClusterTests {
         defer { cluster.tearDown() }
         for index in 0..<hosts { try cluster.start(index) }
         for index in 0..<hosts {
-            #expect(LabCluster.eventually { cluster.aliveMembers(on: index) == hosts }, "host \(index):\n\(cluster.log(index))")
+            #expect(
+                LabCluster.eventually { cluster.aliveMembers(on: index) == hosts },
+                "host \(index):\n\(cluster.log(index))")
         }
         #expect(cluster.redis(0, ["SET", "greeting", "hello"]) == "OK")
         #expect(LabCluster.eventually { cluster.redis(hosts - 1, ["GET", "greeting"]) == "hello" })
@@ -31,7 +35,8 @@ struct NamespaceClusterTests {
         defer { cluster.tearDown() }
         try cluster.start(0, ["--no-multicast"])
         try cluster.start(1, ["--no-multicast", "--join", "\(cluster.lab.address(of: 0)):7377"])
-        #expect(LabCluster.eventually { cluster.aliveMembers(on: 0) == 2 && cluster.aliveMembers(on: 1) == 2 })
+        #expect(
+            LabCluster.eventually { cluster.aliveMembers(on: 0) == 2 && cluster.aliveMembers(on: 1) == 2 })
         #expect(cluster.redis(1, ["SET", "k", "v"]) == "OK")
         #expect(LabCluster.eventually { cluster.redis(0, ["GET", "k"]) == "v" })
     }
@@ -61,11 +66,12 @@ struct NamespaceClusterTests {
         #expect(cluster.redis(0, ["GET", "island"]).isEmpty)
         try cluster.lab.setConnected(2, true)
         for index in 0..<3 {
-            #expect(LabCluster.eventually(within: 30) {
-                cluster.redis(index, ["GET", "island"]) == "written while cut off"
-                    && cluster.redis(index, ["GET", "mainland"]) == "written meanwhile"
-                    && cluster.redis(index, ["GET", "contested"]) == "newer"
-            }, "host \(index):\n\(cluster.log(index))")
+            #expect(
+                LabCluster.eventually(within: 30) {
+                    cluster.redis(index, ["GET", "island"]) == "written while cut off"
+                        && cluster.redis(index, ["GET", "mainland"]) == "written meanwhile"
+                        && cluster.redis(index, ["GET", "contested"]) == "newer"
+                }, "host \(index):\n\(cluster.log(index))")
         }
     }
 
@@ -78,11 +84,14 @@ struct NamespaceClusterTests {
         try cluster.start(2, ["--data-dir", dataDirectory])
         #expect(LabCluster.eventually { (0..<3).allSatisfy { cluster.aliveMembers(on: $0) == 3 } })
         cluster.stop(2, kill: true)
-        #expect(LabCluster.eventually(within: 20) {
-            cluster.redis(0, ["INFO", "cluster"]).contains("name=h2,") && cluster.redis(0, ["INFO", "cluster"]).contains("state=dead")
-        }, "\(cluster.redis(0, ["INFO", "cluster"]))")
+        #expect(
+            LabCluster.eventually(within: 20) {
+                cluster.redis(0, ["INFO", "cluster"]).contains("name=h2,")
+                    && cluster.redis(0, ["INFO", "cluster"]).contains("state=dead")
+            }, "\(cluster.redis(0, ["INFO", "cluster"]))")
         #expect(cluster.aliveMembers(on: 1) == 2)
         try cluster.start(2, ["--data-dir", dataDirectory])
-        #expect(LabCluster.eventually(within: 20) { (0..<3).allSatisfy { cluster.aliveMembers(on: $0) == 3 } })
+        #expect(
+            LabCluster.eventually(within: 20) { (0..<3).allSatisfy { cluster.aliveMembers(on: $0) == 3 } })
     }
 }

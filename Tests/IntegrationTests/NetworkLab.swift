@@ -81,8 +81,11 @@ final class NetworkLab: @unchecked Sendable {
         _ = try? exec(host, ["nft", "delete", "table", "inet", "gkvloss"])
         guard percent > 0 else { return }
         try exec(host, ["nft", "add", "table", "inet", "gkvloss"])
-        try exec(host, ["nft", "add chain inet gkvloss input { type filter hook input priority 0 ; policy accept ; }"])
-        try exec(host, ["nft", "add rule inet gkvloss input iifname eth0 numgen random mod 100 < \(percent) drop"])
+        try exec(
+            host,
+            ["nft", "add chain inet gkvloss input { type filter hook input priority 0 ; policy accept ; }"])
+        try exec(
+            host, ["nft", "add rule inet gkvloss input iifname eth0 numgen random mod 100 < \(percent) drop"])
     }
 
     static var hasNftables: Bool {

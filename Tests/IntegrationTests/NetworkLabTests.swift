@@ -1,11 +1,12 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 @Suite("network namespaces for tests", .ownThreads, .serialized)
 struct NetworkLabTests {
-    @Test("hosts on the lab LAN reach each other, a cut host does not, and teardown removes everything",
-          .enabled(if: NetworkLab.isAvailable, "\(NetworkLab.unavailableReason)"))
+    @Test(
+        "hosts on the lab LAN reach each other, a cut host does not, and teardown removes everything",
+        .enabled(if: NetworkLab.isAvailable, "\(NetworkLab.unavailableReason)"))
     func labWorks() throws {
         let lab = try NetworkLab(hostCount: 2)
         defer { lab.tearDown() }

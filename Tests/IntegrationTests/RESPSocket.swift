@@ -43,7 +43,9 @@ final class RESPSocket {
         let bytes = Array(request.utf8)
         var sent = 0
         while sent < bytes.count {
-            let count = bytes[sent...].withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            let count = bytes[sent...].withUnsafeBytes {
+                send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+            }
             guard count > 0 else { throw Failure.closed }
             sent += count
         }
@@ -68,7 +70,9 @@ final class RESPSocket {
 
     private func readLine() throws -> [UInt8] {
         while true {
-            if let end = buffer.firstIndex(of: UInt8(ascii: "\n")), end > 0, buffer[end - 1] == UInt8(ascii: "\r") {
+            if let end = buffer.firstIndex(of: UInt8(ascii: "\n")), end > 0,
+                buffer[end - 1] == UInt8(ascii: "\r")
+            {
                 let line = Array(buffer[..<(end - 1)])
                 buffer.removeFirst(end + 1)
                 return line
@@ -114,7 +118,9 @@ private func boundPort(type: Int32, port: Int) -> Int? {
     address.sin_port = in_port_t(UInt16(port).bigEndian)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
     let bound = withUnsafePointer(to: &address) { pointer in
-        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        }
     }
     guard bound == 0 else { return nil }
     var length = socklen_t(MemoryLayout<sockaddr_in>.size)

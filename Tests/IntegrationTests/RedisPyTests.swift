@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// redis-py from PyPI, in a venv made once under .build/ (never committed), drives real nodes
 /// through Tests/Clients/redis_py_check.py.
@@ -66,7 +66,9 @@ enum RedisPy {
     }
 }
 
-@Suite("redis-py against real nodes", .ownThreads, .serialized, .enabled(if: RedisPy.isAvailable, RedisPy.skipReason))
+@Suite(
+    "redis-py against real nodes", .ownThreads, .serialized,
+    .enabled(if: RedisPy.isAvailable, RedisPy.skipReason))
 struct RedisPyTests {
 
     /// Runs the check script twice: in redis-py's default configuration (RESP3, HELLO 3) and

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// `gossipkv node` as an operator starts it: secrets stay out of argv, a passphrase cluster
 /// needs its own name, and the data directory is private.

@@ -32,7 +32,9 @@ func resigned(_ frame: [UInt8], signer: some MessageSigner = FuzzIdentity.signer
     guard bodyLength >= 0, let wireLength = UInt32(exactly: bodyLength) else { return nil }
     var signed = Array(frame.prefix(frame.count - authenticatorLength))
     let lengthField = EnvelopeHeader.encodedLength - 4
-    for offset in 0..<4 { signed[lengthField + offset] = UInt8(truncatingIfNeeded: wireLength >> (24 - 8 * UInt32(offset))) }
+    for offset in 0..<4 {
+        signed[lengthField + offset] = UInt8(truncatingIfNeeded: wireLength >> (24 - 8 * UInt32(offset)))
+    }
     return signed + signer.authenticator(for: signed, recipient: FuzzIdentity.receiver)
 }
 
@@ -45,38 +47,45 @@ func checkProperties(of frame: [UInt8]) {
     if frame.count <= datagramLimit {
         precondition(datagram == first, "the transport limit changed the verdict on a frame within it")
     } else {
-        precondition(datagram.failure == .oversize(size: frame.count, limit: datagramLimit), "no oversize verdict")
+        precondition(
+            datagram.failure == .oversize(size: frame.count, limit: datagramLimit), "no oversize verdict")
     }
     checkAuthenticated(frame)
     guard case let .success(opened) = first else { return }
     do {
-        let resealed = try Envelope.seal(header: opened.header, message: opened.message, signer: FuzzIdentity.signer)
+        let resealed = try Envelope.seal(
+            header: opened.header, message: opened.message, signer: FuzzIdentity.signer)
         precondition(resealed == frame, "an accepted envelope does not re-seal to the same bytes: \(opened)")
     } catch {
         preconditionFailure("an accepted envelope failed to re-seal: \(error)")
     }
     let second = opener.open(frame, maxBytes: .max, verifier: FuzzIdentity.verifier)
-    precondition(second.failure == .replay(.duplicate), "the same envelope was not rejected as a replay: \(second)")
+    precondition(
+        second.failure == .replay(.duplicate), "the same envelope was not rejected as a replay: \(second)")
 }
 
 /// Every check but the body: an authenticated frame re-seals, header and body as they are, with
 /// the signer of its authenticator's length, to the same bytes; a second time it is a replay.
 func checkAuthenticated(_ frame: [UInt8]) {
     var opener = FuzzIdentity.opener()
-    guard case let .success(authentic) = opener.authenticate(frame[...], maxBytes: .max, verifier: FuzzIdentity.verifier)
+    guard
+        case let .success(authentic) = opener.authenticate(
+            frame[...], maxBytes: .max, verifier: FuzzIdentity.verifier)
     else { return }
     let authenticatorLength = frame.count - EnvelopeHeader.encodedLength - authentic.body.count
     guard let signer = FuzzIdentity.signer(length: authenticatorLength) else {
         preconditionFailure("a frame opened with a \(authenticatorLength)-byte authenticator no signer makes")
     }
     do {
-        let resealed = try Envelope.seal(header: authentic.header, body: authentic.body, signer: signer, maxBytes: .max)
+        let resealed = try Envelope.seal(
+            header: authentic.header, body: authentic.body, signer: signer, maxBytes: .max)
         precondition(resealed == frame, "an authenticated frame does not re-seal to the same bytes")
     } catch {
         preconditionFailure("an authenticated frame failed to re-seal: \(error)")
     }
     let again = opener.authenticate(frame[...], maxBytes: .max, verifier: FuzzIdentity.verifier)
-    precondition(again.failure == .replay(.duplicate), "the same frame was not rejected as a replay: \(again)")
+    precondition(
+        again.failure == .replay(.duplicate), "the same frame was not rejected as a replay: \(again)")
 }
 
 extension Result {

@@ -35,7 +35,9 @@ let limit = Limits.standard.maxDatagramBytes
 
 func fixedKey(_ byte: UInt8) -> DataKey {
     var bytes = [UInt8](repeating: byte, count: DataKey.byteCount)
-    guard let key = try? DataKey(secret: SecretBytes(consuming: &bytes)) else { preconditionFailure("fixed key") }
+    guard let key = try? DataKey(secret: SecretBytes(consuming: &bytes)) else {
+        preconditionFailure("fixed key")
+    }
     return key
 }
 
@@ -46,9 +48,11 @@ func checkWireBytes(_ bytes: [UInt8]) {
     case let .failure(rejection):
         precondition(opened == .failure(rejection), "open and parse disagree on a malformed frame")
     case let .success(frame):
-        precondition(frame.ciphertext.count >= SealedFrame.tagByteCount, "a parsed frame without room for its tag")
+        precondition(
+            frame.ciphertext.count >= SealedFrame.tagByteCount, "a parsed frame without room for its tag")
         if frame.keyID != primaryKey.id {
-            precondition(opened == .failure(.unknownKey(frame.keyID)), "an unknown key id was not refused as such")
+            precondition(
+                opened == .failure(.unknownKey(frame.keyID)), "an unknown key id was not refused as such")
         } else if case let .success(envelope) = opened {
             // Only possible with a forged tag; then the envelope must still be handled.
             var opener = FuzzIdentity.opener()

@@ -19,7 +19,9 @@ public enum BodyInput {
         return UInt8(index) | (tight ? 0x80 : 0)
     }
 
-    public static func parse(_ input: [UInt8]) -> (kind: MessageKind, limits: Limits, body: ArraySlice<UInt8>)? {
+    public static func parse(_ input: [UInt8]) -> (
+        kind: MessageKind, limits: Limits, body: ArraySlice<UInt8>
+    )? {
         guard let first = input.first else { return nil }
         let kinds = MessageKind.allCases
         let kind = kinds[Int(first & 0x7F) % kinds.count]

@@ -64,7 +64,9 @@ public struct ChecksumSigner: MessageSigner {
 public struct ChecksumVerifier: MessageVerifier {
     public func authenticatorLength(sender: NodeID) -> Int? { sender == FuzzIdentity.sender ? 8 : nil }
 
-    public func verify(_ authenticator: ArraySlice<UInt8>, over bytes: ArraySlice<UInt8>, sender: NodeID) -> Bool {
+    public func verify(_ authenticator: ArraySlice<UInt8>, over bytes: ArraySlice<UInt8>, sender: NodeID)
+        -> Bool
+    {
         sender == FuzzIdentity.sender && authenticator.elementsEqual(FuzzIdentity.checksum(bytes))
     }
 }
@@ -84,7 +86,9 @@ extension ChecksumVerifier {
         return length == 8 || (length == 4 && header.kind.isMembership)
     }
 
-    public func check(_ authenticator: ArraySlice<UInt8>, over bytes: ArraySlice<UInt8>, header: EnvelopeHeader)
+    public func check(
+        _ authenticator: ArraySlice<UInt8>, over bytes: ArraySlice<UInt8>, header: EnvelopeHeader
+    )
         -> AuthenticatorVerdict
     {
         if authenticator.count == 4 {

@@ -31,7 +31,8 @@ func seal(_ message: GossipMessage, _ header: EnvelopeHeader) throws -> [UInt8] 
 }
 
 for target in [
-    "FuzzEnvelope", "FuzzSealedFrame", "FuzzMessageBody", "FuzzCertificate", "FuzzWALRecord", "FuzzSnapshot", "FuzzStreamFrames",
+    "FuzzEnvelope", "FuzzSealedFrame", "FuzzMessageBody", "FuzzCertificate", "FuzzWALRecord", "FuzzSnapshot",
+    "FuzzStreamFrames",
     "FuzzHandshake", "FuzzRevocation", "FuzzReplicaMerge",
 ] {
     // Fuzzer findings (`regression-*.bin`) stay: they are not made from the encoders.
@@ -342,9 +343,15 @@ print("wrote seed corpora under \(root)/")
 let envelopeSeeds = URL(fileURLWithPath: root).appendingPathComponent("FuzzEnvelope")
 for name in try FileManager.default.contentsOfDirectory(atPath: envelopeSeeds.path).sorted() {
     let bytes = [UInt8](try Data(contentsOf: envelopeSeeds.appendingPathComponent(name)))
-    try write([1] + bytes, target: "FuzzSealedFrame", name: "seal-" + name.replacingOccurrences(of: ".bin", with: ""))
+    try write(
+        [1] + bytes, target: "FuzzSealedFrame",
+        name: "seal-" + name.replacingOccurrences(of: ".bin", with: ""))
 }
-let badTag = [SealedFrame.marker, 0x12, 0x34, 0x56, 0x78] + [UInt8](repeating: 0, count: SealedFrame.nonceByteCount + 40)
+let badTag =
+    [SealedFrame.marker, 0x12, 0x34, 0x56, 0x78]
+    + [UInt8](repeating: 0, count: SealedFrame.nonceByteCount + 40)
 try write([0] + badTag, target: "FuzzSealedFrame", name: "wire-bad-tag")
-try write([0, Envelope.currentVersion] + [UInt8](repeating: 0, count: 90), target: "FuzzSealedFrame", name: "wire-plain")
+try write(
+    [0, Envelope.currentVersion] + [UInt8](repeating: 0, count: 90), target: "FuzzSealedFrame",
+    name: "wire-plain")
 try write([0] + Array(badTag.prefix(20)), target: "FuzzSealedFrame", name: "wire-cut")

@@ -15,13 +15,16 @@ public struct HLCTimestamp: Hashable, Comparable, Sendable, CustomStringConverti
 
     /// Physical values above 48 bits are clamped; they cannot come from a real clock.
     @inlinable public init(physical: UInt64, logical: UInt16 = 0) {
-        rawValue = (Swift.min(physical, HLCTimestamp.maxPhysical) << HLCTimestamp.logicalBits) | UInt64(logical)
+        rawValue =
+            (Swift.min(physical, HLCTimestamp.maxPhysical) << HLCTimestamp.logicalBits) | UInt64(logical)
     }
 
     @inlinable public var physical: UInt64 { rawValue >> HLCTimestamp.logicalBits }
     @inlinable public var logical: UInt16 { UInt16(truncatingIfNeeded: rawValue) }
 
-    @inlinable public static func < (lhs: HLCTimestamp, rhs: HLCTimestamp) -> Bool { lhs.rawValue < rhs.rawValue }
+    @inlinable public static func < (lhs: HLCTimestamp, rhs: HLCTimestamp) -> Bool {
+        lhs.rawValue < rhs.rawValue
+    }
 
     public var description: String { "\(physical).\(logical)" }
 }

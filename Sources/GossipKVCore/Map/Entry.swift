@@ -20,7 +20,9 @@ public struct Entry: Hashable, Sendable, CustomStringConvertible {
         didSet { if expiry == .zero { expiry = nil } }
     }
 
-    public init(key: [UInt8], value: [UInt8]?, timestamp: HLCTimestamp, origin: NodeID, expiry: HLCTimestamp? = nil) {
+    public init(
+        key: [UInt8], value: [UInt8]?, timestamp: HLCTimestamp, origin: NodeID, expiry: HLCTimestamp? = nil
+    ) {
         self.key = key
         self.value = value
         self.timestamp = timestamp
@@ -89,6 +91,7 @@ public struct Entry: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String {
         let shownValue = value.map { "\($0.count)B" } ?? "tombstone"
-        return "Entry(\(String(decoding: key.prefix(32), as: UTF8.self)) = \(shownValue) @\(timestamp) from \(origin))"
+        return
+            "Entry(\(String(decoding: key.prefix(32), as: UTF8.self)) = \(shownValue) @\(timestamp) from \(origin))"
     }
 }

@@ -68,7 +68,9 @@ public struct ExpiryWatch: Sendable {
     /// Reports `entry`'s expiry now when a read found it past its deadline before the sweep did:
     /// true once per deadline (the heap item is dropped lazily).
     public mutating func claim(_ entry: Entry, at now: HLCTimestamp) -> Bool {
-        guard let deadline = entry.expiry, deadline <= now, pending[entry.key] == deadline else { return false }
+        guard let deadline = entry.expiry, deadline <= now, pending[entry.key] == deadline else {
+            return false
+        }
         pending.removeValue(forKey: entry.key)
         return true
     }

@@ -45,7 +45,9 @@ public struct Member: Equatable, Sendable {
     /// (physical milliseconds of this node's clock); nil if never.
     public var lastHeardAt: UInt64?
 
-    public init(id: NodeID, address: MemberAddress, incarnation: UInt64, state: State, lastHeardAt: UInt64? = nil) {
+    public init(
+        id: NodeID, address: MemberAddress, incarnation: UInt64, state: State, lastHeardAt: UInt64? = nil
+    ) {
         self.id = id
         self.address = address
         self.incarnation = incarnation

@@ -58,7 +58,9 @@ public struct MemberAddress: Hashable, Sendable, CustomStringConvertible {
             return hostBytes.map(String.init).joined(separator: ".") + ":\(gossipPort)"
         case .ipv6:
             let bytes = hostBytes
-            let groups = stride(from: 0, to: 16, by: 2).map { String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16) }
+            let groups = stride(from: 0, to: 16, by: 2).map {
+                String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16)
+            }
             return "[" + groups.joined(separator: ":") + "]:\(gossipPort)"
         }
     }

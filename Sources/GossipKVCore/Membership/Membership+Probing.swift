@@ -8,21 +8,30 @@ extension Membership {
     mutating func startProbe(now: UInt64, summary: SyncSummary?) -> [MembershipDirective] {
         nextProbeAt = now.addingSaturating(max(1, currentProbeInterval))
         let records = self.records
-        guard let target = probeOrder.next(random: &random, where: { records[$0]?.member.state.isActive ?? false })
+        guard
+            let target = probeOrder.next(
+                random: &random, where: { records[$0]?.member.state.isActive ?? false })
         else { return [] }
         let sequence = makeSequence()
-        probe = Probe(sequence: sequence, target: target, indirectAt: now.addingSaturating(currentProbeTimeout))
-        return [.send(.ping(sequence: sequence, updates: piggyback(for: target), summary: summary), to: target)]
+        probe = Probe(
+            sequence: sequence, target: target, indirectAt: now.addingSaturating(currentProbeTimeout))
+        return [
+            .send(.ping(sequence: sequence, updates: piggyback(for: target), summary: summary), to: target)
+        ]
     }
 
     /// No direct ack within the probe timeout: ask `k` random alive members to probe the target.
     mutating func sendIndirectProbesIfDue(now: UInt64) -> [MembershipDirective] {
-        guard var current = probe, !current.acked, let indirectAt = current.indirectAt, now >= indirectAt else { return [] }
+        guard var current = probe, !current.acked, let indirectAt = current.indirectAt, now >= indirectAt
+        else { return [] }
         current.indirectAt = nil
         current.relays = randomMembers(config.indirectChecks, excluding: [current.target])
         probe = current
         return current.relays.map { relay in
-            .send(.pingRequest(sequence: current.sequence, target: current.target, updates: piggyback(for: relay)), to: relay)
+            .send(
+                .pingRequest(
+                    sequence: current.sequence, target: current.target, updates: piggyback(for: relay)),
+                to: relay)
         }
     }
 
@@ -50,7 +59,8 @@ extension Membership {
         // The target of an indirect probe we relay answered: pass it on to the prober.
         if let relay = relays[sequence], relay.target == sender {
             relays[sequence] = nil
-            let ack = SWIMMessage.ack(sequence: relay.originSequence, updates: piggyback(for: relay.origin), summary: summary)
+            let ack = SWIMMessage.ack(
+                sequence: relay.originSequence, updates: piggyback(for: relay.origin), summary: summary)
             return [.send(ack, to: relay.origin)]
         }
         if var current = probe, current.sequence == sequence,
@@ -97,7 +107,9 @@ extension Membership {
         _ sequence: UInt64, target: NodeID, from origin: NodeID, now: UInt64, summary: SyncSummary?
     ) -> [MembershipDirective] {
         guard !hasLeft else { return [.dropped(.hasLeft, from: origin)] }
-        guard target != localID, target != origin else { return [.dropped(.invalidPingRequest, from: origin)] }
+        guard target != localID, target != origin else {
+            return [.dropped(.invalidPingRequest, from: origin)]
+        }
         guard relays.count < config.maxPendingRelays else { return [.dropped(.tooManyRelays, from: origin)] }
         let ours = makeSequence()
         relays[ours] = Relay(

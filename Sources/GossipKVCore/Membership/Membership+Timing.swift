@@ -7,10 +7,14 @@ extension Membership {
     public var timeoutMultiplier: UInt64 { UInt64(localHealth) + 1 }
 
     /// The probe interval now (stretched by local health).
-    public var currentProbeInterval: UInt64 { config.probeIntervalMilliseconds.multipliedSaturating(by: timeoutMultiplier) }
+    public var currentProbeInterval: UInt64 {
+        config.probeIntervalMilliseconds.multipliedSaturating(by: timeoutMultiplier)
+    }
 
     /// The direct-probe timeout now (stretched by local health).
-    public var currentProbeTimeout: UInt64 { config.probeTimeoutMilliseconds.multipliedSaturating(by: timeoutMultiplier) }
+    public var currentProbeTimeout: UInt64 {
+        config.probeTimeoutMilliseconds.multipliedSaturating(by: timeoutMultiplier)
+    }
 
     /// Members that count for the cluster size: alive and suspect, this node included.
     var activeCount: Int {

@@ -33,7 +33,10 @@ extension Membership {
         var directives: [MembershipDirective] = []
         for update in updates.prefix(MemberUpdate.maxPerMessage) {
             guard isWithinReach(update, senderClock: senderClock) else {
-                directives.append(.dropped(.incarnationOutOfReach(member: update.id, incarnation: update.incarnation), from: sender))
+                directives.append(
+                    .dropped(
+                        .incarnationOutOfReach(member: update.id, incarnation: update.incarnation),
+                        from: sender))
                 continue
             }
             if update.id == localID, update.state != .alive, !hasLeft, records[sender] != nil {
@@ -85,7 +88,9 @@ extension Membership {
     /// admitted only through its own signed announcement. We ask the shell to introduce us to it
     /// (it answers with its announcement), once per `strangerRetryMilliseconds` per stranger,
     /// with at most `maxPendingStrangers` pending; beyond that it is refused and counted.
-    mutating func noteStranger(_ update: MemberUpdate, from sender: NodeID, now: UInt64) -> [MembershipDirective] {
+    mutating func noteStranger(_ update: MemberUpdate, from sender: NodeID, now: UInt64)
+        -> [MembershipDirective]
+    {
         guard !hasLeft else { return [] }
         let retry = config.strangerRetryMilliseconds
         if let last = strangers[update.id] {
@@ -166,7 +171,8 @@ extension Membership {
             .map(\.member)
             .sorted { $0.id < $1.id }
         for member in expired {
-            let death = MemberUpdate(id: member.id, address: member.address, incarnation: member.incarnation, state: .dead)
+            let death = MemberUpdate(
+                id: member.id, address: member.address, incarnation: member.incarnation, state: .dead)
             directives += applyUpdate(death, now: now)
         }
         return directives
@@ -206,7 +212,9 @@ extension Membership {
     /// background push-pull of `MembershipConfig.backgroundUpdatesPerMessage`. Resending a
     /// record the recipient holds changes nothing there, so this costs bytes, never churn.
     mutating func backgroundRecords(_ count: Int, excluding excluded: [NodeID]) -> [MemberUpdate] {
-        var candidates = records.values.map(\.member).filter { $0.state.isActive && !excluded.contains($0.id) }
+        var candidates = records.values.map(\.member).filter {
+            $0.state.isActive && !excluded.contains($0.id)
+        }
         if localMember.state.isActive && !excluded.contains(localID) { candidates.append(localMember) }
         candidates.sort { $0.id < $1.id }
         let wanted = min(count, candidates.count)

@@ -110,10 +110,13 @@ public struct Membership: Sendable {
         // A random phase for reconnects too: nodes healed together should not all reconnect at
         // one instant.
         let reconnectPhase = random.next()
-        self.nextReconnectAt = config.reconnectIntervalMilliseconds.map { now.addingSaturating(1 + reconnectPhase % max(1, $0)) }
+        self.nextReconnectAt = config.reconnectIntervalMilliseconds.map {
+            now.addingSaturating(1 + reconnectPhase % max(1, $0))
+        }
         self.random = random
         self.localMember = Member(
-            id: localID, address: localAddress, incarnation: bootEpoch.rawValue, state: .alive, lastHeardAt: now)
+            id: localID, address: localAddress, incarnation: bootEpoch.rawValue, state: .alive,
+            lastHeardAt: now)
         // Our own "alive" is the first news we spread: it is how seeds learn our address.
         broadcasts.enqueue(localMember.update)
     }
@@ -178,7 +181,8 @@ public struct Membership: Sendable {
     /// refused it already if that clock is beyond the max offset). `summary` is this node's
     /// current anti-entropy summary, put on the ack a ping gets (and on a relayed ack).
     public mutating func receive(
-        _ message: SWIMMessage, from sender: NodeID, senderClock: HLCTimestamp, now: UInt64, summary: SyncSummary?
+        _ message: SWIMMessage, from sender: NodeID, senderClock: HLCTimestamp, now: UInt64,
+        summary: SyncSummary?
     ) -> [MembershipDirective] {
         guard sender != localID else { return [.dropped(.fromSelf, from: sender)] }
         switch message {
@@ -192,11 +196,14 @@ public struct Membership: Sendable {
         if let theirs = message.summary { directives.append(.summary(theirs, from: sender)) }
         switch message {
         case let .ping(sequence, _, _):
-            directives.append(.send(.ack(sequence: sequence, updates: piggyback(for: sender), summary: summary), to: sender))
+            directives.append(
+                .send(.ack(sequence: sequence, updates: piggyback(for: sender), summary: summary), to: sender)
+            )
         case let .ack(sequence, _, _):
             directives += receiveAck(sequence, from: sender, now: now, summary: summary)
         case let .pingRequest(sequence, target, _):
-            directives += receivePingRequest(sequence, target: target, from: sender, now: now, summary: summary)
+            directives += receivePingRequest(
+                sequence, target: target, from: sender, now: now, summary: summary)
         case let .nack(sequence):
             directives += receiveNack(sequence, from: sender)
         }
@@ -211,7 +218,9 @@ public struct Membership: Sendable {
     /// one, and others would kill it again; its refutation revives it everywhere. At most one
     /// such ping per probe interval per member. The shell calls this for messages other than
     /// SWIM ones; `receive` does it itself.
-    public mutating func heardFrom(_ sender: NodeID, now: UInt64, summary: SyncSummary?) -> [MembershipDirective] {
+    public mutating func heardFrom(_ sender: NodeID, now: UInt64, summary: SyncSummary?)
+        -> [MembershipDirective]
+    {
         guard !hasLeft, let record = records[sender], record.member.state == .dead else { return [] }
         let interval = max(1, config.probeIntervalMilliseconds)
         if let last = revivalPingAt[sender], now < last.addingSaturating(interval) { return [] }
@@ -251,7 +260,8 @@ public struct Membership: Sendable {
         broadcasts.enqueue(localMember.update)
         var directives: [MembershipDirective] = [.memberChanged(localMember, previous: previous)]
         for peer in randomMembers(config.indirectChecks, excluding: []) {
-            directives.append(.send(.ping(sequence: makeSequence(), updates: piggyback(for: peer), summary: nil), to: peer))
+            directives.append(
+                .send(.ping(sequence: makeSequence(), updates: piggyback(for: peer), summary: nil), to: peer))
         }
         return directives
     }

@@ -21,7 +21,8 @@ public enum SWIMMessage: Equatable, Sendable {
     /// The membership updates the message carries (none for a nack).
     public var updates: [MemberUpdate] {
         switch self {
-        case let .ping(_, updates, _), let .ack(_, updates, _), let .pingRequest(_, _, updates): return updates
+        case let .ping(_, updates, _), let .ack(_, updates, _), let .pingRequest(_, _, updates):
+            return updates
         case .nack: return []
         }
     }
@@ -36,7 +37,8 @@ public enum SWIMMessage: Equatable, Sendable {
 
     public var sequence: UInt64 {
         switch self {
-        case let .ping(sequence, _, _), let .ack(sequence, _, _), let .pingRequest(sequence, _, _), let .nack(sequence):
+        case let .ping(sequence, _, _), let .ack(sequence, _, _), let .pingRequest(sequence, _, _),
+            let .nack(sequence):
             return sequence
         }
     }

@@ -44,7 +44,8 @@ extension NodeCore {
     public mutating func admit(
         _ id: NodeID, address: MemberAddress, incarnation: UInt64, now: UInt64
     ) -> (result: AddMemberResult?, directives: [NodeCoreDirective]) {
-        guard let result = membership?.addMember(id, address: address, incarnation: incarnation, now: now) else {
+        guard let result = membership?.addMember(id, address: address, incarnation: incarnation, now: now)
+        else {
             return (nil, [])
         }
         switch result {
@@ -54,7 +55,10 @@ extension NodeCore {
         case .alreadyKnown, .newerIncarnationKnown, .isSelf, .excluded:
             let summary = engine.summary
             let revival = membership?.heardFrom(id, now: now, summary: summary) ?? []
-            return (result, route(revival, clock: engine.replica.readTime(physical: now), now: now, receivedAt: nil))
+            return (
+                result,
+                route(revival, clock: engine.replica.readTime(physical: now), now: now, receivedAt: nil)
+            )
         }
     }
 
@@ -64,7 +68,8 @@ extension NodeCore {
         var routed = route(engine.tick(now: now), now: now)
         let summary = engine.summary
         if let directives = membership?.tick(now: now, summary: summary) {
-            routed += route(directives, clock: engine.replica.readTime(physical: now), now: now, receivedAt: nil)
+            routed += route(
+                directives, clock: engine.replica.readTime(physical: now), now: now, receivedAt: nil)
         }
         return routed
     }

@@ -67,7 +67,9 @@ extension GossipEngine {
     /// Notes a bucket exchange we began; the oldest are forgotten past `maxPendingAnswers * 4`.
     mutating func rememberBucketExchange(_ key: AnswerKey) {
         if bucketExchanges.insert(key).inserted { bucketExchangeOrder.append(key) }
-        while bucketExchangeOrder.count > config.maxPendingAnswers * 4, let oldest = bucketExchangeOrder.popFirst() {
+        while bucketExchangeOrder.count > config.maxPendingAnswers * 4,
+            let oldest = bucketExchangeOrder.popFirst()
+        {
             bucketExchanges.remove(oldest)
         }
     }

@@ -34,7 +34,9 @@ extension GossipEngine {
         // A peer that left less than a grace period ago still counts: it may hold writes no
         // watermark of ours covers (which the reconcile step cannot judge), older than a
         // tombstone we would collect. Only a node away longer than the grace period risks that.
-        departed = departed.filter { now < $0.value.at || now - $0.value.at <= config.tombstoneGracePeriodMilliseconds }
+        departed = departed.filter {
+            now < $0.value.at || now - $0.value.at <= config.tombstoneGracePeriodMilliseconds
+        }
         for (_, gone) in departed { digests.append(gone.digest) }
         let readTime = replica.readTime(physical: now)
         var directives: [GossipDirective] = []

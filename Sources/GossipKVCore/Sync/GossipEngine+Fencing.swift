@@ -40,7 +40,9 @@ extension GossipEngine {
     /// this node's own queue is not the peer's lag, and is taken off. Without it, a node busy
     /// with a burst of client writes (50,000 pipelined SETs) saw every peer seconds "behind"
     /// and fenced itself, refusing the very writes that kept it busy.
-    public mutating func notePeerClock(_ peer: NodeID, clock: HLCTimestamp, now: UInt64, receivedAt: UInt64? = nil) {
+    public mutating func notePeerClock(
+        _ peer: NodeID, clock: HLCTimestamp, now: UInt64, receivedAt: UInt64? = nil
+    ) {
         guard peers.contains(peer) else { return }
         let queued = receivedAt.map { now > $0 ? now - $0 : 0 } ?? 0
         let ours = replica.readTime(physical: now).physical &- queued

@@ -12,7 +12,9 @@ extension GossipEngine {
             let id = WriteID(origin: item.entry.origin, timestamp: item.entry.timestamp)
             if !pushQueue.hasSeen(id) {
                 switch replica.applyRemote(
-                    item.entry, physical: now, collectedAfterMilliseconds: config.tombstoneGracePeriodMilliseconds) {
+                    item.entry, physical: now,
+                    collectedAfterMilliseconds: config.tombstoneGracePeriodMilliseconds)
+                {
                 case let .failure(reason):
                     directives.append(.rejected(.entry(reason), from: sender))
                     continue

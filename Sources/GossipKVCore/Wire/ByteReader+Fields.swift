@@ -15,7 +15,9 @@ extension ByteReader {
         let key = try readLengthPrefixed(limit: limits.maxKeyBytes) { .keyTooLarge(size: $0, limit: $1) }
         var value: [UInt8]?
         if try readFlag(field: "entry.valueFlag") {
-            value = try readLengthPrefixed(limit: limits.maxValueBytes) { .valueTooLarge(size: $0, limit: $1) }
+            value = try readLengthPrefixed(limit: limits.maxValueBytes) {
+                .valueTooLarge(size: $0, limit: $1)
+            }
         }
         let timestamp = try readTimestamp()
         let origin = try readNodeID()
@@ -35,7 +37,9 @@ extension ByteReader {
         for _ in 0..<count {
             let origin = try readNodeID()
             let watermark = try readTimestamp()
-            if let previous, !(previous < origin) { throw .invalidField("digest.origins (unsorted or duplicate)") }
+            if let previous, !(previous < origin) {
+                throw .invalidField("digest.origins (unsorted or duplicate)")
+            }
             guard watermark != .zero else { throw .invalidField("digest.watermark (zero)") }
             watermarks[origin] = watermark
             previous = origin

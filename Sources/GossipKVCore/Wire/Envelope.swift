@@ -28,7 +28,9 @@ public enum Envelope {
         header.encode(into: &writer, bodyLength: bodyLength)
         writer.write(contentsOf: body)
         let authenticator = signer.authenticator(for: writer.bytes, recipient: header.recipient)
-        guard authenticator.count == signer.authenticatorLength else { throw .invalidField("authenticator length") }
+        guard authenticator.count == signer.authenticatorLength else {
+            throw .invalidField("authenticator length")
+        }
         writer.write(contentsOf: authenticator)
         return writer.bytes
     }
@@ -41,7 +43,8 @@ public enum Envelope {
         var header = header
         header.kind = message.kind
         let body = try message.encodedBody(limits: limits)
-        return try seal(header: header, body: body, signer: signer, maxBytes: maxBytes ?? limits.maxFrameBytes)
+        return try seal(
+            header: header, body: body, signer: signer, maxBytes: maxBytes ?? limits.maxFrameBytes)
     }
 }
 

@@ -77,7 +77,9 @@ public struct EnvelopeHeader: Hashable, Sendable {
     /// later version may lay out the rest differently; then kind and channel must be known.
     /// Returns the header and the body length the header declares (not yet checked against
     /// the input).
-    public static func decode(from reader: inout ByteReader) throws(WireError) -> (header: EnvelopeHeader, bodyLength: Int) {
+    public static func decode(from reader: inout ByteReader) throws(WireError) -> (
+        header: EnvelopeHeader, bodyLength: Int
+    ) {
         let version = try reader.readUInt8()
         guard version == Envelope.currentVersion else { throw .unsupportedVersion(version) }
         try reader.require(encodedLength - 1)

@@ -48,9 +48,11 @@ public enum EnvelopeRejection: Error, Hashable, Sendable, CustomStringConvertibl
 
     public var description: String {
         switch self {
-        case let .oversize(size, limit): return "envelope of \(size) bytes exceeds the limit of \(limit) bytes"
+        case let .oversize(size, limit):
+            return "envelope of \(size) bytes exceeds the limit of \(limit) bytes"
         case let .unsupportedVersion(version):
-            return "wire version \(version) is not supported (this node speaks version \(Envelope.currentVersion))"
+            return
+                "wire version \(version) is not supported (this node speaks version \(Envelope.currentVersion))"
         case let .malformed(error): return "malformed envelope: \(error)"
         case let .wrongCluster(cluster): return "envelope for cluster \(cluster), not ours"
         case let .wrongRecipient(recipient): return "envelope addressed to \(recipient), not to this node"

@@ -62,7 +62,8 @@ public enum WireError: Error, Hashable, Sendable, CustomStringConvertible {
         case let .oversized(size, limit):
             return "\(size) bytes exceed the limit of \(limit) bytes"
         case let .unsupportedVersion(version):
-            return "wire version \(version) is not supported (this node speaks version \(Envelope.currentVersion))"
+            return
+                "wire version \(version) is not supported (this node speaks version \(Envelope.currentVersion))"
         case let .unknownKind(kind):
             return "unknown message kind \(kind)"
         case let .unknownChannel(channel):
@@ -80,7 +81,8 @@ public enum WireError: Error, Hashable, Sendable, CustomStringConvertible {
         case let .tooManyUpdates(count, limit):
             return "\(count) membership updates exceed the limit of \(limit) per message"
         case let .foreignKind(kind):
-            return "message kind \(kind) belongs to the other body codec (dispatch on MessageKind.isMembership)"
+            return
+                "message kind \(kind) belongs to the other body codec (dispatch on MessageKind.isMembership)"
         case let .trailingBytes(count):
             return "\(count) unexpected bytes after the end of the message"
         case let .invalidField(name):

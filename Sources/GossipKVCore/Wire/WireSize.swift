@@ -42,7 +42,8 @@ extension GossipMessage {
                 WireSize.syncAnswerOverhead(digest: answer.digest, requestedBuckets: answer.requestedBuckets)
             ) { $0 + WireSize.encodedSize(of: $1) }
         case .bucketHashes: return 8 + BucketSet.bucketCount * 4
-        case let .reconcile(reconcile): return 8 + WireSize.encodedSize(of: reconcile.digest) + BucketSet.bucketCount * 4
+        case let .reconcile(reconcile):
+            return 8 + WireSize.encodedSize(of: reconcile.digest) + BucketSet.bucketCount * 4
         case let .push(push):
             return push.items.reduce(WireSize.pushOverhead) { $0 + WireSize.encodedSize(of: $1) }
         }

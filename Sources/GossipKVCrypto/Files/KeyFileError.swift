@@ -24,7 +24,8 @@ public enum KeyFileError: Error, Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .missing(path, kind):
-            let maker = kind == .clusterSecretKey ? "`gossipkv init`" : "`gossipkv init` or `gossipkv cert issue`"
+            let maker =
+                kind == .clusterSecretKey ? "`gossipkv init`" : "`gossipkv init` or `gossipkv cert issue`"
             return "\(path) does not exist; a \(kind) is made by \(maker)"
         case let .permissionDenied(path):
             return "permission denied reading \(path); run gossipkv as the user that owns it"

@@ -69,7 +69,8 @@ public final class MulticastSocket: Sendable {
             else { continue }
             do {
                 try await multicast.joinGroup(group, device: device).get()
-                let sender = try await DatagramBootstrap(group: eventLoopGroup).bind(host: "0.0.0.0", port: 0).get()
+                let sender = try await DatagramBootstrap(group: eventLoopGroup).bind(host: "0.0.0.0", port: 0)
+                    .get()
                 if let options = sender as? SocketOptionProvider {
                     try await options.setIPMulticastIF(address.address.sin_addr).get()
                     try await options.setIPMulticastTTL(ttl).get()
@@ -88,7 +89,8 @@ public final class MulticastSocket: Sendable {
             throw MulticastError.noUsableInterface(requested: requested)
         }
         return MulticastSocket(
-            interfaces: joined, interfaceAddresses: addresses, receiver: receiver, senders: senders, group: group)
+            interfaces: joined, interfaceAddresses: addresses, receiver: receiver, senders: senders,
+            group: group)
     }
 
     private init(

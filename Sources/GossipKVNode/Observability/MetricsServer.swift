@@ -59,7 +59,8 @@ public final class MetricsServer: Sendable {
     let endpoints: MetricsEndpoints
 
     public init(
-        configuration: MetricsServerConfiguration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        configuration: MetricsServerConfiguration,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger = Logger(label: "gossipkv.metrics")
     ) {
         self.configuration = configuration
@@ -75,7 +76,8 @@ public final class MetricsServer: Sendable {
     /// record gauges that are cheaper to compute on demand than to keep current). Both run on
     /// every request: keep them cheap.
     public func attach(
-        health: @escaping @Sendable () async -> NodeHealth, beforeScrape: @escaping @Sendable () async -> Void = {}
+        health: @escaping @Sendable () async -> NodeHealth,
+        beforeScrape: @escaping @Sendable () async -> Void = {}
     ) {
         endpoints.attach((health: health, beforeScrape: beforeScrape))
     }
@@ -95,16 +97,20 @@ public final class MetricsServer: Sendable {
         do {
             channel = try await bootstrap.bind(host: configuration.host, port: configuration.port).get()
         } catch {
-            throw MetricsServerError.bindFailed(host: configuration.host, port: configuration.port, reason: "\(error)")
+            throw MetricsServerError.bindFailed(
+                host: configuration.host, port: configuration.port, reason: "\(error)")
         }
         guard let address = channel.localAddress else {
             try? await channel.close()
-            throw MetricsServerError.bindFailed(host: configuration.host, port: configuration.port, reason: "no local address")
+            throw MetricsServerError.bindFailed(
+                host: configuration.host, port: configuration.port, reason: "no local address")
         }
         listener.withLockedValue { $0 = channel }
         logger.info(
             "serving /metrics, /health and /ready",
-            metadata: ["metrics.url": "http://\(configuration.host):\(address.port ?? configuration.port)/metrics"])
+            metadata: [
+                "metrics.url": "http://\(configuration.host):\(address.port ?? configuration.port)/metrics"
+            ])
         return address
     }
 

@@ -13,15 +13,19 @@ extension Node {
         let now = WallClock.nowMilliseconds()
         let waited = now > since ? now - since : 0
         if !looksForPeers {
-            return NodeHealth(isServing: true, isReady: true, detail: "ready: serving alone (no seeds, no multicast)")
+            return NodeHealth(
+                isServing: true, isReady: true, detail: "ready: serving alone (no seeds, no multicast)")
         }
         if others > 0 {
-            return NodeHealth(isServing: true, isReady: true, detail: "ready: \(others) other member(s) alive")
+            return NodeHealth(
+                isServing: true, isReady: true, detail: "ready: \(others) other member(s) alive")
         }
         if waited >= Self.readinessGraceMilliseconds {
             return NodeHealth(
                 isServing: true, isReady: true,
-                detail: "ready: no other member alive after \(Self.readinessGraceMilliseconds / 1_000) s; serving alone")
+                detail:
+                    "ready: no other member alive after \(Self.readinessGraceMilliseconds / 1_000) s; serving alone"
+            )
         }
         return NodeHealth(
             isServing: true, isReady: false,

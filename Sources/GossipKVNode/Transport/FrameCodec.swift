@@ -25,8 +25,12 @@ public struct FrameDecoder: ByteToMessageDecoder, Sendable {
 
     public init(maxFrameBytes: Int) { self.maxFrameBytes = maxFrameBytes }
 
-    public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        guard let length = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self) else { return .needMoreData }
+    public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws
+        -> DecodingState
+    {
+        guard let length = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self) else {
+            return .needMoreData
+        }
         guard Int(length) <= maxFrameBytes else {
             throw FrameError.frameTooLarge(length: Int(length), limit: maxFrameBytes)
         }

@@ -27,17 +27,21 @@ enum ClientError: Error, Equatable, CustomStringConvertible {
         case let .cannotResolve(endpoint, reason):
             return "cannot resolve \(endpoint): \(reason); check --node"
         case let .nothingListening(endpoint):
-            return "cannot connect to \(endpoint): is a node running? start one with `gossipkv node` or `gossipkv cluster`"
+            return
+                "cannot connect to \(endpoint): is a node running? start one with `gossipkv node` or `gossipkv cluster`"
         case let .cannotConnect(endpoint, reason):
-            return "cannot connect to \(endpoint): \(reason); check --node and that the node's --resp-bind lets you in"
+            return
+                "cannot connect to \(endpoint): \(reason); check --node and that the node's --resp-bind lets you in"
         case let .timedOut(endpoint, seconds):
-            return "no answer from \(endpoint) within \(Self.format(seconds)) s; is it a GossipKV node's RESP port? (--timeout raises the wait)"
+            return
+                "no answer from \(endpoint) within \(Self.format(seconds)) s; is it a GossipKV node's RESP port? (--timeout raises the wait)"
         case let .connectionClosed(endpoint):
             return "\(endpoint) closed the connection before answering; is it a GossipKV node's RESP port?"
         case let .ioFailed(endpoint, reason):
             return "talking to \(endpoint) failed: \(reason)"
         case let .protocolViolation(endpoint, detail):
-            return "\(endpoint) did not answer in the Redis protocol (\(detail)); is --node the RESP port (7379), not gossip or metrics?"
+            return
+                "\(endpoint) did not answer in the Redis protocol (\(detail)); is --node the RESP port (7379), not gossip or metrics?"
         case let .replyTooLarge(endpoint, limit):
             return "the reply from \(endpoint) is larger than this client accepts (\(limit))"
         case let .refused(message):

@@ -44,7 +44,8 @@ struct NodeClient {
     /// Every live key matching the glob `pattern`, a page at a time (SCAN, so a large map never
     /// arrives as one reply); `page` gets each non-empty page. Keys written during the scan may
     /// or may not appear, as with Redis's SCAN.
-    func scanKeys(matching pattern: String, pageSize: Int = 1_000, _ page: ([[UInt8]]) throws -> Void) throws {
+    func scanKeys(matching pattern: String, pageSize: Int = 1_000, _ page: ([[UInt8]]) throws -> Void) throws
+    {
         var cursor = "0"
         repeat {
             let reply = try connection.call("SCAN", cursor, "MATCH", pattern, "COUNT", String(pageSize))

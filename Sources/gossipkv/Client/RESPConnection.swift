@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A blocking Redis-protocol connection over a plain TCP socket, for one-shot CLI commands:
@@ -40,7 +40,8 @@ final class RESPConnection {
         var sent = 0
         while sent < bytes.count {
             let result = bytes.withUnsafeBytes { raw in
-                Glibc.send(descriptor, raw.baseAddress.map { $0 + sent }, bytes.count - sent, Int32(MSG_NOSIGNAL))
+                Glibc.send(
+                    descriptor, raw.baseAddress.map { $0 + sent }, bytes.count - sent, Int32(MSG_NOSIGNAL))
             }
             if result > 0 {
                 sent += result
@@ -106,7 +107,9 @@ final class RESPConnection {
 
     // MARK: Connecting
 
-    private static func connect(host: String, port: Int, timeout: Double, endpoint: String) throws(ClientError) -> Int32 {
+    private static func connect(host: String, port: Int, timeout: Double, endpoint: String)
+        throws(ClientError) -> Int32
+    {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -120,7 +123,8 @@ final class RESPConnection {
         var current: UnsafeMutablePointer<addrinfo>? = first
         while let info = current {
             current = info.pointee.ai_next
-            let descriptor = socket(info.pointee.ai_family, info.pointee.ai_socktype, info.pointee.ai_protocol)
+            let descriptor = socket(
+                info.pointee.ai_family, info.pointee.ai_socktype, info.pointee.ai_protocol)
             guard descriptor >= 0 else { continue }
             do {
                 try connect(descriptor, to: info.pointee, timeout: timeout, endpoint: endpoint)
@@ -136,7 +140,9 @@ final class RESPConnection {
 
     /// A non-blocking connect and a poll, so an unreachable host costs `timeout`, not the
     /// kernel's two minutes.
-    private static func connect(_ descriptor: Int32, to info: addrinfo, timeout: Double, endpoint: String) throws(ClientError) {
+    private static func connect(_ descriptor: Int32, to info: addrinfo, timeout: Double, endpoint: String)
+        throws(ClientError)
+    {
         let flags = fcntl(descriptor, F_GETFL, 0)
         _ = fcntl(descriptor, F_SETFL, flags | O_NONBLOCK)
         if Glibc.connect(descriptor, info.ai_addr, info.ai_addrlen) != 0 {
@@ -154,7 +160,8 @@ final class RESPConnection {
 
     private static func connectError(_ code: Int32, endpoint: String) -> ClientError {
         code == ECONNREFUSED
-            ? .nothingListening(endpoint: endpoint) : .cannotConnect(endpoint: endpoint, reason: String(cString: strerror(code)))
+            ? .nothingListening(endpoint: endpoint)
+            : .cannotConnect(endpoint: endpoint, reason: String(cString: strerror(code)))
     }
 
     private static func setTimeouts(_ descriptor: Int32, _ timeout: Double) throws(ClientError) {

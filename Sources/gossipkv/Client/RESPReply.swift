@@ -14,7 +14,8 @@ enum RESPReply: Equatable, Sendable {
         case let .simple(text): return "+\(text)"
         case let .error(text): return "-\(text)"
         case let .integer(value): return ":\(value)"
-        case let .bulk(bytes): return bytes.map { "\"\(String(decoding: $0.prefix(60), as: UTF8.self))\"" } ?? "(nil)"
+        case let .bulk(bytes):
+            return bytes.map { "\"\(String(decoding: $0.prefix(60), as: UTF8.self))\"" } ?? "(nil)"
         case let .array(items): return items.map { "array of \($0.count)" } ?? "(nil array)"
         }
     }
@@ -47,9 +48,12 @@ struct RESPReplyParser {
         return try parser.reply(from: &source, depth: 0)
     }
 
-    private mutating func reply(from source: inout some RESPByteSource, depth: Int) throws(ClientError) -> RESPReply {
+    private mutating func reply(from source: inout some RESPByteSource, depth: Int) throws(ClientError)
+        -> RESPReply
+    {
         guard depth <= Self.maxDepth else {
-            throw .protocolViolation(endpoint: source.endpoint, detail: "arrays nested deeper than \(Self.maxDepth)")
+            throw .protocolViolation(
+                endpoint: source.endpoint, detail: "arrays nested deeper than \(Self.maxDepth)")
         }
         let line = try source.line(limit: Self.maxLineBytes)
         try spend(line.count + 2, source)
@@ -63,7 +67,9 @@ struct RESPReplyParser {
         case UInt8(ascii: "-"):
             return .error(rest)
         case UInt8(ascii: ":"):
-            guard let value = Int64(rest) else { throw .protocolViolation(endpoint: source.endpoint, detail: "integer '\(rest)'") }
+            guard let value = Int64(rest) else {
+                throw .protocolViolation(endpoint: source.endpoint, detail: "integer '\(rest)'")
+            }
             return .integer(value)
         case UInt8(ascii: "$"):
             guard let length = Int(rest), length >= -1 else {
@@ -71,7 +77,8 @@ struct RESPReplyParser {
             }
             if length == -1 { return .bulk(nil) }
             guard length <= Self.maxBulkBytes else {
-                throw .replyTooLarge(endpoint: source.endpoint, limit: "\(Self.maxBulkBytes >> 20) MiB per value")
+                throw .replyTooLarge(
+                    endpoint: source.endpoint, limit: "\(Self.maxBulkBytes >> 20) MiB per value")
             }
             try spend(length + 2, source)
             let body = try source.bytes(length + 2)
@@ -85,7 +92,8 @@ struct RESPReplyParser {
             }
             if count == -1 { return .array(nil) }
             guard count <= Self.maxArrayCount else {
-                throw .replyTooLarge(endpoint: source.endpoint, limit: "\(Self.maxArrayCount) elements per array")
+                throw .replyTooLarge(
+                    endpoint: source.endpoint, limit: "\(Self.maxArrayCount) elements per array")
             }
             var items: [RESPReply] = []
             items.reserveCapacity(min(count, 1_024))
@@ -98,7 +106,10 @@ struct RESPReplyParser {
 
     private mutating func spend(_ bytes: Int, _ source: some RESPByteSource) throws(ClientError) {
         budget -= bytes
-        guard budget >= 0 else { throw .replyTooLarge(endpoint: source.endpoint, limit: "\(Self.maxReplyBytes >> 20) MiB per reply") }
+        guard budget >= 0 else {
+            throw .replyTooLarge(
+                endpoint: source.endpoint, limit: "\(Self.maxReplyBytes >> 20) MiB per reply")
+        }
     }
 }
 

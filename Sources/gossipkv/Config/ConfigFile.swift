@@ -19,13 +19,16 @@ enum ConfigFile {
         do {
             let attributes = try FileManager.default.attributesOfItem(atPath: path)
             if let size = attributes[.size] as? Int, size > maxBytes {
-                throw SettingsError.unreadable(path: path, reason: "larger than \(maxBytes) bytes; is it the right file?")
+                throw SettingsError.unreadable(
+                    path: path, reason: "larger than \(maxBytes) bytes; is it the right file?")
             }
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch let error as SettingsError {
             throw error
         } catch {
-            let reason = FileManager.default.fileExists(atPath: path) ? "\(error.localizedDescription)" : "no such file"
+            let reason =
+                FileManager.default.fileExists(atPath: path)
+                ? "\(error.localizedDescription)" : "no such file"
             throw .unreadable(path: path, reason: reason)
         }
         guard let text = String(data: data, encoding: .utf8) else {
@@ -36,7 +39,9 @@ enum ConfigFile {
     }
 
     /// Parses a config file's text; `path` names it in errors, `directory` anchors relative paths.
-    static func parse(_ text: String, path: String, directory: String? = nil) throws(SettingsError) -> NodeSettings {
+    static func parse(_ text: String, path: String, directory: String? = nil) throws(SettingsError)
+        -> NodeSettings
+    {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
@@ -52,7 +57,8 @@ enum ConfigFile {
         var settings = NodeSettings()
         for (keyNode, valueNode) in mapping {
             let line = keyNode.mark?.line ?? 1
-            guard case let .scalar(keyScalar) = keyNode, let key = SettingKey(rawValue: keyScalar.string) else {
+            guard case let .scalar(keyScalar) = keyNode, let key = SettingKey(rawValue: keyScalar.string)
+            else {
                 throw .unknownKey(path: path, line: line, key: keyNode.scalar?.string ?? "(a non-text key)")
             }
             let value = try parseValue(valueNode, key: key, path: path, keyLine: line, directory: directory)
@@ -61,21 +67,26 @@ enum ConfigFile {
         return settings
     }
 
-    private static func parseValue(_ node: Node, key: SettingKey, path: String, keyLine: Int, directory: String?)
+    private static func parseValue(
+        _ node: Node, key: SettingKey, path: String, keyLine: Int, directory: String?
+    )
         throws(SettingsError) -> SettingValue
     {
         let line = node.mark?.line ?? keyLine
         switch node {
         case let .scalar(scalar):
             // YAML's null (`key:`, `key: ~`) is a missing value, not the text "null".
-            guard !(scalar.style == .plain && ["", "~", "null", "Null", "NULL"].contains(scalar.string)) else {
+            guard !(scalar.style == .plain && ["", "~", "null", "Null", "NULL"].contains(scalar.string))
+            else {
                 throw .invalidFileValue(path: path, line: line, key: key, given: scalar.string)
             }
             guard var value = key.parse(scalar.string) else {
                 throw .invalidFileValue(path: path, line: line, key: key, given: scalar.string)
             }
             if key.kind == .path, case let .text(text) = value, !text.hasPrefix("/"), let directory {
-                value = .text(URL(fileURLWithPath: text, relativeTo: URL(fileURLWithPath: directory, isDirectory: true)).standardized.path)
+                value = .text(
+                    URL(fileURLWithPath: text, relativeTo: URL(fileURLWithPath: directory, isDirectory: true))
+                        .standardized.path)
             }
             return value
         case let .sequence(sequence) where key.kind == .seeds:
@@ -83,7 +94,8 @@ enum ConfigFile {
             for item in sequence {
                 guard case let .scalar(scalar) = item, key.parseSeeds([scalar.string]) != nil else {
                     throw .invalidFileValue(
-                        path: path, line: item.mark?.line ?? line, key: key, given: item.scalar?.string ?? "(a list or table)")
+                        path: path, line: item.mark?.line ?? line, key: key,
+                        given: item.scalar?.string ?? "(a list or table)")
                 }
                 items.append(scalar.string)
             }
@@ -111,11 +123,13 @@ enum ConfigFile {
     /// Yams' errors carry a 1-based line and column; keep those and the parser's words.
     private static func syntaxError(_ error: YamlError, path: String, text: String) -> SettingsError {
         switch error {
-        case let .scanner(_, problem, mark, _), let .parser(_, problem, mark, _), let .composer(_, problem, mark, _):
+        case let .scanner(_, problem, mark, _), let .parser(_, problem, mark, _),
+            let .composer(_, problem, mark, _):
             return .syntax(path: path, line: mark.line, column: mark.column, problem: problem)
         case let .duplicatedKeysInMapping(duplicates, context):
             let key = duplicates.first ?? ""
-            return .duplicateKey(path: path, line: repeatedLine(of: key, in: text) ?? context.mark.line, key: key)
+            return .duplicateKey(
+                path: path, line: repeatedLine(of: key, in: text) ?? context.mark.line, key: key)
         case let .reader(problem, offset, _, _):
             let line = offset.map { text.prefix($0).reduce(1) { $1 == "\n" ? $0 + 1 : $0 } } ?? 1
             return .syntax(path: path, line: line, column: 1, problem: problem)
