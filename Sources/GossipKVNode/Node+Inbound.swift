@@ -13,6 +13,7 @@ extension Node {
     func handle(_ packet: InboundPacket) {
         guard !isShuttingDown else { return }
         let now = WallClock.nowMilliseconds()
+        core.noteRunTime(monotonic: WallClock.monotonicMilliseconds(), now: now)
         let limits = configuration.gossip.limits
         var packet = packet
         if packet.channel != .stream {

@@ -29,6 +29,7 @@ extension Node {
         guard !isShuttingDown else { return }
         scheduledTickAt = .max
         let now = WallClock.nowMilliseconds()
+        core.noteRunTime(monotonic: WallClock.monotonicMilliseconds(), now: now)
         renewClockCeilingIfNeeded(now: now)
         carryOut(core.tick(now: now))
         if now >= nextAnnounceAt { announce(now: now) }

@@ -105,6 +105,13 @@ public struct NodeCore: Sendable {
         engine.observeClock(senderClock, now: now)
     }
 
+    /// The shell's monotonic clock at an input (a received message or a tick), told before
+    /// the input itself: how the clock fence tells a stall of this process from a clock step
+    /// (`GossipEngine.noteRunTime`).
+    public mutating func noteRunTime(monotonic: UInt64, now: UInt64) {
+        engine.noteRunTime(monotonic: monotonic, now: now)
+    }
+
     /// Static peers, for a core without membership. With membership the peers follow the view,
     /// and this MUST NOT be called.
     public mutating func setPeers(_ peers: some Sequence<NodeID>) {

@@ -25,6 +25,16 @@ public struct ClockFence: Equatable, Sendable, CustomStringConvertible {
     }
 }
 
+/// A gap in this process's own run: no input for longer than the max offset by the monotonic
+/// clock (SIGSTOP, a VM stalled by its host, a swap storm, a laptop asleep). What peers sent
+/// meanwhile waited in the kernel's buffers and is read on return as if just sent.
+struct ProcessStall: Sendable {
+    /// Our physical time at the first input after the gap.
+    var resumedAt: UInt64
+    /// The gap by the monotonic clock, in milliseconds.
+    var milliseconds: UInt64
+}
+
 /// One peer's clock as its last message showed it.
 struct PeerClockSample: Sendable {
     /// Our HLC read time minus the peer's, in milliseconds (negative: the peer is ahead).
@@ -46,7 +56,15 @@ extension GossipEngine {
         guard peers.contains(peer) else { return }
         let queued = receivedAt.map { now > $0 ? now - $0 : 0 } ?? 0
         let ours = replica.readTime(physical: now).physical &- queued
-        let behind = Int64(truncatingIfNeeded: ours &- clock.physical)
+        var behind = Int64(truncatingIfNeeded: ours &- clock.physical)
+        // Right after a stall of our own, a message may have waited in the kernel for as long as
+        // the stall lasted: that much of its lag is ours, not the peer's. Only the monotonic gap
+        // is credited, so a wall clock that stepped forward while we were stopped still shows.
+        if let stall = lastStall, now >= stall.resumedAt,
+            now - stall.resumedAt <= Self.clockMinimumWindowMilliseconds, behind > 0
+        {
+            behind = max(0, behind - Int64(clamping: stall.milliseconds))
+        }
         // The least-behind sample of the last `clockMinimumWindowMilliseconds` stands: a message
         // can only look more behind than its sender is (it waited somewhere: in the kernel's
         // buffer while this process was paused, on a slow link), never less. So a backlog does
@@ -60,8 +78,25 @@ extension GossipEngine {
         peerClocks[peer] = PeerClockSample(behindMilliseconds: behind, at: now)
     }
 
-    /// How long the least-behind sample of a peer stands (see `notePeerClock`).
-    public static let clockMinimumWindowMilliseconds: UInt64 = 2_000
+    /// How long the least-behind sample of a peer stands (see `notePeerClock`), and how long
+    /// after a stall its backlog is credited.
+    static let clockMinimumWindowMilliseconds: UInt64 = 2_000
+
+    /// The shell's monotonic clock (milliseconds, any origin; CLOCK_BOOTTIME in the node, the
+    /// simulator's true time) at an input, before the input is handled. Without it the core
+    /// cannot tell a paused process from a forward clock step: both make every peer's backlog
+    /// look behind by the gap, and a node fenced itself for a probe interval after every pause
+    /// of more than twice the max offset. A gap longer than the max offset is a stall
+    /// (`ProcessStall`), whose length is taken off the lag of the samples read in the next
+    /// `clockMinimumWindowMilliseconds`.
+    public mutating func noteRunTime(monotonic: UInt64, now: UInt64) {
+        if let last = lastInputMonotonic, monotonic > last,
+            monotonic - last > replica.clock.maxOffsetMilliseconds
+        {
+            lastStall = ProcessStall(resumedAt: now, milliseconds: monotonic - last)
+        }
+        lastInputMonotonic = max(lastInputMonotonic ?? monotonic, monotonic)
+    }
 
     /// Non-nil while local writes are refused because our clock runs ahead of most live peers.
     public func clockFence(now: UInt64) -> ClockFence? {

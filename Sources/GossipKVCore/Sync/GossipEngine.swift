@@ -90,6 +90,10 @@ public struct GossipEngine: Sendable {
     let startedAt: UInt64
     /// The last clock each peer's messages carried, and when (`GossipEngine+Fencing.swift`).
     var peerClocks: [NodeID: PeerClockSample] = [:]
+    /// The shell's monotonic clock at its last input, and the last stall it showed
+    /// (`GossipEngine+Fencing.swift`, `noteRunTime`).
+    var lastInputMonotonic: UInt64?
+    var lastStall: ProcessStall?
     /// The watermarks the shell last made durable (nil: no disk, advertise what is held).
     /// See `advertisedDigest`.
     public internal(set) var durableDigest: Digest? {
