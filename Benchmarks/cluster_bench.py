@@ -796,13 +796,18 @@ class Bench:
             sock.close()
         found = {}
         pattern = r'^gossipkv_(messages|bytes)_(in|out)_total\{[^}]*kind="([^"]+)"[^}]*\} ([0-9.e+]+)$'
-        for match in re.finditer(pattern, data.decode(errors="replace"), re.M):
+        text = data.decode(errors="replace")
+        for match in re.finditer(pattern, text, re.M):
             found[(match.group(1), match.group(2), match.group(3))] = float(match.group(4))
+        # Sync answer chunks sent by phase (answer, answerBack, buckets), where the node has them.
+        pattern = r'^gossipkv_sync_answer_(chunks|bytes)_out_total\{[^}]*phase="([^"]+)"[^}]*\} ([0-9.e+]+)$'
+        for match in re.finditer(pattern, text, re.M):
+            found[("answer_" + match.group(1), "out", match.group(2))] = float(match.group(3))
         return found
 
     def report_burst(self, count, k, before, after, result):
         receivers = count - 1
-        kinds = sorted({key[2] for i in after for key in after[i][0]})
+        kinds = sorted({key[2] for i in after for key in after[i][0] if key[0] in ("messages", "bytes")})
 
         def delta(i, what, way, kind):
             return after[i][0].get((what, way, kind), 0) - before[i][0].get((what, way, kind), 0)
@@ -820,14 +825,27 @@ class Bench:
         for sent, kind, messages, by_writer in sorted(rows, reverse=True):
             self.say("       %-14s %9d messages %8.1f MB (%5.1f %%) %7.1f B/write/receiver; h0 (the writer) sent %.1f MB"
                      % (kind, messages, sent / 1e6, 100 * sent / total, sent / k / receivers, by_writer / 1e6))
+        phases = sorted({key[2] for i in after for key in after[i][0] if key[0] == "answer_bytes"})
+        if phases:
+            self.say("       syncAnswer by phase (chunks, MB, B/write/receiver): " + "; ".join(
+                "%s %d, %.1f MB, %.1f B" % (
+                    phase, sum(delta(i, "answer_chunks", "out", phase) for i in after),
+                    sum(delta(i, "answer_bytes", "out", phase) for i in after) / 1e6,
+                    sum(delta(i, "answer_bytes", "out", phase) for i in after) / k / receivers)
+                for phase in phases))
         self.say("       total sealed %.1f MB = %.1f B/write/receiver; eth0 tx %.1f MB = %.1f B/write/receiver"
                  % (total / 1e6, total / k / receivers, result["cluster_tx"] / 1e6, result["bytes_per_write_per_receiver"]))
         for i in sorted(after):
             udp_before, udp_after = before[i][1], after[i][1]
             received = {kind: delta(i, "bytes", "in", kind) for kind in kinds}
-            self.say("       h%d received %.1f MB (%s); UDP datagrams in %d, dropped at a full receive buffer %d"
+            sent = {kind: delta(i, "bytes", "out", kind) for kind in kinds}
+            self.say("       h%d received %.1f MB (%s), sent %.1f MB (%s); UDP datagrams in %d, dropped at a full "
+                     "receive buffer %d"
                      % (i, sum(received.values()) / 1e6,
                         ", ".join("%s %.1f" % (kind, v / 1e6) for kind, v in sorted(received.items(), key=lambda x: -x[1])
+                                  if v > 1e5),
+                        sum(sent.values()) / 1e6,
+                        ", ".join("%s %.1f" % (kind, v / 1e6) for kind, v in sorted(sent.items(), key=lambda x: -x[1])
                                   if v > 1e5),
                         udp_after.get("InDatagrams", 0) - udp_before.get("InDatagrams", 0),
                         udp_after.get("RcvbufErrors", 0) - udp_before.get("RcvbufErrors", 0)))
