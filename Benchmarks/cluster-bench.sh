@@ -4,6 +4,7 @@
 #     sudo bash Benchmarks/cluster-bench.sh            # full figures (about 15 minutes once built)
 #     sudo bash Benchmarks/cluster-bench.sh --quick    # fewer reps and keys, 20 s idle: a smoke test
 #     sudo bash Benchmarks/cluster-bench.sh --only discovery,failure --systems gossipkv   # a subset
+#     sudo bash Benchmarks/cluster-bench.sh --only burst --burst-nodes 3,10    # a write burst by message kind
 #
 # Needs root (network namespaces). Installs `serf` and `redis-tools` with apt-get when missing,
 # builds `gossipkv` (release) in the main package and `CryptoBench` (release) in Benchmarks/, then
@@ -43,10 +44,21 @@ swift build -c release --product gossipkv 2>&1 | grep -Ev '^\[[0-9]+/[0-9]+\]' |
 gossipkv="$(swift build -c release --show-bin-path)/gossipkv"
 [[ -x "$gossipkv" ]] || { echo "cluster-bench.sh: gossipkv did not build" >&2; exit 1; }
 
-echo "== building CryptoBench (release) in $here"
-(cd "$here" && swift build -c release --product CryptoBench 2>&1 | grep -Ev '^\[[0-9]+/[0-9]+\]' || true)
-cryptobench="$(cd "$here" && swift build -c release --show-bin-path)/CryptoBench"
-[[ -x "$cryptobench" ]] || { echo "cluster-bench.sh: CryptoBench did not build" >&2; exit 1; }
+# CryptoBench (a second package, a cold release build of its own) only when the crypto phase runs.
+only=""
+previous=""
+for arg in "$@"; do
+    [[ $previous == --only ]] && only="$arg"
+    [[ $arg == --only=* ]] && only="${arg#--only=}"
+    previous="$arg"
+done
+cryptobench=/bin/false
+if [[ -z $only || ,$only, == *,crypto,* ]]; then
+    echo "== building CryptoBench (release) in $here"
+    (cd "$here" && swift build -c release --product CryptoBench 2>&1 | grep -Ev '^\[[0-9]+/[0-9]+\]' || true)
+    cryptobench="$(cd "$here" && swift build -c release --show-bin-path)/CryptoBench"
+    [[ -x "$cryptobench" ]] || { echo "cluster-bench.sh: CryptoBench did not build" >&2; exit 1; }
+fi
 
 prefix="gkvb$(($$ % 100000))"
 run_dir="$here/.cluster-bench"

@@ -22,9 +22,11 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from cluster_lab import (  # noqa: E402
-    Lab, Resp, RespError, SerfRPC, connect_in, now, parse_info_cluster, rss_breakdown_kib, rss_kib, sh)
+    Lab, Resp, RespError, SerfRPC, connect_in, now, parse_info_cluster, rss_breakdown_kib, rss_kib, sh,
+    thread_names, udp_counters)
 
 RESP_PORT = 7379
+METRICS_PORT = 7380
 SERF_RPC_PORT = 7373
 SERF_REF = {"discovery10": 0.14, "failure3": 5.8, "failure10": 5.2, "idle_bps": 314, "rss_mib": 15}
 PASSPHRASE = "correct horse battery staple"
@@ -119,6 +121,7 @@ class Bench:
     def start_gkv(self, index, phase, extra=None):
         args = [self.binary, "node", "--name", "h%d" % index, "--log-level", "info"]
         args += extra if extra is not None else ["--cluster-dir", os.path.join(self.keys, "h%d" % index)]
+        args += self.args.node_args.split()
         # Each phase's nodes get fresh data directories in the run directory (wiped at every run):
         # the default as root, /var/lib/gossipkv/NAME, outlived phases and runs, so a "fresh"
         # 10-node cluster started with the 200k entries of the 3-node catch-up on h0..h2.
@@ -314,7 +317,9 @@ class Bench:
         breakdown = rss_breakdown_kib(self.procs[0].pid)
         if breakdown:
             self.say("   RSS of h0 by mapping (/proc/PID/smaps): " + ", ".join(
-                "%s %.1f MiB" % (group, kib / 1024) for group, kib in sorted(breakdown.items(), key=lambda g: -g[1])))
+                "%s %.2f MiB" % (group, kib / 1024) for group, kib in sorted(breakdown.items(), key=lambda g: -g[1])))
+            names = thread_names(self.procs[0].pid)
+            self.say("   threads of h0: %d (%s)" % (sum(names.values()), ", ".join("%s x%d" % n for n in sorted(names.items()))))
         for index, name, state in sorted(oddities):
             self.anomaly("%s idle: h%d listed %s as %s during the idle period" % (system, index, name, state))
         if system == "gossipkv":
@@ -561,12 +566,15 @@ class Bench:
             last = current
         return self.cluster_tx(indices) - start_bytes, None
 
-    def replication(self, label, clients, writer_prefix, running, base, k):
+    def replication(self, label, clients, writer_prefix, running, base, k, after_writes=None):
         """k pipelined writes on h0 with `running` hosts up; prints the time until every running
-        node holds them and the bytes all running hosts sent until the traffic settled."""
+        node holds them and the bytes all running hosts sent until the traffic settled.
+        `after_writes` runs right after the last +OK."""
         tx0 = self.cluster_tx(running)
         t0 = now()
         seconds = self.bulk_write(clients[0], writer_prefix, k)
+        if after_writes is not None:
+            after_writes()
         slowest = 0.0
         for index in running[1:]:
             done = self.wait_entries(index, base + k, 120, dbsize=False)[0]
@@ -719,6 +727,130 @@ class Bench:
             client.close()
         self.check_alive(phase)
         self.stop_all()
+
+    # -- 4d. a write burst, by message kind --------------------------------------------------------
+
+    def burst(self):
+        """k pipelined writes on h0 of a fresh N-node cluster (no node stopped before, no restart
+        after): the bytes all nodes sent until traffic settled per write per receiving node, and,
+        from each node's /metrics and /proc/PID/net/snmp before and after, which message kinds
+        carried them and whether datagrams were dropped at a full receive buffer."""
+        if not self.enabled("burst"):
+            return
+        k = self.catchup_keys
+        for count in self.args.burst_nodes:
+            phase = "burst%d" % count
+            self.say()
+            self.say("== GossipKV write burst: %d nodes (key files), %d pipelined SETs on h0 (16-byte keys, 32-byte "
+                     "values, 1,000 per batch); eth0 tx of every node until traffic settled, and each node's "
+                     "/metrics counters (messages/bytes in and out by kind) and UDP counters before and after"
+                     % (count, k))
+            clients = self.start_cluster(phase, count)
+            base = parse_info_cluster(clients[0].call("INFO", "cluster"))["entries"]
+            nodes = list(range(count))
+            before = {i: (self.counters(i), udp_counters(self.procs[i].pid)) for i in nodes}
+            lags = {}
+
+            def sample_lags():
+                # What h0 holds above the digest each peer last sent it (INFO lag_entries): a
+                # peer's digest is what its disk holds (advertised after fsync), so this is how
+                # far each peer's advertised watermarks trail the writer when the writes end.
+                for name, detail in self.info(0)["details"].items():
+                    lags[name] = detail.get("lag_entries", "?")
+
+            _, _, result = self.replication("burst", clients, b"bb", nodes, base, k, after_writes=sample_lags)
+            self.say("       right after the last +OK, entries h0 holds above each peer's last digest (INFO "
+                     "lag_entries): %s" % ", ".join("%s %s" % kv for kv in sorted(lags.items())))
+            result["lag_entries_after_writes"] = lags
+            time.sleep(1.0)  # the last answers land in the counters too
+            after = {i: (self.counters(i), udp_counters(self.procs[i].pid)) for i in nodes}
+            self.report_burst(count, k, before, after, result)
+            # A member listed suspect reshapes the push tree (and is skipped) while it is: count
+            # those transitions in the nodes' logs (the phase's logs hold only this cluster).
+            flaps = [sum(line.count("alive -> suspect") for line in open(self.log_path(phase, i), errors="replace"))
+                     for i in nodes]
+            result["suspect_transitions"] = flaps
+            self.say("       members listed suspect (log lines `alive -> suspect`, per node, whole phase): %s"
+                     % " ".join(str(f) for f in flaps))
+            for client in clients:
+                client.close()
+            self.check_alive(phase)
+            self.stop_all()
+
+    def counters(self, index):
+        """gossipkv_{messages,bytes}_{in,out}_total by kind from host index's /metrics."""
+        sock = connect_in(self.lab.hosts[index], METRICS_PORT, timeout=5)
+        if sock is None:
+            return {}
+        try:
+            sock.sendall(b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            data = b""
+            while True:
+                chunk = sock.recv(1 << 16)
+                if not chunk:
+                    break
+                data += chunk
+        except OSError:
+            pass
+        finally:
+            sock.close()
+        found = {}
+        pattern = r'^gossipkv_(messages|bytes)_(in|out)_total\{[^}]*kind="([^"]+)"[^}]*\} ([0-9.e+]+)$'
+        text = data.decode(errors="replace")
+        for match in re.finditer(pattern, text, re.M):
+            found[(match.group(1), match.group(2), match.group(3))] = float(match.group(4))
+        # Sync answer chunks sent by phase (answer, answerBack, buckets), where the node has them.
+        pattern = r'^gossipkv_sync_answer_(chunks|bytes)_out_total\{[^}]*phase="([^"]+)"[^}]*\} ([0-9.e+]+)$'
+        for match in re.finditer(pattern, text, re.M):
+            found[("answer_" + match.group(1), "out", match.group(2))] = float(match.group(3))
+        return found
+
+    def report_burst(self, count, k, before, after, result):
+        receivers = count - 1
+        kinds = sorted({key[2] for i in after for key in after[i][0] if key[0] in ("messages", "bytes")})
+
+        def delta(i, what, way, kind):
+            return after[i][0].get((what, way, kind), 0) - before[i][0].get((what, way, kind), 0)
+
+        rows = []
+        for kind in kinds:
+            sent = sum(delta(i, "bytes", "out", kind) for i in after)
+            messages = sum(delta(i, "messages", "out", kind) for i in after)
+            by_writer = delta(0, "bytes", "out", kind)
+            if messages:
+                rows.append((sent, kind, messages, by_writer))
+        total = sum(row[0] for row in rows) or 1
+        self.say("   [4d] %d nodes: messages sent during the burst by kind (all nodes; bytes as sealed, before "
+                 "UDP/IP headers), per write per receiving node:" % count)
+        for sent, kind, messages, by_writer in sorted(rows, reverse=True):
+            self.say("       %-14s %9d messages %8.1f MB (%5.1f %%) %7.1f B/write/receiver; h0 (the writer) sent %.1f MB"
+                     % (kind, messages, sent / 1e6, 100 * sent / total, sent / k / receivers, by_writer / 1e6))
+        phases = sorted({key[2] for i in after for key in after[i][0] if key[0] == "answer_bytes"})
+        if phases:
+            self.say("       syncAnswer by phase (chunks, MB, B/write/receiver): " + "; ".join(
+                "%s %d, %.1f MB, %.1f B" % (
+                    phase, sum(delta(i, "answer_chunks", "out", phase) for i in after),
+                    sum(delta(i, "answer_bytes", "out", phase) for i in after) / 1e6,
+                    sum(delta(i, "answer_bytes", "out", phase) for i in after) / k / receivers)
+                for phase in phases))
+        self.say("       total sealed %.1f MB = %.1f B/write/receiver; eth0 tx %.1f MB = %.1f B/write/receiver"
+                 % (total / 1e6, total / k / receivers, result["cluster_tx"] / 1e6, result["bytes_per_write_per_receiver"]))
+        for i in sorted(after):
+            udp_before, udp_after = before[i][1], after[i][1]
+            received = {kind: delta(i, "bytes", "in", kind) for kind in kinds}
+            sent = {kind: delta(i, "bytes", "out", kind) for kind in kinds}
+            self.say("       h%d received %.1f MB (%s), sent %.1f MB (%s); UDP datagrams in %d, dropped at a full "
+                     "receive buffer %d"
+                     % (i, sum(received.values()) / 1e6,
+                        ", ".join("%s %.1f" % (kind, v / 1e6) for kind, v in sorted(received.items(), key=lambda x: -x[1])
+                                  if v > 1e5),
+                        sum(sent.values()) / 1e6,
+                        ", ".join("%s %.1f" % (kind, v / 1e6) for kind, v in sorted(sent.items(), key=lambda x: -x[1])
+                                  if v > 1e5),
+                        udp_after.get("InDatagrams", 0) - udp_before.get("InDatagrams", 0),
+                        udp_after.get("RcvbufErrors", 0) - udp_before.get("RcvbufErrors", 0)))
+        result["by_kind"] = {kind: {"messages": messages, "bytes": sent} for sent, kind, messages, _ in rows}
+        self.results["burst%d" % count] = result
 
     # -- 6. crypto -----------------------------------------------------------------------------
 
@@ -923,8 +1055,11 @@ def main():
     parser.add_argument("--gossipkv", required=True, help="the release gossipkv binary")
     parser.add_argument("--cryptobench", required=True, help="the release CryptoBench binary")
     parser.add_argument("--run-dir", required=True, help="directory for this run's keys and logs")
-    parser.add_argument("--only", help="comma-separated subset: discovery,passphrase,failure,idle,writes,catchup,crypto")
+    parser.add_argument("--only", help="comma-separated subset: discovery,passphrase,failure,idle,writes,catchup,burst,crypto")
     parser.add_argument("--systems", default="gossipkv,serf", help="gossipkv,serf (default both)")
+    parser.add_argument("--node-args", default="", help="more `gossipkv node` flags for every node (e.g. '--fsync never')")
+    parser.add_argument("--burst-nodes", default="3,10", type=lambda v: [int(x) for x in v.split(",")],
+                        help="cluster sizes of the burst phase (default 3,10)")
     args = parser.parse_args()
 
     bench = Bench(args)
@@ -945,6 +1080,7 @@ def main():
             bench.passphrase()
             bench.write_visible()
             bench.catchup()
+            bench.burst()
             bench.crypto()
     except Exception as error:  # report what we have, then fail
         bench.anomaly("harness error: %r" % (error,))

@@ -183,39 +183,89 @@ def connect_in(namespace, port, timeout=2.0):
 
 
 def rss_breakdown_kib(pid):
-    """Where a process's resident pages are, from /proc/PID/smaps, in KiB by group: its own
-    binary's pages, the Swift runtime, Foundation, other shared libraries (all code and data
-    pages of files, shared with every process of the host that maps them), the brk heap, and
-    anonymous mappings (malloc arenas, thread stacks, buffers). Empty when unreadable."""
-    groups = {}
-    group = None
+    """Where a process's resident pages are, from /proc/PID/smaps, in KiB by group. File pages:
+    its own binary, the Swift runtime (with Concurrency and Dispatch), Foundation (with its ICU),
+    other shared libraries; these are code and read-only data, shared with every process of the
+    host that maps the same file (PSS splits them). Anonymous pages: the libraries' and binary's
+    relocated data (written once at load), the brk heap, malloc's per-thread arenas (64 MiB
+    reserved each, 64 MiB-aligned), thread stacks (an 8 MiB mapping after a guard page), and the
+    rest (large mallocs, buffers, Go's heap for Serf). Empty when unreadable."""
+    maps = []
     try:
+        exe = os.path.realpath("/proc/%d/exe" % pid)
         with open("/proc/%d/smaps" % pid) as f:
-            exe = os.path.basename(os.readlink("/proc/%d/exe" % pid))
             for line in f:
                 parts = line.split()
                 if parts and "-" in parts[0] and not parts[0].endswith(":"):
-                    path = parts[5] if len(parts) > 5 else ""
-                    name = os.path.basename(path)
-                    if name == exe:
-                        group = "binary"
-                    elif name.startswith("libswift"):
-                        group = "Swift runtime"
-                    elif name.startswith(("libFoundation", "lib_Foundation")):
-                        group = "Foundation"
-                    elif path.startswith("/"):
-                        group = "other shared libraries"
-                    elif path == "[heap]":
-                        group = "heap (brk)"
-                    elif path.startswith("["):
-                        group = "stack, vdso"
-                    else:
-                        group = "anonymous (malloc arenas, thread stacks, buffers)"
-                elif parts and parts[0] == "Rss:" and group:
-                    groups[group] = groups.get(group, 0) + int(parts[1])
+                    low, high = (int(x, 16) for x in parts[0].split("-"))
+                    maps.append({"low": low, "high": high, "perm": parts[1],
+                                 "path": parts[5] if len(parts) > 5 else "", "rss": 0, "anon": 0})
+                elif parts and parts[0] in ("Rss:", "Anonymous:") and maps:
+                    maps[-1]["rss" if parts[0] == "Rss:" else "anon"] = int(parts[1])
     except (FileNotFoundError, PermissionError, ProcessLookupError):
         return {}
+    groups = {}
+
+    def add(group, kib):
+        if kib:
+            groups[group] = groups.get(group, 0) + kib
+
+    for index, m in enumerate(maps):
+        path, name = m["path"], os.path.basename(m["path"])
+        if path.startswith("/"):
+            if path == exe:
+                group = "binary"
+            elif name.startswith(("libswift", "libdispatch", "libBlocksRuntime")):
+                group = "Swift runtime"
+            elif name.startswith(("libFoundation", "lib_Foundation")):
+                group = "Foundation"
+            else:
+                group = "other shared libraries"
+            add(group + " (file)", m["rss"] - m["anon"])
+            add("relocated data of binary and libraries (anon)", m["anon"])
+        elif path == "[heap]":
+            add("brk heap (anon)", m["rss"])
+        elif path == "[stack]":
+            add("thread stacks (anon)", m["rss"])
+        elif path.startswith("["):
+            add("vdso", m["rss"])
+        elif not m["perm"].startswith("---"):
+            previous = maps[index - 1] if index else None
+            after_guard = (previous is not None and previous["high"] == m["low"]
+                           and previous["perm"].startswith("---") and previous["high"] - previous["low"] == 4096)
+            if after_guard and m["high"] - m["low"] >= 1 << 20:
+                add("thread stacks (anon)", m["rss"])
+            elif m["low"] % (64 << 20) == 0 and m["high"] - m["low"] <= 64 << 20:
+                add("malloc arenas (anon)", m["rss"])
+            else:
+                add("other anonymous (large mallocs, buffers)", m["rss"])
     return groups
+
+
+def thread_names(pid):
+    """{thread name: count} of a process (/proc/PID/task/*/comm)."""
+    names = {}
+    try:
+        for tid in os.listdir("/proc/%d/task" % pid):
+            with open("/proc/%d/task/%s/comm" % (pid, tid)) as f:
+                name = f.read().strip()
+            names[name] = names.get(name, 0) + 1
+    except (FileNotFoundError, PermissionError, ProcessLookupError):
+        pass
+    return names
+
+
+def udp_counters(pid):
+    """The UDP counters (InDatagrams, RcvbufErrors, ...) of pid's network namespace, from
+    /proc/PID/net/snmp; empty when unreadable."""
+    try:
+        with open("/proc/%d/net/snmp" % pid) as f:
+            rows = [line.split() for line in f if line.startswith("Udp:")]
+    except (FileNotFoundError, PermissionError, ProcessLookupError):
+        return {}
+    if len(rows) < 2:
+        return {}
+    return {name: int(value) for name, value in zip(rows[0][1:], rows[1][1:])}
 
 
 def rss_kib(pid, field="VmRSS"):

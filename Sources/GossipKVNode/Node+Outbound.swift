@@ -80,6 +80,14 @@ extension Node {
         }
     }
 
+    /// The phase of an encoded sync answer body, read without decoding its entries: the byte
+    /// after the sync id (u64), chunk index (u32) and chunk count (u32) (`GossipMessage+Wire`).
+    static func answerPhase(ofBody body: [UInt8]) -> SyncAnswer.Phase? {
+        let offset = 8 + 4 + 4
+        guard body.count > offset else { return nil }
+        return SyncAnswer.Phase(rawValue: body[offset])
+    }
+
     /// Signs the core's frame (`OutboundFraming` chose its channel and sequence) and writes it:
     /// a datagram, or a frame on the stream to `peer`, after the frames queued before it.
     func sendSealed(_ frame: OutboundFrame, to peer: NodeID) {
@@ -98,6 +106,9 @@ extension Node {
         guard let sealed else { return }
         if pairSigner != nil { metrics.sealedWithPairMAC() }
         metrics.messageOut(kind: "\(kind)", bytes: sealed.count)
+        if kind == .syncAnswer, let phase = Self.answerPhase(ofBody: frame.body) {
+            metrics.syncAnswerOut(phase: "\(phase)", bytes: sealed.count)
+        }
         if frame.isDatagram {
             transport.sendDatagram(sealed, to: address)
         } else {

@@ -92,6 +92,13 @@ public final class NodeMetrics: Sendable {
         counter("gossipkv_bytes_out_total", ("kind", kind)).increment(by: bytes)
     }
 
+    /// A sync answer chunk sent, by phase (`answer`, `answerBack`, `buckets`): which part of
+    /// anti-entropy carries the bytes when a burst costs more than its pushes (issue 12).
+    public func syncAnswerOut(phase: String, bytes: Int) {
+        counter("gossipkv_sync_answer_chunks_out_total", ("phase", phase)).increment()
+        counter("gossipkv_sync_answer_bytes_out_total", ("phase", phase)).increment(by: bytes)
+    }
+
     /// A message sealed with a per-pair MAC rather than a signature (SWIM messages to a member
     /// we share a pair key with).
     public func sealedWithPairMAC() {
