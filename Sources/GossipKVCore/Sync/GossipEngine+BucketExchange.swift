@@ -51,14 +51,42 @@ extension GossipEngine {
     /// twice at N = 10: issue 12). Once the answer back has landed, the next round compares
     /// again, and equal digests with unequal state hashes take the bucket path there.
     mutating func bucketsAfterFruitlessAnswer(
-        from peer: NodeID, syncID: UInt64, answerWasEmpty: Bool, peerDigest: Digest
+        from peer: NodeID, syncID: UInt64, answerWasEmpty: Bool, peerDigest: Digest, now: UInt64
     ) -> [GossipDirective] {
         guard let peerHash = peerStateHashes[peer], peerHash != replica.map.stateHash else { return [] }
         if answerWasEmpty && replica.map.deltaCount(for: peerDigest) > 0 { return [] }
+        guard mayExchangeBuckets(with: peer, now: now) else { return [] }
         rememberBucketExchange(AnswerKey(peer: peer, syncID: syncID, phase: .buckets))
         let hashes = replica.map.bucketHashes.map { UInt32(truncatingIfNeeded: $0) }
         return [.send(.bucketHashes(BucketHashes(syncID: syncID, hashes: hashes)), to: peer)]
     }
+
+    /// Whether a bucket exchange with `peer` may begin now. Not while pushes flow between us:
+    /// the state hashes then differ because entries are in flight, answers change nothing
+    /// because pushes delivered them already, and every bucket differs, so the exchange ships
+    /// the whole map both ways (10 real processes under a 100k-write burst: 31-61 exchanges of
+    /// 6-10 MB each, 40-70 % of all bytes; `gossipkv_sync_answer_bytes_out_total{phase="buckets"}`).
+    /// The pushes' entries land on their own; a difference that outlives them is found by the
+    /// first exchange after `recentChangeMilliseconds` without pushes. Deferred at most
+    /// `longestBucketDeferralMilliseconds`, so a peer that never stops pushing (a liar, or an
+    /// endless stream of writes) cannot keep a difference below the watermarks hidden for good.
+    mutating func mayExchangeBuckets(with peer: NodeID, now: UInt64) -> Bool {
+        guard let last = lastPushWith[peer], now < last.addingSaturating(config.recentChangeMilliseconds)
+        else {
+            bucketsDeferredSince[peer] = nil
+            return true
+        }
+        let since = bucketsDeferredSince[peer] ?? now
+        if now >= since.addingSaturating(Self.longestBucketDeferralMilliseconds) {
+            bucketsDeferredSince[peer] = nil
+            return true
+        }
+        bucketsDeferredSince[peer] = since
+        return false
+    }
+
+    /// The longest pushes defer a bucket exchange with one peer.
+    static let longestBucketDeferralMilliseconds: UInt64 = 30_000
 
     mutating func finishBucketExchange(_ key: AnswerKey) {
         bucketExchanges.remove(key)

@@ -57,6 +57,8 @@ public struct GossipEngine: Sendable {
     var sentRequests: [NodeID: UInt64] = [:]
     /// When a push last went to or came from each peer (`GossipEngine+Transfers.swift`).
     var lastPushWith: [NodeID: UInt64] = [:]
+    /// Since when pushes have held back a bucket exchange with each peer (`mayExchangeBuckets`).
+    var bucketsDeferredSince: [NodeID: UInt64] = [:]
     /// The one exchange in flight that may bring us entries (`GossipEngine+Transfers.swift`).
     var inbound: InboundTransfer?
     /// Peers that held the inbound slot for an answer back and sent none, until when they may
@@ -139,6 +141,7 @@ public struct GossipEngine: Sendable {
         openRounds = openRounds.filter { peers.contains($0.key) }
         sentRequests = sentRequests.filter { peers.contains($0.key) }
         lastPushWith = lastPushWith.filter { peers.contains($0.key) }
+        bucketsDeferredSince = bucketsDeferredSince.filter { peers.contains($0.key) }
         silentAnswerers = silentAnswerers.filter { peers.contains($0.key) }
         if let peer = inbound?.peer, !peers.contains(peer) { inbound = nil }
         peerDigests = peerDigests.filter { peers.contains($0.key) }
@@ -166,6 +169,7 @@ public struct GossipEngine: Sendable {
         openRounds[peer] = nil
         sentRequests[peer] = nil
         lastPushWith[peer] = nil
+        bucketsDeferredSince[peer] = nil
         silentAnswerers[peer] = nil
         releaseInbound(from: peer)
         peerDigests[peer] = nil
@@ -395,9 +399,14 @@ public struct GossipEngine: Sendable {
             if request.stateHash == replica.map.stateHash {
                 return [.send(.syncSummary(summary), to: sender)]
             }
-            let hashes = replica.map.bucketHashes.map { UInt32(truncatingIfNeeded: $0) }
-            rememberBucketExchange(AnswerKey(peer: sender, syncID: request.syncID, phase: .buckets))
-            return [.send(.bucketHashes(BucketHashes(syncID: request.syncID, hashes: hashes)), to: sender)]
+            // While pushes flow between us the (empty) answer below ends the round instead.
+            if mayExchangeBuckets(with: sender, now: now) {
+                let hashes = replica.map.bucketHashes.map { UInt32(truncatingIfNeeded: $0) }
+                rememberBucketExchange(AnswerKey(peer: sender, syncID: request.syncID, phase: .buckets))
+                return [
+                    .send(.bucketHashes(BucketHashes(syncID: request.syncID, hashes: hashes)), to: sender)
+                ]
+            }
         }
         rememberSentDigest(digest, AnswerKey(peer: sender, syncID: request.syncID, phase: .answerBack))
         // One exchange per pair: no round of ours with the asker while it answers back.
@@ -502,7 +511,7 @@ public struct GossipEngine: Sendable {
                 let answerWasEmpty = pending.count == 1 && chunk.entries.isEmpty
                 directives += bucketsAfterFruitlessAnswer(
                     from: sender, syncID: chunk.syncID, answerWasEmpty: answerWasEmpty,
-                    peerDigest: pending.digest ?? Digest())
+                    peerDigest: pending.digest ?? Digest(), now: now)
             }
             directives.append(.answerCompleted(from: sender, adopted: adopt))
         } else {
