@@ -160,6 +160,39 @@ struct ReplicationTransferTests {
         #expect(harness.replica(1)?.map.count == 2)
     }
 
+    @Test("crossing requests stay answered once when a summary from the peer lands between them")
+    func crossingRequestsSurviveASummary() throws {
+        var harness = EngineHarness(count: 2)
+        for index in 0..<4 { harness.write(1, "a\(index)", "1") }
+        for index in 0..<4 { harness.write(2, "b\(index)", "2") }
+        var one = try #require(harness.engines[Self.writer])
+        var two = try #require(harness.engines[Self.receiver])
+        let fromOne = one.startRound(with: Self.receiver, now: harness.now)
+        let fromTwo = two.startRound(with: Self.writer, now: harness.now)
+        // Node 2's first SWIM message after a heal carries its (differing) summary; it reaches
+        // node 1 before node 2's request. Node 1's round must stay open, so that the crossing
+        // guard still sees its request out and leaves node 2's request unanswered.
+        let onSummary = one.receive(
+            .syncSummary(two.summary), from: Self.receiver,
+            senderClock: two.replica.readTime(physical: harness.now), now: harness.now)
+        #expect(onSummary.isEmpty)
+        harness.engines[Self.writer] = one
+        harness.engines[Self.receiver] = two
+        harness.run(fromTwo, from: Self.receiver)
+        harness.run(fromOne, from: Self.writer)
+        let entriesShipped = harness.delivered.reduce(0) { total, delivery in
+            if case let .syncAnswer(answer) = delivery.message { return total + answer.entries.count }
+            return total
+        }
+        let answers = harness.delivered.filter {
+            if case let .syncAnswer(answer) = $0.message { answer.phase == .answer } else { false }
+        }
+        #expect(answers.count == 1)
+        #expect(entriesShipped == 8)
+        #expect(harness.replica(1)?.map.sortedEntries() == harness.replica(2)?.map.sortedEntries())
+        #expect(harness.replica(1)?.map.count == 8)
+    }
+
     @Test("a node behind two peers takes what it lacks from one; the other's request is declined")
     func oneInboundTransferAtATime() throws {
         var harness = EngineHarness(count: 3)

@@ -350,6 +350,13 @@ public struct GossipEngine: Sendable {
         // The reply that closes a round we opened (or a declined request), or a peer's idle pair
         // while a round is open: the open round (or the next active one) settles the difference.
         if openRounds[sender] != nil {
+            // Our request is out and the peer holds our inbound slot: its answer, or its own
+            // request crossing ours, is on its way. A summary riding on a probe or an ack (a
+            // node coming back from a partition sends one with its first SWIM message) must not
+            // close the round: `admitRequest` would then miss the crossing and both sides would
+            // answer, shipping what each lacks twice (a healed 3-vs-3 partition cost its worst
+            // node 3.1x the missed bytes; `HealCostTests`).
+            if sentRequests[sender] != nil, inbound?.peer == sender { return [] }
             // A summary on a probe or an ack may come while our request's answer is on its way:
             // the round closes, but the inbound slot stays until that answer or its wait ends.
             let awaitingAnswer = sentRequests[sender] != nil
