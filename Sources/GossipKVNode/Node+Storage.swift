@@ -69,11 +69,15 @@ struct NodeDurability {
     var isClosed = false
     /// The storage's counters as last copied into the metrics.
     var reportedStatistics = StorageStatistics()
-    /// Watermarks logged but not yet known fsynced, with the log position that makes them so
-    /// (`GossipEngine.advertisedDigest`: only durable watermarks are claimed to peers).
-    var pendingDurable: (digest: Digest, position: UInt64)?
+    /// Watermarks logged but not yet known fsynced.
+    var pendingDurable = PendingDurableDigests()
 
     var directory: String { storage.configuration.directory }
+
+    /// Whether a clock that may reach `reach` (milliseconds) needs a new ceiling logged first.
+    func ceilingReached(by reach: UInt64) -> Bool {
+        failure == nil && !isClosed && reach >= clockCeiling.physical
+    }
 }
 
 extension Node {
@@ -180,7 +184,7 @@ extension Node {
                 // Nothing is ever fsynced on purpose: what the kernel holds is all there is.
                 core.markDurable(digest)
             } else {
-                self.durability?.pendingDurable = (digest, durability.storage.appendedPosition)
+                self.durability?.pendingDurable.logged(digest, at: durability.storage.appendedPosition)
             }
         } catch {
             storageFailed(error, doing: "log the watermarks")
@@ -188,13 +192,12 @@ extension Node {
         advanceDurableDigest()
     }
 
-    /// Hands the engine the last logged watermarks once an fsync covered them.
+    /// Hands the engine the newest logged watermarks an fsync covered.
     func advanceDurableDigest() {
-        guard let durability, let pending = durability.pendingDurable,
-            durability.storage.durablePosition >= pending.position
+        guard let durable = durability?.storage.durablePosition,
+            let digest = durability?.pendingDurable.covered(upTo: durable)
         else { return }
-        core.markDurable(pending.digest)
-        self.durability?.pendingDurable = nil
+        core.markDurable(digest)
     }
 
     func storageFailed(_ error: StorageError, doing what: String) {

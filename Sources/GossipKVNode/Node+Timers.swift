@@ -10,7 +10,7 @@ extension Node {
         sendOwedRevocations()
         var next = min(core.nextTickAt, nextAnnounceAt, nextExpiryAt)
         // Logged watermarks waiting for the batch fsync: look again shortly.
-        if durability?.pendingDurable != nil { next = min(next, WallClock.nowMilliseconds() + 50) }
+        if durability?.pendingDurable.isEmpty == false { next = min(next, WallClock.nowMilliseconds() + 50) }
         guard next < scheduledTickAt else { return }
         scheduledTickAt = next
         tickTask?.cancel()
