@@ -70,30 +70,44 @@ public enum LogRecord: Equatable, Sendable {
 
     /// The record's bytes: header, kind, payload.
     public func encoded(limits: Limits) throws(StorageError) -> [UInt8] {
-        var body = ByteWriter(capacity: 64)
-        body.write(kind.rawValue)
+        var writer = ByteWriter(capacity: 64)
+        try encode(into: &writer, limits: limits)
+        return writer.bytes
+    }
+
+    /// Appends the record (header and body) to `writer`: a batch of records is encoded into one
+    /// buffer with no allocation per record (one array per record was a measurable share of a
+    /// node's CPU under pipelined SETs). On failure `writer` is left as it was.
+    public func encode(into writer: inout ByteWriter, limits: Limits) throws(StorageError) {
+        let start = writer.count
+        writer.write(UInt32(0))  // length, filled in below
+        writer.write(UInt32(0))  // checksum, filled in below
+        let bodyStart = writer.count
+        writer.write(kind.rawValue)
         do throws(WireError) {
             switch self {
-            case .entry(let entry): try body.write(entry, limits: limits)
-            case .watermarks(let digest): try body.write(digest, limits: limits)
-            case .clockCeiling(let ceiling): body.write(ceiling)
+            case .entry(let entry): try writer.write(entry, limits: limits)
+            case .watermarks(let digest): try writer.write(digest, limits: limits)
+            case .clockCeiling(let ceiling): writer.write(ceiling)
             case .removal(let removal):
                 guard removal.key.count <= limits.maxKeyBytes else {
                     throw WireError.keyTooLarge(size: removal.key.count, limit: limits.maxKeyBytes)
                 }
-                try body.writeLengthPrefixed(removal.key)
-                body.write(removal.timestamp)
-                body.write(removal.origin)
+                try writer.writeLengthPrefixed(removal.key)
+                writer.write(removal.timestamp)
+                writer.write(removal.origin)
             }
         } catch {
+            writer.truncate(to: start)
             throw .encoding(error)
         }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(Self.headerSize + body.count)
-        bytes.appendBigEndian(UInt32(body.count))
-        bytes.appendBigEndian(CRC32.checksum(body.bytes[...]))
-        bytes.append(contentsOf: body.bytes)
-        return bytes
+        let bodyCount = writer.count - bodyStart
+        guard let length = UInt32(exactly: bodyCount) else {
+            writer.truncate(to: start)
+            throw .encoding(.oversized(size: bodyCount, limit: Int(UInt32.max)))
+        }
+        writer.overwrite(length, at: start)
+        writer.overwrite(CRC32.checksum(writer.bytes[bodyStart...]), at: start + 4)
     }
 
     /// What the bytes at the start of a slice hold.

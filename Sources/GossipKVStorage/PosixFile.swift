@@ -49,6 +49,10 @@ enum Posix {
     }
 
     static func writeAll(_ file: FileDescriptor, _ bytes: [UInt8]) throws(StorageError) {
+        try writeAll(file, bytes[...])
+    }
+
+    static func writeAll(_ file: FileDescriptor, _ bytes: ArraySlice<UInt8>) throws(StorageError) {
         let result = bytes.withUnsafeBytes { raw in
             Result { () throws(StorageError) in try writeAll(file, raw) }
         }

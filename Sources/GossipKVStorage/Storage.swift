@@ -201,7 +201,7 @@ public final class Storage: @unchecked Sendable {
             {
                 ready = try roll(&s)
             }
-            try Self.write(bytes, records: 1, to: &s)
+            try Self.write(bytes[...], records: 1, to: &s)
         }
         Self.resume(ready, with: .success(()))
     }
@@ -220,36 +220,46 @@ public final class Storage: @unchecked Sendable {
         try append(records: changes.map(LogRecord.init))
     }
 
-    /// Appends records in order with one `write(2)` per segment they land in.
+    /// Appends records in order with one `write(2)` per segment they land in. The records are
+    /// encoded into one buffer outside the lock; `recordEnds` marks where each ends, so a batch
+    /// that crosses the segment size is still cut between records.
     public func append(records: [LogRecord]) throws(StorageError) {
         guard !records.isEmpty else { return }
-        var encoded: [[UInt8]] = []
-        encoded.reserveCapacity(records.count)
-        for record in records { encoded.append(try record.encoded(limits: limits)) }
+        var buffer = ByteWriter(capacity: 128 * records.count)
+        var recordEnds: [Int] = []
+        recordEnds.reserveCapacity(records.count)
+        for record in records {
+            try record.encode(into: &buffer, limits: limits)
+            recordEnds.append(buffer.count)
+        }
+        let bytes = buffer.bytes
         var ready: [Waiter] = []
         try state.withLock { (s) throws(StorageError) in
             try Self.checkOpen(s)
-            var pending: [UInt8] = []
-            var pendingRecords = 0
-            for bytes in encoded {
-                let size = s.segmentSize + pending.count
-                if size > SegmentHeader.size && size + bytes.count > configuration.segmentBytes {
-                    try Self.write(pending, records: pendingRecords, to: &s)
-                    pending.removeAll(keepingCapacity: true)
-                    pendingRecords = 0
+            var runStart = 0
+            var runRecords = 0
+            var recordStart = 0
+            for end in recordEnds {
+                let size = s.segmentSize + (recordStart - runStart)
+                if size > SegmentHeader.size && size + (end - recordStart) > configuration.segmentBytes {
+                    try Self.write(bytes[runStart..<recordStart], records: runRecords, to: &s)
+                    runStart = recordStart
+                    runRecords = 0
                     ready += try roll(&s)
                 }
-                pending += bytes
-                pendingRecords += 1
+                runRecords += 1
+                recordStart = end
             }
-            try Self.write(pending, records: pendingRecords, to: &s)
+            try Self.write(bytes[runStart..<recordStart], records: runRecords, to: &s)
         }
         Self.resume(ready, with: .success(()))
     }
 
     /// Writes whole records at the end of the segment. A failed write is cut back off, so the
     /// log never holds part of a record.
-    private static func write(_ bytes: [UInt8], records: Int, to s: inout State) throws(StorageError) {
+    private static func write(_ bytes: ArraySlice<UInt8>, records: Int, to s: inout State)
+        throws(StorageError)
+    {
         guard !bytes.isEmpty else { return }
         do throws(StorageError) {
             try Posix.writeAll(s.segment, bytes)

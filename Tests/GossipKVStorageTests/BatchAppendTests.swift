@@ -1,4 +1,5 @@
 import GossipKVCore
+import PropertyBased
 import Testing
 
 @testable import GossipKVStorage
@@ -47,5 +48,41 @@ struct BatchAppendTests {
                 size <= max(configuration.segmentBytes, SegmentHeader.size + largestRecord),
                 "\(name): \(size) bytes")
         }
+    }
+
+    @Test("records encoded into one buffer are byte for byte the records encoded one by one")
+    func sharedBufferMatchesSingles() async {
+        await propertyCheck(count: 200, input: StorageTestData.record.array(of: 0...12)) { records in
+            var writer = ByteWriter()
+            for record in records { try? record.encode(into: &writer, limits: .standard) }
+            let singles = records.flatMap { (try? $0.encoded(limits: .standard)) ?? [] }
+            #expect(writer.bytes == singles)
+        }
+    }
+
+    @Test("a batch with a record over the limits is refused whole and the log keeps what it had")
+    func oversizedRecordRefusesTheBatch() throws {
+        let directory = TemporaryDirectory()
+        let (storage, _) = try Storage.openForTest(directory.configuration())
+        try storage.append(entries: [StorageTestData.sample(0)])
+        let before = storage.statistics.appendedBytes
+        var oversized = StorageTestData.sample(2)
+        oversized.key = [UInt8](repeating: 7, count: Limits.standard.maxKeyBytes + 1)
+        #expect(throws: StorageError.self) {
+            try storage.append(entries: [StorageTestData.sample(1), oversized, StorageTestData.sample(3)])
+        }
+        #expect(storage.statistics.appendedBytes == before)
+        // The failed record left nothing half-encoded behind in a shared buffer either.
+        var writer = ByteWriter()
+        try LogRecord.entry(StorageTestData.sample(1)).encode(into: &writer, limits: .standard)
+        let goodSize = writer.count
+        #expect(throws: StorageError.self) {
+            try LogRecord.entry(oversized).encode(into: &writer, limits: .standard)
+        }
+        #expect(writer.count == goodSize)
+        try storage.close()
+        let (reopened, recovered) = try Storage.openForTest(directory.configuration())
+        #expect(recovered.map.sortedEntries() == [StorageTestData.sample(0)])
+        try reopened.close()
     }
 }

@@ -47,6 +47,21 @@ public struct ByteWriter: Sendable {
         bytes.append(contentsOf: raw)
     }
 
+    /// Replaces the four bytes at `offset` with `value` big-endian: a header whose length and
+    /// checksum are known only once the body after it is written (log records batched into one
+    /// buffer). `offset + 4` must not pass `count`.
+    public mutating func overwrite(_ value: UInt32, at offset: Int) {
+        precondition(offset >= 0 && offset + 4 <= bytes.count, "overwrite past the written bytes")
+        for index in 0..<4 { bytes[offset + index] = UInt8(truncatingIfNeeded: value >> (24 - 8 * index)) }
+    }
+
+    /// Drops everything written after the first `count` bytes: a record that failed to encode
+    /// leaves nothing behind in a shared buffer.
+    public mutating func truncate(to count: Int) {
+        guard count < bytes.count else { return }
+        bytes.removeSubrange(max(count, 0)...)
+    }
+
     @inline(__always)
     private mutating func writeBigEndian<T: FixedWidthInteger & UnsignedInteger>(_ value: T) {
         var shift = T.bitWidth - 8
