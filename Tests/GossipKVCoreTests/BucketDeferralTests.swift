@@ -36,6 +36,12 @@ struct BucketDeferralTests {
         try Self.pushFromThreeToTwo(&harness)
         harness.round(from: 3, to: 2)
         #expect(!harness.kinds().contains(.bucketHashes))
+        // A declining answer ends the round: no digest the asker could adopt (ours may have run
+        // ahead of what we hold, which only the buckets would show).
+        let answers = harness.delivered.compactMap {
+            if case let .syncAnswer(answer) = $0.message { answer } else { nil }
+        }
+        #expect(!answers.isEmpty && answers.allSatisfy { $0.digest == nil && $0.entries.isEmpty })
         #expect(harness.replica(3)?.map.entry(forKey: Array("a".utf8)) == nil)
         // No push between them for the recent-change window: the next round exchanges buckets.
         harness.now += GossipConfig().recentChangeMilliseconds

@@ -406,14 +406,15 @@ public struct GossipEngine: Sendable {
             if request.stateHash == replica.map.stateHash {
                 return [.send(.syncSummary(summary), to: sender)]
             }
-            // While pushes flow between us the (empty) answer below ends the round instead.
-            if mayExchangeBuckets(with: sender, now: now) {
-                let hashes = replica.map.bucketHashes.map { UInt32(truncatingIfNeeded: $0) }
-                rememberBucketExchange(AnswerKey(peer: sender, syncID: request.syncID, phase: .buckets))
-                return [
-                    .send(.bucketHashes(BucketHashes(syncID: request.syncID, hashes: hashes)), to: sender)
-                ]
+            // While pushes flow between us a declining answer ends the round: it carries no
+            // digest, since the asker may adopt the digest of an answer, and here ours may have
+            // run ahead of what we hold (the case above); only the buckets may settle that.
+            guard mayExchangeBuckets(with: sender, now: now) else {
+                return [.send(.syncAnswer(Self.declining(request)), to: sender)]
             }
+            let hashes = replica.map.bucketHashes.map { UInt32(truncatingIfNeeded: $0) }
+            rememberBucketExchange(AnswerKey(peer: sender, syncID: request.syncID, phase: .buckets))
+            return [.send(.bucketHashes(BucketHashes(syncID: request.syncID, hashes: hashes)), to: sender)]
         }
         rememberSentDigest(digest, AnswerKey(peer: sender, syncID: request.syncID, phase: .answerBack))
         // One exchange per pair: no round of ours with the asker while it answers back.
