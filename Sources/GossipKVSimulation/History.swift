@@ -194,7 +194,24 @@ public struct History: Sendable {
 
     /// Marks the writes whose only copy was on the replica that lost its disk (all of it, or,
     /// with `kept`, what it had not synced), and forgets what that replica had dropped.
-    mutating func recordDiskLoss(of lost: Replica, keeping kept: Replica? = nil, survivors: [Replica]) {
+    ///
+    /// `damaged`: a `--repair` recovery cut records the node had fsynced. A delete among them
+    /// may already be collected everywhere else (the node's durable digest covered it), so a
+    /// value it superseded that the kept state still holds is a zombie: disk damage brings it
+    /// back, which no watermark can prevent (README, "the zombie limit"). Without a repair cut
+    /// nothing is excused: what a power loss takes was never fsynced, so no digest that
+    /// allowed a collection covered it.
+    mutating func recordDiskLoss(
+        of lost: Replica, keeping kept: Replica? = nil, damaged: Bool = false, survivors: [Replica]
+    ) {
+        if damaged, let kept {
+            for entry in kept.map.sortedEntries() {
+                guard let superseding = lost.map.entry(forKey: entry.key) ?? droppedBy[lost.id]?[entry.key],
+                    superseding.wins(over: entry)
+                else { continue }
+                zombies.insert(WriteKey(origin: entry.origin, timestamp: entry.timestamp))
+            }
+        }
         for write in accepted
         where !lostIDs.contains(WriteKey(origin: write.origin, timestamp: write.timestamp)) {
             let heldElsewhere =

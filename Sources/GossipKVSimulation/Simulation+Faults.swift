@@ -52,6 +52,7 @@ extension Simulation {
         let disk: ReplicaStart.Disk
         var durableWrites: [Entry] = []
         var lostRecords = false
+        var repairCut = false
         if loseDisk {
             history.recordDiskLoss(of: old, survivors: survivors)
             disk = .fresh
@@ -64,6 +65,7 @@ extension Simulation {
         } else {
             let crash = loseUnsynced ? nodes[node].log.powerLoss(random: &crashRandom) : .process
             if crash.repairCut == nil { durableWrites = nodes[node].log.syncedEntries }
+            repairCut = crash.repairCut != nil
             let before = nodes[node].log.records.count
             // The ceiling the node fsynced before its clock reached it: at least its clock.
             let recovered = nodes[node].log.recover(
@@ -80,7 +82,7 @@ extension Simulation {
         let replica = started.replica
         if lostRecords {
             // A write only a liar still holds may be lost: liars withhold what they like.
-            history.recordDiskLoss(of: old, keeping: replica, survivors: survivors)
+            history.recordDiskLoss(of: old, keeping: replica, damaged: repairCut, survivors: survivors)
         }
         if nodes[node].isHonest, let problem = recoveryProblem(replica, durableWrites: durableWrites) {
             return
