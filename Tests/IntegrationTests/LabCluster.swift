@@ -8,8 +8,13 @@ final class LabCluster: @unchecked Sendable {
     let logDirectory: URL
     private(set) var processes: [Int: Process] = [:]
 
-    /// The `gossipkv` executable `swift test` built beside the test bundle.
+    /// The `gossipkv` executable `swift test` built beside the test bundle, or the one
+    /// `GOSSIPKV_BINARY` names (a release build, to time a heal at full size without building
+    /// the tests in release: `GOSSIPKV_BINARY=.build/release/gossipkv`).
     static var binary: String? {
+        if let chosen = ProcessInfo.processInfo.environment["GOSSIPKV_BINARY"], !chosen.isEmpty {
+            return FileManager.default.isExecutableFile(atPath: chosen) ? chosen : nil
+        }
         var candidates: [URL] = []
         if let first = CommandLine.arguments.first {
             candidates.append(
