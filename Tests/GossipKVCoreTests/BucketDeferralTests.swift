@@ -51,6 +51,19 @@ struct BucketDeferralTests {
         #expect(harness.replica(3)?.map.stateHash == harness.replica(2)?.map.stateHash)
     }
 
+    @Test("a push from a third node defers it too: two leaves of the push tree share no pushes")
+    func deferredWhileAnyPushFlows() throws {
+        var harness = try Self.unevenBelowWatermarks()
+        // Node 2 just took node 1's push; nodes 2 and 3 have exchanged none.
+        harness.round(from: 3, to: 2)
+        #expect(!harness.kinds().contains(.bucketHashes))
+        harness.now += GossipConfig().recentChangeMilliseconds
+        harness.delivered.removeAll()
+        harness.round(from: 3, to: 2)
+        #expect(harness.kinds().contains(.bucketHashes))
+        #expect(harness.replica(3)?.map.stateHash == harness.replica(2)?.map.stateHash)
+    }
+
     @Test("a peer that never stops pushing delays the exchange by at most the longest deferral")
     func deferralIsBounded() throws {
         var harness = try Self.unevenBelowWatermarks()

@@ -57,6 +57,8 @@ public struct GossipEngine: Sendable {
     var sentRequests: [NodeID: UInt64] = [:]
     /// When a push last went to or came from each peer (`GossipEngine+Transfers.swift`).
     var lastPushWith: [NodeID: UInt64] = [:]
+    /// When a push last went out or came in, with any peer (`mayExchangeBuckets`).
+    var lastPushAt: UInt64?
     /// Since when pushes have held back a bucket exchange with each peer (`mayExchangeBuckets`).
     var bucketsDeferredSince: [NodeID: UInt64] = [:]
     /// The one exchange in flight that may bring us entries (`GossipEngine+Transfers.swift`).
