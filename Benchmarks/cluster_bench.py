@@ -96,9 +96,12 @@ class Bench:
 
     def setup(self):
         os.makedirs(self.run_dir, exist_ok=True)
-        self.say("== namespace LAN: %s (bridge %ssw, hosts %sh0..h9, eth0 10.77.%d.1-10/24, multicast on)"
-                 % (self.args.prefix, self.args.prefix, self.args.prefix, self.args.subnet))
-        self.lab = Lab(self.args.prefix, 10, self.args.subnet)
+        # Ten hosts, or more when a burst runs on more nodes (`--burst-nodes 20`).
+        self.host_count = max([10] + (self.args.burst_nodes if self.enabled("burst") else []))
+        self.say("== namespace LAN: %s (bridge %ssw, hosts %sh0..h%d, eth0 10.77.%d.1-%d/24, multicast on)"
+                 % (self.args.prefix, self.args.prefix, self.args.prefix, self.host_count - 1, self.args.subnet,
+                    self.host_count))
+        self.lab = Lab(self.args.prefix, self.host_count, self.args.subnet)
         self.make_keys()
 
     def teardown(self):
@@ -110,7 +113,7 @@ class Bench:
         keys = os.path.join(self.run_dir, "keys")
         shutil.rmtree(keys, ignore_errors=True)
         sh(self.binary, "init", "--dir", os.path.join(keys, "cluster"), "--name", "operator")
-        for index in range(10):
+        for index in range(self.host_count):
             sh(self.binary, "cert", "issue", "--cluster-dir", os.path.join(keys, "cluster"), "--name", "h%d" % index,
                "--out", os.path.join(keys, "h%d" % index))
         self.keys = keys
