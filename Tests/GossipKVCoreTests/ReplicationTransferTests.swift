@@ -193,6 +193,33 @@ struct ReplicationTransferTests {
         #expect(harness.replica(1)?.map.count == 8)
     }
 
+    @Test("a differing summary opens no round while pushes flow through the node; it does once they stop")
+    func summaryOpensNoRoundWhilePushesFlow() throws {
+        var harness = EngineHarness(count: 3)
+        harness.write(3, "x", "3")  // node 3 holds what node 2 lacks: their summaries differ
+        harness.write(1, "a", "1")
+        let entry = try #require(harness.replica(1)?.map.entry(forKey: Array("a".utf8)))
+        let push = GossipMessage.push(
+            Push(hops: 1, items: [Push.Item(entry: entry, previousTimestamp: .zero)]))
+        harness.run([.send(push, to: Self.receiver)], from: Self.writer)
+        var two = try #require(harness.engines[Self.receiver])
+        let three = try #require(harness.engines[EngineHarness.id(3)])
+        let opensRound: ([GossipDirective]) -> Bool = { directives in
+            directives.contains { if case .send(.syncRequest, _) = $0 { true } else { false } }
+        }
+        // Mid-burst the summary on every probe and ack differs; a round would ship what the
+        // pushes deliver anyway.
+        let during = two.receive(
+            .syncSummary(three.summary), from: EngineHarness.id(3),
+            senderClock: three.replica.readTime(physical: harness.now), now: harness.now)
+        #expect(!opensRound(during))
+        let later = harness.now + GossipConfig().gossipIntervalMilliseconds
+        let after = two.receive(
+            .syncSummary(three.summary), from: EngineHarness.id(3),
+            senderClock: three.replica.readTime(physical: later), now: later)
+        #expect(opensRound(after))
+    }
+
     @Test("a node behind two peers takes what it lacks from one; the other's request is declined")
     func oneInboundTransferAtATime() throws {
         var harness = EngineHarness(count: 3)

@@ -141,6 +141,12 @@ extension GossipEngine {
         return now < last.addingSaturating(config.gossipIntervalMilliseconds)
     }
 
+    /// Whether a push went out or came in, with any peer, in the last gossip interval.
+    func pushesFlowThroughUs(now: UInt64) -> Bool {
+        guard let last = lastPushAt else { return false }
+        return now < last.addingSaturating(config.gossipIntervalMilliseconds)
+    }
+
     /// The inbound slot, after expiring it if its time is up. A peer that held it for an answer
     /// back and sent nothing is not let in that way again for a while.
     mutating func inboundTransfer(now: UInt64) -> InboundTransfer? {

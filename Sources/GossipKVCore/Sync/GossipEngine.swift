@@ -371,6 +371,10 @@ public struct GossipEngine: Sendable {
         // full digest, since the peer could not answer a hash.
         if let transfer = inboundTransfer(now: now), transfer.peer != sender { return [] }
         if roundsWaitForDurability(now: now) { return [] }
+        // Not while pushes flow through us, unless a gap has stayed open for an interval: the
+        // summaries on SWIM probes and acks always differ mid-burst, and each round's answer
+        // ships what the pushes are delivering.
+        if pushesFlowThroughUs(now: now), !gapIsStale(now: now) { return [] }
         openRounds[sender] = now + config.syncTimeoutMilliseconds
         return [.send(.syncRequest(makeRequest(to: sender, now: now)), to: sender)]
     }
