@@ -114,14 +114,8 @@ struct GossipEngineTests {
 
     @Test("equal digests with unequal state hashes fall back to bucket hashes and converge")
     func bucketFallback() throws {
-        var harness = EngineHarness(count: 3)
-        harness.write(1, "a", "1")
         // Node 1's push reaches node 2 only out of order (no contiguity proof: watermark stays).
-        let entry = try #require(harness.replica(1)?.map.entry(forKey: Array("a".utf8)))
-        let push = GossipMessage.push(Push(hops: 1, items: [Push.Item(entry: entry, previousTimestamp: nil)]))
-        harness.run([.send(push, to: EngineHarness.id(2))], from: EngineHarness.id(1))
-        #expect(harness.replica(2)?.digest == harness.replica(3)?.digest)
-        harness.delivered.removeAll()
+        var harness = try BucketDeferralTests.unevenBelowWatermarks()
         // Bucket exchanges wait until no push has flowed for a while (`BucketDeferralTests`).
         harness.now += GossipConfig().recentChangeMilliseconds
         harness.round(from: 3, to: 2)
