@@ -75,16 +75,17 @@ extension GossipEngine {
     /// or an endless stream of writes) cannot keep a difference below the watermarks hidden for
     /// good.
     mutating func mayExchangeBuckets(with peer: NodeID, now: UInt64) -> Bool {
-        guard let last = lastPushAt, now < last.addingSaturating(config.recentChangeMilliseconds) else {
-            bucketsDeferredSince[peer] = nil
+        guard let last = rounds.lastPushAt, now < last.addingSaturating(config.recentChangeMilliseconds)
+        else {
+            rounds.bucketsDeferredSince[peer] = nil
             return true
         }
-        let since = bucketsDeferredSince[peer] ?? now
+        let since = rounds.bucketsDeferredSince[peer] ?? now
         if now >= since.addingSaturating(Self.longestBucketDeferralMilliseconds) {
-            bucketsDeferredSince[peer] = nil
+            rounds.bucketsDeferredSince[peer] = nil
             return true
         }
-        bucketsDeferredSince[peer] = since
+        rounds.bucketsDeferredSince[peer] = since
         return false
     }
 

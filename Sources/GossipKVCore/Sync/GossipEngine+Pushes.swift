@@ -5,8 +5,8 @@ extension GossipEngine {
     /// too: the first copy may have come in an answer, or its link may not have been kept, and
     /// its link may be what fills a gap), and queues a writer's push for relay down its tree.
     mutating func receivePush(_ push: Push, from sender: NodeID, now: UInt64) -> [GossipDirective] {
-        lastPushWith[sender] = now
-        lastPushAt = now
+        rounds.lastPushWith[sender] = now
+        rounds.lastPushAt = now
         var directives: [GossipDirective] = []
         var relay: [Push.Item] = []
         for item in push.items {
@@ -51,8 +51,8 @@ extension GossipEngine {
         let budget = config.pushBudgetBytes - WireSize.pushOverhead
         for group in groups {
             let targets = pushTargets(root: group.root)
-            for peer in targets { lastPushWith[peer] = now }
-            if !targets.isEmpty { lastPushAt = now }
+            for peer in targets { rounds.lastPushWith[peer] = now }
+            if !targets.isEmpty { rounds.lastPushAt = now }
             for batch in Self.batches(of: group.items, budget: budget, size: WireSize.encodedSize(of:)) {
                 for peer in targets {
                     directives.append(.send(.push(Push(hops: group.hops, items: batch)), to: peer))

@@ -137,30 +137,30 @@ extension GossipEngine {
 
     /// Whether pushes went to or came from `peer` in the last gossip interval.
     func pushesFlow(with peer: NodeID, now: UInt64) -> Bool {
-        guard let last = lastPushWith[peer] else { return false }
+        guard let last = rounds.lastPushWith[peer] else { return false }
         return now < last.addingSaturating(config.gossipIntervalMilliseconds)
     }
 
     /// Whether a push went out or came in, with any peer, in the last gossip interval.
     func pushesFlowThroughUs(now: UInt64) -> Bool {
-        guard let last = lastPushAt else { return false }
+        guard let last = rounds.lastPushAt else { return false }
         return now < last.addingSaturating(config.gossipIntervalMilliseconds)
     }
 
     /// The inbound slot, after expiring it if its time is up. A peer that held it for an answer
     /// back and sent nothing is not let in that way again for a while.
     mutating func inboundTransfer(now: UInt64) -> InboundTransfer? {
-        guard let transfer = inbound else { return nil }
+        guard let transfer = rounds.inbound else { return nil }
         if now < transfer.until { return transfer }
         if transfer.kind == .answerBack && !transfer.progressed {
-            silentAnswerers[transfer.peer] = now.addingSaturating(config.recentChangeMilliseconds)
+            rounds.silentAnswerers[transfer.peer] = now.addingSaturating(config.recentChangeMilliseconds)
         }
-        inbound = nil
+        rounds.inbound = nil
         return nil
     }
 
     mutating func holdInbound(for peer: NodeID, kind: InboundTransfer.Kind, now: UInt64) {
-        inbound = InboundTransfer(
+        rounds.inbound = InboundTransfer(
             peer: peer, kind: kind, startedAt: now,
             until: now.addingSaturating(config.inboundWaitMilliseconds))
     }
@@ -168,20 +168,20 @@ extension GossipEngine {
     /// A chunk from `peer` arrived: the slot it holds stays while chunks keep coming (up to the
     /// sync timeout), and is let go when the answer is complete.
     mutating func noteInboundProgress(from peer: NodeID, complete: Bool, now: UInt64) {
-        guard var transfer = inbound, transfer.peer == peer else { return }
+        guard var transfer = rounds.inbound, transfer.peer == peer else { return }
         if complete {
-            inbound = nil
+            rounds.inbound = nil
             return
         }
         transfer.progressed = true
         let cap = transfer.startedAt.addingSaturating(config.syncTimeoutMilliseconds)
         transfer.until = min(cap, max(transfer.until, now.addingSaturating(config.inboundWaitMilliseconds)))
-        inbound = transfer
+        rounds.inbound = transfer
     }
 
     /// Lets go of the slot if `peer` holds it (its round closed, or it left).
     mutating func releaseInbound(from peer: NodeID) {
-        if inbound?.peer == peer { inbound = nil }
+        if rounds.inbound?.peer == peer { rounds.inbound = nil }
     }
 
     /// Whether `digest` claims more than `ours` for an origin other than our own (we never take
@@ -200,10 +200,10 @@ extension GossipEngine {
     /// drop it). Takes the inbound slot when the answer back will bring us entries.
     mutating func admitRequest(_ request: SyncRequest, from sender: NodeID, now: UInt64) -> [GossipDirective]?
     {
-        if sentRequests[sender] != nil, openRounds[sender] != nil {
+        if rounds.sentRequests[sender] != nil, rounds.open[sender] != nil {
             // Crossing requests: the lower node id's is answered, and its sender answers back.
             if replica.id < sender { return [] }
-            sentRequests[sender] = nil
+            rounds.sentRequests[sender] = nil
             releaseInbound(from: sender)
         }
         // The answer back is computed against the digest we advertise (what is durable).
@@ -215,9 +215,9 @@ extension GossipEngine {
         if let transfer = inboundTransfer(now: now), transfer.peer != sender {
             return [.send(.syncAnswer(Self.declining(request)), to: sender)]
         }
-        if let until = silentAnswerers[sender] {
+        if let until = rounds.silentAnswerers[sender] {
             if now < until { return [.send(.syncAnswer(Self.declining(request)), to: sender)] }
-            silentAnswerers[sender] = nil
+            rounds.silentAnswerers[sender] = nil
         }
         holdInbound(for: sender, kind: .answerBack, now: now)
         return nil

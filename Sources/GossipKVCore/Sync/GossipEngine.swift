@@ -50,22 +50,8 @@ public struct GossipEngine: Sendable {
     private var nextIdleSummaryAt: UInt64
     /// Chunked answers being reassembled, and those recently finished.
     private var answers: AnswerAssembly
-    /// Peers we opened a round with and have not heard back from, or are answering, with the
-    /// round's deadline.
-    var openRounds: [NodeID: UInt64] = [:]
-    /// Peers we sent a request to (for crossing requests, `GossipEngine+Transfers.swift`).
-    var sentRequests: [NodeID: UInt64] = [:]
-    /// When a push last went to or came from each peer (`GossipEngine+Transfers.swift`).
-    var lastPushWith: [NodeID: UInt64] = [:]
-    /// When a push last went out or came in, with any peer (`mayExchangeBuckets`).
-    var lastPushAt: UInt64?
-    /// Since when pushes have held back a bucket exchange with each peer (`mayExchangeBuckets`).
-    var bucketsDeferredSince: [NodeID: UInt64] = [:]
-    /// The one exchange in flight that may bring us entries (`GossipEngine+Transfers.swift`).
-    var inbound: InboundTransfer?
-    /// Peers that held the inbound slot for an answer back and sent none, until when they may
-    /// not take it that way again.
-    var silentAnswerers: [NodeID: UInt64] = [:]
+    /// Open rounds, requests out, the inbound slot and what holds exchanges back, per peer.
+    var rounds = RoundsState()
     /// Since when some write has waited above a gap (links pending), nil when none waits.
     var gapSince: UInt64?
     /// Since when the digest we advertise has lagged what we hold (`roundsWaitForDurability`).
@@ -140,12 +126,7 @@ public struct GossipEngine: Sendable {
         }
         for peer in kept { departed[peer] = nil }
         peers = kept.sorted()
-        openRounds = openRounds.filter { peers.contains($0.key) }
-        sentRequests = sentRequests.filter { peers.contains($0.key) }
-        lastPushWith = lastPushWith.filter { peers.contains($0.key) }
-        bucketsDeferredSince = bucketsDeferredSince.filter { peers.contains($0.key) }
-        silentAnswerers = silentAnswerers.filter { peers.contains($0.key) }
-        if let peer = inbound?.peer, !peers.contains(peer) { inbound = nil }
+        rounds.keep(only: kept)
         peerDigests = peerDigests.filter { peers.contains($0.key) }
         peerStateHashes = peerStateHashes.filter { peers.contains($0.key) }
         peerClocks = peerClocks.filter { peers.contains($0.key) }
@@ -168,12 +149,7 @@ public struct GossipEngine: Sendable {
     public mutating func removePeer(_ peer: NodeID) {
         if peers.contains(peer) { departed[peer] = (peerDigests[peer] ?? Digest(), lastTickAt) }
         peers.removeAll { $0 == peer }
-        openRounds[peer] = nil
-        sentRequests[peer] = nil
-        lastPushWith[peer] = nil
-        bucketsDeferredSince[peer] = nil
-        silentAnswerers[peer] = nil
-        releaseInbound(from: peer)
+        rounds.forget(peer)
         peerDigests[peer] = nil
         peerStateHashes[peer] = nil
         peerClocks[peer] = nil
@@ -256,10 +232,10 @@ public struct GossipEngine: Sendable {
         // on rediscovery, then the peer's membership saw it return and opened this round: its
         // whole map twice at N = 10, issue 12). A request of ours still out is sent again: a
         // lost chunk of its answer is retried at once.
-        if let open = openRounds[peer], open > now, sentRequests[peer] == nil { return [] }
+        if let open = rounds.open[peer], open > now, rounds.sentRequests[peer] == nil { return [] }
         // Nor while our disk lags: the answer would resend what we hold (`roundsWaitForDurability`).
         if durableLagIsFresh(now: now) { return [.send(.syncSummary(summary), to: peer)] }
-        openRounds[peer] = now + config.syncTimeoutMilliseconds
+        rounds.open[peer] = now + config.syncTimeoutMilliseconds
         let digest = advertisedDigest
         if digest.count > config.fullDigestMaxOrigins {
             return [.send(.syncSummary(summary), to: peer)]
@@ -301,8 +277,8 @@ public struct GossipEngine: Sendable {
         var directives: [GossipDirective] = []
         if let flushAt = pushQueue.flushAt, now >= flushAt { directives += flushPushes(now: now) }
         answers.expire(now: now)
-        openRounds = openRounds.filter { $0.value > now }
-        sentRequests = sentRequests.filter { openRounds[$0.key] != nil }
+        rounds.open = rounds.open.filter { $0.value > now }
+        rounds.sentRequests = rounds.sentRequests.filter { rounds.open[$0.key] != nil }
         _ = inboundTransfer(now: now)
         if now >= nextRoundAt {
             nextRoundAt = now + config.gossipIntervalMilliseconds
@@ -311,7 +287,7 @@ public struct GossipEngine: Sendable {
                 // request at a time, our summary to the others (`GossipEngine+Transfers.swift`).
                 // A gap open for an interval is no reordering: then any peer may fill it.
                 let flowing = gapIsStale(now: now) ? [] : peers.filter { pushesFlow(with: $0, now: now) }
-                let busy = Set(openRounds.keys).union(flowing)
+                let busy = Set(rounds.open.keys).union(flowing)
                 for peer in choosePeers(config.fanout, excluding: busy) {
                     if inboundTransfer(now: now) == nil {
                         directives += startRound(with: peer, now: now)
@@ -351,19 +327,19 @@ public struct GossipEngine: Sendable {
         }
         // The reply that closes a round we opened (or a declined request), or a peer's idle pair
         // while a round is open: the open round (or the next active one) settles the difference.
-        if openRounds[sender] != nil {
+        if rounds.open[sender] != nil {
             // Our request is out and the peer holds our inbound slot: its answer, or its own
             // request crossing ours, is on its way. A summary riding on a probe or an ack (a
             // node coming back from a partition sends one with its first SWIM message) must not
             // close the round: `admitRequest` would then miss the crossing and both sides would
             // answer, shipping what each lacks twice (a healed 3-vs-3 partition cost its worst
             // node 3.1x the missed bytes; `HealCostTests`).
-            if sentRequests[sender] != nil, inbound?.peer == sender { return [] }
+            if rounds.sentRequests[sender] != nil, rounds.inbound?.peer == sender { return [] }
             // A summary on a probe or an ack may come while our request's answer is on its way:
             // the round closes, but the inbound slot stays until that answer or its wait ends.
-            let awaitingAnswer = sentRequests[sender] != nil
-            openRounds[sender] = nil
-            sentRequests[sender] = nil
+            let awaitingAnswer = rounds.sentRequests[sender] != nil
+            rounds.open[sender] = nil
+            rounds.sentRequests[sender] = nil
             if !awaitingAnswer { releaseInbound(from: sender) }
             return []
         }
@@ -375,13 +351,13 @@ public struct GossipEngine: Sendable {
         // summaries on SWIM probes and acks always differ mid-burst, and each round's answer
         // ships what the pushes are delivering.
         if pushesFlowThroughUs(now: now), !gapIsStale(now: now) { return [] }
-        openRounds[sender] = now + config.syncTimeoutMilliseconds
+        rounds.open[sender] = now + config.syncTimeoutMilliseconds
         return [.send(.syncRequest(makeRequest(to: sender, now: now)), to: sender)]
     }
 
     private mutating func closeRound(with peer: NodeID) {
-        openRounds[peer] = nil
-        sentRequests[peer] = nil
+        rounds.open[peer] = nil
+        rounds.sentRequests[peer] = nil
         releaseInbound(from: peer)
     }
 
@@ -424,8 +400,8 @@ public struct GossipEngine: Sendable {
         }
         rememberSentDigest(digest, AnswerKey(peer: sender, syncID: request.syncID, phase: .answerBack))
         // One exchange per pair: no round of ours with the asker while it answers back.
-        openRounds[sender] = max(
-            openRounds[sender] ?? 0, now.addingSaturating(config.gossipIntervalMilliseconds))
+        rounds.open[sender] = max(
+            rounds.open[sender] ?? 0, now.addingSaturating(config.gossipIntervalMilliseconds))
         return chunks(entries, syncID: request.syncID, phase: .answer, digest: digest, requestedBuckets: nil)
             .map { .send(.syncAnswer($0), to: sender) }
     }
@@ -503,9 +479,9 @@ public struct GossipEngine: Sendable {
         let complete = pending.received.count == Int(pending.count)
         noteInboundProgress(from: sender, complete: complete, now: now)
         if complete {
-            if chunk.phase != .buckets { sentRequests[sender] = nil }
+            if chunk.phase != .buckets { rounds.sentRequests[sender] = nil }
             answers.finish(key)
-            openRounds[sender] = nil
+            rounds.open[sender] = nil
             var adopt = false
             if chunk.phase == .buckets {
                 finishBucketExchange(key)
@@ -557,7 +533,7 @@ public struct GossipEngine: Sendable {
         let request = SyncRequest(
             syncID: makeSyncID(), digest: advertisedDigest, stateHash: replica.map.stateHash)
         rememberSentDigest(request.digest, AnswerKey(peer: peer, syncID: request.syncID, phase: .answer))
-        sentRequests[peer] = request.syncID
+        rounds.sentRequests[peer] = request.syncID
         holdInbound(for: peer, kind: .answer, now: now)
         return request
     }
