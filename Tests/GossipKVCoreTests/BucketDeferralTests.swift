@@ -64,6 +64,23 @@ struct BucketDeferralTests {
         #expect(harness.replica(3)?.map.stateHash == harness.replica(2)?.map.stateHash)
     }
 
+    @Test("rounds go on after the map stops changing until the exchange the pushes held back happens")
+    func roundsOutlastADeferral() throws {
+        var harness = try Self.unevenBelowWatermarks()
+        harness.round(from: 3, to: 2)  // node 2 just took a push: it holds the exchange back
+        #expect(!harness.kinds().contains(.bucketHashes))
+        harness.delivered.removeAll()
+        // Past the change window (the push was node 2's last change), within one more: node 2
+        // still runs rounds, so the exchange does not wait for an idle summary.
+        let output = harness.tick(2, at: harness.now + GossipConfig().recentChangeMilliseconds + 500)
+        harness.run(output, from: EngineHarness.id(2))
+        #expect(
+            harness.delivered.first.map { $0.from == EngineHarness.id(2) && $0.message.kind == .syncRequest }
+                == true)
+        #expect(harness.kinds().contains(.bucketHashes))
+        #expect(harness.replica(3)?.map.stateHash == harness.replica(2)?.map.stateHash)
+    }
+
     @Test("a peer that never stops pushing delays the exchange by at most the longest deferral")
     func deferralIsBounded() throws {
         var harness = try Self.unevenBelowWatermarks()

@@ -70,12 +70,12 @@ extension GossipEngine {
     /// pushes, yet both take the burst (deferring only for pushes with the peer left 14
     /// exchanges, 89 MB, 36 % of the bytes of the same burst). The pushes' entries land on their
     /// own; a difference that outlives them is found by the first exchange after
-    /// `recentChangeMilliseconds` without pushes. Deferred at most
+    /// `pushQuietForBucketsMilliseconds` without pushes. Deferred at most
     /// `longestBucketDeferralMilliseconds` per peer, so a peer that never stops pushing (a liar,
     /// or an endless stream of writes) cannot keep a difference below the watermarks hidden for
     /// good.
     mutating func mayExchangeBuckets(with peer: NodeID, now: UInt64) -> Bool {
-        guard let last = rounds.lastPushAt, now < last.addingSaturating(config.recentChangeMilliseconds)
+        guard let last = rounds.lastPushAt, now < last.addingSaturating(Self.pushQuietForBucketsMilliseconds)
         else {
             rounds.bucketsDeferredSince[peer] = nil
             return true
@@ -88,6 +88,11 @@ extension GossipEngine {
         rounds.bucketsDeferredSince[peer] = since
         return false
     }
+
+    /// How long no push may have gone through the node before a bucket exchange begins: longer
+    /// than the gaps between pushes of a burst, short enough that a heal right after writes
+    /// does not wait long (with the 5 s change window it took up to 5 s more).
+    static let pushQuietForBucketsMilliseconds: UInt64 = 1_000
 
     /// The longest pushes defer a bucket exchange with one peer.
     static let longestBucketDeferralMilliseconds: UInt64 = 30_000

@@ -188,9 +188,15 @@ public struct GossipEngine: Sendable {
         return next
     }
 
+    /// Whether rounds run: while the map changed recently, and for one more window after pushes
+    /// stopped if they held a bucket exchange back (the deferral and the activity end together,
+    /// so without it the exchange waited for an idle summary: 12 s more at seed 24448).
     func isActive(at now: UInt64) -> Bool {
-        guard let lastChangeAt else { return false }
-        return now < lastChangeAt + config.recentChangeMilliseconds
+        if let lastChangeAt, now < lastChangeAt + config.recentChangeMilliseconds { return true }
+        guard !rounds.bucketsDeferredSince.isEmpty, let lastPushAt = rounds.lastPushAt else { return false }
+        return now
+            < lastPushAt.addingSaturating(
+                Self.pushQuietForBucketsMilliseconds + config.recentChangeMilliseconds)
     }
 
     /// A local write: applied at once, pushed to peers within the push window. Never waits for the
@@ -279,6 +285,7 @@ public struct GossipEngine: Sendable {
         answers.expire(now: now)
         rounds.open = rounds.open.filter { $0.value > now }
         rounds.sentRequests = rounds.sentRequests.filter { rounds.open[$0.key] != nil }
+        if !isActive(at: now) { rounds.bucketsDeferredSince.removeAll() }
         _ = inboundTransfer(now: now)
         if now >= nextRoundAt {
             nextRoundAt = now + config.gossipIntervalMilliseconds
