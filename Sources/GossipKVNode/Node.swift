@@ -468,6 +468,9 @@ public actor Node: Service {
     /// a `ServiceGroup`): then announces the leave, lets it go out, and closes the sockets.
     public func run() async throws {
         servingSince = WallClock.nowMilliseconds()
+        // The process runs from here: a stop before the first message is a stall as well
+        // (`NodeCore.noteRunTime` measures a stall from the previous input).
+        core.noteRunTime(monotonic: WallClock.monotonicMilliseconds(), now: WallClock.nowMilliseconds())
         startDiscovery()
         refreshTimer()
         let inbound = transport.inbound

@@ -112,6 +112,7 @@ extension Simulation {
         }
         // What it came back with is on its disk, as the node reports what recovery read.
         nodes[node].core.markDurable(replica.digest)
+        nodes[node].core.noteRunTime(monotonic: now, now: physical)
         trace(4, node, loseDisk ? 1 : (loseUnsynced ? 2 : 0), 0)
         schedule(
             .rediscover(node: node, generation: nodes[node].generation), at: now + 10 + random.next() % 300)

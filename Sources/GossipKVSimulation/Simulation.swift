@@ -86,7 +86,11 @@ public struct Simulation: Sendable {
                 SimulatedNode(id: id, index: index, engine: engine, clock: clock, bootEpoch: bootEpoch))
         }
         let ids = nodes.map(\.id)
-        for index in nodes.indices { nodes[index].core.markDurable(Digest()) }
+        for index in nodes.indices {
+            nodes[index].core.markDurable(Digest())
+            // The process starts running now: a pause before its first input is a stall too.
+            nodes[index].core.noteRunTime(monotonic: start, now: start)
+        }
         for (index, id) in ids.enumerated() { indexByID[id] = index }
         knownIDs = Set(ids)
         // The liars are the last indices. Their generators come from the seed alone (not from

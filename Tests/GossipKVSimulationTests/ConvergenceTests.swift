@@ -99,6 +99,18 @@ struct ConvergenceTests {
         }
     }
 
+    /// Seeds a soak failed on, kept once fixed. 129722821580830: node 0 paused for 1.3 s before
+    /// its first input, so no stall was measured (the run time starts at the first input) and
+    /// it fenced itself on the backlog; the shells now note the run time at start.
+    @Test("seeds found by soaks stay fixed")
+    func soakRegressions() async {
+        let reports = await SimulationSeeds.run([129_722_821_580_830]) { seed in
+            Self.options(seed: seed, hostile: true)
+        }
+        #expect(reports.count == 1)
+        for report in reports { #expect(report.failure == nil, "\(report)") }
+    }
+
     /// The checker's literal rules (`SimulationOptions.strictChecks`) on honest schedules. They
     /// fail by design on one point: garbage collection hands a collected delete on through
     /// watermarks (a peer that collected a tombstone answers without it, and the asker adopts
