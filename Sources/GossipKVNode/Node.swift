@@ -156,7 +156,10 @@ public actor Node: Service {
                     ReplicaStart.Recovered(
                         map: recovered.map, digest: recovered.digest, clockCeiling: recovered.clockCeiling,
                         dataEpoch: recovered.dataEpoch,
-                        possibleLosses: recovered.possibleLosses.map(\.description)))
+                        possibleLosses: recovered.possibleLosses.map(\.description),
+                        watermarksFrozen: recovered.possibleLosses.contains {
+                            if case .repairCut = $0 { true } else { false }
+                        }))
         } else {
             disk = .none
         }

@@ -73,4 +73,37 @@ struct ReplicaStartTests {
             #expect(start.firstWriteNotBefore == 0)
         }
     }
+
+    @Test("a new epoch claims the retired epoch's writes it holds, up to the newest; after a repair cut none")
+    func retiredEpochWritesAreClaimed() {
+        let retired = NodeID.origin(node: Self.id, epoch: 9)
+        var map = LWWMap()
+        // Logged before the crash; only the first is under the last watermark record.
+        let older = Entry(
+            key: Array("a".utf8), value: [1], timestamp: HLCTimestamp(physical: Self.now - 30),
+            origin: retired)
+        let newest = Entry(
+            key: Array("b".utf8), value: nil, timestamp: HLCTimestamp(physical: Self.now - 10),
+            origin: retired)
+        let peer = Entry(
+            key: Array("c".utf8), value: [3], timestamp: HLCTimestamp(physical: Self.now - 5),
+            origin: NodeID(high: 99, low: 0))
+        for entry in [older, newest, peer] { map.merge(entry) }
+        var digest = Digest()
+        digest.raise(retired, to: older.timestamp)
+        for frozen in [false, true] {
+            let start = Self.start(
+                .recovered(
+                    ReplicaStart.Recovered(
+                        map: map, digest: digest, clockCeiling: HLCTimestamp(physical: Self.now),
+                        dataEpoch: 9,
+                        possibleLosses: ["the last run did not close the data directory"],
+                        watermarksFrozen: frozen)))
+            #expect(start.epoch != 9)
+            // No one else can claim the retired origin's writes; a prefix of the log holds them all.
+            #expect(start.replica.digest[retired] == (frozen ? older.timestamp : newest.timestamp))
+            // Nothing is claimed for an origin this node never wrote as.
+            #expect(start.replica.digest[peer.origin] == .zero)
+        }
+    }
 }

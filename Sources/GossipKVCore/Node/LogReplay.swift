@@ -75,6 +75,6 @@ public struct LogReplay: Sendable {
     public func recovered(dataEpoch: UInt64, possibleLosses: [String]) -> ReplicaStart.Recovered {
         ReplicaStart.Recovered(
             map: map, digest: digest, clockCeiling: clockCeiling, dataEpoch: dataEpoch,
-            possibleLosses: possibleLosses)
+            possibleLosses: possibleLosses, watermarksFrozen: watermarksFrozen)
     }
 }

@@ -30,16 +30,19 @@ public struct ReplicaStart: Sendable {
         public var dataEpoch: UInt64
         /// Empty when the last run closed the directory and recovery cut nothing.
         public var possibleLosses: [String]
+        /// A repair cut removed records: what is held is no longer a prefix of the log.
+        public var watermarksFrozen: Bool
 
         public init(
             map: LWWMap, digest: Digest, clockCeiling: HLCTimestamp, dataEpoch: UInt64,
-            possibleLosses: [String]
+            possibleLosses: [String], watermarksFrozen: Bool = false
         ) {
             self.map = map
             self.digest = digest
             self.clockCeiling = clockCeiling
             self.dataEpoch = dataEpoch
             self.possibleLosses = possibleLosses
+            self.watermarksFrozen = watermarksFrozen
         }
     }
 
@@ -75,11 +78,25 @@ public struct ReplicaStart: Sendable {
             firstWriteNotBefore = 0
             // The watermarks as recovered: under a kept epoch the own one is exactly the last own
             // write (a clean close logged it), under a new epoch there is none yet.
+            var digest = recovered.digest
+            if mayHaveLost, !recovered.watermarksFrozen {
+                // The retired epoch's writes that recovery kept: the log survives as a prefix and
+                // the node logged its own writes in timestamp order, so each of them up to the
+                // newest one held is held or superseded, and the watermark may cover them. No
+                // one else can ever claim them (the origin writes no more), and a write logged
+                // just before a crash and never pushed would otherwise sit above every watermark
+                // for good, where garbage collection can never reach it (a tombstone outlived a
+                // newer one collected everywhere: soak seed 129722821578625).
+                let retired = NodeID.origin(node: id, epoch: recovered.dataEpoch)
+                let newest = recovered.map.entries(from: retired, after: digest[retired]).map(\.timestamp)
+                    .max()
+                if let newest { digest.raise(retired, to: newest) }
+            }
             replica = Replica(
                 id: id, epoch: mayHaveLost ? newEpoch(recovered.dataEpoch) : recovered.dataEpoch,
                 limits: limits,
                 maxClockOffsetMilliseconds: maxClockOffsetMilliseconds, restoring: recovered.map,
-                digest: recovered.digest, clockCeiling: recovered.clockCeiling)
+                digest: digest, clockCeiling: recovered.clockCeiling)
         }
     }
 
