@@ -221,6 +221,9 @@ extension Node {
 
     /// With `--fsync always`, returns once the write is on disk (group commit: concurrent
     /// writers suspend here together and share one fsync). Otherwise returns at once.
+    /// Whether a write's reply waits for an fsync (`--fsync always`).
+    var repliesWaitForFsync: Bool { durability?.storage.configuration.fsync == .always }
+
     func waitUntilDurable() async throws(NodeWriteError) {
         guard let storage = durability?.storage, storage.configuration.fsync == .always else { return }
         let started = DispatchTime.now().uptimeNanoseconds

@@ -68,6 +68,10 @@ public actor Node: Service {
     var seeds: [SocketAddress]
     var seedLookupRunning = false
     let eventLoopGroup: any EventLoopGroup
+    /// The event loop this actor runs on, and the one its Redis clients are served on: a
+    /// pipelined batch of plain GETs and SETs then runs inside the actor straight from the
+    /// connection's read, with no thread hop there or back (`NodeRESPBackend.performNow`).
+    nonisolated let homeLoop: any EventLoop
     let feed = ChangeFeed()
     /// Deadlines still to pass, for `expired` changes (Node+Expiry.swift).
     var expiryWatch = ExpiryWatch()
@@ -134,6 +138,8 @@ public actor Node: Service {
         self.metrics = NodeMetrics(nodeName: configuration.name, factory: configuration.metricsFactory)
         let group = eventLoopGroup ?? MultiThreadedEventLoopGroup.singleton
         self.eventLoopGroup = group
+        let homeLoop = group.next()
+        self.homeLoop = homeLoop
         let limits = configuration.gossip.limits
 
         let opened = try configuration.storage.map { storage throws(NodeStartError) in
@@ -213,7 +219,7 @@ public actor Node: Service {
         let respBackend = NodeRESPBackend()
         if let respConfiguration = configuration.resp {
             let server = RESPServer(
-                configuration: respConfiguration, backend: respBackend, group: group, logger: logger)
+                configuration: respConfiguration, backend: respBackend, group: homeLoop, logger: logger)
             do {
                 // Clients wait in the backlog until `attach` below: no reply before the store is there.
                 let address = try await server.start(acceptingClients: false)
@@ -414,6 +420,11 @@ public actor Node: Service {
     /// from the moment of the call. A consumer that falls more than 4,096 changes behind loses
     /// the oldest.
     public nonisolated var changes: AsyncStream<Change> { feed.subscribe() }
+
+    /// The actor's jobs run on `homeLoop`.
+    public nonisolated var unownedExecutor: UnownedSerialExecutor {
+        homeLoop.executor.asUnownedSerialExecutor()
+    }
 
     /// Applies, logs (one `write(2)`, in this actor turn so log order is apply order), publishes;
     /// then, with fsync `always`, suspends until the log is on disk. The suspension lets other

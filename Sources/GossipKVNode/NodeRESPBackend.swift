@@ -176,6 +176,13 @@ extension NodeRESPBackend {
         }
         return await node.perform(operations)
     }
+
+    /// Runs inside the node's actor when called on its event loop (the one its clients are
+    /// served on); nil elsewhere, or when the batch would wait (`Node.performNow`).
+    func performNow(_ operations: [RESPOperation]) -> [RESPOperationResult]? {
+        guard let node = current, node.homeLoop.inEventLoop else { return nil }
+        return node.assumeIsolated { $0.performNow(operations) }
+    }
 }
 
 extension Node {
@@ -184,15 +191,36 @@ extension Node {
     /// and published, counted and timed once, before any reply goes out; with fsync `always`
     /// the batch then waits for one fsync, which lets other work of the actor run meanwhile.
     func perform(_ operations: [RESPOperation]) async -> [RESPOperationResult] {
+        let writes = operations.contains(where: \.isWrite)
+        if writes { await waitForFirstWrite() }
+        var (results, writeResults) = performInTurn(operations)
+        guard !writeResults.isEmpty else { return results }
+        do throws(NodeWriteError) {
+            try await waitUntilDurable()
+        } catch {
+            for index in writeResults { results[index] = .refused(error.description) }
+        }
+        return results
+    }
+
+    /// `perform` when it needs no wait (no write, or writes that may go now and need no fsync
+    /// before their replies); nil when it would wait. Runs in the caller's turn of the actor.
+    func performNow(_ operations: [RESPOperation]) -> [RESPOperationResult]? {
+        if operations.contains(where: \.isWrite) {
+            guard WallClock.nowMilliseconds() >= firstWriteNotBefore, !repliesWaitForFsync else { return nil }
+        }
+        return performInTurn(operations).results
+    }
+
+    /// The reads and writes of `perform`, in one actor turn: the results, and the indexes of the
+    /// writes that were applied (they are refused if the log then fails).
+    private func performInTurn(_ operations: [RESPOperation]) -> (
+        results: [RESPOperationResult], writes: [Int]
+    ) {
         var results: [RESPOperationResult] = []
         results.reserveCapacity(operations.count)
         var written: [Entry] = []
         var writeResults: [Int] = []
-        if operations.contains(where: { if case .put = $0 { true } else { false } }) {
-            written.reserveCapacity(operations.count)
-            writeResults.reserveCapacity(operations.count)
-            await waitForFirstWrite()
-        }
         for operation in operations {
             switch operation {
             case let .get(key):
@@ -207,14 +235,14 @@ extension Node {
                 }
             }
         }
-        guard !written.isEmpty else { return results }
+        guard !written.isEmpty else { return (results, []) }
         do throws(NodeWriteError) {
             if !finishLocalWrites(written) { try checkWritable() }
-            try await waitUntilDurable()
         } catch {
             for index in writeResults { results[index] = .refused(error.description) }
+            return (results, [])
         }
-        return results
+        return (results, writeResults)
     }
 
     /// One SCAN page of the keys a read sees now, in `RESPScanPage`'s cursor order.

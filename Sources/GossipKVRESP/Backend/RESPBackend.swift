@@ -42,6 +42,10 @@ public protocol RESPBackend: Sendable {
     /// would do it. The default calls those one by one; a backend behind an actor SHOULD run the
     /// whole run in one call to it (one hop per run instead of one per command).
     func perform(_ operations: [RESPOperation]) async -> [RESPOperationResult]
+    /// `perform`, on the calling thread (a connection's event loop), when the backend can do it
+    /// there without waiting; nil otherwise, and the connection then calls `perform`. A backend
+    /// whose state lives on the event loop answers a pipelined batch with no thread hop at all.
+    func performNow(_ operations: [RESPOperation]) -> [RESPOperationResult]?
     /// KEYRING: lists or changes the node's data keys; returns the keyring after the change.
     /// Throws with a message for the client when the change is refused. The default refuses.
     func keyring(_ request: RESPKeyringRequest) async throws -> RESPKeyringState

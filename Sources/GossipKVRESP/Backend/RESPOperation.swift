@@ -4,6 +4,10 @@
 public enum RESPOperation: Sendable, Equatable {
     case get(key: [UInt8])
     case put(key: [UInt8], value: [UInt8])
+
+    public var isWrite: Bool {
+        if case .put = self { true } else { false }
+    }
 }
 
 /// What one `RESPOperation` did.
@@ -17,6 +21,9 @@ public enum RESPOperationResult: Sendable, Equatable {
 }
 
 extension RESPBackend {
+    /// The default never runs them on the caller's thread.
+    public func performNow(_ operations: [RESPOperation]) -> [RESPOperationResult]? { nil }
+
     /// The default runs the operations one by one through `get` and `put`.
     public func perform(_ operations: [RESPOperation]) async -> [RESPOperationResult] {
         var results: [RESPOperationResult] = []

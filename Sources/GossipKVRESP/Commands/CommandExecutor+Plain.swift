@@ -39,6 +39,26 @@ extension CommandExecutor {
     ) async {
         server.update { $0.commandsProcessed += operations.count }
         let results = await gate.shared { await backend.perform(operations) }
+        Self.write(results, into: &buffer, as: version)
+    }
+
+    /// `executePlain(_:into:as:)` on the calling thread (the connection's event loop), when the
+    /// backend can run the batch there without waiting (`RESPBackend.performNow`) and no
+    /// transaction holds the gate; false, with nothing run or written, otherwise.
+    public func executePlainNow(
+        _ operations: [RESPOperation], into buffer: inout ByteBuffer, as version: RESPProtocolVersion
+    ) -> Bool {
+        guard let ran = gate.sharedIfFree({ backend.performNow(operations) }), let results = ran else {
+            return false
+        }
+        server.update { $0.commandsProcessed += operations.count }
+        Self.write(results, into: &buffer, as: version)
+        return true
+    }
+
+    private static func write(
+        _ results: [RESPOperationResult], into buffer: inout ByteBuffer, as version: RESPProtocolVersion
+    ) {
         for result in results {
             if case .written = result {
                 buffer.writeStaticString("+OK\r\n")

@@ -51,6 +51,19 @@ final class TransactionGate: Sendable {
         return await body()
     }
 
+    /// Runs `body` as a shared holder when one may enter without waiting; nil (and `body` not
+    /// run) otherwise.
+    func sharedIfFree<Result>(_ body: () -> Result) -> Result? {
+        let entered = state.withLockedValue { state in
+            guard state.sharedMayEnter else { return false }
+            state.sharedHolders += 1
+            return true
+        }
+        guard entered else { return nil }
+        defer { leaveShared() }
+        return body()
+    }
+
     /// Runs `body` with no other holder, shared or exclusive.
     func exclusive<Result>(_ body: () async -> Result) async -> Result {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in

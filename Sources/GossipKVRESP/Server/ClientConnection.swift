@@ -35,7 +35,7 @@ struct ClientConnection: Sendable {
                     try? await channel.close()
                     return
                 }
-                await finish(batch.count, replies: replies, subscribed: session.isSubscribed)
+                await finish(batch.count, replies: replies, session: session)
             case let .protocolError(error):
                 var buffer = channel.allocator.buffer(capacity: 128)
                 buffer.writeRESPValue(.err(error.description))
@@ -52,16 +52,16 @@ struct ClientConnection: Sendable {
     /// Writes a batch's last replies and tells the handler the batch is answered, in one hop
     /// onto the event loop while the channel is writable (a write and a notice were two hops,
     /// two thread wake-ups per batch).
-    private func finish(_ count: Int, replies: ByteBuffer, subscribed: Bool) async {
+    private func finish(_ count: Int, replies: ByteBuffer, session: ClientSession) async {
         if channel.isWritable {
             channel.eventLoop.execute { [channel, handler] in
                 if replies.readableBytes > 0 { channel.writeAndFlush(replies, promise: nil) }
-                handler.value.commandsAnswered(count, subscribed: subscribed)
+                handler.value.commandsAnswered(count, session: session)
             }
         } else {
             await write(replies)
             channel.eventLoop.execute { [handler] in
-                handler.value.commandsAnswered(count, subscribed: subscribed)
+                handler.value.commandsAnswered(count, session: session)
             }
         }
     }

@@ -43,6 +43,9 @@ final class RESPConnectionHandler: ChannelDuplexHandler {
     /// After a protocol error or a stop request: read and dispatch nothing more.
     private var finished = false
     private var subscribed = false
+    /// The connection's session as of its last answered batch: current whenever no command is
+    /// pending, which is when a batch may be answered here (`answerNow`).
+    private var session: ClientSession?
 
     init(executor: CommandExecutor, maxPendingCommands: Int, maxPendingBytes: Int = .max, logger: Logger) {
         self.executor = executor
@@ -73,6 +76,7 @@ final class RESPConnectionHandler: ChannelDuplexHandler {
         self.continuation = continuation
         let address = context.channel.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? ""
         let session = executor.makeSession(address: address)
+        self.session = session
         let connection = ClientConnection(
             channel: context.channel, executor: executor,
             handler: NIOLoopBound(self, eventLoop: context.eventLoop),
@@ -112,6 +116,10 @@ final class RESPConnectionHandler: ChannelDuplexHandler {
 
     private func dispatchBatch() {
         guard !batch.isEmpty else { return }
+        if answerNow() {
+            batch = []
+            return
+        }
         pendingCommands += batch.count
         let bytes = batch.reduce(0) { total, command in command.arguments.reduce(total) { $0 + $1.count } }
         pendingBytes += bytes
@@ -180,8 +188,30 @@ final class RESPConnectionHandler: ChannelDuplexHandler {
         context.read()
     }
 
+    /// Answers the batch here, on the event loop, when nothing is pending, every command is a
+    /// plain GET or SET and the backend runs them without waiting (`executePlainNow`): the
+    /// pipelined hot path, with no hop to the connection's task and back. False when the batch
+    /// must go to the task (nothing was run then).
+    private func answerNow() -> Bool {
+        guard pendingCommands == 0, let session, let context, context.channel.isWritable else { return false }
+        var operations: [RESPOperation] = []
+        operations.reserveCapacity(batch.count)
+        for command in batch {
+            guard let operation = CommandExecutor.plainOperation(command, session) else { return false }
+            operations.append(operation)
+        }
+        var buffer = context.channel.allocator.buffer(capacity: 16 * batch.count)
+        guard executor.executePlainNow(operations, into: &buffer, as: session.protocolVersion) else {
+            return false
+        }
+        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+        return true
+    }
+
     /// Called by the connection task, on the event loop, when a batch has been answered.
-    func commandsAnswered(_ count: Int, subscribed: Bool) {
+    func commandsAnswered(_ count: Int, session: ClientSession) {
+        self.session = session
+        let subscribed = session.isSubscribed
         pendingCommands -= count
         if batchBytesStart < batchBytes.count {
             pendingBytes -= batchBytes[batchBytesStart]
