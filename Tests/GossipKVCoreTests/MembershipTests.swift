@@ -422,6 +422,42 @@ struct MembershipTests {
         #expect(probe.allSatisfy { $0.0.updates.count <= 4 })
     }
 
+    @Test("a dead member's return pings the other dead members at once, at most once per reconnect interval")
+    func reconnectBurst() {
+        var node = Self.node(peers: 4)
+        let dead = (1...3).map {
+            MemberUpdate(id: Self.peer($0), address: Self.address($0), incarnation: 1, state: .dead)
+        }
+        _ = node.apply(dead, from: Self.gossiper, senderClock: Self.clock, now: Self.start)
+        #expect((1...3).allSatisfy { node.member(Self.peer($0))?.state == .dead })
+        // Peer 1 refutes (its ack to a reconnect ping, say): the partition healed.
+        let back = MemberUpdate(id: Self.peer(1), address: Self.address(1), incarnation: 2, state: .alive)
+        let out = node.apply([back], from: Self.peer(1), senderClock: Self.clock, now: Self.start + 10)
+        #expect(node.member(Self.peer(1))?.state == .alive)
+        #expect(
+            out.contains {
+                if case let .memberChanged(member, .dead) = $0 { member.id == Self.peer(1) } else { false }
+            })
+        let pings = Self.sends(out).filter { if case .ping = $0.0 { true } else { false } }
+        #expect(Set(pings.map(\.1)) == [Self.peer(2), Self.peer(3)])
+        // Each carries the target's death notice first, so that it refutes.
+        #expect(pings.allSatisfy { $0.0.updates.first?.id == $0.1 && $0.0.updates.first?.state == .dead })
+        // Another return within the interval pings no one more.
+        let second = MemberUpdate(id: Self.peer(2), address: Self.address(2), incarnation: 2, state: .alive)
+        #expect(
+            Self.sends(
+                node.apply([second], from: Self.peer(2), senderClock: Self.clock, now: Self.start + 20)
+            ).isEmpty)
+        // Off: only the reconnect ticks.
+        var config = MembershipConfig()
+        config.maxReconnectBurst = 0
+        var quiet = Self.node(peers: 4, config: config)
+        _ = quiet.apply(dead, from: Self.gossiper, senderClock: Self.clock, now: Self.start)
+        #expect(
+            Self.sends(quiet.apply([back], from: Self.peer(1), senderClock: Self.clock, now: Self.start + 10))
+                .isEmpty)
+    }
+
     @Test("spare room in a message carries current records of random members")
     func backgroundRecords() throws {
         var node = Self.node(peers: 5)

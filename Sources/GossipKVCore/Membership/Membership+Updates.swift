@@ -26,7 +26,11 @@ extension Membership {
     ///   suspect's ack brings its refutation straight back: measured in simulation, a node
     ///   paused for a probe period was otherwise declared dead, then revived, in a quarter of
     ///   runs at N = 10, because gossip needs about as long as DESIGN's 1.5 s suspicion timeout
-    ///   to carry the refutation to everyone. The cost is one ping per node per suspicion.
+    ///   to carry the refutation to everyone. The cost is one ping per node per suspicion;
+    /// - to a member we held alive and now hear is dead, its death notice, for the same reason
+    ///   (after a partition heals, each side's death notices reach members of the other side
+    ///   that never lost the victim);
+    /// - when a dead member comes back, to the other dead members (`reconnectBurst`).
     public mutating func apply(
         _ updates: [MemberUpdate], from sender: NodeID, senderClock: HLCTimestamp, now: UInt64
     ) -> [MembershipDirective] {
@@ -57,7 +61,13 @@ extension Membership {
             for case let .memberChanged(member, previous) in changes where member.id != sender {
                 let appeared = member.state.isActive && !(previous?.isActive ?? false)
                 let suspected = member.state == .suspect && previous != .suspect
-                if appeared || suspected { directives.append(courtesyPing(to: member.id, summary: nil)) }
+                // Dead by hearsay while we held it alive: the accuser may only have been cut off
+                // from it (a partition that just healed gossips every death it saw), so it gets
+                // its death notice straight away, and a live member refutes in one round trip.
+                let killed = member.state == .dead && previous == .alive
+                if appeared || suspected || killed {
+                    directives.append(courtesyPing(to: member.id, summary: nil))
+                }
             }
         }
         return directives
@@ -125,14 +135,41 @@ extension Membership {
             record.suspicionDeadline = now.addingSaturating(currentSuspicionTimeout)
         }
         records[update.id] = record
-        if !previous.state.isActive && update.state.isActive {
+        var reconnects: [MembershipDirective] = []
+        if previous.state == .dead && update.state.isActive {
+            introductions.insert(update.id)
+            revivalPingAt[update.id] = nil
+            reconnects = reconnectBurst(now: now)
+        } else if !previous.state.isActive && update.state.isActive {
             introductions.insert(update.id)
             revivalPingAt[update.id] = nil
         }
         // Infection style: whoever learns news passes it on.
         broadcasts.enqueue(record.member.update)
-        guard previous.state != update.state || previous.address != update.address else { return [] }
-        return [.memberChanged(record.member, previous: previous.state)]
+        guard previous.state != update.state || previous.address != update.address else { return reconnects }
+        return [.memberChanged(record.member, previous: previous.state)] + reconnects
+    }
+
+    /// A dead member came back: the path to it works again, so a partition has likely healed,
+    /// and the other dead members are likely back too. Ping them now (their death notice on
+    /// top, so each refutes) instead of one per reconnect interval: after a 3-vs-3 split every
+    /// node otherwise waited for its own reconnect ticks, and the last pair met 1-2 s after the
+    /// heal. At most `config.maxReconnectBurst` pings, at most once per reconnect interval, so a
+    /// liar's "alive" updates buy a bounded number of pings.
+    mutating func reconnectBurst(now: UInt64) -> [MembershipDirective] {
+        guard let interval = config.reconnectIntervalMilliseconds, config.maxReconnectBurst > 0, !hasLeft
+        else {
+            return []
+        }
+        if let last = lastReconnectBurstAt, now < last.addingSaturating(max(1, interval)) { return [] }
+        var dead = records.values.filter { $0.member.state == .dead }.map(\.member.id).sorted()
+        guard !dead.isEmpty else { return [] }
+        lastReconnectBurstAt = now
+        let wanted = min(config.maxReconnectBurst, dead.count)
+        for index in 0..<wanted {
+            dead.swapAt(index, index + Int(random.next() % UInt64(dead.count - index)))
+        }
+        return dead.prefix(wanted).map { courtesyPing(to: $0, summary: nil) }
     }
 
     /// News about ourselves. An accusation at or above our incarnation is refuted by raising it

@@ -80,6 +80,8 @@ public struct Membership: Sendable {
     /// long left every broadcast queue, even while that member pings it.
     var introductions: Set<NodeID> = []
     var nextReconnectAt: UInt64?
+    /// When a revival last made us ping the other dead members (`reconnectBurst`).
+    var lastReconnectBurstAt: UInt64?
     /// Members named in gossip that we do not know, with when we last asked the shell to
     /// introduce us to them. At most `config.maxPendingStrangers`; entries older than
     /// `config.strangerRetryMilliseconds` make room.

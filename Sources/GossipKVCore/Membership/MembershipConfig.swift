@@ -44,6 +44,10 @@ public struct MembershipConfig: Sendable, Equatable {
     /// no multicast to bring them together, and one ping a second to one dead member costs
     /// next to nothing. nil disables it.
     public var reconnectIntervalMilliseconds: UInt64? = 1_000
+    /// When a dead member comes back, ping up to this many other dead members at once (a
+    /// partition healed: they are likely back too), at most once per reconnect interval. 0
+    /// waits for the reconnect ticks alone.
+    public var maxReconnectBurst = 8
     /// DESIGN's max clock offset (500 ms). Bounds the incarnations a member update may claim: an
     /// incarnation starts at its member's boot epoch (an HLC value) and grows by one per
     /// refutation, so no honest update names an incarnation far above its sender's HLC
