@@ -51,8 +51,10 @@ final class TestClient: Sendable {
         try await send(multibulk(words.map { Array($0.utf8) }))
     }
 
-    /// Waits for `count` complete replies.
-    func replies(_ count: Int, timeout: Duration = .seconds(10)) async throws -> [RESPValue] {
+    /// Waits for `count` complete replies. The default wait is long: when the suite's CPU-bound
+    /// tests and in-process nodes (whose actors run on the shared event loops) hold both cores,
+    /// a reply has taken over 10 s; a correct reply arrives, a missing one still fails.
+    func replies(_ count: Int, timeout: Duration = .seconds(60)) async throws -> [RESPValue] {
         let deadline = ContinuousClock.now + timeout
         var result: [RESPValue] = []
         while result.count < count {
@@ -69,7 +71,7 @@ final class TestClient: Sendable {
         return result
     }
 
-    func reply(timeout: Duration = .seconds(10)) async throws -> RESPValue {
+    func reply(timeout: Duration = .seconds(60)) async throws -> RESPValue {
         try await replies(1, timeout: timeout)[0]
     }
 
