@@ -206,7 +206,12 @@ struct NodeHostileTrafficTests {
             #expect(counts["bad_signature", default: 0] == 100)
             #expect(counts["verification_source_rate", default: 0] > 0)
             #expect(a.metrics.authenticatorChecks - checksBefore < forgeries)
-            #expect(await a.members().filter { $0.state == .alive }.count == 2)
+            // Both still members: a probe missed while every core is busy (the suite's CPU-bound
+            // tests beside the flood) may make b suspect for a moment; it must come back.
+            #expect(
+                await NodeLoopbackTests.eventually {
+                    await a.members().filter { $0.state == .alive }.count == 2
+                })
             try await socket.close()
         }
     }
