@@ -8,7 +8,7 @@ extension Node {
     func refreshTimer() {
         guard !isShuttingDown else { return }
         sendOwedRevocations()
-        var next = min(core.nextTickAt, nextAnnounceAt, nextExpiryAt)
+        var next = min(core.nextTickDeadline, nextAnnounceAt, nextExpiryAt)
         // Logged watermarks waiting for the batch fsync: look again shortly.
         if durability?.pendingDurable.isEmpty == false { next = min(next, WallClock.nowMilliseconds() + 50) }
         guard next < scheduledTickAt else { return }

@@ -43,7 +43,11 @@ public actor Node: Service {
     /// directives.
     var core: NodeCore
     /// The core's anti-entropy engine, read-only: every input goes through `core`.
-    var engine: GossipEngine { core.engine }
+    /// Borrowed, not copied: a getter returning the engine by value retained every field of it
+    /// (and of its replica) on each use, once per GET on the hot path.
+    var engine: GossipEngine {
+        _read { yield core.engine }
+    }
     var opener: EnvelopeOpener
     /// The admitted senders; every change is copied to the transport, which checks stream
     /// handshakes against it.
@@ -390,8 +394,11 @@ public actor Node: Service {
         try await delete(Array(key.utf8))
     }
 
-    public func get(_ key: [UInt8]) -> [UInt8]? {
-        let value = engine.replica.get(key, physical: WallClock.nowMilliseconds())
+    public func get(_ key: [UInt8]) -> [UInt8]? { get(key, now: WallClock.nowMilliseconds()) }
+
+    /// `get` at wall-clock time `now`: a pipelined batch reads the clock once for all its commands.
+    func get(_ key: [UInt8], now: UInt64) -> [UInt8]? {
+        let value = core.get(key, now: now)
         if value == nil { noticeExpiry(of: key) }
         return value
     }
@@ -448,11 +455,10 @@ public actor Node: Service {
 
     /// Applies one local write to the engine. The caller logs and publishes it with
     /// `finishLocalWrites` in the same actor turn, so log order stays apply order.
-    func applyLocalWrite(_ key: [UInt8], value: [UInt8]?, expiry: HLCTimestamp?) throws(NodeWriteError)
-        -> Entry
-    {
+    func applyLocalWrite(
+        _ key: [UInt8], value: [UInt8]?, expiry: HLCTimestamp?, now: UInt64 = WallClock.nowMilliseconds()
+    ) throws(NodeWriteError) -> Entry {
         try checkWritable()
-        let now = WallClock.nowMilliseconds()
         renewClockCeilingIfNeeded(now: now)
         try checkWritable()
         do {
@@ -470,7 +476,7 @@ public actor Node: Service {
         let logged = persist(entries)
         feed.publishLocal(entries)
         for entry in entries { expiryWatch.track(entry) }
-        metrics.keys.record(engine.replica.map.count)
+        metrics.keys.record(core.entryCount)
         metrics.localWrites.increment(by: entries.count)
         refreshTimer()
         return logged

@@ -221,13 +221,16 @@ extension Node {
         results.reserveCapacity(operations.count)
         var written: [Entry] = []
         var writeResults: [Int] = []
+        // One clock read for the batch: its commands run within microseconds of each other, and
+        // each write still gets its own HLC tick.
+        let now = WallClock.nowMilliseconds()
         for operation in operations {
             switch operation {
             case let .get(key):
-                results.append(.value(get(key)))
+                results.append(.value(get(key, now: now)))
             case let .put(key, value):
                 do {
-                    written.append(try applyLocalWrite(key, value: value, expiry: nil))
+                    written.append(try applyLocalWrite(key, value: value, expiry: nil, now: now))
                     writeResults.append(results.count)
                     results.append(.written)
                 } catch {

@@ -88,6 +88,28 @@ struct RESPServerTests {
         }
     }
 
+    @Test("pipelined multibulk commands cut at every kind of boundary across packets run once each, in order")
+    func multibulkSplitAcrossPackets() async throws {
+        try await withServer { _, address, _ in
+            let client = try await TestClient.connect(to: address)
+            let value = String(repeating: "v", count: 5_000)
+            let bytes = [
+                multibulk("SET", "big", value), multibulk("GET", "big"), multibulk("SET", "k", "1"),
+                multibulk("GET", "k"),
+            ].flatMap { Array($0.readableBytesView) }
+            // Cuts inside a length line, inside a bulk, between CR and LF, and between commands.
+            var start = 0
+            for cut in [1, 6, 9, 20, 2_000, 5_020, 5_025, 5_030, 5_031, bytes.count - 3] where cut > start {
+                try await client.send(ByteBuffer(bytes: bytes[start..<cut]))
+                try await Task.sleep(for: .milliseconds(5))
+                start = cut
+            }
+            try await client.send(ByteBuffer(bytes: bytes[start...]))
+            #expect(try await client.replies(4) == [.ok, .bulk(value), .ok, .bulk("1")])
+            await client.close()
+        }
+    }
+
     @Test("a client sending garbage is answered with a protocol error and cut off; others carry on")
     func garbageClientCutOff() async throws {
         try await withServer { server, address, _ in

@@ -12,17 +12,22 @@ enum ConnectionEvent: Sendable {
 /// Asks every connection to finish what it has read and close (graceful stop).
 struct RESPStopEvent: Sendable {}
 
-/// The per-connection handler on the event loop. It only frames and dispatches: decoded
-/// commands go, one batch per read, to the connection's task (`ClientConnection`), which runs
-/// them against the backend and writes the replies; this handler never waits.
+/// The per-connection handler on the event loop. It only frames and dispatches: the commands
+/// parsed from one read go, as one batch, to the connection's task (`ClientConnection`), which
+/// runs them against the backend and writes the replies; this handler never waits.
+///
+/// It parses the bytes itself (`RESPCommandParser`) instead of sitting behind a
+/// `ByteToMessageHandler`: that handler passed each command up the pipeline on its own, and
+/// with 16 pipelined GETs per read its per-command dispatch cost about a tenth of the server's
+/// time.
 ///
 /// Backpressure: while `maxPendingCommands` or more commands, or `maxPendingBytes` or more bytes
 /// of arguments, are waiting for replies, it holds back `read()`, so the socket buffer fills and
-/// the client slows down: with the decoder's bound on one unfinished command, what one client
+/// the client slows down: with the parser's bound on one unfinished command, what one client
 /// can make the server hold is bounded (Redis's `client-query-buffer-limit`). After a protocol
 /// error it reads nothing more.
 final class RESPConnectionHandler: ChannelDuplexHandler {
-    typealias InboundIn = RESPCommand
+    typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
@@ -32,6 +37,9 @@ final class RESPConnectionHandler: ChannelDuplexHandler {
     private let logger: Logger
     private var context: ChannelHandlerContext?
     private var continuation: AsyncStream<ConnectionEvent>.Continuation?
+    private var parser: RESPCommandParser
+    /// The unparsed tail of earlier reads (part of a command), nil when none.
+    private var unparsed: ByteBuffer?
     private var batch: [RESPCommand] = []
     private var pendingCommands = 0
     private var pendingBytes = 0
@@ -47,8 +55,12 @@ final class RESPConnectionHandler: ChannelDuplexHandler {
     /// pending, which is when a batch may be answered here (`answerNow`).
     private var session: ClientSession?
 
-    init(executor: CommandExecutor, maxPendingCommands: Int, maxPendingBytes: Int = .max, logger: Logger) {
+    init(
+        executor: CommandExecutor, limits: RESPLimits = .standard, maxPendingCommands: Int,
+        maxPendingBytes: Int = .max, logger: Logger
+    ) {
         self.executor = executor
+        self.parser = RESPCommandParser(limits: limits)
         self.maxPendingCommands = max(1, maxPendingCommands)
         self.maxPendingBytes = max(1, maxPendingBytes)
         self.logger = logger
@@ -86,12 +98,44 @@ final class RESPConnectionHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !finished else { return }
-        let command = unwrapInboundIn(data)
-        guard !ClientAdmission.isCrossProtocolAttack(command) else {
-            abortCrossProtocolAttack(context: context)
+        var bytes = unwrapInboundIn(data)
+        if var earlier = unparsed {
+            unparsed = nil
+            earlier.writeBuffer(&bytes)
+            bytes = earlier
+        }
+        do {
+            while let command = try parser.next(from: &bytes) {
+                guard !ClientAdmission.isCrossProtocolAttack(command) else {
+                    abortCrossProtocolAttack(context: context)
+                    return
+                }
+                batch.append(command)
+            }
+        } catch {
+            answerProtocolError(error, context: context)
             return
         }
-        batch.append(command)
+        // A partial command at EOF is dropped with the connection: the client went away mid-command.
+        if bytes.readableBytes > 0 { unparsed = bytes }
+    }
+
+    /// Answers a protocol error after the replies to the commands before it, then closes (the
+    /// connection task writes the error and closes once those are written).
+    private func answerProtocolError(_ error: RESPError, context: ChannelHandlerContext) {
+        logger.debug(
+            "closing a client for a protocol error",
+            metadata: [
+                "resp.client": "\(context.channel.remoteAddress.map { "\($0)" } ?? "?")",
+                "resp.error": "\(error)",
+            ])
+        executor.server.update { $0.protocolErrors += 1 }
+        dispatchBatch()
+        finished = true
+        unparsed = nil
+        continuation?.yield(.protocolError(error))
+        continuation?.finish()
+        continuation = nil
     }
 
     /// Closes the connection at once, with no reply. Nothing else of this read runs: the
@@ -131,33 +175,16 @@ final class RESPConnectionHandler: ChannelDuplexHandler {
     func channelInactive(context: ChannelHandlerContext) {
         finished = true
         batch = []
+        unparsed = nil
         continuation?.finish()
         continuation = nil
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if let protocolError = error as? RESPError {
-            guard !finished else { return }
-            logger.debug(
-                "closing a client for a protocol error",
-                metadata: [
-                    "resp.client": "\(context.channel.remoteAddress.map { "\($0)" } ?? "?")",
-                    "resp.error": "\(protocolError)",
-                ])
-            executor.server.update { $0.protocolErrors += 1 }
-            dispatchBatch()
-            finished = true
-            continuation?.yield(.protocolError(protocolError))
-            continuation?.finish()
-            continuation = nil
-        } else if error is ByteToMessageDecoderError {
-            // Bytes that arrived after the protocol error: already answered, ignore.
-            return
-        } else {
-            // An I/O error (reset by peer and the like): nothing to answer.
-            context.close(promise: nil)
-        }
+        // An I/O error (reset by peer and the like): nothing to answer. Protocol errors never
+        // get here: `channelRead` answers them.
+        context.close(promise: nil)
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {

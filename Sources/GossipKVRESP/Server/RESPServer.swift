@@ -24,9 +24,9 @@ public enum RESPServerError: Error, Equatable, Sendable, CustomStringConvertible
     }
 }
 
-/// The Redis-protocol (RESP2) server of a node: a SwiftNIO listener whose connections decode
-/// commands (`RESPDecoder`), run them against a `RESPBackend` (`CommandExecutor`, one task per
-/// connection) and write the replies.
+/// The Redis-protocol (RESP2 and RESP3) server of a node: a SwiftNIO listener whose connections
+/// parse commands (`RESPConnectionHandler`, `RESPCommandParser`), run them against a
+/// `RESPBackend` (`CommandExecutor`, one task per connection) and write the replies.
 ///
 /// Lifecycle: `start()` binds and returns the bound address; `stop()` stops accepting, lets
 /// each connection answer what it already read (up to the grace period), then closes it;
@@ -138,7 +138,7 @@ public final class RESPServer: Sendable {
     }
 
     /// Sets up one accepted connection (on its event loop): refuses it in protected mode or
-    /// past `maxClients`, else installs the decoder and the connection handler.
+    /// past `maxClients`, else installs the connection handler.
     func initialize(_ channel: any Channel, _ configuration: RESPServerConfiguration) throws {
         let pipeline = channel.pipeline.syncOperations
         if ClientAdmission.protectedModeRefuses(peer: channel.remoteAddress, configuration) {
@@ -159,10 +159,10 @@ public final class RESPServer: Sendable {
         if let idle = configuration.idleTimeout {
             try pipeline.addHandler(IdleStateHandler(readTimeout: idle))
         }
-        try pipeline.addHandler(ByteToMessageHandler(RESPDecoder(limits: configuration.limits)))
         try pipeline.addHandler(
             RESPConnectionHandler(
-                executor: executor, maxPendingCommands: configuration.maxPendingCommands,
+                executor: executor, limits: configuration.limits,
+                maxPendingCommands: configuration.maxPendingCommands,
                 maxPendingBytes: configuration.limits.maxCommandBytes, logger: logger))
     }
 
