@@ -64,6 +64,8 @@ public actor Node: Service {
     let bootEpoch: HLCTimestamp
     /// The last stream send queued per address: the next one waits for it (`sendSealed`).
     var streamSends: [SocketAddress: Task<Void, Never>] = [:]
+    /// Bytes queued on each address's stream chain and not yet written (`sendSealed`).
+    var streamBacklog: [SocketAddress: Int] = [:]
     let transport: GossipTransport
     let multicast: MulticastSocket?
     /// The static seeds as configured (`--join`), and the addresses they resolve to now; names

@@ -156,6 +156,8 @@ public struct SimulationOptions: Sendable {
         if random.next() % 2 == 0 {
             options.gossip.limits.maxChunkBytes = 100 + Int(random.next() % 400)
             options.gossip.pushBudgetBytes = 60 + Int(random.next() % 200)
+            // Derived, not drawn: a new draw would change every later choice of each seed.
+            options.gossip.pushStreamBudgetBytes = options.gossip.pushBudgetBytes * 3
         }
         options.gossip.tombstoneGracePeriodMilliseconds = 1_500 + random.next() % 2_000
         options.unsyncedLosses = random.next() % 3 == 0 ? 1 : 0

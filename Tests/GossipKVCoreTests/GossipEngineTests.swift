@@ -202,6 +202,38 @@ struct GossipEngineTests {
         for node: UInt64 in 1...4 { #expect(harness.replica(node)?.map.count == 2) }
     }
 
+    @Test(
+        "a push window holding more than a datagram goes as one stream-sized push per peer; one that fits stays a datagram's size"
+    )
+    func burstPushesAreStreamSized() throws {
+        var config = GossipConfig()
+        config.fanout = 2
+        var harness = EngineHarness(count: 3, config: config)
+        let value = String(repeating: "v", count: 40)
+        for index in 0..<200 { harness.write(1, "key-\(index)", value) }
+        let flushAt = try #require(harness.engines[EngineHarness.id(1)]?.nextTickAt)
+        let burst = harness.tick(1, at: flushAt)
+        let burstPushes = burst.compactMap { directive -> Push? in
+            if case let .send(.push(push), _) = directive { push } else { nil }
+        }
+        // 200 writes of ~70 bytes: about 12 datagrams' worth, one push to each of the 2 peers.
+        #expect(burstPushes.count == 2)
+        #expect(burstPushes.allSatisfy { $0.items.count == 200 })
+        harness.run(burst, from: EngineHarness.id(1))
+        for node: UInt64 in 2...3 { #expect(harness.replica(node)?.map.count == 200) }
+
+        harness.write(1, "one-more", value)
+        let small = harness.tick(1, at: harness.now + 5)
+        let smallPushes = small.compactMap { directive -> Push? in
+            if case let .send(.push(push), _) = directive { push } else { nil }
+        }
+        #expect(smallPushes.count == 2)
+        for push in smallPushes {
+            let size = push.items.reduce(WireSize.pushOverhead) { $0 + WireSize.encodedSize(of: $1) }
+            #expect(size <= config.pushBudgetBytes)
+        }
+    }
+
     @Test("a push that names the receiver's watermark as its previous write advances it")
     func contiguousPushAdvancesWatermark() throws {
         var harness = EngineHarness(count: 2)

@@ -48,11 +48,20 @@ extension GossipEngine {
     mutating func flushPushes(now: UInt64) -> [GossipDirective] {
         let groups = pushQueue.drain(local: replica.id)
         var directives: [GossipDirective] = []
-        let budget = config.pushBudgetBytes - WireSize.pushOverhead
+        let datagramBudget = config.pushBudgetBytes - WireSize.pushOverhead
         for group in groups {
             let targets = pushTargets(root: group.root)
             for peer in targets { rounds.lastPushWith[peer] = now }
             if !targets.isEmpty { rounds.lastPushAt = now }
+            // More than a datagram holds: stream-sized pushes (`pushStreamBudgetBytes`), which
+            // the framing sends on the stream, one signature per frame instead of per datagram.
+            var groupBytes = 0
+            for item in group.items where groupBytes <= datagramBudget {
+                groupBytes += WireSize.encodedSize(of: item)
+            }
+            let budget =
+                groupBytes <= datagramBudget
+                ? datagramBudget : max(datagramBudget, config.pushStreamBudgetBytes - WireSize.pushOverhead)
             for batch in Self.batches(of: group.items, budget: budget, size: WireSize.encodedSize(of:)) {
                 for peer in targets {
                     directives.append(.send(.push(Push(hops: group.hops, items: batch)), to: peer))

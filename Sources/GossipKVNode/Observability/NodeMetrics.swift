@@ -92,6 +92,12 @@ public final class NodeMetrics: Sendable {
         counter("gossipkv_bytes_out_total", ("kind", kind)).increment(by: bytes)
     }
 
+    /// A push not sent (`stream_backlog`: its peer's stream already holds too much unsent; the
+    /// rounds deliver those writes later, as they do a lost datagram's).
+    public func pushDropped(reason: String) {
+        counter("gossipkv_pushes_dropped_total", ("reason", reason)).increment()
+    }
+
     /// A sync answer chunk sent, by phase (`answer`, `answerBack`, `buckets`): which part of
     /// anti-entropy carries the bytes when a burst costs more than its pushes (issue 12).
     public func syncAnswerOut(phase: String, bytes: Int) {
