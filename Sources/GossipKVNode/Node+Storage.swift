@@ -136,6 +136,7 @@ extension Node {
         let reach =
             max(now, core.engine.replica.clock.last.physical) + configuration.maxClockOffsetMilliseconds
         guard let durability, durability.ceilingReached(by: reach) else { return }
+        writeUnloggedWrites()
         let ceiling = HLCTimestamp(
             physical: reach + max(Self.ceilingLeadMilliseconds, configuration.maxClockOffsetMilliseconds))
         do {
@@ -151,6 +152,7 @@ extension Node {
     /// Appends a directive batch's map changes (remote entries applied, removals of collected
     /// entries) with one `write(2)`. A failure refuses later writes.
     func persist(_ changes: [LoggedChange]) {
+        writeUnloggedWrites()
         guard !changes.isEmpty, let storage = durability?.storage, durability?.failure == nil,
             durability?.isClosed == false
         else { return }
@@ -161,8 +163,15 @@ extension Node {
         }
     }
 
-    /// Appends applied local writes with one `write(2)`. A failure refuses later writes.
+    /// Appends applied local writes with one `write(2)`, after the deferred ones. A failure
+    /// refuses later writes.
     func persist(_ entries: [Entry]) -> Bool {
+        writeUnloggedWrites()
+        return appendToLog(entries)
+    }
+
+    /// `persist` without writing the deferred writes first (`writeUnloggedWrites` itself).
+    func appendToLog(_ entries: [Entry]) -> Bool {
         guard let storage = durability?.storage, durability?.failure == nil, durability?.isClosed == false
         else {
             return durability == nil
@@ -181,6 +190,7 @@ extension Node {
     /// Local writes leave this to the next tick (their push window arms one within milliseconds):
     /// a lagging watermark only claims less, which costs a little extra sync after a crash.
     func persistDigestIfChanged() {
+        writeUnloggedWrites()
         guard let durability, durability.failure == nil, !durability.isClosed,
             engine.replica.digest != durability.loggedDigest
         else { return }
@@ -231,6 +241,7 @@ extension Node {
     var repliesWaitForFsync: Bool { durability?.storage.configuration.fsync == .always }
 
     func waitUntilDurable() async throws(NodeWriteError) {
+        writeUnloggedWrites()
         guard let storage = durability?.storage, storage.configuration.fsync == .always else { return }
         let started = DispatchTime.now().uptimeNanoseconds
         do {
@@ -259,6 +270,7 @@ extension Node {
     /// ahead of wall time (which peers would refuse as clock poisoning until wall time caught up,
     /// and which grew with every quick restart).
     func startSnapshot(closing: Bool = false) -> Task<Void, Never>? {
+        writeUnloggedWrites()
         guard let durability, durability.failure == nil else { return nil }
         let ceiling = closing ? engine.replica.clock.last : durability.clockCeiling
         let state = SnapshotState(
@@ -297,6 +309,7 @@ extension Node {
     /// the lock. Nothing is appended after this starts. The next start under the same epoch
     /// adopts the own watermark as logged here: exactly this run's last own write.
     func closeStorage() async {
+        writeUnloggedWrites()
         guard let current = durability, !current.isClosed else { return }
         persistDigestIfChanged()
         durability?.isClosed = true

@@ -66,6 +66,10 @@ public actor Node: Service {
     var streamSends: [SocketAddress: Task<Void, Never>] = [:]
     /// Bytes queued on each address's stream chain and not yet written (`sendSealed`).
     var streamBacklog: [SocketAddress: Int] = [:]
+    /// Local writes applied in this turn of the event loop, logged at its end, and the replies
+    /// waiting for that (`Node+DeferredLog.swift`).
+    var unloggedWrites: [Entry] = []
+    var unloggedWriteWaiters: [@Sendable (Bool) -> Void] = []
     let transport: GossipTransport
     let multicast: MulticastSocket?
     /// The static seeds as configured (`--join`), and the addresses they resolve to now; names
@@ -473,9 +477,11 @@ public actor Node: Service {
     /// Logs applied local writes (one `write(2)` for all of them), then publishes them, counts
     /// them and re-arms the timer once. False when the log refused them (the data directory
     /// failed): they stay applied in memory and may replicate, as `NodeWriteError` says.
-    func finishLocalWrites(_ entries: [Entry]) -> Bool {
+    /// `deferringLog`: appended at the end of this turn of the event loop instead, together with
+    /// the other batches the turn answers (`Node+DeferredLog.swift`).
+    func finishLocalWrites(_ entries: [Entry], deferringLog: Bool = false) -> Bool {
         guard !entries.isEmpty else { return true }
-        let logged = persist(entries)
+        let logged = deferringLog ? deferLogging(entries) : persist(entries)
         feed.publishLocal(entries)
         for entry in entries { expiryWatch.track(entry) }
         metrics.keys.record(core.entryCount)

@@ -183,6 +183,11 @@ extension NodeRESPBackend {
         guard let node = current, node.homeLoop.inEventLoop else { return nil }
         return node.assumeIsolated { $0.performNow(operations) }
     }
+
+    func afterDeferredLogWrite(_ body: @escaping @Sendable (_ logged: Bool) -> Void) -> Bool {
+        guard let node = current, node.homeLoop.inEventLoop else { return false }
+        return node.assumeIsolated { $0.afterDeferredLogWrite(body) }
+    }
 }
 
 extension Node {
@@ -209,12 +214,12 @@ extension Node {
         if operations.contains(where: \.isWrite) {
             guard WallClock.nowMilliseconds() >= firstWriteNotBefore, !repliesWaitForFsync else { return nil }
         }
-        return performInTurn(operations).results
+        return performInTurn(operations, deferringLog: true).results
     }
 
     /// The reads and writes of `perform`, in one actor turn: the results, and the indexes of the
     /// writes that were applied (they are refused if the log then fails).
-    private func performInTurn(_ operations: [RESPOperation]) -> (
+    private func performInTurn(_ operations: [RESPOperation], deferringLog: Bool = false) -> (
         results: [RESPOperationResult], writes: [Int]
     ) {
         var results: [RESPOperationResult] = []
@@ -240,7 +245,7 @@ extension Node {
         }
         guard !written.isEmpty else { return (results, []) }
         do throws(NodeWriteError) {
-            if !finishLocalWrites(written) { try checkWritable() }
+            if !finishLocalWrites(written, deferringLog: deferringLog) { try checkWritable() }
         } catch {
             for index in writeResults { results[index] = .refused(error.description) }
             return (results, [])

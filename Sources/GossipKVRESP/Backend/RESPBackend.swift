@@ -46,6 +46,13 @@ public protocol RESPBackend: Sendable {
     /// there without waiting; nil otherwise, and the connection then calls `perform`. A backend
     /// whose state lives on the event loop answers a pipelined batch with no thread hop at all.
     func performNow(_ operations: [RESPOperation]) -> [RESPOperationResult]?
+    /// Called on the event loop right after `performNow`: true when replies must wait for a log
+    /// write the backend deferred to the end of this turn of the loop (the writes of every plain
+    /// batch the turn ran, logged with one `write(2)`, as Redis writes its AOF in `beforeSleep`
+    /// before it sends replies). `body` then runs on the loop once that write is done, with
+    /// false when it failed (the replies must not go out). False: nothing waits, `body` is
+    /// dropped. The default is false.
+    func afterDeferredLogWrite(_ body: @escaping @Sendable (_ logged: Bool) -> Void) -> Bool
     /// KEYRING: lists or changes the node's data keys; returns the keyring after the change.
     /// Throws with a message for the client when the change is refused. The default refuses.
     func keyring(_ request: RESPKeyringRequest) async throws -> RESPKeyringState

@@ -24,6 +24,9 @@ extension RESPBackend {
     /// The default never runs them on the caller's thread.
     public func performNow(_ operations: [RESPOperation]) -> [RESPOperationResult]? { nil }
 
+    /// The default defers nothing.
+    public func afterDeferredLogWrite(_ body: @escaping @Sendable (_ logged: Bool) -> Void) -> Bool { false }
+
     /// The default runs the operations one by one through `get` and `put`.
     public func perform(_ operations: [RESPOperation]) async -> [RESPOperationResult] {
         var results: [RESPOperationResult] = []

@@ -56,6 +56,11 @@ extension CommandExecutor {
         return true
     }
 
+    /// `RESPBackend.afterDeferredLogWrite`: call right after `executePlainNow` wrote replies.
+    public func afterDeferredLogWrite(_ body: @escaping @Sendable (_ logged: Bool) -> Void) -> Bool {
+        backend.afterDeferredLogWrite(body)
+    }
+
     private static func write(
         _ results: [RESPOperationResult], into buffer: inout ByteBuffer, as version: RESPProtocolVersion
     ) {

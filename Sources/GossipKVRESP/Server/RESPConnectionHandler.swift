@@ -231,7 +231,14 @@ final class RESPConnectionHandler: ChannelDuplexHandler {
         guard executor.executePlainNow(operations, into: &buffer, as: session.protocolVersion) else {
             return false
         }
-        context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+        context.write(wrapOutboundOut(buffer), promise: nil)
+        // Writes of this loop turn are logged at its end: the replies go out after that (a
+        // reply never tells of a write the log does not hold), or not at all if it failed.
+        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        let waits = executor.afterDeferredLogWrite { logged in
+            if logged { bound.value.flush() } else { bound.value.close(promise: nil) }
+        }
+        if !waits { context.flush() }
         return true
     }
 
