@@ -143,8 +143,10 @@ struct CrashRecoveryTests {
 
     /// Starts the node, then per round: 4 writers, SIGKILL at a random point, restart, read back.
     static func crashRounds(binary: String, fsync: String, rounds: Int) throws -> Report {
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("gkv-crash-\(fsync)-\(getpid())")
-            .path
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "gkv-crash-\(fsync)-\(getpid())"
+        )
+        .path
         try? FileManager.default.removeItem(atPath: base)
         try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
         let directory = base + "/data"
@@ -155,7 +157,8 @@ struct CrashRecoveryTests {
         let history = History()
         var generator = SystemRandomNumberGenerator()
         var process = try startNode(
-            binary: binary, directory: directory, fsync: fsync, respPort: respPort, gossipPort: gossipPort, log: report.log)
+            binary: binary, directory: directory, fsync: fsync, respPort: respPort, gossipPort: gossipPort,
+            log: report.log)
         defer {
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
@@ -192,7 +195,8 @@ struct CrashRecoveryTests {
             report.acknowledgedPerRound.append(acknowledged)
 
             process = try startNode(
-                binary: binary, directory: directory, fsync: fsync, respPort: respPort, gossipPort: gossipPort,
+                binary: binary, directory: directory, fsync: fsync, respPort: respPort,
+                gossipPort: gossipPort,
                 log: report.log)
             guard waitUntilServing(respPort, process: process) else {
                 throw Failure(description: "round \(round): the node did not restart; see \(report.log)")
