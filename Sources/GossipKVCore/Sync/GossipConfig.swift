@@ -29,7 +29,8 @@ public struct GossipConfig: Sendable, Equatable {
     public var pushStreamBudgetBytes = 256 * 1024
     /// A partly received answer is forgotten after this long (its watermarks are not adopted).
     public var syncTimeoutMilliseconds: UInt64 = 5_000
-    /// How many `(origin, timestamp)` pairs of recent pushes are remembered to drop duplicates.
+    /// How many `(origin, timestamp)` pairs of recent pushes are remembered, at most, to drop
+    /// duplicates (two generations of half of it: at least the last half is always held).
     public var duplicateMemory = 65_536
     /// At most this many answers are reassembled at once; beyond, chunks are merged but untracked.
     public var maxPendingAnswers = 64
