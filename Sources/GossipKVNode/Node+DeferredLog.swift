@@ -15,8 +15,7 @@ extension Node {
     /// (the caller runs on the home loop: `performNow`). The same verdict `persist` would give
     /// now: false when the data directory already failed or closed.
     func deferLogging(_ entries: [Entry]) -> Bool {
-        guard let durability else { return true }
-        guard durability.failure == nil, !durability.isClosed else { return false }
+        guard appendableLog != nil else { return durability == nil }
         if unloggedWrites.isEmpty {
             // Runs after the I/O of this turn: NIO runs tasks once the ready channels are served.
             homeLoop.execute { [self] in

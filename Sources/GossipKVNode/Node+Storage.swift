@@ -149,13 +149,18 @@ extension Node {
         }
     }
 
+    /// The log while it takes appends: nil without a data directory, after a failure of it, or
+    /// once it is closed.
+    var appendableLog: Storage? {
+        guard let durability, durability.failure == nil, !durability.isClosed else { return nil }
+        return durability.storage
+    }
+
     /// Appends a directive batch's map changes (remote entries applied, removals of collected
     /// entries) with one `write(2)`. A failure refuses later writes.
     func persist(_ changes: [LoggedChange]) {
         writeUnloggedWrites()
-        guard !changes.isEmpty, let storage = durability?.storage, durability?.failure == nil,
-            durability?.isClosed == false
-        else { return }
+        guard !changes.isEmpty, let storage = appendableLog else { return }
         do {
             try storage.append(changes: changes)
         } catch {
@@ -172,10 +177,7 @@ extension Node {
 
     /// `persist` without writing the deferred writes first (`writeUnloggedWrites` itself).
     func appendToLog(_ entries: [Entry]) -> Bool {
-        guard let storage = durability?.storage, durability?.failure == nil, durability?.isClosed == false
-        else {
-            return durability == nil
-        }
+        guard let storage = appendableLog else { return durability == nil }
         do {
             try storage.append(entries: entries)
             return true

@@ -43,11 +43,7 @@ public actor Node: Service {
     /// directives.
     var core: NodeCore
     /// The core's anti-entropy engine, read-only: every input goes through `core`.
-    /// Borrowed, not copied: a getter returning the engine by value retained every field of it
-    /// (and of its replica) on each use, once per GET on the hot path.
-    var engine: GossipEngine {
-        _read { yield core.engine }
-    }
+    var engine: GossipEngine { core.engine }
     var opener: EnvelopeOpener
     /// The admitted senders; every change is copied to the transport, which checks stream
     /// handshakes against it.
