@@ -109,6 +109,56 @@ struct RESPDecoderTests {
         }
     }
 
+    /// Whole input takes the one-pass read of a complete command; byte by byte never can (the
+    /// header is read before the rest arrives). So the two must agree on every near-valid input:
+    /// commands with one byte changed or cut short, lengths at and past the limits.
+    @Test("a command with one byte changed or cut short gets the same verdict whole and byte by byte")
+    func nearValidIsTotal() async {
+        let replacements = Array("*$\r\n0123-9+ ".utf8) + [0, 255]
+        let argument = Gen.int(in: 0...255).map { UInt8($0) }.array(of: 0...20)
+        let input = zip(
+            argument.array(of: 1...4), Gen.int(in: 0...10_000), Gen.int(in: 0..<replacements.count),
+            Gen.int(in: 0...2))
+        await propertyCheck(count: 600, input: input) { arguments, position, replacement, mode in
+            var wire =
+                multibulk(arguments).readableBytesView.map { $0 } + multibulk("GET", "k").readableBytesView
+            let at = position % wire.count
+            switch mode {
+            case 0: wire[at] = replacements[replacement]
+            case 1: wire.removeSubrange(at...)
+            default: wire.insert(replacements[replacement], at: at)
+            }
+            #expect(parseAll(wire) == parseChunked(wire, chunks: [1]))
+            #expect(parseAll(wire, limits: .standard) == parseChunked(wire, chunks: [1], limits: .standard))
+        }
+    }
+
+    @Test("a whole command exactly at the limits is read; one byte past each is refused")
+    func wholeCommandAtLimits() {
+        let atCount = multibulk([[UInt8]](repeating: [1], count: 16)).readableBytesView.map { $0 }
+        #expect(parseAll(atCount) == .success([RESPCommand(arguments: [[UInt8]](repeating: [1], count: 16))]))
+        let pastCount = multibulk([[UInt8]](repeating: [1], count: 17)).readableBytesView.map { $0 }
+        #expect(parseAll(pastCount) == .failure(.arrayTooLong(count: 17, limit: 16)))
+        let atBulk = multibulk([Array(repeating: 7, count: 1_000)]).readableBytesView.map { $0 }
+        #expect((try? parseAll(atBulk).get())?.first?.arguments.first?.count == 1_000)
+        let pastBulk = multibulk([Array(repeating: 7, count: 1_001)]).readableBytesView.map { $0 }
+        #expect(parseAll(pastBulk) == .failure(.bulkTooLong(length: 1_001, limit: 1_000)))
+        // Leading zeros, signs and spaces are no lengths (Redis's string2ll), whole or trickled.
+        for odd in [
+            "*01\r\n$1\r\na\r\n", "*1\r\n$03\r\nabc\r\n", "*1\r\n$+3\r\nabc\r\n", "*1\r\n$ 3\r\nabc\r\n",
+        ] {
+            #expect(parseAll(bytes(odd)) == parseChunked(bytes(odd), chunks: [1]))
+            #expect((try? parseAll(bytes(odd)).get()) == nil)
+        }
+        let big = [[UInt8]](repeating: Array(repeating: 7, count: 1_000), count: 4)
+        let pastCommand = multibulk(big).readableBytesView.map { $0 }
+        #expect(parseAll(pastCommand) == parseChunked(pastCommand, chunks: [1]))
+        guard case .failure(.commandTooLarge) = parseAll(pastCommand) else {
+            Issue.record("4 bulks of 1,000 bytes and their headers must pass the 4,000-byte command limit")
+            return
+        }
+    }
+
     @Test("inline commands follow Redis's quoting rules")
     func inlineQuoting() throws {
         #expect(

@@ -54,6 +54,7 @@ public struct RESPCommandParser: Sendable {
                     return nil
                 }
                 if first == UInt8(ascii: "*") {
+                    if inlineScanned == 0, let command = wholeCommand(in: &buffer) { return command }
                     guard let (count, lineBytes) = try readLengthLine(&buffer, invalid: .invalidArrayLength)
                     else {
                         return nil
@@ -128,6 +129,70 @@ public struct RESPCommandParser: Sendable {
             progress.remaining -= 1
         }
         return true
+    }
+
+    /// The command at the reader index when the buffer holds all of it, well formed and within
+    /// the limits, read in one pass over the bytes (one buffer access instead of several per
+    /// argument: with 16 pipelined SETs per read the element-by-element path was a tenth of the
+    /// server's time). Anything else, an unfinished command or one the element-by-element path
+    /// must reject, is nil with the buffer untouched: that path then reads it, error and all.
+    private func wholeCommand(in buffer: inout ByteBuffer) -> RESPCommand? {
+        let limits = self.limits
+        let parsed = buffer.withUnsafeReadableBytes { bytes -> (arguments: [[UInt8]], consumed: Int)? in
+            var index = 1
+            guard let count = Self.decimal(in: bytes, at: &index), count > 0, count <= limits.maxArrayCount
+            else { return nil }
+            var arguments: [[UInt8]] = []
+            arguments.reserveCapacity(Swift.min(count, 1024))
+            for _ in 0..<count {
+                guard index < bytes.count, bytes[index] == UInt8(ascii: "$") else { return nil }
+                index += 1
+                guard let length = Self.decimal(in: bytes, at: &index), length <= limits.maxBulkBytes,
+                    index + length + 2 <= limits.maxCommandBytes, length + 2 <= bytes.count - index,
+                    bytes[index + length] == 0x0D, bytes[index + length + 1] == 0x0A
+                else { return nil }
+                let argument = UnsafeRawBufferPointer(rebasing: bytes[index..<(index + length)])
+                if arguments.isEmpty, length == 3, let name = Self.sharedName(argument) {
+                    arguments.append(name)
+                } else {
+                    arguments.append([UInt8](argument))
+                }
+                index += length + 2
+            }
+            return (arguments, index)
+        }
+        guard let parsed else { return nil }
+        buffer.moveReaderIndex(forwardBy: parsed.consumed)
+        return RESPCommand(arguments: parsed.arguments)
+    }
+
+    /// The number of a length line at `index` (digits then CR LF, no sign, no leading zero but
+    /// "0"), moving `index` past the LF; nil for anything else, incomplete lines included.
+    @inline(__always)
+    private static func decimal(in bytes: UnsafeRawBufferPointer, at index: inout Int) -> Int? {
+        var position = index
+        var value = 0
+        while position < bytes.count, position - index < 10 {
+            let byte = bytes[position]
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { break }
+            value = value * 10 + Int(byte - UInt8(ascii: "0"))
+            position += 1
+        }
+        let digits = position - index
+        guard digits > 0, digits == 1 || bytes[index] != UInt8(ascii: "0"), position + 1 < bytes.count,
+            bytes[position] == 0x0D, bytes[position + 1] == 0x0A
+        else { return nil }
+        index = position + 2
+        return value
+    }
+
+    private static func sharedName(_ bytes: UnsafeRawBufferPointer) -> [UInt8]? {
+        guard bytes[1] == UInt8(ascii: "E"), bytes[2] == UInt8(ascii: "T") else { return nil }
+        switch bytes[0] {
+        case UInt8(ascii: "G"): return getName
+        case UInt8(ascii: "S"): return setName
+        default: return nil
+        }
     }
 
     static let getName: [UInt8] = Array("GET".utf8)
