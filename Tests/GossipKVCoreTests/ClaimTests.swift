@@ -203,6 +203,29 @@ struct ClaimTests {
         #expect(engine.advertisedDigest == engine.replica.digest)
     }
 
+    /// The cache behind the summary is refreshed lazily (at a tick or a received summary), so
+    /// reads between must still see every change: a write, a durable mark, a write again.
+    @Test("the summary tells of every change at once, with no tick between")
+    func summaryIsCurrentWithoutTick() throws {
+        let harness = EngineHarness(count: 2)
+        var engine = try #require(harness.engines[EngineHarness.id(1)])
+        let now = harness.now
+        for round in 0..<3 {
+            _ = try engine.write(Self.key("k\(round)"), value: [UInt8(round)], now: now + UInt64(round))
+            #expect(engine.advertisedDigest == engine.replica.digest)
+            #expect(engine.summary.digestHash == engine.replica.digest.stableHash)
+            #expect(engine.summary.stateHash == engine.replica.map.stateHash)
+        }
+        let durable = engine.replica.digest
+        engine.markDurable(durable)
+        _ = try engine.write(Self.key("late"), value: [9], now: now + 10)
+        #expect(engine.advertisedDigest == durable, "the write above the durable mark is not claimed")
+        engine.markDurable(engine.replica.digest)
+        #expect(engine.summary.digestHash == engine.replica.digest.stableHash)
+        _ = engine.tick(now: now + 20)
+        #expect(engine.summary.digestHash == engine.replica.digest.stableHash)
+    }
+
     @Test("a node whose clock runs ahead of most peers refuses writes until it is back")
     func clockFencing() throws {
         var harness = EngineHarness(count: 4)

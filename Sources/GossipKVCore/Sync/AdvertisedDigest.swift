@@ -2,10 +2,11 @@
 /// by the durable ones) and its `stableHash`, kept between changes.
 ///
 /// Every SWIM probe and ack asks for the summary, and building it meant a capped copy of the
-/// digest, a sort and a SipHash each time. The engine refreshes this after every change to its
-/// replica or durable mark; the refresh compares the inputs with the ones it was built from,
-/// which costs next to nothing while they are unchanged: the cache holds copies of them, and
-/// Swift compares two copies of one dictionary storage by identity, without visiting entries.
+/// digest, a sort and a SipHash each time. The engine marks this stale on every change to its
+/// replica or durable mark and refreshes it when it is read or at the next tick
+/// (`GossipEngine.refreshAdvertised`); the refresh compares the inputs with the ones it was built
+/// from, which costs next to nothing while they are unchanged: the cache holds copies of them,
+/// and Swift compares two copies of one dictionary storage by identity, without visiting entries.
 struct AdvertisedDigest: Sendable {
     /// The replica digest and durable mark it was built from.
     private(set) var source: Digest

@@ -35,7 +35,7 @@ public struct GossipEngine: Sendable {
     /// The replica. Peers are node ids and are compared with `replica.id` (the node), never with
     /// `replica.origin` (what its writes are stamped with in its current data epoch).
     public internal(set) var replica: Replica {
-        didSet { advertised.refresh(digest: replica.digest, durable: durableDigest) }
+        didSet { advertisedIsStale = true }
     }
     /// Known peers in node-id order (so random choices depend only on the seed).
     public private(set) var peers: [NodeID] = []
@@ -87,10 +87,31 @@ public struct GossipEngine: Sendable {
     /// The watermarks the shell last made durable (nil: no disk, advertise what is held).
     /// See `advertisedDigest`.
     public internal(set) var durableDigest: Digest? {
-        didSet { advertised.refresh(digest: replica.digest, durable: durableDigest) }
+        didSet { advertisedIsStale = true }
     }
-    /// `advertisedDigest` and its hash, rebuilt only when one of them changes.
-    var advertised = AdvertisedDigest(digest: Digest(), durable: nil)
+    /// `advertisedDigest` and its hash as of the last `refreshAdvertised()`.
+    var advertisedCache = AdvertisedDigest(digest: Digest(), durable: nil)
+    /// Set by every change to the replica or the durable mark; the cache is brought up to date
+    /// when read (`advertised`) or at the next tick, not per change: refreshing after every
+    /// write compared and re-hashed the digest, and the copy the cache held made the next
+    /// write's watermark raise copy the digest's storage (7% of a node's CPU under pipelined
+    /// SETs), all for a value read a few times a second.
+    var advertisedIsStale = false
+
+    /// The advertised digest and its hash, current whatever changed since the cache was built.
+    var advertised: AdvertisedDigest {
+        guard advertisedIsStale else { return advertisedCache }
+        var current = advertisedCache
+        current.refresh(digest: replica.digest, durable: durableDigest)
+        return current
+    }
+
+    /// Brings the cached advertised digest up to date (where the engine may mutate).
+    mutating func refreshAdvertised() {
+        guard advertisedIsStale else { return }
+        advertisedCache.refresh(digest: replica.digest, durable: durableDigest)
+        advertisedIsStale = false
+    }
     /// Per peer, how many more requests we will answer now (`GossipEngine+Claims.swift`).
     var answerBudgets: [NodeID: AnswerBudget] = [:]
     /// Peers removed within the grace period, with their last known digest (empty if unknown)
@@ -114,7 +135,7 @@ public struct GossipEngine: Sendable {
         self.lastTickAt = now
         self.startedAt = now
         self.answers = AnswerAssembly(capacity: config.maxPendingAnswers)
-        self.advertised = AdvertisedDigest(digest: replica.digest, durable: nil)
+        self.advertisedCache = AdvertisedDigest(digest: replica.digest, durable: nil)
     }
 
     // MARK: Peers
@@ -280,6 +301,7 @@ public struct GossipEngine: Sendable {
     /// Flushes pushes, runs active and idle rounds, and forgets stale state.
     public mutating func tick(now: UInt64) -> [GossipDirective] {
         lastTickAt = max(lastTickAt, now)
+        refreshAdvertised()
         var directives: [GossipDirective] = []
         if let flushAt = pushQueue.flushAt, now >= flushAt { directives += flushPushes(now: now) }
         answers.expire(now: now)
@@ -325,6 +347,7 @@ public struct GossipEngine: Sendable {
     {
         // Equal digest hashes mean equal digests (SipHash-2-4 over the sorted watermarks, between
         // authenticated members): what garbage collection needs to know of an idle peer.
+        refreshAdvertised()
         let advertised = advertisedDigest
         if summary.digestHash == advertised.stableHash { peerDigests[sender] = advertised }
         if peers.contains(sender) { peerStateHashes[sender] = summary.stateHash }
