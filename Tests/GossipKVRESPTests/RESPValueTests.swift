@@ -23,6 +23,20 @@ struct RESPValueTests {
             RESPValue.array([.integer(1), .bulkString([])]).encoded == Array("*2\r\n:1\r\n$0\r\n\r\n".utf8))
     }
 
+    /// The bulk writer counts the length's digits itself: every length around a power of ten.
+    @Test("a bulk string of any length is $, the decimal length, CR LF, the bytes, CR LF")
+    func bulkLengths() {
+        for count in [0, 1, 9, 10, 11, 99, 100, 101, 999, 1_000, 9_999, 10_000, 65_536] {
+            let bytes = (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+            let expected = Array("$\(count)\r\n".utf8) + bytes + [13, 10]
+            #expect(RESPValue.bulkString(bytes).encoded == expected, "length \(count)")
+            #expect(RESPValue.bulkString(bytes).encoded(as: .resp3) == expected, "length \(count)")
+            var buffer = ByteBuffer(string: "+OK\r\n")
+            buffer.writeRESPValue(.bulkString(bytes))
+            #expect(Array(buffer.readableBytesView) == Array("+OK\r\n".utf8) + expected)
+        }
+    }
+
     @Test("CR and LF in a status or error line become spaces, so echoed text cannot inject a reply")
     func lineInjection() {
         #expect(RESPValue.error("ERR unknown 'a\r\n+OK'").encoded == Array("-ERR unknown 'a  +OK'\r\n".utf8))

@@ -67,6 +67,8 @@ extension CommandExecutor {
         for result in results {
             if case .written = result {
                 buffer.writeStaticString("+OK\r\n")
+            } else if case let .value(bytes?) = result {
+                buffer.writeRESPBulk(bytes)
             } else {
                 buffer.writeRESPValue(Self.reply(result), as: version)
             }

@@ -98,10 +98,33 @@ extension ByteBuffer {
         }
     }
 
-    private mutating func writeRESPBulk(_ bytes: [UInt8]) {
-        writeRESPHeader("$", Int64(bytes.count))
-        writeBytes(bytes)
-        writeRESPNewline()
+    /// `$<length>` CR LF, the bytes, CR LF, written in place with one access to the buffer's
+    /// storage: five separate writes (each an exclusivity-checked access) were 8% of a node's
+    /// time answering pipelined GETs.
+    mutating func writeRESPBulk(_ bytes: [UInt8]) {
+        let count = bytes.count
+        var digits = 1
+        var rest = count / 10
+        while rest > 0 {
+            digits += 1
+            rest /= 10
+        }
+        writeWithUnsafeMutableBytes(minimumWritableBytes: count + digits + 5) { out in
+            out[0] = UInt8(ascii: "$")
+            var magnitude = count
+            for position in stride(from: digits, through: 1, by: -1) {
+                out[position] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            }
+            out[digits + 1] = 0x0D
+            out[digits + 2] = 0x0A
+            bytes.withUnsafeBytes { source in
+                UnsafeMutableRawBufferPointer(rebasing: out[(digits + 3)...]).copyMemory(from: source)
+            }
+            out[digits + 3 + count] = 0x0D
+            out[digits + 4 + count] = 0x0A
+            return count + digits + 5
+        }
     }
 
     private mutating func writeRESPLine(_ text: String) {
