@@ -12,9 +12,18 @@ public struct Digest: Hashable, Sendable, CustomStringConvertible {
 
     public var count: Int { watermarks.count }
 
-    /// Moves the watermark of `origin` up to `timestamp`; never down.
-    public mutating func raise(_ origin: NodeID, to timestamp: HLCTimestamp) {
-        if timestamp > self[origin] { watermarks[origin] = timestamp }
+    /// Moves the watermark of `origin` up to `timestamp`, never down; returns the watermark it
+    /// had. One hash lookup when the origin is known (a local write raises its own watermark
+    /// every time: a read, then a lookup to compare and another to store, cost three).
+    @discardableResult
+    public mutating func raise(_ origin: NodeID, to timestamp: HLCTimestamp) -> HLCTimestamp {
+        if let index = watermarks.index(forKey: origin) {
+            let previous = watermarks.values[index]
+            if timestamp > previous { watermarks.values[index] = timestamp }
+            return previous
+        }
+        if timestamp > .zero { watermarks[origin] = timestamp }
+        return .zero
     }
 
     /// Sets a watermark exactly (used when a replica must claim less, e.g. after data loss).

@@ -104,8 +104,7 @@ public struct Replica: Sendable {
         let timestamp = clock.now(physical: physical)
         let entry = Entry(key: key, value: value, timestamp: timestamp, origin: origin, expiry: expiry)
         map.merge(entry)
-        let previous = digest[origin]
-        digest.raise(origin, to: timestamp)
+        let previous = digest.raise(origin, to: timestamp)
         return (entry, previous)
     }
 

@@ -101,18 +101,25 @@ extension GossipEngine {
     /// Non-nil while local writes are refused because our clock runs ahead of most live peers.
     public func clockFence(now: UInt64) -> ClockFence? {
         let window = config.clockSampleMilliseconds
-        let recent = peerClocks.values.filter { now >= $0.at && now - $0.at <= window || now < $0.at }
-        guard !recent.isEmpty else { return nil }
         let maxOffset = replica.clock.maxOffsetMilliseconds
         // The gap is measured now, not when sampled: our clock moved on since, the peer's too.
         let threshold = Int64(clamping: maxOffset.multipliedReportingOverflow(by: 2).partialValue)
-        let behind = recent.filter { $0.behindMilliseconds > threshold }
+        // Counted first, with no array: this runs before every local write, and a fence is rare.
+        var recentCount = 0
+        var behindCount = 0
+        for sample in peerClocks.values where now >= sample.at && now - sample.at <= window || now < sample.at
+        {
+            recentCount += 1
+            if sample.behindMilliseconds > threshold { behindCount += 1 }
+        }
         // At least two: with one peer sampled there is no telling which clock is wrong.
-        guard behind.count >= 2, behind.count * 2 > recent.count else { return nil }
-        let gaps = behind.map(\.behindMilliseconds).sorted()
+        guard behindCount >= 2, behindCount * 2 > recentCount else { return nil }
+        let gaps = peerClocks.values.filter {
+            (now >= $0.at && now - $0.at <= window || now < $0.at) && $0.behindMilliseconds > threshold
+        }.map(\.behindMilliseconds).sorted()
         return ClockFence(
-            aheadMilliseconds: UInt64(gaps[gaps.count / 2]), peersBehind: behind.count,
-            peersSampled: recent.count,
+            aheadMilliseconds: UInt64(gaps[gaps.count / 2]), peersBehind: behindCount,
+            peersSampled: recentCount,
             maxOffsetMilliseconds: maxOffset)
     }
 }
