@@ -13,6 +13,9 @@ struct CollectionEcho: Sendable {
     private var dropped: [[UInt8]: (entry: Entry, until: UInt64)] = [:]
     private var order: Deque<(key: [UInt8], until: UInt64)> = []
 
+    /// Nothing collected lately (every key in `dropped` is also in `order`).
+    var isEmpty: Bool { order.isEmpty }
+
     mutating func record(_ entry: Entry, until: UInt64) {
         dropped[entry.key] = (entry, until)
         order.append((entry.key, until))

@@ -66,6 +66,9 @@ public struct LWWMap: Sendable {
         storage[StorageKey(key)].map { entry(key: key, stored: $0) }
     }
 
+    /// Whether an entry (live, deleted or expired) is held for `key`, without building it.
+    public func containsKey(_ key: [UInt8]) -> Bool { storage[StorageKey(key)] != nil }
+
     /// The value a read at `now` sees: nil when absent, deleted or expired.
     public func value(forKey key: [UInt8], at now: HLCTimestamp) -> [UInt8]? {
         guard let stored = storage[StorageKey(key)] else { return nil }

@@ -130,7 +130,10 @@ public struct Replica: Sendable {
         } catch {
             return .failure(.clockTooFarAhead)
         }
-        if map.entry(forKey: entry.key) == nil {
+        // Only a key held nothing for can be refused, and only by a recent collection or, for a
+        // dead entry, by the grace rule: a live entry with no collection lately skips the lookup.
+        let mayBeRefused = !collectionEcho.isEmpty || (grace != nil && LWWMap.deadSince(entry) != nil)
+        if mayBeRefused, !map.containsKey(entry.key) {
             if collectionEcho.refuses(entry, now: physical) { return .success(.unchanged) }
             if let grace, digest[entry.origin] >= entry.timestamp,
                 LWWMap.isPastGrace(entry, at: readTime(physical: physical), graceMilliseconds: grace)
@@ -168,7 +171,7 @@ public struct Replica: Sendable {
             if let reach = pendingLinks.dropCovered(origin: origin, upTo: watermark) {
                 digest.raise(origin, to: reach)
             }
-            followLinks(origin)
+            followLinks(origin, from: digest[origin])
         }
     }
 
@@ -217,17 +220,19 @@ public struct Replica: Sendable {
                 ? .pending : .refused
         }
         digest.raise(origin, to: timestamp)
-        followLinks(origin)
+        followLinks(origin, from: timestamp)
         return .advanced
     }
 
-    /// Moves `origin`'s watermark along the links that start where it stands.
-    private mutating func followLinks(_ origin: NodeID) {
-        var watermark = digest[origin]
-        while let next = pendingLinks.take(origin: origin, previous: watermark) {
-            if next > watermark { watermark = next }
+    /// Moves `origin`'s watermark, which stands at `watermark`, along the links that start there
+    /// (none to look up while no link waits: the common case of writes arriving in order).
+    private mutating func followLinks(_ origin: NodeID, from watermark: HLCTimestamp) {
+        guard !pendingLinks.isEmpty else { return }
+        var reached = watermark
+        while let next = pendingLinks.take(origin: origin, previous: reached) {
+            if next > reached { reached = next }
         }
-        digest.raise(origin, to: watermark)
+        if reached > watermark { digest.raise(origin, to: reached) }
     }
 
     /// Links waiting for a gap to fill, and links not kept because the table was full.
