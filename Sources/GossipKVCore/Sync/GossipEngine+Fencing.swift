@@ -104,18 +104,19 @@ extension GossipEngine {
         let maxOffset = replica.clock.maxOffsetMilliseconds
         // The gap is measured now, not when sampled: our clock moved on since, the peer's too.
         let threshold = Int64(clamping: maxOffset.multipliedReportingOverflow(by: 2).partialValue)
-        let sampledRecently = { (at: UInt64) in now >= at && now - at <= window || now < at }
         // Counted first, with no array: this runs before every local write, and a fence is rare.
         var recentCount = 0
         var behindCount = 0
-        for sample in peerClocks.values where sampledRecently(sample.at) {
+        for sample in peerClocks.values where now >= sample.at && now - sample.at <= window || now < sample.at
+        {
             recentCount += 1
             if sample.behindMilliseconds > threshold { behindCount += 1 }
         }
         // At least two: with one peer sampled there is no telling which clock is wrong.
         guard behindCount >= 2, behindCount * 2 > recentCount else { return nil }
-        let gaps = peerClocks.values.filter { sampledRecently($0.at) && $0.behindMilliseconds > threshold }
-            .map(\.behindMilliseconds).sorted()
+        let gaps = peerClocks.values.filter {
+            (now >= $0.at && now - $0.at <= window || now < $0.at) && $0.behindMilliseconds > threshold
+        }.map(\.behindMilliseconds).sorted()
         return ClockFence(
             aheadMilliseconds: UInt64(gaps[gaps.count / 2]), peersBehind: behindCount,
             peersSampled: recentCount,

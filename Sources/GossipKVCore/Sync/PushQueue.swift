@@ -38,10 +38,8 @@ struct PushQueue: Sendable {
     /// one fills, the older is forgotten whole. Evicting one id at a time (a queue of ids and a
     /// removal from the set per write) cost 11-13 % of a receiving node's CPU under a pipelined
     /// burst: each removal is a lookup in a table of megabytes, a cache miss and a SipHash.
-    /// Callers ask `hasSeen` first (the push receiver does, once per entry), so the older
-    /// generation is not searched again here.
     mutating func remember(_ id: GossipEngine.WriteID, memory: Int) {
-        guard seen.insert(id).inserted else { return }
+        guard !seenBefore.contains(id), seen.insert(id).inserted else { return }
         if seen.count >= Swift.max(1, memory / 2) {
             swap(&seen, &seenBefore)
             seen.removeAll(keepingCapacity: true)

@@ -186,8 +186,6 @@ public struct RESPCommandParser: Sendable {
         return value
     }
 
-    /// `GET` or `SET`, byte for byte as the client spelled them, when the three `bytes` are one
-    /// of them: the command's first argument then shares a static array.
     private static func sharedName(_ bytes: UnsafeRawBufferPointer) -> [UInt8]? {
         guard bytes[1] == UInt8(ascii: "E"), bytes[2] == UInt8(ascii: "T") else { return nil }
         switch bytes[0] {
@@ -200,10 +198,17 @@ public struct RESPCommandParser: Sendable {
     static let getName: [UInt8] = Array("GET".utf8)
     static let setName: [UInt8] = Array("SET".utf8)
 
-    /// `sharedName(_:)` of the buffer's next three bytes (the element-by-element path).
+    /// `GET` or `SET`, byte for byte as the client spelled them, when the buffer's next three
+    /// bytes are one of them: the command's first argument then shares a static array.
     private static func sharedName(in buffer: ByteBuffer) -> [UInt8]? {
-        buffer.withUnsafeReadableBytes { bytes in
-            bytes.count >= 3 ? sharedName(UnsafeRawBufferPointer(rebasing: bytes.prefix(3))) : nil
+        let at = buffer.readerIndex
+        guard buffer.getInteger(at: at + 1, as: UInt8.self) == UInt8(ascii: "E"),
+            buffer.getInteger(at: at + 2, as: UInt8.self) == UInt8(ascii: "T")
+        else { return nil }
+        switch buffer.getInteger(at: at, as: UInt8.self) {
+        case UInt8(ascii: "G"): return getName
+        case UInt8(ascii: "S"): return setName
+        default: return nil
         }
     }
 

@@ -81,12 +81,20 @@ extension ByteBuffer {
     /// Writes `number` in decimal straight into the buffer: every bulk reply has a length
     /// header, and `String(number)` cost a conversion and a copy per header.
     mutating func writeRESPDecimal(_ number: Int64) {
-        let sign = number < 0 ? 1 : 0
-        let digits = Self.decimalDigitCount(number.magnitude)
-        writeWithUnsafeMutableBytes(minimumWritableBytes: sign + digits) { out in
-            if sign == 1 { out[0] = UInt8(ascii: "-") }
-            Self.writeDecimalDigits(number.magnitude, count: digits, into: out, at: sign)
-            return sign + digits
+        // 20 bytes hold Int64.min's sign and 19 digits.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var magnitude = number.magnitude
+            var start = 20
+            repeat {
+                start -= 1
+                digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            if number < 0 {
+                start -= 1
+                digits[start] = UInt8(ascii: "-")
+            }
+            writeBytes(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(digits)[start..<20]))
         }
     }
 
@@ -95,10 +103,19 @@ extension ByteBuffer {
     /// time answering pipelined GETs.
     mutating func writeRESPBulk(_ bytes: [UInt8]) {
         let count = bytes.count
-        let digits = Self.decimalDigitCount(UInt64(count))
+        var digits = 1
+        var rest = count / 10
+        while rest > 0 {
+            digits += 1
+            rest /= 10
+        }
         writeWithUnsafeMutableBytes(minimumWritableBytes: count + digits + 5) { out in
             out[0] = UInt8(ascii: "$")
-            Self.writeDecimalDigits(UInt64(count), count: digits, into: out, at: 1)
+            var magnitude = count
+            for position in stride(from: digits, through: 1, by: -1) {
+                out[position] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            }
             out[digits + 1] = 0x0D
             out[digits + 2] = 0x0A
             bytes.withUnsafeBytes { source in
@@ -107,28 +124,6 @@ extension ByteBuffer {
             out[digits + 3 + count] = 0x0D
             out[digits + 4 + count] = 0x0A
             return count + digits + 5
-        }
-    }
-
-    /// How many decimal digits `value` takes (1 for 0).
-    private static func decimalDigitCount(_ value: UInt64) -> Int {
-        var digits = 1
-        var rest = value / 10
-        while rest > 0 {
-            digits += 1
-            rest /= 10
-        }
-        return digits
-    }
-
-    /// Writes the `count` decimal digits of `value` into `out` from `start` on.
-    private static func writeDecimalDigits(
-        _ value: UInt64, count: Int, into out: UnsafeMutableRawBufferPointer, at start: Int
-    ) {
-        var magnitude = value
-        for position in stride(from: start + count - 1, through: start, by: -1) {
-            out[position] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-            magnitude /= 10
         }
     }
 
